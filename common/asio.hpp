@@ -1,0 +1,13 @@
+// Why this header exists: Boost 1.74's awaitable.hpp uses std::exchange without
+// including <utility>, which g++ 12 in C++20 mode rejects. Every scalelab file that
+// needs Asio or Beast includes this header first instead of Boost's directly.
+#pragma once
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>

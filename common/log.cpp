@@ -1,0 +1,96 @@
+#include "common/log.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+namespace scalelab::log {
+namespace {
+
+struct Settings {
+  std::string component = "scalelab";
+  std::string instance;
+  Level min_level = Level::info;
+  int fd = 2;
+};
+Settings g_settings;
+
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::debug: return "debug";
+    case Level::info: return "info";
+    case Level::warn: return "warn";
+    case Level::error: return "error";
+  }
+  return "info";
+}
+
+void emit(nlohmann::json& record) {
+  std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  line.push_back('\n');
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(g_settings.fd, p, left);
+    if (n <= 0) return;  // logging must never take the process down
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void stamp(nlohmann::json& record) {
+  record["ts"] = now_rfc3339();
+  record["component"] = g_settings.component;
+  if (!g_settings.instance.empty()) record["instance"] = g_settings.instance;
+}
+
+}  // namespace
+
+void init(std::string component, std::string instance, Level min_level, int fd) {
+  g_settings = Settings{std::move(component), std::move(instance), min_level, fd};
+}
+
+Level parse_level(std::string_view name) {
+  if (name == "debug") return Level::debug;
+  if (name == "info") return Level::info;
+  if (name == "warn") return Level::warn;
+  if (name == "error") return Level::error;
+  throw std::invalid_argument("unknown log level '" + std::string(name) + "' (debug, info, warn, error)");
+}
+
+void write(Level level, std::string_view msg, nlohmann::json fields) {
+  if (level < g_settings.min_level) return;
+  nlohmann::json record = nlohmann::json::object();
+  stamp(record);
+  record["level"] = level_name(level);
+  record["msg"] = msg;
+  if (fields.is_object()) {
+    for (auto& [key, value] : fields.items()) record[key] = std::move(value);
+  }
+  emit(record);
+}
+
+void access(nlohmann::json record) {
+  if (!record.is_object()) return;
+  stamp(record);
+  record["level"] = "info";
+  emit(record);
+}
+
+std::string now_rfc3339() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t t = system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+}  // namespace scalelab::log

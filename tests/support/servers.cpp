@@ -1,0 +1,88 @@
+#include "tests/support/servers.hpp"
+
+#include <signal.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "common/backing_services.hpp"
+#include "common/net.hpp"
+
+namespace scalelab::testkit {
+namespace {
+
+// Starts `make(port)`; if another process grabbed the port first, retries on a new one.
+template <class Make>
+process::Process start_on_free_port(std::uint16_t& port, Make make, const char* what, bool pick_new) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (pick_new || attempt > 0) port = net::free_port();
+    process::Process proc = process::Process::spawn(make(port));
+    if (services::wait_ready(port, std::chrono::seconds(20))) return proc;
+    if (!pick_new) break;
+  }
+  throw std::runtime_error(std::string(what) + " did not become ready on 127.0.0.1:" + std::to_string(port));
+}
+
+}  // namespace
+
+RedisServer::RedisServer() {
+  proc_ = start_on_free_port(
+      port_, [this](std::uint16_t p) { return services::redis_server(p, dir_.str(), (dir_ / "redis.log").string()); },
+      "redis-server", true);
+}
+
+RedisServer::~RedisServer() { proc_.stop(std::chrono::seconds(2)); }
+
+void RedisServer::kill(int sig) {
+  proc_.signal(sig);
+  if (sig != SIGSTOP && sig != SIGCONT) proc_.wait_for(std::chrono::seconds(5));
+}
+
+void RedisServer::start() {
+  if (proc_.running()) return;
+  proc_ = start_on_free_port(
+      port_, [this](std::uint16_t p) { return services::redis_server(p, dir_.str(), (dir_ / "redis.log").string()); },
+      "redis-server", false);
+}
+
+std::string RedisServer::cli(const std::string& args) const {
+  const std::string cmd = "redis-cli -p " + std::to_string(port_) + " " + args;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen redis-cli failed");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  ::pclose(pipe);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+S3Server::S3Server() {
+  proc_ = start_on_free_port(
+      port_,
+      [this](std::uint16_t p) {
+        return services::s3rver(p, (dir_ / "data").string(), kBucket, (dir_ / "s3rver.log").string());
+      },
+      "s3rver", true);
+}
+
+S3Server::~S3Server() { proc_.stop(std::chrono::seconds(2)); }
+
+void S3Server::kill(int sig) {
+  proc_.signal(sig);
+  if (sig != SIGSTOP && sig != SIGCONT) proc_.wait_for(std::chrono::seconds(5));
+}
+
+void S3Server::start() {
+  if (proc_.running()) return;
+  proc_ = start_on_free_port(
+      port_,
+      [this](std::uint16_t p) {
+        return services::s3rver(p, (dir_ / "data").string(), kBucket, (dir_ / "s3rver.log").string());
+      },
+      "s3rver", false);
+}
+
+}  // namespace scalelab::testkit

@@ -1,0 +1,53 @@
+// Real backing servers for tests: a redis-server and an s3rver on free loopback ports,
+// each in its own temporary folder. They stop when the object goes away (and die with
+// the test process if it crashes, through PR_SET_PDEATHSIG). Tests can kill, freeze
+// and restart them on the same port and folder to exercise failure paths.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace scalelab::testkit {
+
+class RedisServer {
+ public:
+  RedisServer();  // starts it; throws if it does not become ready
+  ~RedisServer();
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  void kill(int sig);   // e.g. SIGKILL; reaps it unless sig is STOP/CONT
+  void start();         // (re)starts on the same port and folder, waits until ready
+  bool running() { return proc_.running(); }
+  // Runs a redis-cli command against this server and returns its stdout (trimmed).
+  std::string cli(const std::string& args) const;
+
+ private:
+  TempDir dir_{"scalelab-redis"};
+  std::uint16_t port_;
+  process::Process proc_;
+};
+
+class S3Server {
+ public:
+  static constexpr const char* kBucket = "scalelab-test";
+  static constexpr const char* kAccessKey = "S3RVER";
+  static constexpr const char* kSecretKey = "S3RVER";
+
+  S3Server();
+  ~S3Server();
+  std::uint16_t port() const { return port_; }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void kill(int sig);
+  void start();
+  bool running() { return proc_.running(); }
+
+ private:
+  TempDir dir_{"scalelab-s3"};
+  std::uint16_t port_;
+  process::Process proc_;
+};
+
+}  // namespace scalelab::testkit
