@@ -10,4 +10,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/experimental/as_tuple.hpp>
+// Boost 1.74 has no experimental::as_tuple (it came in 1.78): take errors as values
+// with redirect_error(use_awaitable, ec) instead.
+#include <boost/asio/redirect_error.hpp>
