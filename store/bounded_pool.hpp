@@ -1,0 +1,132 @@
+// A bounded pool of reusable connections, the one mechanism behind both the Redis pool
+// and the S3 client pool. Its rules:
+//  - at most `max_size` connections exist; a caller waits at most `checkout_timeout`
+//    for one, then gets StoreUnavailable ("pool exhausted") instead of queueing forever;
+//  - an idle connection that `usable` rejects (its peer went away) is dropped before
+//    use, so a restarted backend costs no failed request;
+//  - a caller marks a connection broken (discard) after any transport error, and it is
+//    closed instead of returned;
+//  - after a failed connect, new connects back off exponentially, failing fast in the
+//    meantime, so a dead backend costs microseconds per call, not a connect timeout.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/errors.hpp"
+
+namespace scalelab::store {
+
+template <class Conn>
+class BoundedPool {
+ public:
+  struct Options {
+    std::string backend;      // for errors: "redis", "s3"
+    std::string address;      // for errors: host:port
+    std::size_t max_size = 8;
+    std::chrono::milliseconds checkout_timeout{1000};
+    std::chrono::milliseconds backoff_min{50};
+    std::chrono::milliseconds backoff_max{1000};
+  };
+  // `connect` opens a connection or throws StoreError/StoreUnavailable.
+  using Connect = std::function<std::unique_ptr<Conn>()>;
+  using Usable = std::function<bool(Conn&)>;
+
+  BoundedPool(Options options, Connect connect, Usable usable)
+      : options_(std::move(options)), connect_(std::move(connect)), usable_(std::move(usable)) {}
+
+  class Lease {
+   public:
+    Lease(BoundedPool& pool, std::unique_ptr<Conn> conn) : pool_(&pool), conn_(std::move(conn)) {}
+    Lease(Lease&& other) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_ != nullptr && conn_) pool_->checkin(std::move(conn_), healthy_);
+    }
+    Conn& operator*() const { return *conn_; }
+    Conn* operator->() const { return conn_.get(); }
+    // The connection saw an error: close it instead of reusing it.
+    void discard() { healthy_ = false; }
+
+   private:
+    BoundedPool* pool_;
+    std::unique_ptr<Conn> conn_;
+    bool healthy_ = true;
+  };
+
+  Lease acquire() {
+    std::unique_lock lock(mu_);
+    const auto deadline = std::chrono::steady_clock::now() + options_.checkout_timeout;
+    while (true) {
+      while (!idle_.empty()) {
+        std::unique_ptr<Conn> conn = std::move(idle_.back());
+        idle_.pop_back();
+        if (usable_(*conn)) return Lease(*this, std::move(conn));
+        --open_;
+      }
+      if (open_ < options_.max_size) break;
+      if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+          open_ >= options_.max_size)
+        throw StoreUnavailable(options_.backend, "no free connection to " + options_.address + " within " +
+                                                     std::to_string(options_.checkout_timeout.count()) +
+                                                     " ms (pool of " + std::to_string(options_.max_size) + ")");
+    }
+    if (std::chrono::steady_clock::now() < next_connect_)
+      throw StoreUnavailable(options_.backend, "backing off from " + options_.address + " after: " + last_error_);
+    ++open_;
+    lock.unlock();
+    try {
+      std::unique_ptr<Conn> conn = connect_();
+      std::lock_guard relock(mu_);
+      backoff_ = std::chrono::milliseconds(0);
+      next_connect_ = {};
+      return Lease(*this, std::move(conn));
+    } catch (const StoreError& e) {
+      std::lock_guard relock(mu_);
+      --open_;
+      backoff_ = backoff_.count() == 0 ? options_.backoff_min : std::min(backoff_ * 2, options_.backoff_max);
+      next_connect_ = std::chrono::steady_clock::now() + backoff_;
+      last_error_ = e.cause();
+      available_.notify_one();
+      throw;
+    }
+  }
+
+  // Connections that exist now (idle, leased or being opened).
+  std::size_t open() {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+  const Options& options() const { return options_; }
+
+ private:
+  void checkin(std::unique_ptr<Conn> conn, bool healthy) {
+    std::lock_guard lock(mu_);
+    if (healthy) {
+      idle_.push_back(std::move(conn));
+    } else {
+      conn.reset();
+      --open_;
+    }
+    available_.notify_one();
+  }
+
+  Options options_;
+  Connect connect_;
+  Usable usable_;
+  std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Conn>> idle_;
+  std::size_t open_ = 0;
+  std::chrono::steady_clock::time_point next_connect_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string last_error_;
+};
+
+}  // namespace scalelab::store

@@ -1,0 +1,218 @@
+#include "store/redis_pool.hpp"
+
+#include <poll.h>
+
+#include <charconv>
+#include <stdexcept>
+
+#include "common/crypto.hpp"
+#include "common/net.hpp"
+#include "store/errors.hpp"
+
+namespace scalelab::store {
+namespace {
+
+constexpr const char* kBackend = "redis";
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+bool transient_error_reply(const std::string& text) {
+  return text.rfind("LOADING", 0) == 0 || text.rfind("BUSY", 0) == 0 || text.rfind("MASTERDOWN", 0) == 0 ||
+         text.rfind("TRYAGAIN", 0) == 0;
+}
+
+void throw_if_error(const RedisReply& reply) {
+  if (!reply.is_error()) return;
+  const std::string text = reply.str();
+  if (transient_error_reply(text)) throw StoreUnavailable(kBackend, text);
+  throw StoreError(kBackend, text);
+}
+
+// An idle socket that is readable has either seen EOF (the server went away) or holds
+// bytes nobody asked for; either way the context cannot be trusted.
+bool looks_dead(const redisContext* ctx) {
+  pollfd pfd{ctx->fd, POLLIN | POLLRDHUP, 0};
+  return ::poll(&pfd, 1, 0) != 0;
+}
+
+}  // namespace
+
+RedisConfig parse_redis_url(std::string_view url) {
+  constexpr std::string_view scheme = "redis://";
+  if (url.substr(0, scheme.size()) != scheme)
+    throw std::invalid_argument("redis URL must start with redis:// (got '" + std::string(url) + "')");
+  std::string_view rest = url.substr(scheme.size());
+  RedisConfig config;
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) userinfo = userinfo.substr(colon + 1);
+    config.password = std::string(userinfo);
+    rest = rest.substr(at + 1);
+  }
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    std::string_view db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+    if (!db.empty()) {
+      auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), config.db);
+      if (ec != std::errc() || end != db.data() + db.size() || config.db < 0)
+        throw std::invalid_argument("redis URL database must be a non-negative number (got '" + std::string(db) + "')");
+    }
+  }
+  if (rest.empty()) throw std::invalid_argument("redis URL has no host");
+  if (rest.find(':') == std::string_view::npos) {
+    config.host = std::string(rest);
+  } else {
+    auto hp = net::parse_host_port(rest);
+    if (!hp) throw std::invalid_argument("redis URL has a bad host:port ('" + std::string(rest) + "')");
+    config.host = hp->host;
+    config.port = hp->port;
+  }
+  return config;
+}
+
+RedisReply::RedisReply(redisReply* root)
+    : root_(root, [](redisReply* r) { freeReplyObject(r); }), node_(root) {}
+
+bool RedisReply::is_string() const {
+  return node_ != nullptr && (node_->type == REDIS_REPLY_STRING || node_->type == REDIS_REPLY_STATUS);
+}
+
+std::string RedisReply::str() const {
+  if (node_ == nullptr) return {};
+  if (node_->type == REDIS_REPLY_INTEGER) return std::to_string(node_->integer);
+  if (node_->str == nullptr) return {};
+  return std::string(node_->str, node_->len);
+}
+
+long long RedisReply::integer() const {
+  if (is_integer()) return node_->integer;
+  if (is_string()) {
+    long long value = 0;
+    auto [end, ec] = std::from_chars(node_->str, node_->str + node_->len, value);
+    if (ec == std::errc() && end == node_->str + node_->len) return value;
+  }
+  throw StoreError(kBackend, "expected an integer reply, got '" + str() + "'");
+}
+
+RedisReply RedisReply::operator[](std::size_t i) const {
+  if (!is_array() || i >= node_->elements) return RedisReply(root_, nullptr);
+  return RedisReply(root_, node_->element[i]);
+}
+
+RedisScript::RedisScript(std::string source) : source_(std::move(source)), sha1_(crypto::sha1_hex(source_)) {}
+
+struct RedisPool::Connection {
+  redisContext* ctx;
+  explicit Connection(redisContext* c) : ctx(c) {}
+  ~Connection() { redisFree(ctx); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+};
+
+RedisPool::RedisPool(RedisConfig config) : config_(std::move(config)) {
+  if (config_.pool_size == 0) throw std::invalid_argument("redis pool size must be at least 1");
+  pool_ = std::make_unique<BoundedPool<Connection>>(
+      BoundedPool<Connection>::Options{kBackend, address(), config_.pool_size, config_.checkout_timeout,
+                                       config_.backoff_min, config_.backoff_max},
+      [this] { return connect(); }, [](Connection& c) { return c.ctx->err == 0 && !looks_dead(c.ctx); });
+}
+
+RedisPool::~RedisPool() = default;
+
+std::unique_ptr<RedisPool::Connection> RedisPool::connect() {
+  redisContext* raw = redisConnectWithTimeout(config_.host.c_str(), config_.port, to_timeval(config_.connect_timeout));
+  if (raw == nullptr) throw StoreUnavailable(kBackend, "connect to " + address() + ": out of memory");
+  auto conn = std::make_unique<Connection>(raw);
+  redisContext* ctx = conn->ctx;
+  auto fail = [&](const std::string& what) {
+    throw StoreUnavailable(kBackend, what + " " + address() + ": " + (ctx->errstr[0] ? ctx->errstr : "failed"));
+  };
+  if (ctx->err != 0) fail("connect to");
+  if (redisSetTimeout(ctx, to_timeval(config_.command_timeout)) != REDIS_OK) fail("set timeout on");
+  auto setup = [&](std::initializer_list<std::string> args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* reply = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (reply == nullptr) fail("set up connection to");
+    throw_if_error(RedisReply(reply));
+  };
+  if (!config_.password.empty()) setup({"AUTH", config_.password});
+  if (config_.db != 0) setup({"SELECT", std::to_string(config_.db)});
+  return conn;
+}
+
+std::vector<RedisReply> RedisPool::run(const std::vector<RedisCommand>& commands) {
+  auto lease = pool_->acquire();
+  redisContext* ctx = lease->ctx;
+  auto fail = [&](const std::string& what) {
+    lease.discard();
+    throw StoreUnavailable(kBackend, what + ": " + (ctx->errstr[0] ? ctx->errstr : "connection lost"));
+  };
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& cmd : commands) {
+    argv.clear();
+    lens.clear();
+    for (const auto& a : cmd) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
+      fail("send");
+  }
+  std::vector<RedisReply> replies;
+  replies.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx, &raw) != REDIS_OK || raw == nullptr) fail("read reply");
+    replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  return replies;
+}
+
+RedisReply RedisPool::command(const RedisCommand& args) {
+  auto replies = run({args});
+  throw_if_error(replies.front());
+  return std::move(replies.front());
+}
+
+RedisReply RedisPool::command(std::initializer_list<std::string_view> args) {
+  return command(RedisCommand(args.begin(), args.end()));
+}
+
+std::vector<RedisReply> RedisPool::pipeline(const std::vector<RedisCommand>& commands) {
+  auto replies = run(commands);
+  for (const auto& r : replies) throw_if_error(r);
+  return replies;
+}
+
+RedisReply RedisPool::eval(const RedisScript& script, const std::vector<std::string>& keys,
+                           const std::vector<std::string>& args) {
+  auto build = [&](const std::string& verb, const std::string& body) {
+    RedisCommand cmd{verb, body, std::to_string(keys.size())};
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    return cmd;
+  };
+  auto replies = run({build("EVALSHA", script.sha1())});
+  if (replies.front().is_error() && replies.front().str().rfind("NOSCRIPT", 0) == 0)
+    replies = run({build("EVAL", script.source())});
+  throw_if_error(replies.front());
+  return std::move(replies.front());
+}
+
+bool RedisPool::ping() noexcept {
+  try {
+    return command({"PING"}).str() == "PONG";
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace scalelab::store

@@ -1,0 +1,96 @@
+// Sessions in Redis: one JSON string per session (SET EX / GETEX) and a request counter
+// beside it, both expiring together.
+#include <nlohmann/json.hpp>
+
+#include "common/ids.hpp"
+#include "store/clock.hpp"
+#include "store/errors.hpp"
+#include "store/session_store.hpp"
+
+namespace scalelab::store {
+namespace {
+
+// Read, slide the expiry of both keys and count the request, atomically.
+const RedisScript kTouch(R"lua(
+local v = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])
+if not v then return false end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return {v, n}
+)lua");
+
+std::string key(const std::string& id) { return "sl:sess:" + id; }
+std::string counter_key(const std::string& id) { return "sl:sess:" + id + ":n"; }
+
+Session decode(const std::string& id, const std::string& json_text, std::int64_t requests) {
+  Session s;
+  s.id = id;
+  try {
+    auto j = nlohmann::json::parse(json_text);
+    s.user = j.at("user").get<std::string>();
+    s.created_by = j.at("created_by").get<std::string>();
+    s.created_at_ms = j.at("created_at_ms").get<std::int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError("redis", "session " + id + " holds malformed data: " + e.what());
+  }
+  s.requests = requests;
+  return s;
+}
+
+class RedisSessionStore final : public SessionStore {
+ public:
+  RedisSessionStore(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics, std::chrono::seconds ttl)
+      : redis_(std::move(redis)),
+        ttl_(std::to_string(ttl.count())),
+        create_(metrics.op("redis", "session_create")),
+        get_(metrics.op("redis", "session_get")),
+        touch_(metrics.op("redis", "session_touch")),
+        destroy_(metrics.op("redis", "session_destroy")) {}
+
+  const char* backend() const override { return "redis"; }
+
+  Session create(const std::string& user, const std::string& instance) override {
+    OpTimer t(create_);
+    Session s{ids::random_token(16), user, instance, unix_ms(), 0};
+    const nlohmann::json j{{"user", s.user}, {"created_by", s.created_by}, {"created_at_ms", s.created_at_ms}};
+    redis_->command({"SET", key(s.id), j.dump(), "EX", ttl_});
+    t.ok();
+    return s;
+  }
+
+  std::optional<Session> get(const std::string& id) override {
+    OpTimer t(get_);
+    auto replies = redis_->pipeline({{"GET", key(id)}, {"GET", counter_key(id)}});
+    if (replies[0].is_nil()) return t.found(std::optional<Session>());
+    const std::int64_t n = replies[1].is_nil() ? 0 : replies[1].integer();
+    return t.found(std::optional<Session>(decode(id, replies[0].str(), n)));
+  }
+
+  std::optional<Session> touch(const std::string& id) override {
+    OpTimer t(touch_);
+    auto reply = redis_->eval(kTouch, {key(id), counter_key(id)}, {ttl_});
+    if (reply.is_nil() || !reply.is_array()) return t.found(std::optional<Session>());
+    return t.found(std::optional<Session>(decode(id, reply[0].str(), reply[1].integer())));
+  }
+
+  bool destroy(const std::string& id) override {
+    OpTimer t(destroy_);
+    const bool existed = redis_->command({"DEL", key(id), counter_key(id)}).integer() > 0;
+    existed ? t.ok() : t.miss();
+    return existed;
+  }
+
+ private:
+  std::shared_ptr<RedisPool> redis_;
+  std::string ttl_;
+  OpMetrics create_, get_, touch_, destroy_;
+};
+
+}  // namespace
+
+std::unique_ptr<SessionStore> make_redis_session_store(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics,
+                                                       std::chrono::seconds ttl) {
+  return std::make_unique<RedisSessionStore>(std::move(redis), metrics, ttl);
+}
+
+}  // namespace scalelab::store
