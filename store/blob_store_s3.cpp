@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <thread>
 
 #include "common/crypto.hpp"
 #include "store/blob_store.hpp"
@@ -288,7 +289,8 @@ class S3BlobStore final : public BlobStore {
         },
         content_type);
     if (body_error) {
-      lease.discard();  // the request was cut off mid-body; S3 keeps nothing of it
+      lease.discard();  // closes the connection mid-body
+      remove_debris(key);
       std::rethrow_exception(body_error);
     }
     if (!res) transport_failure(lease, "PUT " + key, res.error());
@@ -387,6 +389,23 @@ class S3BlobStore final : public BlobStore {
     // S3 may answer 200 and still report an error in the body.
     if (res->body.find("<Error>") != std::string::npos)
       throw StoreError(kBackend, "complete multipart " + key + ": " + error_code(res->body));
+  }
+
+  // A PUT cut off mid-body must leave nothing behind. S3 and MinIO discard it, but
+  // s3rver stores the bytes it got once the connection closes, a moment later. The key
+  // was never acknowledged to anyone, so delete it, then look again after that moment.
+  void remove_debris(const std::string& key) noexcept {
+    try {
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        auto lease = pool_.acquire();
+        auto head = lease->client.Head(target(object_path(key)),
+                                       sign("HEAD", object_path(key), {}, sigv4::kEmptyPayloadHash));
+        if (head && head->status == 404 && attempt > 0) return;
+        lease->client.Delete(target(object_path(key)), sign("DELETE", object_path(key), {}, sigv4::kEmptyPayloadHash));
+      }
+    } catch (...) {
+    }
   }
 
   // Best effort: the upload failed already, and s3rver does not implement abort.

@@ -1,0 +1,194 @@
+// Every shared backend against a real redis-server on a free port.
+#include <signal.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/cache.hpp"
+#include "store/cart_store.hpp"
+#include "store/catalog.hpp"
+#include "store/rate_limiter.hpp"
+#include "store/session_store.hpp"
+#include "tests/support/servers.hpp"
+
+using namespace scalelab::store;
+using namespace std::chrono_literals;
+
+class RedisBackends : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { redis_ = new scalelab::testkit::RedisServer(); }
+  static void TearDownTestSuite() {
+    delete redis_;
+    redis_ = nullptr;
+  }
+  void SetUp() override {
+    redis_->cli("FLUSHALL");
+    pool_ = std::make_shared<RedisPool>(parse_redis_url(redis_->url()));
+  }
+  static scalelab::testkit::RedisServer* redis_;
+  std::shared_ptr<RedisPool> pool_;
+  StoreMetrics metrics_;
+};
+scalelab::testkit::RedisServer* RedisBackends::redis_ = nullptr;
+
+TEST_F(RedisBackends, PoolRunsCommandsPipelinesAndScripts) {
+  EXPECT_TRUE(pool_->ping());
+  EXPECT_EQ(pool_->command({"SET", "k", "v"}).str(), "OK");
+  auto replies = pool_->pipeline({{"INCR", "n"}, {"INCR", "n"}, {"GET", "k"}, {"GET", "missing"}});
+  EXPECT_EQ(replies[1].integer(), 2);
+  EXPECT_EQ(replies[2].str(), "v");
+  EXPECT_TRUE(replies[3].is_nil());
+  EXPECT_THROW(pool_->command({"HGET", "k", "f"}), StoreError);  // WRONGTYPE
+  RedisScript script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  EXPECT_EQ(pool_->eval(script, {"n"}, {"5"}).integer(), 7);
+  redis_->cli("SCRIPT FLUSH");  // as after a restart: EVALSHA fails, EVAL takes over
+  EXPECT_EQ(pool_->eval(script, {"n"}, {"1"}).integer(), 8);
+}
+
+TEST_F(RedisBackends, SessionsLiveInRedisWithTtl) {
+  auto sessions = make_redis_session_store(pool_, metrics_, 30s);
+  Session s = sessions->create("alice", "app-1");
+  EXPECT_EQ(redis_->cli("TTL sl:sess:" + s.id), "30");
+  auto got = sessions->get(s.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->user, "alice");
+  EXPECT_EQ(got->created_by, "app-1");
+  EXPECT_EQ(got->created_at_ms, s.created_at_ms);
+  EXPECT_EQ(sessions->touch(s.id)->requests, 1);
+  EXPECT_EQ(sessions->touch(s.id)->requests, 2);
+  // A second store on another pool (another instance) sees the same session.
+  auto other = make_redis_session_store(std::make_shared<RedisPool>(parse_redis_url(redis_->url())), metrics_, 30s);
+  EXPECT_EQ(other->touch(s.id)->requests, 3);
+  EXPECT_TRUE(sessions->destroy(s.id));
+  EXPECT_FALSE(other->get(s.id));
+  EXPECT_FALSE(other->touch(s.id));
+  EXPECT_EQ(redis_->cli("EXISTS sl:sess:" + s.id + ":n"), "0");
+}
+
+TEST_F(RedisBackends, SessionsExpireAndTouchSlides) {
+  auto sessions = make_redis_session_store(pool_, metrics_, 1s);
+  Session idle = sessions->create("idle", "app-1");
+  Session busy = sessions->create("busy", "app-1");
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(sessions->touch(busy.id)) << "touch must slide the TTL, round " << i;
+  }
+  EXPECT_FALSE(sessions->get(idle.id));
+  EXPECT_TRUE(sessions->get(busy.id));
+}
+
+TEST_F(RedisBackends, ConcurrentCartWritesFromEightThreadsLoseNothing) {
+  auto carts = make_redis_cart_store(pool_, metrics_, 60s);
+  constexpr int kThreads = 8, kAdds = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kAdds; ++i) {
+        carts->add("session", "shared-sku", 1);
+        carts->add("session", "sku-" + std::to_string(t), 2);
+      }
+    });
+  for (auto& t : threads) t.join();
+  auto items = carts->items("session");
+  ASSERT_EQ(items.size(), kThreads + 1u);
+  EXPECT_EQ(items.front(), (CartLine{"shared-sku", kThreads * kAdds}));
+  for (std::size_t i = 1; i < items.size(); ++i) EXPECT_EQ(items[i].qty, 2 * kAdds) << items[i].sku;
+  EXPECT_EQ(redis_->cli("TTL sl:cart:session"), "60");
+}
+
+TEST_F(RedisBackends, CacheGetSetInvalidateAcrossInstances) {
+  auto cache = make_redis_cache(pool_, metrics_);
+  auto other = make_redis_cache(std::make_shared<RedisPool>(parse_redis_url(redis_->url())), metrics_);
+  EXPECT_FALSE(cache->get("item:1"));
+  cache->set("item:1", "{\"v\":1}", 30s);
+  EXPECT_EQ(other->get("item:1"), "{\"v\":1}");
+  EXPECT_TRUE(other->invalidate("item:1"));
+  EXPECT_FALSE(cache->get("item:1"));
+  cache->set("short", "x", 1s);
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_FALSE(cache->get("short"));
+}
+
+TEST_F(RedisBackends, CatalogVersionsOnlyGrow) {
+  Catalog catalog(pool_, metrics_, 0ms);
+  catalog.seed(100);
+  auto item = catalog.get(42);
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->version, 1);
+  EXPECT_EQ(item->name, "Item 42");
+  EXPECT_FALSE(catalog.get(101));
+  EXPECT_FALSE(catalog.set_price(101, 1.0));
+  auto updated = catalog.set_price(42, 12.5);
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_DOUBLE_EQ(updated->price, 12.5);
+  catalog.seed(100);  // seeding again keeps what exists
+  EXPECT_EQ(catalog.get(42)->version, 2);
+  // Concurrent writers: every write gets its own version.
+  std::vector<std::thread> writers;
+  std::mutex mu;
+  std::set<std::int64_t> versions;
+  for (int t = 0; t < 4; ++t)
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto v = catalog.set_price(7, t + i)->version;
+        std::lock_guard lock(mu);
+        versions.insert(v);
+      }
+    });
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(versions.size(), 100u);
+  EXPECT_EQ(catalog.get(7)->version, 101);
+  EXPECT_EQ(scalelab::store::item_from_json(to_json(*updated)), *updated);
+}
+
+TEST_F(RedisBackends, CatalogLatencyIsSimulated) {
+  Catalog catalog(pool_, metrics_, 30ms);
+  catalog.seed(1);
+  const auto start = std::chrono::steady_clock::now();
+  catalog.get(1);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 30ms);
+}
+
+TEST_F(RedisBackends, RateLimitIsAtomicUnderConcurrency) {
+  // Eight "instances" (their own pools and limiters) hammer one user's limit at once:
+  // exactly `limit` requests pass in the window, however they interleave.
+  constexpr int kLimit = 50;
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      auto limiter = make_redis_rate_limiter(std::make_shared<RedisPool>(parse_redis_url(redis_->url())), metrics_);
+      for (int i = 0; i < 40; ++i) allowed += limiter->allow("alice", kLimit, 3600s).allowed;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(allowed.load(), kLimit);
+  auto limiter = make_redis_rate_limiter(pool_, metrics_);
+  auto denied = limiter->allow("alice", kLimit, 3600s);
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_GE(denied.retry_after_s, 1);
+  EXPECT_TRUE(limiter->allow("bob", kLimit, 3600s).allowed);
+}
+
+TEST_F(RedisBackends, MetricsCountOperationsByResult) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  StoreMetrics metrics(registry);
+  auto sessions = make_redis_session_store(pool_, metrics, 30s);
+  sessions->get("missing-session-id-xxxx");
+  sessions->touch(sessions->create("a", "b").id);
+  bool saw_miss = false, saw_ok = false;
+  for (const auto& family : registry->Collect()) {
+    if (family.name != "store_operations_total") continue;
+    for (const auto& m : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : m.label) labels[l.name] = l.value;
+      if (labels["op"] == "session_get" && labels["result"] == "miss" && m.counter.value == 1) saw_miss = true;
+      if (labels["op"] == "session_touch" && labels["result"] == "ok" && m.counter.value == 1) saw_ok = true;
+    }
+  }
+  EXPECT_TRUE(saw_miss);
+  EXPECT_TRUE(saw_ok);
+}

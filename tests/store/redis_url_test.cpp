@@ -1,0 +1,32 @@
+#include <gtest/gtest.h>
+
+#include "store/redis_pool.hpp"
+#include "store/state_mode.hpp"
+
+using namespace scalelab::store;
+
+TEST(RedisUrl, ParsesHostPortPasswordAndDatabase) {
+  auto c = parse_redis_url("redis://:secret@10.0.0.5:6380/2");
+  EXPECT_EQ(c.host, "10.0.0.5");
+  EXPECT_EQ(c.port, 6380);
+  EXPECT_EQ(c.password, "secret");
+  EXPECT_EQ(c.db, 2);
+  auto d = parse_redis_url("redis://redis");
+  EXPECT_EQ(d.host, "redis");
+  EXPECT_EQ(d.port, 6379);
+  EXPECT_EQ(d.db, 0);
+}
+
+TEST(RedisUrl, RejectsMalformedUrls) {
+  for (const char* bad : {"", "http://x:1", "redis://", "redis://host:0", "redis://host:99999", "redis://h:1/x"})
+    EXPECT_THROW(parse_redis_url(bad), std::invalid_argument) << bad;
+}
+
+TEST(StateMode, ParsesAndPrints) {
+  EXPECT_EQ(parse_mode("shared"), Mode::shared);
+  EXPECT_EQ(parse_mode("local"), Mode::local);
+  EXPECT_FALSE(parse_mode("Shared"));
+  EXPECT_EQ(parse_concern("ratelimit"), Concern::ratelimit);
+  EXPECT_FALSE(parse_concern("db"));
+  for (Concern c : kConcerns) EXPECT_EQ(parse_concern(to_string(c)), c);
+}
