@@ -1,0 +1,130 @@
+#include "lab/faultproxy/api_server.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "common/json_error.hpp"
+#include "common/log.hpp"
+
+namespace scalelab::faultproxy {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr std::size_t kHeaderLimit = 8 * 1024;
+constexpr std::size_t kBodyLimit = 64 * 1024;
+constexpr auto kIoTimeout = std::chrono::seconds(30);
+
+std::string_view sv(boost::string_view s) { return {s.data(), s.size()}; }
+
+tcp::endpoint resolve(asio::io_context& io, const net::HostPort& hp) {
+  tcp::resolver resolver(io);
+  return resolver.resolve(hp.host, std::to_string(hp.port)).begin()->endpoint();
+}
+
+http::response<http::string_body> make_response(const ApiResponse& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res;
+  res.version(version);
+  res.result(static_cast<unsigned>(r.status));
+  res.set(http::field::server, "scalelab-faultproxy");
+  if (r.status != 204) {
+    res.set(http::field::content_type, r.content_type);
+    res.body() = r.body;
+  }
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+ApiServer::ApiServer(asio::io_context& io, const net::HostPort& endpoint, ApiHandler& handler)
+    : io_(io), acceptor_(io), handler_(handler) {
+  const tcp::endpoint ep = resolve(io, endpoint);
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen();
+}
+
+void ApiServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+
+void ApiServer::stop() {
+  stopped_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  for (auto& [id, stream] : sessions_) stream->socket().close(ignored);
+}
+
+asio::awaitable<void> ApiServer::accept_loop() {
+  while (!stopped_) {
+    error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopped_) break;
+    if (ec) {
+      if (ec != asio::error::operation_aborted) {
+        log::warn("api accept failed", {{"error", ec.message()}});
+        asio::steady_timer backoff(io_, std::chrono::milliseconds(50));
+        co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      continue;
+    }
+    asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> ApiServer::session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  const std::uint64_t id = ++next_id_;
+  sessions_[id] = &stream;
+  beast::flat_buffer buffer;
+  error_code ec;
+  for (;;) {
+    // A fresh parser per message, limits set before reading (see NOTES.md).
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(kBodyLimit);
+    stream.expires_after(kIoTimeout);
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+      stream.expires_after(kIoTimeout);
+      co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec) {
+      stream.expires_after(kIoTimeout);
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || stopped_) break;
+
+    ApiResponse answer;
+    bool keep_alive = false;
+    unsigned version = 11;
+    if (ec == http::error::body_limit) {
+      answer = {413, "application/json", error_body("too_large", "the body exceeds 64 KiB")};
+    } else if (ec == http::error::header_limit) {
+      answer = {431, "application/json", error_body("too_large", "the headers exceed 8 KiB")};
+    } else if (ec && ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
+      answer = {400, "application/json", error_body("bad_request", "malformed HTTP: " + ec.message())};
+    } else if (ec) {
+      break;  // timeout or a transport error: nobody to answer
+    } else {
+      const auto& req = parser.get();
+      version = req.version();
+      keep_alive = req.keep_alive();
+      answer = handler_.handle(sv(req.method_string()), sv(req.target()), req.body());
+    }
+    auto res = make_response(answer, version, keep_alive);
+    stream.expires_after(kIoTimeout);
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  sessions_.erase(id);
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace scalelab::faultproxy

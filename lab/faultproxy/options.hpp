@@ -1,0 +1,35 @@
+// Why this file exists: what a fault proxy process is asked to run, parsed from its
+// flags (and their environment mirrors) with one-line errors, and reused by the
+// supervisor to build the same arguments it passes.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/net.hpp"
+
+namespace scalelab::faultproxy {
+
+struct ProxyDefinition {
+  std::string name;     // e.g. "redis"; a valid toxic-style name
+  net::HostPort listen;
+  net::HostPort upstream;
+  // "NAME=LISTEN_HOST:PORT,UPSTREAM_HOST:PORT"
+  std::string str() const { return name + "=" + listen.str() + "," + upstream.str(); }
+};
+
+// Parses "NAME=LISTEN_HOST:PORT,UPSTREAM_HOST:PORT". Throws std::invalid_argument
+// with a one-line message naming the bad part.
+ProxyDefinition parse_proxy_definition(const std::string& text);
+
+struct ServerOptions {
+  std::vector<ProxyDefinition> proxies;  // at least one, distinct names and listen ports
+  net::HostPort api{"127.0.0.1", 8474};  // loopback only
+};
+
+// Checks names and ports are distinct and the API is on loopback. Throws
+// std::invalid_argument.
+void validate(const ServerOptions& options);
+
+}  // namespace scalelab::faultproxy
