@@ -7,12 +7,18 @@
 namespace scalelab::store {
 namespace {
 
+struct Entry {
+  std::int64_t version = 0;
+  bool tombstone = false;
+  std::string value;
+};
+
 class LocalCache final : public Cache {
  public:
   LocalCache(StoreMetrics& metrics, std::size_t capacity)
       : entries_(capacity),
         get_(metrics.op("local", "cache_get")),
-        set_(metrics.op("local", "cache_set")),
+        put_(metrics.op("local", "cache_put")),
         invalidate_(metrics.op("local", "cache_invalidate")) {}
 
   const char* backend() const override { return "local"; }
@@ -20,28 +26,38 @@ class LocalCache final : public Cache {
   std::optional<std::string> get(const std::string& k) override {
     OpTimer t(get_);
     std::lock_guard lock(mu_);
-    return t.found(entries_.get(k));
+    auto e = entries_.get(k);
+    return t.found(e && !e->tombstone ? std::optional<std::string>(e->value) : std::nullopt);
   }
 
-  void set(const std::string& k, const std::string& value, std::chrono::seconds ttl) override {
-    OpTimer t(set_);
+  bool put(const std::string& k, const std::string& value, std::int64_t version, std::chrono::seconds ttl) override {
+    OpTimer t(put_);
     std::lock_guard lock(mu_);
-    entries_.put(k, value, ttl);
+    auto held = entries_.get(k);
+    const bool store = !held || may_replace(held->version, held->tombstone, version);
+    if (store) entries_.put(k, Entry{version, false, value}, ttl);
     t.ok();
+    return store;
   }
 
-  bool invalidate(const std::string& k) override {
+  bool invalidate(const std::string& k, std::int64_t version, std::chrono::seconds ttl) override {
     OpTimer t(invalidate_);
     std::lock_guard lock(mu_);
-    const bool existed = entries_.erase(k);
-    existed ? t.ok() : t.miss();
-    return existed;
+    auto held = entries_.get(k);
+    if (held && held->version > version) {  // an older invalidation changes nothing
+      t.miss();
+      return false;
+    }
+    const bool dropped = held && !held->tombstone;
+    entries_.put(k, Entry{version, true, {}}, ttl);
+    dropped ? t.ok() : t.miss();
+    return dropped;
   }
 
  private:
   std::mutex mu_;
-  LruMap<std::string, std::string> entries_;
-  OpMetrics get_, set_, invalidate_;
+  LruMap<std::string, Entry> entries_;
+  OpMetrics get_, put_, invalidate_;
 };
 
 }  // namespace

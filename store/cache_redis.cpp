@@ -1,4 +1,5 @@
-// The shared cache: plain Redis strings with an expiry.
+// The shared cache: Redis strings "<version>|<kind>|<value>" (kind v = value,
+// t = tombstone); put and invalidate compare versions inside Lua, atomically.
 #include "store/cache.hpp"
 
 namespace scalelab::store {
@@ -6,12 +7,41 @@ namespace {
 
 std::string key(const std::string& k) { return "sl:cache:" + k; }
 
+// ARGV: version, value, ttl. Implements may_replace() from cache.hpp.
+const RedisScript kPut(R"lua(
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local v, kind = string.match(cur, '^(%d+)|(%a)|')
+  v = tonumber(v)
+  local new = tonumber(ARGV[1])
+  if v and ((kind == 't' and new < v) or (kind == 'v' and new <= v)) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|v|' .. ARGV[2], 'EX', ARGV[3])
+return 1
+)lua");
+
+// ARGV: version, ttl. Never lowers a newer tombstone or value.
+const RedisScript kInvalidate(R"lua(
+local cur = redis.call('GET', KEYS[1])
+local had_value = 0
+if cur then
+  local v, kind = string.match(cur, '^(%d+)|(%a)|')
+  v = tonumber(v)
+  if kind == 'v' then had_value = 1 end
+  if v and v > tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|t|', 'EX', ARGV[2])
+return had_value
+)lua");
+
+std::string ttl_arg(std::chrono::seconds ttl) { return std::to_string(std::max<long long>(1, ttl.count())); }
+
 class RedisCache final : public Cache {
  public:
   RedisCache(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics)
       : redis_(std::move(redis)),
         get_(metrics.op("redis", "cache_get")),
-        set_(metrics.op("redis", "cache_set")),
+        put_(metrics.op("redis", "cache_put")),
         invalidate_(metrics.op("redis", "cache_invalidate")) {}
 
   const char* backend() const override { return "redis"; }
@@ -19,25 +49,31 @@ class RedisCache final : public Cache {
   std::optional<std::string> get(const std::string& k) override {
     OpTimer t(get_);
     auto reply = redis_->command({"GET", key(k)});
-    return t.found(reply.is_nil() ? std::optional<std::string>() : std::optional<std::string>(reply.str()));
+    if (reply.is_nil()) return t.found(std::optional<std::string>());
+    const std::string raw = reply.str();
+    const auto first = raw.find('|');
+    if (first == std::string::npos || raw.size() < first + 3 || raw[first + 1] != 'v')
+      return t.found(std::optional<std::string>());  // a tombstone (or foreign data): a miss
+    return t.found(std::optional<std::string>(raw.substr(first + 3)));
   }
 
-  void set(const std::string& k, const std::string& value, std::chrono::seconds ttl) override {
-    OpTimer t(set_);
-    redis_->command({"SET", key(k), value, "EX", std::to_string(std::max<long long>(1, ttl.count()))});
+  bool put(const std::string& k, const std::string& value, std::int64_t version, std::chrono::seconds ttl) override {
+    OpTimer t(put_);
+    const bool stored = redis_->eval(kPut, {key(k)}, {std::to_string(version), value, ttl_arg(ttl)}).integer() == 1;
     t.ok();
+    return stored;
   }
 
-  bool invalidate(const std::string& k) override {
+  bool invalidate(const std::string& k, std::int64_t version, std::chrono::seconds ttl) override {
     OpTimer t(invalidate_);
-    const bool existed = redis_->command({"DEL", key(k)}).integer() > 0;
-    existed ? t.ok() : t.miss();
-    return existed;
+    const bool dropped = redis_->eval(kInvalidate, {key(k)}, {std::to_string(version), ttl_arg(ttl)}).integer() == 1;
+    dropped ? t.ok() : t.miss();
+    return dropped;
   }
 
  private:
   std::shared_ptr<RedisPool> redis_;
-  OpMetrics get_, set_, invalidate_;
+  OpMetrics get_, put_, invalidate_;
 };
 
 }  // namespace

@@ -100,15 +100,32 @@ TEST(Lru, EntriesExpire) {
   EXPECT_EQ(lru.size(), 1u);
 }
 
-TEST(LocalCache, GetSetInvalidate) {
+TEST(LocalCache, GetPutInvalidate) {
   StoreMetrics metrics;
   auto cache = make_local_cache(metrics, 100);
   EXPECT_FALSE(cache->get("k"));
-  cache->set("k", "v", 60s);
-  EXPECT_EQ(cache->get("k"), "v");
-  EXPECT_TRUE(cache->invalidate("k"));
+  EXPECT_TRUE(cache->put("k", "v1", 1, 60s));
+  EXPECT_EQ(cache->get("k"), "v1");
+  EXPECT_TRUE(cache->invalidate("k", 2, 60s));
   EXPECT_FALSE(cache->get("k"));
-  EXPECT_FALSE(cache->invalidate("k"));
+  EXPECT_FALSE(cache->invalidate("k", 2, 60s));
+}
+
+TEST(LocalCache, VersionsOnlyMoveForward) {
+  StoreMetrics metrics;
+  auto cache = make_local_cache(metrics, 100);
+  cache->put("k", "v2", 2, 60s);
+  EXPECT_FALSE(cache->put("k", "v1", 1, 60s)) << "an older version must not replace a newer one";
+  EXPECT_EQ(cache->get("k"), "v2");
+  // The cache-aside race: a reader fetched v2, a writer stored v3 and invalidated;
+  // the reader's late put of v2 must not resurrect it.
+  cache->invalidate("k", 3, 60s);
+  EXPECT_FALSE(cache->put("k", "v2", 2, 60s));
+  EXPECT_FALSE(cache->get("k"));
+  EXPECT_TRUE(cache->put("k", "v3", 3, 60s)) << "the version the tombstone names may fill it";
+  EXPECT_EQ(cache->get("k"), "v3");
+  EXPECT_TRUE(may_replace(3, true, 3));
+  EXPECT_FALSE(may_replace(3, false, 3));
 }
 
 TEST(RateDecision, ArithmeticAtTheEdges) {

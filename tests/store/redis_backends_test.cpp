@@ -99,17 +99,31 @@ TEST_F(RedisBackends, ConcurrentCartWritesFromEightThreadsLoseNothing) {
   EXPECT_EQ(redis_->cli("TTL sl:cart:session"), "60");
 }
 
-TEST_F(RedisBackends, CacheGetSetInvalidateAcrossInstances) {
+TEST_F(RedisBackends, CacheInvalidationReachesEveryInstance) {
   auto cache = make_redis_cache(pool_, metrics_);
   auto other = make_redis_cache(std::make_shared<RedisPool>(parse_redis_url(redis_->url())), metrics_);
   EXPECT_FALSE(cache->get("item:1"));
-  cache->set("item:1", "{\"v\":1}", 30s);
+  EXPECT_TRUE(cache->put("item:1", "{\"v\":1}", 1, 30s));
   EXPECT_EQ(other->get("item:1"), "{\"v\":1}");
-  EXPECT_TRUE(other->invalidate("item:1"));
+  EXPECT_TRUE(other->invalidate("item:1", 2, 30s));
   EXPECT_FALSE(cache->get("item:1"));
-  cache->set("short", "x", 1s);
+  cache->put("short", "x", 1, 1s);
   std::this_thread::sleep_for(1100ms);
   EXPECT_FALSE(cache->get("short"));
+}
+
+TEST_F(RedisBackends, CacheVersionsOnlyMoveForward) {
+  auto cache = make_redis_cache(pool_, metrics_);
+  cache->put("k", "v2", 2, 30s);
+  EXPECT_FALSE(cache->put("k", "v1", 1, 30s));
+  EXPECT_EQ(cache->get("k"), "v2");
+  cache->invalidate("k", 3, 30s);
+  EXPECT_FALSE(cache->put("k", "v2", 2, 30s)) << "a late reader must not resurrect an invalidated version";
+  EXPECT_FALSE(cache->get("k"));
+  EXPECT_TRUE(cache->put("k", "v|3|with pipes", 3, 30s));
+  EXPECT_EQ(cache->get("k"), "v|3|with pipes");
+  EXPECT_FALSE(cache->invalidate("k", 2, 30s)) << "an older invalidation changes nothing";
+  EXPECT_EQ(cache->get("k"), "v|3|with pipes");
 }
 
 TEST_F(RedisBackends, CatalogVersionsOnlyGrow) {
