@@ -1,0 +1,99 @@
+// Why this exists: the heart of the load generator's correctness checks, kept pure so
+// it can be tested with scripted responses. One Classifier per virtual user remembers
+// what the system acknowledged to that user (its session, cart quantities, uploads and
+// their sha256, item versions it wrote, requests allowed per rate-limit window) and
+// turns every later response into counts: status class or transport error, checks
+// performed by kind, and violations by kind. It does no I/O and reads no clock: the
+// caller passes the times.
+//
+// Contract for callers: call observe() exactly once for every request outcome (also
+// transport errors), then at most one of the route-specific methods below for the same
+// response. Aborted responses (the run stopped) are ignored everywhere.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lab/load/response.hpp"
+#include "lab/load/tally.hpp"
+
+namespace scalelab::load {
+
+struct ClassifierOptions {
+  // A read older than an acknowledged version counts as stale only when it was sent at
+  // least this long after the acknowledgement (room for eventual consistency).
+  std::chrono::milliseconds stale_grace{0};
+  std::size_t uploads_remembered = 64;  // the oldest acknowledged uploads are forgotten
+};
+
+class Classifier {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit Classifier(ClassifierOptions options = {}) : options_(options) {}
+
+  // Every outcome: counts the request, its status class or transport error, and the
+  // rate-limit window accounting (rate_limit_exceeded when one more response than
+  // X-RateLimit-Limit was allowed in one X-RateLimit-Window).
+  void observe(const Response& r, Tally& t);
+
+  // POST /api/login: a 200 means this user now holds a new session with an empty cart.
+  void on_login(const Response& r);
+  // POST /api/logout: a 200 means the session is gone on purpose; later 401s are expected.
+  void on_logout(const Response& r);
+  bool holds_session() const { return session_; }
+
+  // Any request that needs the session (GET /api/me, the burst, ...): a 401 while this
+  // user holds a session is session_lost, after which it holds none (and no cart).
+  void check_session(const Response& r, Tally& t);
+
+  // POST /api/cart/items {sku, qty}: the answered total must include every quantity
+  // acknowledged before for that sku; it becomes the new acknowledged total.
+  void on_cart_add(std::string_view sku, int qty, const Response& r, Tally& t);
+  // GET /api/cart: every acknowledged sku must be there with at least its total.
+  void check_cart(const Response& r, Tally& t);
+
+  // POST /api/uploads of bytes whose sha256 is `sent_sha256`: on 201 the upload is
+  // remembered and its id returned; an acknowledged sha256 that differs is upload_corrupt.
+  std::optional<std::string> on_upload(std::string_view sent_sha256, const Response& r, Tally& t);
+  // GET /api/uploads/{id} of an acknowledged upload: 404 is upload_missing, bytes whose
+  // sha256 differs are upload_corrupt.
+  void check_upload(std::string_view id, const Response& r, Tally& t);
+  // The acknowledged uploads, oldest first (for reading an older one back).
+  const std::deque<std::pair<std::string, std::string>>& uploads() const { return uploads_; }
+
+  // PUT /api/items/{id}: a 200 acknowledges its version at `acked_at`.
+  void on_item_write(int id, const Response& r, Clock::time_point acked_at);
+  // GET /api/items/{id} sent at `sent_at`: stale_read when the version is below one
+  // acknowledged to this user at least stale_grace before.
+  void check_item_read(int id, const Response& r, Clock::time_point sent_at, Tally& t);
+
+  // The last X-RateLimit-Limit seen, 0 before any (sizes the burst scenario).
+  std::int64_t rate_limit() const { return limit_; }
+
+ private:
+  struct Ack {
+    std::int64_t version;
+    Clock::time_point at;
+  };
+
+  void lose_session();
+
+  ClassifierOptions options_;
+  bool session_ = false;
+  std::map<std::string, std::int64_t, std::less<>> cart_;    // sku -> acknowledged total
+  std::deque<std::pair<std::string, std::string>> uploads_;  // id -> sha256 sent
+  std::map<int, std::vector<Ack>> item_acks_;                // pending and settled acks
+  std::int64_t window_ = -1;                                 // current rate-limit window
+  std::int64_t allowed_in_window_ = 0;
+  std::int64_t limit_ = 0;
+};
+
+}  // namespace scalelab::load

@@ -1,0 +1,108 @@
+// The request/response cycle of connection.hpp. Errors come back as values
+// (redirect_error) rather than exceptions: refused and reset connections are routine in
+// chaos experiments, and throwing per failure would distort the very rates measured.
+#include "lab/load/connection.hpp"
+
+#include <array>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "lab/load/response_parser.hpp"
+
+namespace scalelab::load {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+Connection::Connection(asio::io_context& io, asio::ip::tcp::endpoint target, ConnectionLimits limits)
+    : socket_(io), target_(target), limits_(limits) {}
+
+void Connection::enforce_deadline(Clock::time_point now) {
+  if (deadline_ <= now && socket_.is_open()) {
+    timed_out_ = true;
+    close();
+  }
+}
+
+void Connection::abort() {
+  aborted_ = true;
+  close();
+}
+
+void Connection::close() {
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  buffer_.clear();
+  reused_ = false;
+}
+
+Transport Connection::classify(const boost::system::error_code& ec) const {
+  if (timed_out_ || ec == asio::error::timed_out) return Transport::timeout;
+  if (ec == asio::error::connection_refused) return Transport::refused;
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::eof ||
+      ec == asio::error::connection_aborted || ec == http::error::end_of_stream || ec == http::error::partial_message)
+    return Transport::reset;
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) return Transport::protocol;
+  return Transport::other;
+}
+
+asio::awaitable<void> Connection::exchange(std::string_view head, std::string_view body, Response& out) {
+  for (int attempt = 0;; ++attempt) {
+    out.clear();
+    timed_out_ = false;
+    if (aborted_) {
+      out.aborted = true;
+      co_return;
+    }
+    if (!socket_.is_open()) {
+      boost::system::error_code ec;
+      socket_.open(asio::ip::tcp::v4(), ec);
+      if (!ec) socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+      if (!ec) {
+        deadline_ = Clock::now() + limits_.connect_timeout;
+        co_await socket_.async_connect(target_, redirect_error(use_awaitable, ec));
+        deadline_ = Clock::time_point::max();
+        ++connects_;
+      }
+      if (ec) {
+        out.aborted = aborted_;
+        out.transport = classify(ec);
+        close();
+        co_return;
+      }
+    }
+    const bool was_reused = reused_;
+    deadline_ = Clock::now() + limits_.response_timeout;
+    const std::array<asio::const_buffer, 2> request{asio::buffer(head.data(), head.size()),
+                                                    asio::buffer(body.data(), body.size())};
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, request, redirect_error(use_awaitable, ec));
+    bool got_bytes = false;
+    if (!ec) {
+      ResponseParser parser(out, limits_.body_limit);
+      co_await http::async_read(socket_, buffer_, parser, redirect_error(use_awaitable, ec));
+      got_bytes = parser.got_some();
+    }
+    deadline_ = Clock::time_point::max();
+    if (!ec) {
+      reused_ = true;
+      if (!out.keep_alive) close();
+      co_return;
+    }
+    const Transport kind = classify(ec);
+    close();
+    if (aborted_) {
+      out.clear();
+      out.aborted = true;
+      co_return;
+    }
+    if (kind == Transport::reset && was_reused && !got_bytes && attempt == 0) continue;  // stale keep-alive
+    out.clear();
+    out.transport = kind;
+    co_return;
+  }
+}
+
+}  // namespace scalelab::load

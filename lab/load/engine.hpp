@@ -1,0 +1,22 @@
+// Why this exists: the load generator's library entry point, used by `scalelab load`
+// and by the experiment runner. run_load() drives the target with the configured
+// virtual users on `threads` event loops, calls `on_second` once per second with that
+// second's Sample (on the calling thread, so the callback needs no locking), and
+// returns the whole run. It always ends by itself: at `duration`, when `max_requests`
+// have been sent (in-flight requests finish first), or soon after `stop` is requested.
+#pragma once
+
+#include <functional>
+#include <stop_token>
+
+#include "lab/load/load_config.hpp"
+#include "lab/load/results.hpp"
+
+namespace scalelab::load {
+
+// Throws std::invalid_argument (one line) when the config is invalid, for example a
+// target outside 127.0.0.0/8. Request failures never throw: they are counted.
+LoadResult run_load(const LoadConfig& config, const std::function<void(const Sample&)>& on_second = {},
+                    std::stop_token stop = {});
+
+}  // namespace scalelab::load

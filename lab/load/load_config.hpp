@@ -1,0 +1,79 @@
+// Why this exists: everything that shapes one load run, in one value type that the
+// `scalelab load` command fills from flags and environment, the experiment runner fills
+// from a YAML file, and the journal echoes back as JSON. Parsing helpers for the textual
+// forms (mix, durations, rates, targets) live here so every front end accepts the same
+// spellings and reports the same one-line errors.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lab/load/tally.hpp"
+
+namespace scalelab::load {
+
+struct MixEntry {
+  Scenario scenario;
+  unsigned weight;
+  bool operator==(const MixEntry&) const = default;
+};
+
+inline constexpr const char* kDefaultMix = "session=4,cart=2,upload=1,catalog=2,ratelimit=1,work=0";
+
+struct LoadConfig {
+  std::string target = "127.0.0.1:8080";      // host:port or http://host:port, on 127.0.0.0/8
+  unsigned users = 10;                        // closed loop: users; open loop: the bound on users/connections
+  double rate = 0;                            // open loop requests per second; 0 = closed loop
+  unsigned threads = 1;                       // one io_context per thread
+  std::chrono::milliseconds duration{10000};  // a run always ends by then
+  std::uint64_t max_requests = 0;             // 0 = no bound; in-flight requests finish when reached
+  std::chrono::milliseconds think_time{0};    // closed loop pause between two scenario runs
+  std::vector<MixEntry> mix;                  // empty = kDefaultMix
+  std::string path = "/";                     // the `get` scenario's target
+  unsigned work_io_ms = 10;                   // the `work` scenario's query
+  unsigned work_cpu_ms = 0;
+  std::size_t upload_bytes = 4096;  // random bytes per upload
+  unsigned items = 100;             // catalog ids used: 1..items
+  std::chrono::milliseconds stale_grace{0};
+  unsigned burst_extra = 5;  // the burst sends limit + burst_extra requests
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds response_timeout{10000};
+  std::chrono::milliseconds retry_after_cap{1000};  // closed loop: the longest 429 back-off
+  std::uint64_t seed = 0;                           // 0 = random
+  std::string user_prefix;                          // user names are <prefix><n>; empty = "vu-<random>-"
+
+  const std::vector<MixEntry>& effective_mix() const;
+  bool open_loop() const { return rate > 0; }
+};
+
+// "session=4,cart=2" -> entries; a bare name weighs 1. Throws std::invalid_argument
+// naming the bad part (unknown scenario, bad weight, all weights zero).
+std::vector<MixEntry> parse_mix(std::string_view text);
+std::string mix_string(const std::vector<MixEntry>& mix);
+
+// "500ms", "10s", "1.5s", "2m", or a bare number of seconds. Throws std::invalid_argument.
+std::chrono::milliseconds parse_duration(std::string_view text);
+// "500" or "500/s". Throws std::invalid_argument.
+double parse_rate(std::string_view text);
+
+struct Target {
+  std::string ip;  // dotted IPv4 in 127.0.0.0/8
+  std::uint16_t port = 0;
+  std::string host_header() const { return ip + ":" + std::to_string(port); }
+};
+// Accepts host:port or http://host:port[/]; host is an IPv4 address in 127.0.0.0/8 or
+// "localhost" (read as 127.0.0.1). Throws std::invalid_argument for anything else, with
+// a message that says only loopback targets are allowed.
+Target parse_target(std::string_view text);
+
+// Throws std::invalid_argument with a one-line message when the config cannot run.
+void validate(const LoadConfig& config);
+
+// The "config" object of LoadResult JSON (also `nlohmann::json j = config;`).
+void to_json(nlohmann::json& j, const LoadConfig& config);
+
+}  // namespace scalelab::load

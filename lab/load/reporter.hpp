@@ -1,0 +1,35 @@
+// Why this exists: how a load run looks to a person or a script. While the run goes,
+// one progress line is rewritten in place on a terminal, or one JSON Sample per line
+// goes out when stdout is a pipe. At the end comes a summary: a table for people or
+// the LoadResult JSON for scripts.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "lab/load/results.hpp"
+
+namespace scalelab::load {
+
+enum class ProgressMode { automatic, line, json, none };  // automatic: line on a TTY, else json
+enum class OutputFormat { table, json };
+
+class Reporter {
+ public:
+  Reporter(ProgressMode progress, OutputFormat output, std::FILE* out = stdout);
+  void progress(const Sample& sample);
+  void summary(const LoadResult& result);
+
+ private:
+  ProgressMode mode_;
+  OutputFormat output_;
+  std::FILE* out_;
+  bool line_open_ = false;
+};
+
+// One line, no newline: "[  3s] 12345 req/s  failed 0  violations 0  p50 0.41 ms ..."
+std::string progress_line(const Sample& sample);
+// The multi-line human summary.
+std::string summary_table(const LoadResult& result);
+
+}  // namespace scalelab::load

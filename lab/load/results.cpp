@@ -1,0 +1,77 @@
+// JSON for results.hpp. Latencies are rounded to 0.1 µs so the numbers print short
+// while keeping the histogram's three significant digits down to 10 µs.
+#include "lab/load/results.hpp"
+
+#include <cmath>
+
+namespace scalelab::load {
+namespace {
+
+double ms(std::uint64_t ns) { return std::round(static_cast<double>(ns) / 100.0) / 10000.0; }
+
+nlohmann::json instances_json(const InstanceCounts& counts) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, n] : counts) j[name.empty() ? "unknown" : name] = n;
+  return j;
+}
+
+nlohmann::json scenarios_json(const Tally& t) {
+  nlohmann::json j = nlohmann::json::object();
+  for (std::size_t i = 0; i < t.scenarios.size(); ++i) j[scenario_name(static_cast<Scenario>(i))] = t.scenarios[i];
+  return j;
+}
+
+double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+
+}  // namespace
+
+LatencySummary LatencySummary::of(const Histogram& h) {
+  LatencySummary s;
+  s.count = h.count();
+  if (s.count == 0) return s;
+  s.p50_ms = ms(h.value_at_percentile(50));
+  s.p90_ms = ms(h.value_at_percentile(90));
+  s.p99_ms = ms(h.value_at_percentile(99));
+  s.p999_ms = ms(h.value_at_percentile(99.9));
+  s.max_ms = ms(h.max());
+  s.mean_ms = ms(static_cast<std::uint64_t>(std::llround(h.mean())));
+  return s;
+}
+
+void add_instance(InstanceCounts& counts, std::string_view instance, std::uint64_t n) {
+  for (auto& [name, c] : counts) {
+    if (name == instance) {
+      c += n;
+      return;
+    }
+  }
+  counts.emplace_back(std::string(instance), n);
+}
+
+void to_json(nlohmann::json& j, const LatencySummary& l) {
+  j = {{"count", l.count},  {"p50", l.p50_ms}, {"p90", l.p90_ms},  {"p99", l.p99_ms},
+       {"p999", l.p999_ms}, {"max", l.max_ms}, {"mean", l.mean_ms}};
+}
+
+void to_json(nlohmann::json& j, const Sample& s) {
+  j = counts_json(s.counts);
+  j["t"] = s.t;
+  j["elapsed_s"] = round3(s.elapsed_s);
+  j["interval_s"] = round3(s.interval_s);
+  j["rps"] = round3(s.rps());
+  j["latency_ms"] = s.latency;
+  j["instances"] = instances_json(s.instances);
+}
+
+void to_json(nlohmann::json& j, const LoadResult& r) {
+  nlohmann::json totals = counts_json(r.totals);
+  totals["rps"] = round3(r.rps());
+  totals["latency_ms"] = r.latency;
+  totals["instances"] = instances_json(r.instances);
+  totals["scenarios"] = scenarios_json(r.totals);
+  j = {{"config", r.config},           {"started_at", r.started_at},           {"duration_s", round3(r.duration_s)},
+       {"stop_reason", r.stop_reason}, {"target_answered", r.target_answered}, {"totals", std::move(totals)},
+       {"samples", r.samples}};
+}
+
+}  // namespace scalelab::load

@@ -1,0 +1,60 @@
+// Why this exists: the load generator's output contract. A Sample is one second of a
+// run; a LoadResult is the whole run with its per-second series. The experiment runner
+// embeds both in its journal and the HTML report draws charts from them, so their JSON
+// shape is documented in lab/load/README.md and pinned by tests/load/json_shape_test.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lab/load/histogram.hpp"
+#include "lab/load/load_config.hpp"
+#include "lab/load/tally.hpp"
+
+namespace scalelab::load {
+
+// Latency percentiles in milliseconds (0 when nothing was answered). Transport errors
+// have no latency; every HTTP response, whatever its status, has one. In open loop it
+// is measured from the intended send time.
+struct LatencySummary {
+  std::uint64_t count = 0;
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
+  static LatencySummary of(const Histogram& h);
+};
+
+// Responses per X-Instance value ("" when the header was absent), in first-seen order.
+using InstanceCounts = std::vector<std::pair<std::string, std::uint64_t>>;
+void add_instance(InstanceCounts& counts, std::string_view instance, std::uint64_t n = 1);
+
+struct Sample {
+  unsigned t = 0;         // 1-based index of this second
+  double elapsed_s = 0;   // from the start of the run to the end of this sample
+  double interval_s = 0;  // 1.0, except for the last, partial sample
+  Tally counts;
+  LatencySummary latency;
+  InstanceCounts instances;
+  double rps() const { return interval_s > 0 ? static_cast<double>(counts.requests) / interval_s : 0; }
+};
+
+struct LoadResult {
+  LoadConfig config;
+  std::string started_at;  // RFC 3339 UTC
+  double duration_s = 0;
+  std::string stop_reason;       // "duration", "max_requests", "stopped" (stop token), "finished"
+  bool target_answered = false;  // at least one HTTP response arrived
+  Tally totals;
+  LatencySummary latency;
+  InstanceCounts instances;
+  std::vector<Sample> samples;
+  double rps() const { return duration_s > 0 ? static_cast<double>(totals.requests) / duration_s : 0; }
+};
+
+void to_json(nlohmann::json& j, const LatencySummary& l);
+void to_json(nlohmann::json& j, const Sample& s);
+void to_json(nlohmann::json& j, const LoadResult& r);
+
+}  // namespace scalelab::load

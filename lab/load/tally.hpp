@@ -1,0 +1,77 @@
+// Why this exists: every count the load generator reports (requests, status classes,
+// transport errors, violations by kind, checks by kind, scenarios run) lives in one
+// flat struct that worker threads fill, the sampler merges, and JSON serialises. The
+// names here are the JSON keys documented in lab/load/README.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "lab/load/response.hpp"
+
+namespace scalelab::load {
+
+// A deviation from what the system acknowledged to this virtual user.
+enum class Violation : std::uint8_t {
+  session_lost,         // 401 for a session never logged out
+  cart_lost_write,      // an acknowledged cart quantity is missing
+  upload_missing,       // 404 for an acknowledged upload
+  upload_corrupt,       // bytes (or the acknowledged sha256) differ from what was sent
+  stale_read,           // an item version older than one acknowledged, after the grace period
+  rate_limit_exceeded,  // one more request allowed in a rate-limit window than the limit
+  count
+};
+const char* violation_name(Violation v);
+
+// What a violation rate is computed against. Units:
+//  session   - responses (2xx or 401) to a request sent with a session this user holds
+//  cart      - acknowledged skus compared with a cart read or a later add
+//  upload    - reads of an acknowledged upload (plus the sha256 check of each upload ack)
+//  item      - item reads compared against a version this user saw acknowledged
+//  ratelimit - allowed responses carrying the X-RateLimit-* headers
+enum class Check : std::uint8_t { session, cart, upload, item, ratelimit, count };
+const char* check_name(Check c);
+
+enum class Scenario : std::uint8_t { session, cart, upload, catalog, ratelimit, work, get, count };
+const char* scenario_name(Scenario s);
+bool parse_scenario(std::string_view name, Scenario& out);
+
+// Status classes. 429 and 503 are also counted inside 4xx and 5xx.
+enum class StatusClass : std::uint8_t { s1xx, s2xx, s3xx, s4xx, s5xx, s429, s503, count };
+const char* status_class_name(StatusClass c);
+
+template <class E>
+using Counters = std::array<std::uint64_t, static_cast<std::size_t>(E::count)>;
+
+struct Tally {
+  std::uint64_t requests = 0;   // completed: responses plus transport errors
+  std::uint64_t responses = 0;  // requests that got an HTTP response
+  Counters<StatusClass> status{};
+  Counters<Transport> transport{};  // index 0 (none) stays 0
+  Counters<Violation> violations{};
+  Counters<Check> checks{};
+  Counters<Scenario> scenarios{};  // scenario runs started
+
+  void add(Violation v, std::uint64_t n = 1) { violations[static_cast<std::size_t>(v)] += n; }
+  void add(Check c, std::uint64_t n = 1) { checks[static_cast<std::size_t>(c)] += n; }
+  std::uint64_t of(Violation v) const { return violations[static_cast<std::size_t>(v)]; }
+  std::uint64_t of(Check c) const { return checks[static_cast<std::size_t>(c)]; }
+  std::uint64_t of(StatusClass s) const { return status[static_cast<std::size_t>(s)]; }
+  std::uint64_t of(Transport t) const { return transport[static_cast<std::size_t>(t)]; }
+
+  std::uint64_t transport_errors() const;
+  // Failed requests: transport errors plus 5xx (a 503 from a store outage is a failure;
+  // a 401 or 429 is an answer, judged by the violation counts instead).
+  std::uint64_t failed() const { return transport_errors() + of(StatusClass::s5xx); }
+  std::uint64_t total_violations() const;
+
+  void merge(const Tally& other);
+};
+
+// {"requests", "responses", "errors", "status": {...}, "transport": {...},
+//  "violations": {...}, "checks": {...}} - scenarios are written by the caller.
+nlohmann::json counts_json(const Tally& t);
+
+}  // namespace scalelab::load

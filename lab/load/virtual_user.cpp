@@ -1,0 +1,137 @@
+// The request path of a virtual user. Everything here runs on its worker's thread.
+#include "lab/load/virtual_user.hpp"
+
+#include <algorithm>
+
+#include "lab/load/scenarios.hpp"
+
+namespace scalelab::load {
+namespace asio = boost::asio;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+VirtualUser::VirtualUser(Worker& worker, unsigned index)
+    : worker_(worker),
+      name_(worker.run().user_prefix + std::to_string(index)),
+      rng_(worker.run().seed * 0x9E3779B97F4A7C15ull + index),
+      classifier_(ClassifierOptions{worker.run().config.stale_grace}),
+      connection_(worker.io(), worker.run().endpoint,
+                  ConnectionLimits{worker.run().config.connect_timeout, worker.run().config.response_timeout}),
+      timer_(worker.io()) {
+  head_.reserve(512);
+}
+
+void VirtualUser::abort() {
+  timer_.cancel();
+  connection_.abort();
+}
+
+asio::awaitable<void> VirtualUser::pause(std::chrono::milliseconds d) {
+  if (d.count() <= 0 || !live()) co_return;
+  timer_.expires_after(d);
+  boost::system::error_code ignored;
+  co_await timer_.async_wait(redirect_error(use_awaitable, ignored));
+}
+
+Scenario VirtualUser::pick() {
+  const auto& mix = worker_.run().mix;
+  unsigned total = 0;
+  for (const auto& e : mix) total += e.weight;
+  unsigned r = static_cast<unsigned>(rng_() % total);
+  for (const auto& e : mix) {
+    if (r < e.weight) return e.scenario;
+    r -= e.weight;
+  }
+  return mix.back().scenario;
+}
+
+asio::awaitable<void> VirtualUser::run() {
+  const LoadConfig& cfg = config();
+  while (live()) {
+    const Scenario s = pick();
+    judge([&](Classifier&, Tally& t) { ++t.scenarios[static_cast<std::size_t>(s)]; });
+    rate_limited_ = transport_failed_ = false;
+    co_await run_scenario(s, *this);
+    if (cfg.open_loop()) continue;  // the schedule paces open-loop users
+    if (rate_limited_) {
+      // Honour Retry-After (capped) so a rate-limited user does not spin on 429s.
+      co_await pause(
+          std::min<std::chrono::milliseconds>(std::chrono::seconds(std::max(retry_after_, 0)), cfg.retry_after_cap));
+    } else if (transport_failed_) {
+      // A refused target answers in microseconds; back off a little instead of spinning.
+      co_await pause(std::max<std::chrono::milliseconds>(cfg.think_time, std::chrono::milliseconds(10)));
+    } else {
+      co_await pause(cfg.think_time);
+    }
+  }
+  worker_.user_done();
+}
+
+asio::awaitable<const Response*> VirtualUser::send(Request request) {
+  RunState& run = worker_.run();
+  if (!live() ||
+      (run.config.max_requests != 0 && run.issued.fetch_add(1, std::memory_order_relaxed) >= run.config.max_requests)) {
+    response_.clear();
+    response_.aborted = true;
+    co_return &response_;
+  }
+  Clock::time_point start;
+  if (run.config.open_loop()) {
+    start = worker_.next_intended();
+    if (start > Clock::now()) {
+      timer_.expires_at(start);
+      boost::system::error_code ignored;
+      co_await timer_.async_wait(redirect_error(use_awaitable, ignored));
+      if (worker_.stopping()) {
+        response_.clear();
+        response_.aborted = true;
+        co_return &response_;
+      }
+    }
+  } else {
+    start = Clock::now();
+  }
+
+  head_.assign(request.method);
+  head_ += ' ';
+  head_ += request.target;
+  head_ += run.head_prefix;
+  if (!jar_.header().empty()) {
+    head_ += "Cookie: ";
+    head_ += jar_.header();
+    head_ += "\r\n";
+  }
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    if (!request.content_type.empty()) {
+      head_ += "Content-Type: ";
+      head_ += request.content_type;
+      head_ += "\r\n";
+    }
+    head_ += "Content-Length: ";
+    head_ += std::to_string(request.body.size());
+    head_ += "\r\n";
+  }
+  head_ += "\r\n";
+
+  sent_at_ = Clock::now();
+  co_await connection_.exchange(head_, request.body, response_);
+  if (response_.aborted) co_return &response_;
+  const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
+
+  for (const auto& c : response_.set_cookies) jar_.store(c);
+  if (response_.transport != Transport::none) transport_failed_ = true;
+  if (response_.status == 429) {
+    rate_limited_ = true;
+    retry_after_ = response_.retry_after_seconds;
+  }
+  worker_.record([&](Window& w) {
+    classifier_.observe(response_, w.tally);
+    if (response_.answered()) {
+      w.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0)));
+      add_instance(w.instances, response_.instance);
+    }
+  });
+  co_return &response_;
+}
+
+}  // namespace scalelab::load

@@ -1,0 +1,81 @@
+// Why this exists: one simulated client. A virtual user has its own keep-alive
+// connection, cookie jar, random stream and Classifier (its memory of what the system
+// acknowledged to it). It runs scenarios from the mix, one request at a time, until
+// the run stops. send() is the single place where a request is paced (open loop),
+// timed, and counted, so scenarios only say what to send and what to check.
+#pragma once
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "common/asio.hpp"
+#include "lab/load/classifier.hpp"
+#include "lab/load/connection.hpp"
+#include "lab/load/cookie_jar.hpp"
+#include "lab/load/worker.hpp"
+
+namespace scalelab::load {
+
+class VirtualUser {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Request {
+    std::string_view method;
+    std::string_view target;  // origin-form, e.g. /api/me
+    std::string_view body{};
+    std::string_view content_type{};
+  };
+
+  VirtualUser(Worker& worker, unsigned index);
+
+  // Runs scenarios until the run stops or the request bound is reached.
+  boost::asio::awaitable<void> run();
+
+  // Sends one request and returns its outcome (valid until the next send). When the
+  // run is over, the response is `aborted` and scenarios should simply return.
+  boost::asio::awaitable<const Response*> send(Request request);
+
+  // Runs `f(classifier, tally)` with this worker's counters locked.
+  template <class F>
+  void judge(F&& f) {
+    worker_.record([&](Window& w) { f(classifier_, w.tally); });
+  }
+
+  bool live() const { return !worker_.stopping() && !worker_.run().request_bound_reached(); }
+  const LoadConfig& config() const { return worker_.run().config; }
+  const std::string& name() const { return name_; }
+  std::mt19937_64& rng() { return rng_; }
+  Classifier& classifier() { return classifier_; }
+  CookieJar& cookies() { return jar_; }
+  // When the last request actually went out (in open loop its intended time may be
+  // earlier; freshness checks compare against what really happened first).
+  Clock::time_point sent_at() const { return sent_at_; }
+
+  // Waits `d`, or less if the run stops meanwhile.
+  boost::asio::awaitable<void> pause(std::chrono::milliseconds d);
+
+  void abort();  // the run stops: end what is pending
+  void enforce_deadline(Clock::time_point now) { connection_.enforce_deadline(now); }
+
+ private:
+  Scenario pick();
+
+  Worker& worker_;
+  std::string name_;
+  std::mt19937_64 rng_;
+  Classifier classifier_;
+  CookieJar jar_;
+  Connection connection_;
+  boost::asio::steady_timer timer_;
+  Response response_;
+  std::string head_;
+  Clock::time_point sent_at_{};
+  bool rate_limited_ = false;  // the current scenario saw a 429
+  bool transport_failed_ = false;
+  int retry_after_ = 0;
+};
+
+}  // namespace scalelab::load

@@ -1,0 +1,68 @@
+// Parsing of the textual forms every front end shares, and the loopback-only rule.
+#include "lab/load/load_config.hpp"
+
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+using namespace scalelab::load;
+using namespace std::chrono_literals;
+
+TEST(LoadConfig, ParsesMixes) {
+  const auto mix = parse_mix("session=4,cart=2, upload=1 ,catalog=2,ratelimit=1,work=0");
+  ASSERT_EQ(mix.size(), 6u);
+  EXPECT_EQ(mix[0], (MixEntry{Scenario::session, 4}));
+  EXPECT_EQ(mix[5], (MixEntry{Scenario::work, 0}));
+  EXPECT_EQ(mix_string(mix), "session=4,cart=2,upload=1,catalog=2,ratelimit=1,work=0");
+  EXPECT_EQ(parse_mix("get")[0], (MixEntry{Scenario::get, 1}));
+  EXPECT_THROW(parse_mix("nope=1"), std::invalid_argument);
+  EXPECT_THROW(parse_mix("get=x"), std::invalid_argument);
+  EXPECT_THROW(parse_mix("get=0"), std::invalid_argument);
+  EXPECT_THROW(parse_mix("get=1,get=2"), std::invalid_argument);
+  EXPECT_THROW(parse_mix(""), std::invalid_argument);
+}
+
+TEST(LoadConfig, ParsesDurationsAndRates) {
+  EXPECT_EQ(parse_duration("10s"), 10s);
+  EXPECT_EQ(parse_duration("500ms"), 500ms);
+  EXPECT_EQ(parse_duration("1.5s"), 1500ms);
+  EXPECT_EQ(parse_duration("2m"), 120s);
+  EXPECT_EQ(parse_duration("3"), 3s);
+  EXPECT_THROW(parse_duration("soon"), std::invalid_argument);
+  EXPECT_THROW(parse_duration("-1s"), std::invalid_argument);
+  EXPECT_THROW(parse_duration("ms"), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(parse_rate("500/s"), 500.0);
+  EXPECT_DOUBLE_EQ(parse_rate("2.5"), 2.5);
+  EXPECT_THROW(parse_rate("fast"), std::invalid_argument);
+}
+
+TEST(LoadConfig, OnlyLoopbackTargets) {
+  EXPECT_EQ(parse_target("127.0.0.1:8080").host_header(), "127.0.0.1:8080");
+  EXPECT_EQ(parse_target("http://127.1.2.3:80/").ip, "127.1.2.3");
+  EXPECT_EQ(parse_target("localhost:9000").ip, "127.0.0.1");
+  for (const char* bad : {"10.0.0.1:80", "example.com:80", "[::1]:80", "0.0.0.0:80", "128.0.0.1:80",
+                          "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "https://127.0.0.1:443"}) {
+    EXPECT_THROW(parse_target(bad), std::invalid_argument) << bad;
+  }
+  try {
+    parse_target("192.168.1.10:8080");
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.0/8"), std::string::npos);
+  }
+}
+
+TEST(LoadConfig, ValidateRejectsRunsThatCannotEnd) {
+  LoadConfig c;
+  EXPECT_NO_THROW(validate(c));
+  c.duration = 0ms;
+  EXPECT_THROW(validate(c), std::invalid_argument);
+  c = LoadConfig{};
+  c.target = "8.8.8.8:53";
+  EXPECT_THROW(validate(c), std::invalid_argument);
+  c = LoadConfig{};
+  c.path = "no-slash";
+  EXPECT_THROW(validate(c), std::invalid_argument);
+  c = LoadConfig{};
+  c.users = 0;
+  EXPECT_THROW(validate(c), std::invalid_argument);
+}
