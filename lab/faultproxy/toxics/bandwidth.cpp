@@ -25,7 +25,8 @@ class Bandwidth final : public Toxic {
       const std::string_view piece = data.substr(0, slice_);
       pace += std::chrono::duration_cast<clock::duration>(
           std::chrono::duration<double>(static_cast<double>(piece.size()) / bytes_per_second_));
-      if (!co_await ctx.sleep_for(pace - clock::now())) {
+      const bool paced = co_await ctx.sleep_for(pace - clock::now());  // not inside if(): g++ 12
+      if (!paced) {
         co_await next(data);  // removed mid-chunk: the rest goes at full speed
         co_return;
       }

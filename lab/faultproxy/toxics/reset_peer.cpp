@@ -13,7 +13,8 @@ class ResetPeer final : public Toxic {
   explicit ResetPeer(const ToxicSpec& spec) : Toxic(spec), timeout_ms_(spec.attribute("timeout")) {}
 
   asio::awaitable<void> on_attach(ToxicContext& ctx) const override {
-    if (!co_await ctx.sleep_for(millis(timeout_ms_))) co_return;
+    const bool elapsed = co_await ctx.sleep_for(millis(timeout_ms_));  // not inside if(): g++ 12
+    if (!elapsed) co_return;
     ctx.connection().reset_connection(ctx.affects(Direction::downstream), ctx.affects(Direction::upstream),
                                       "reset_peer");
   }

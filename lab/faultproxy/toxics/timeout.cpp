@@ -13,7 +13,9 @@ class Timeout final : public Toxic {
 
   asio::awaitable<void> on_attach(ToxicContext& ctx) const override {
     if (timeout_ms_ <= 0) co_return;
-    if (co_await ctx.sleep_for(millis(timeout_ms_))) ctx.connection().close_connection("timeout");
+    // Not `if (co_await ...)`: g++ 12 miscompiles co_await inside a condition.
+    const bool elapsed = co_await ctx.sleep_for(millis(timeout_ms_));
+    if (elapsed) ctx.connection().close_connection("timeout");
   }
 
   asio::awaitable<void> on_data(ToxicContext&, Direction, std::string_view, const Forward&) const override {
