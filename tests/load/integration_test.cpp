@@ -1,0 +1,252 @@
+// The load generator end to end: real sockets against the fake app process
+// (fake_app.cpp). In good mode every check passes; in broken mode the generator must
+// count exactly the deviations the server says it served. Also: open-loop latency from
+// intended times, timeouts, refused and reset connections, the request bound, the stop
+// token, several threads, and the binary's exit codes.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "common/net.hpp"
+#include "common/process.hpp"
+#include "lab/load/engine.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace scalelab;
+using namespace scalelab::load;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kBin = std::string(SCALELAB_BINARY_DIR) + "/bin/";
+
+class FakeApp {
+ public:
+  explicit FakeApp(const std::string& mode, int limit = 50) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      port_ = net::free_port();
+      proc_ = process::Process::spawn({.argv = {kBin + "scalelab-load-fake-app", "--port", std::to_string(port_),
+                                                "--mode", mode, "--rate-limit", std::to_string(limit)},
+                                       .log_path = (dir_ / "fake.log").string()});
+      if (net::wait_for_port("127.0.0.1", port_, 10s)) return;
+    }
+    throw std::runtime_error("fake app did not start");
+  }
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  nlohmann::json stats() const {
+    httplib::Client client("127.0.0.1", port_);
+    auto res = client.Get("/fake/stats");
+    if (!res) throw std::runtime_error("no /fake/stats");
+    return nlohmann::json::parse(res->body);
+  }
+
+ private:
+  testkit::TempDir dir_{"scalelab-load-fake"};
+  std::uint16_t port_ = 0;
+  process::Process proc_;
+};
+
+LoadConfig full_mix(const std::string& target) {
+  LoadConfig c;
+  c.target = target;
+  c.users = 4;
+  c.duration = 20s;  // the request bound ends these runs, in-flight requests included
+  c.max_requests = 1200;
+  c.mix = parse_mix("session=4,cart=2,upload=1,catalog=2,ratelimit=1,work=1");
+  c.work_io_ms = 1;
+  c.upload_bytes = 3000;
+  c.items = 5;  // few items, so users read what they wrote
+  c.seed = 7;
+  return c;
+}
+
+void expect_no_transport_errors(const LoadResult& r) {
+  EXPECT_EQ(r.totals.transport_errors(), 0u);
+  EXPECT_EQ(r.totals.of(StatusClass::s5xx), 0u);
+}
+
+}  // namespace
+
+TEST(LoadIntegration, GoodAppHasNoViolationsAndEveryCheckRuns) {
+  FakeApp app("good");
+  unsigned seconds = 0;
+  const LoadResult r = run_load(full_mix(app.target()), [&](const Sample&) { ++seconds; });
+  EXPECT_EQ(r.stop_reason, "max_requests");
+  EXPECT_EQ(r.totals.requests, 1200u);
+  EXPECT_TRUE(r.target_answered);
+  expect_no_transport_errors(r);
+  EXPECT_EQ(r.totals.total_violations(), 0u) << nlohmann::json(r)["totals"].dump();
+  for (auto check : {Check::session, Check::cart, Check::upload, Check::item, Check::ratelimit})
+    EXPECT_GT(r.totals.of(check), 0u) << check_name(check);
+  EXPECT_GT(r.totals.of(StatusClass::s429), 0u);  // the burst went over the limit
+  ASSERT_EQ(r.instances.size(), 1u);
+  EXPECT_EQ(r.instances[0].first, "fake-1");
+  EXPECT_EQ(seconds, r.samples.size());
+  std::uint64_t sum = 0;
+  for (const auto& s : r.samples) sum += s.counts.requests;
+  EXPECT_EQ(sum, r.totals.requests);
+}
+
+TEST(LoadIntegration, BrokenAppViolationsAreCountedExactly) {
+  FakeApp app("broken");
+  const LoadResult r = run_load(full_mix(app.target()));
+  EXPECT_EQ(r.stop_reason, "max_requests");
+  expect_no_transport_errors(r);
+  const auto served = app.stats();
+  for (auto v : {Violation::session_lost, Violation::cart_lost_write, Violation::upload_missing,
+                 Violation::upload_corrupt, Violation::stale_read, Violation::rate_limit_exceeded}) {
+    const std::uint64_t expected = served.at(violation_name(v)).get<std::uint64_t>();
+    EXPECT_GT(expected, 0u) << violation_name(v) << ": the fake served none; the test proves nothing";
+    EXPECT_EQ(r.totals.of(v), expected) << violation_name(v);
+  }
+  // One /api/me in three was lost; session checks also count cart and upload requests.
+  const double rate = static_cast<double>(r.totals.of(Violation::session_lost)) /
+                      static_cast<double>(r.totals.of(Check::session));
+  EXPECT_GT(rate, 0.05);
+  EXPECT_LT(rate, 0.34);
+}
+
+TEST(LoadIntegration, OpenLoopMeasuresLatencyFromIntendedSendTimes) {
+  FakeApp app("good");
+  LoadConfig c;
+  c.target = app.target();
+  c.mix = parse_mix("get");
+  c.path = "/fake/slow?ms=50";
+  c.duration = 2s;
+  c.users = 2;  // at most 40 req/s at 50 ms each
+  LoadResult closed = run_load(c);
+  c.rate = 200;  // five times what two users can serve: the backlog must show
+  LoadResult open = run_load(c);
+  EXPECT_LT(closed.latency.p99_ms, 200.0);
+  EXPECT_GT(closed.latency.p50_ms, 45.0);
+  EXPECT_GT(open.latency.p99_ms, 800.0) << "a stalled schedule must show in open-loop latency";
+  EXPECT_GT(open.latency.p50_ms, 300.0);
+  EXPECT_LE(open.totals.requests, 100u);
+
+  // Below capacity, the open-loop rate is what was asked for.
+  c.path = "/healthz";
+  c.rate = 300;
+  c.users = 4;
+  c.threads = 2;
+  LoadResult paced = run_load(c);
+  EXPECT_NEAR(static_cast<double>(paced.totals.requests), 600.0, 40.0);
+  EXPECT_LT(paced.latency.p50_ms, 20.0);
+}
+
+TEST(LoadIntegration, ResponseTimeoutsAreCountedAndTheRunEndsOnTime) {
+  FakeApp app("good");
+  LoadConfig c;
+  c.target = app.target();
+  c.mix = parse_mix("get");
+  c.path = "/fake/slow?ms=3000";
+  c.users = 2;
+  c.duration = 1200ms;
+  c.response_timeout = 300ms;
+  const auto start = std::chrono::steady_clock::now();
+  const LoadResult r = run_load(c);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);
+  EXPECT_GE(r.totals.of(Transport::timeout), 4u);  // ~3 per user, 300 ms each (+ back-off)
+  EXPECT_EQ(r.totals.responses, 0u);
+  EXPECT_FALSE(r.target_answered);
+}
+
+TEST(LoadIntegration, RefusedTargetIsCountedAndTheBinaryExitsOne) {
+  LoadConfig c;
+  c.target = "127.0.0.1:" + std::to_string(net::free_port());
+  c.mix = parse_mix("get");
+  c.duration = 300ms;
+  const LoadResult r = run_load(c);
+  EXPECT_GT(r.totals.of(Transport::refused), 0u);
+  EXPECT_EQ(r.totals.requests, r.totals.of(Transport::refused));
+  EXPECT_FALSE(r.target_answered);
+
+  auto proc = process::Process::spawn({.argv = {kBin + "scalelab-load", "--target", c.target, "--duration", "300ms",
+                                                "--mix", "get=1", "--output", "json", "--progress", "none"},
+                                       .log_path = "/dev/null"});
+  const auto status = proc.wait_for(10s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1) << status->describe();
+}
+
+TEST(LoadIntegration, ResetConnectionsAreCounted) {
+  // A server that accepts, reads the request, and resets the connection (SO_LINGER 0).
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 64), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::atomic<bool> done{false};
+  std::thread server([&] {
+    while (!done) {
+      const int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) break;
+      char buf[4096];
+      (void)::recv(fd, buf, sizeof buf, 0);
+      linger l{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      ::close(fd);
+    }
+  });
+  LoadConfig c;
+  c.target = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  c.mix = parse_mix("get");
+  c.users = 1;
+  c.duration = 300ms;
+  const LoadResult r = run_load(c);
+  done = true;
+  ::shutdown(listener, SHUT_RDWR);
+  ::close(listener);
+  server.join();
+  EXPECT_GT(r.totals.of(Transport::reset), 0u);
+  EXPECT_EQ(r.totals.responses, 0u);
+}
+
+TEST(LoadIntegration, StopTokenEndsARunEarly) {
+  FakeApp app("good");
+  LoadConfig c;
+  c.target = app.target();
+  c.mix = parse_mix("get");
+  c.path = "/healthz";
+  c.duration = 30s;
+  std::stop_source stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(400ms);
+    stop.request_stop();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const LoadResult r = run_load(c, {}, stop.get_token());
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(r.stop_reason, "stopped");
+  EXPECT_GT(r.totals.requests, 0u);
+}
+
+TEST(LoadIntegration, SeveralThreadsShareTheWorkAndSamplesAddUp) {
+  FakeApp app("good");
+  LoadConfig c;
+  c.target = app.target();
+  c.mix = parse_mix("session=1,get=1");
+  c.path = "/healthz";
+  c.users = 6;
+  c.threads = 3;
+  c.duration = 1500ms;
+  const LoadResult r = run_load(c);
+  EXPECT_EQ(r.stop_reason, "duration");
+  EXPECT_GT(r.totals.requests, 100u);
+  EXPECT_EQ(r.totals.total_violations(), 0u);
+  ASSERT_EQ(r.samples.size(), 2u);
+  EXPECT_EQ(r.samples[0].t, 1u);
+  EXPECT_NEAR(r.samples[1].interval_s, 0.5, 0.1);
+  EXPECT_EQ(r.samples[0].counts.requests + r.samples[1].counts.requests, r.totals.requests);
+}
