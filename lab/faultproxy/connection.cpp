@@ -99,7 +99,7 @@ void Connection::finish(End end, bool rst_client, bool rst_upstream, std::string
       log::debug("connection closed", {{"proxy", link_->name}, {"conn", id_}});
       break;
     case End::toxic_close:
-      link_->metrics.toxic_closes(reason).Increment();
+      link_->metrics.count_toxic_close(reason);
       log::info("connection closed by toxic", {{"proxy", link_->name}, {"conn", id_}, {"toxic", reason}});
       break;
     case End::toxic_reset:

@@ -50,6 +50,9 @@ class Connection final : public ConnectionControl, public std::enable_shared_fro
   // A toxic was removed: deactivate its attachment, waking whatever it held back.
   void detach(const Toxic* toxic);
 
+  // Closes normally (FIN both sides), for the proxy's own shutdown.
+  void close() { finish(End::normal, false, false, ""); }
+
   std::uint64_t id() const { return id_; }
   bool closed() const { return closed_; }
 

@@ -42,7 +42,7 @@ void Proxy::stop() {
   error_code ignored;
   acceptor_.close(ignored);
   wake_.cancel();
-  for (auto& c : live_connections()) c->close_connection("");
+  for (auto& c : live_connections()) c->close();
 }
 
 std::vector<std::shared_ptr<Connection>> Proxy::live_connections() const {

@@ -41,7 +41,9 @@ ProxyMetrics::ProxyMetrics(MetricFamilies& f, const std::string& proxy)
   }
 }
 
-prometheus::Counter& ProxyMetrics::toxic_closes(const std::string& type) { return *toxic_closes_.at(type); }
+void ProxyMetrics::count_toxic_close(const std::string& type) {
+  if (const auto it = toxic_closes_.find(type); it != toxic_closes_.end()) it->second->Increment();
+}
 prometheus::Gauge& ProxyMetrics::toxics_active(const std::string& type) { return *toxics_active_.at(type); }
 
 nlohmann::json ProxyMetrics::stats() const {

@@ -49,7 +49,8 @@ class ProxyMetrics {
   prometheus::Counter& upstream_failures;
   prometheus::Counter& resets;
 
-  prometheus::Counter& toxic_closes(const std::string& type);
+  // Counts a connection closed by a toxic of `type`; unknown types are ignored.
+  void count_toxic_close(const std::string& type);
   prometheus::Gauge& toxics_active(const std::string& type);
 
   // {"bytes_upstream","bytes_downstream","connections_accepted","connections_active",
