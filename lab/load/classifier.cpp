@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "lab/load/digest.hpp"
+#include "common/crypto.hpp"
 
 namespace scalelab::load {
 namespace {
@@ -146,7 +146,7 @@ void Classifier::check_upload(std::string_view id, const Response& r, Tally& t) 
     t.add(Violation::upload_missing);
   } else if (r.status == 200) {
     t.add(Check::upload);
-    if (sha256_hex(r.body) != it->second) t.add(Violation::upload_corrupt);
+    if (crypto::sha256_hex(r.body) != it->second) t.add(Violation::upload_corrupt);
   }
 }
 

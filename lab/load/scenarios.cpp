@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lab/load/digest.hpp"
+#include "common/crypto.hpp"
 #include "lab/load/virtual_user.hpp"
 
 namespace scalelab::load {
@@ -36,7 +36,8 @@ asio::awaitable<void> session(VirtualUser& vu) {
 }
 
 asio::awaitable<void> cart(VirtualUser& vu) {
-  if (!co_await ensure_session(vu)) co_return;
+  const bool logged_in = co_await ensure_session(vu);  // not inside if(): g++ 12 miscompiles that
+  if (!logged_in) co_return;
   const int additions = 1 + static_cast<int>(vu.rng()() % 3);
   for (int i = 0; i < additions; ++i) {
     const std::string sku = "sku-" + std::to_string(1 + vu.rng()() % 5);
@@ -57,13 +58,14 @@ asio::awaitable<void> read_upload(VirtualUser& vu, std::string id) {
 }
 
 asio::awaitable<void> upload(VirtualUser& vu) {
-  if (!co_await ensure_session(vu)) co_return;
+  const bool logged_in = co_await ensure_session(vu);  // not inside if(): g++ 12 miscompiles that
+  if (!logged_in) co_return;
   std::string bytes(vu.config().upload_bytes, '\0');
   for (std::size_t i = 0; i < bytes.size(); i += 8) {
     const std::uint64_t word = vu.rng()();
     for (std::size_t k = 0; k < 8 && i + k < bytes.size(); ++k) bytes[i + k] = static_cast<char>(word >> (8 * k));
   }
-  const std::string sha = sha256_hex(bytes);
+  const std::string sha = crypto::sha256_hex(bytes);
   const Response* r = co_await vu.send({"POST", "/api/uploads", bytes, "application/octet-stream"});
   std::optional<std::string> id;
   vu.judge([&](Classifier& c, Tally& t) { id = c.on_upload(sha, *r, t); });
@@ -93,7 +95,8 @@ asio::awaitable<void> catalog(VirtualUser& vu) {
 }
 
 asio::awaitable<void> burst(VirtualUser& vu) {
-  if (!co_await ensure_session(vu)) co_return;
+  const bool logged_in = co_await ensure_session(vu);  // not inside if(): g++ 12 miscompiles that
+  if (!logged_in) co_return;
   const std::int64_t limit = vu.classifier().rate_limit() > 0 ? vu.classifier().rate_limit() : 10;
   const std::int64_t n = std::min<std::int64_t>(limit + vu.config().burst_extra, 1000);
   for (std::int64_t i = 0; i < n; ++i) {

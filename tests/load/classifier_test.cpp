@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "lab/load/digest.hpp"
+#include "common/crypto.hpp"
 
 using namespace scalelab::load;
 using Clock = Classifier::Clock;
@@ -70,9 +70,9 @@ TEST(Classifier, SessionLostIsA401ForASessionNeverLoggedOut) {
   c.on_login(reply(200, R"({"user":"u","created_by":"app-1"})"));
   ASSERT_TRUE(c.holds_session());
   c.check_session(reply(200), t);
-  c.check_session(reply(429), t);                    // rate limited: says nothing about the session
-  c.check_session(reply(503), t);                    // store down: neither
-  c.check_session(failed(Transport::reset), t);      // no answer: neither
+  c.check_session(reply(429), t);                // rate limited: says nothing about the session
+  c.check_session(reply(503), t);                // store down: neither
+  c.check_session(failed(Transport::reset), t);  // no answer: neither
   EXPECT_EQ(t.of(Check::session), 1u);
   c.check_session(reply(401, R"({"error":"session_not_found"})"), t);
   EXPECT_EQ(t.of(Violation::session_lost), 1u);
@@ -130,7 +130,7 @@ TEST(Classifier, UploadMissingAndCorrupt) {
   Tally t;
   c.on_login(reply(200));
   const std::string bytes = "hello, scalelab";
-  const std::string sha = sha256_hex(bytes);
+  const std::string sha = scalelab::crypto::sha256_hex(bytes);
   auto id = c.on_upload(sha, reply(201, R"({"id":"AAAAAAAAAAAAAAAAAAAAAA","size":15,"sha256":")" + sha + R"("})"), t);
   ASSERT_TRUE(id);
   EXPECT_EQ(*id, "AAAAAAAAAAAAAAAAAAAAAA");

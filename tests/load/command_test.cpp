@@ -17,7 +17,8 @@ void parse(std::vector<const char*> args) {
 }  // namespace
 
 TEST(LoadCommand, UsageErrorsExitTwoWithOneLine) {
-  EXPECT_EXIT(parse({"load", "--mix", "bogus=1"}), ::testing::ExitedWithCode(2), "scalelab: .*unknown scenario 'bogus'");
+  EXPECT_EXIT(parse({"load", "--mix", "bogus=1"}), ::testing::ExitedWithCode(2),
+              "scalelab: .*unknown scenario 'bogus'");
   EXPECT_EXIT(parse({"load", "--target", "10.1.2.3:80"}), ::testing::ExitedWithCode(2), "127.0.0.0/8");
   EXPECT_EXIT(parse({"load", "--duration", "forever"}), ::testing::ExitedWithCode(2), "duration");
   EXPECT_EXIT(parse({"load", "--users", "0"}), ::testing::ExitedWithCode(2), "users");

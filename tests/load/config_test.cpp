@@ -1,9 +1,9 @@
 // Parsing of the textual forms every front end shares, and the loopback-only rule.
-#include "lab/load/load_config.hpp"
+#include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include <gtest/gtest.h>
+#include "lab/load/load_config.hpp"
 
 using namespace scalelab::load;
 using namespace std::chrono_literals;
@@ -40,8 +40,8 @@ TEST(LoadConfig, OnlyLoopbackTargets) {
   EXPECT_EQ(parse_target("127.0.0.1:8080").host_header(), "127.0.0.1:8080");
   EXPECT_EQ(parse_target("http://127.1.2.3:80/").ip, "127.1.2.3");
   EXPECT_EQ(parse_target("localhost:9000").ip, "127.0.0.1");
-  for (const char* bad : {"10.0.0.1:80", "example.com:80", "[::1]:80", "0.0.0.0:80", "128.0.0.1:80",
-                          "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "https://127.0.0.1:443"}) {
+  for (const char* bad : {"10.0.0.1:80", "example.com:80", "[::1]:80", "0.0.0.0:80", "128.0.0.1:80", "127.0.0.1",
+                          "127.0.0.1:0", "127.0.0.1:70000", "https://127.0.0.1:443"}) {
     EXPECT_THROW(parse_target(bad), std::invalid_argument) << bad;
   }
   try {

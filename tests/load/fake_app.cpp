@@ -19,13 +19,12 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-
 #include "common/config.hpp"
+#include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/json_error.hpp"
 
@@ -78,100 +77,104 @@ class FakeApp {
       };
     };
     svr.Post("/api/login", api([this](const auto& req, auto& res, const std::string& sid, const std::string&) {
-      const auto body = json::parse(req.body, nullptr, false);
-      if (!body.is_object() || !body.contains("user") || !body["user"].is_string())
-        return error(res, 400, "bad_user");
-      sessions_.erase(sid);
-      carts_.erase(sid);
-      const std::string fresh = scalelab::ids::random_token();
-      sessions_[fresh] = body["user"].template get<std::string>();
-      res.set_header("Set-Cookie", "sid=" + fresh + "; Path=/; HttpOnly; SameSite=Lax");
-      ok(res, {{"user", sessions_[fresh]}, {"created_by", instance_}});
-    }));
+               const auto body = json::parse(req.body, nullptr, false);
+               if (!body.is_object() || !body.contains("user") || !body["user"].is_string())
+                 return error(res, 400, "bad_user");
+               sessions_.erase(sid);
+               carts_.erase(sid);
+               const std::string fresh = scalelab::ids::random_token();
+               sessions_[fresh] = body["user"].template get<std::string>();
+               res.set_header("Set-Cookie", "sid=" + fresh + "; Path=/; HttpOnly; SameSite=Lax");
+               ok(res, {{"user", sessions_[fresh]}, {"created_by", instance_}});
+             }));
     svr.Post("/api/logout", api([this](const auto&, auto& res, const std::string& sid, const std::string& user) {
-      sessions_.erase(sid);
-      carts_.erase(sid);
-      res.set_header("Set-Cookie", "sid=; Path=/; Max-Age=0");
-      ok(res, {{"logged_out", !user.empty()}});
-    }));
+               sessions_.erase(sid);
+               carts_.erase(sid);
+               res.set_header("Set-Cookie", "sid=; Path=/; Max-Age=0");
+               ok(res, {{"logged_out", !user.empty()}});
+             }));
     svr.Get("/api/me", api([this](const auto&, auto& res, const std::string&, const std::string& user) {
-      if (user.empty()) return error(res, 401, "not_logged_in");
-      ok(res, {{"user", user}, {"created_by", instance_}, {"served_by", instance_}});
-    }));
-    svr.Post("/api/cart/items", api([this](const auto& req, auto& res, const std::string& sid, const std::string& user) {
-      if (user.empty()) return error(res, 401, "not_logged_in");
-      const auto body = json::parse(req.body, nullptr, false);
-      if (!body.is_object() || !body.contains("sku") || !body.contains("qty")) return error(res, 400, "bad_cart_item");
-      const std::string sku = body["sku"].template get<std::string>();
-      const int total = carts_[sid][sku] += body["qty"].template get<int>();
-      ok(res, {{"sku", sku}, {"qty", total}});
-    }));
+              if (user.empty()) return error(res, 401, "not_logged_in");
+              ok(res, {{"user", user}, {"created_by", instance_}, {"served_by", instance_}});
+            }));
+    svr.Post("/api/cart/items",
+             api([this](const auto& req, auto& res, const std::string& sid, const std::string& user) {
+               if (user.empty()) return error(res, 401, "not_logged_in");
+               const auto body = json::parse(req.body, nullptr, false);
+               if (!body.is_object() || !body.contains("sku") || !body.contains("qty"))
+                 return error(res, 400, "bad_cart_item");
+               const std::string sku = body["sku"].template get<std::string>();
+               const int total = carts_[sid][sku] += body["qty"].template get<int>();
+               ok(res, {{"sku", sku}, {"qty", total}});
+             }));
     svr.Get("/api/cart", api([this](const auto&, auto& res, const std::string& sid, const std::string& user) {
-      if (user.empty()) return error(res, 401, "not_logged_in");
-      auto cart = carts_[sid];
-      if (broken_ && !cart.empty() && ++cart_reads_ % 4 == 0) {
-        if (--cart.begin()->second == 0) cart.erase(cart.begin());
-        ++stats_.cart_lost_write;
-      }
-      json items = json::array();
-      int total = 0;
-      for (const auto& [sku, qty] : cart) {
-        items.push_back({{"sku", sku}, {"qty", qty}});
-        total += qty;
-      }
-      ok(res, {{"items", items}, {"total_qty", total}});
-    }));
+              if (user.empty()) return error(res, 401, "not_logged_in");
+              auto cart = carts_[sid];
+              if (broken_ && !cart.empty() && ++cart_reads_ % 4 == 0) {
+                if (--cart.begin()->second == 0) cart.erase(cart.begin());
+                ++stats_.cart_lost_write;
+              }
+              json items = json::array();
+              int total = 0;
+              for (const auto& [sku, qty] : cart) {
+                items.push_back({{"sku", sku}, {"qty", qty}});
+                total += qty;
+              }
+              ok(res, {{"items", items}, {"total_qty", total}});
+            }));
     svr.Get(R"(/api/items/(\d+))", api([this](const auto& req, auto& res, const std::string&, const std::string& user) {
-      auto it = items_.find(std::stoi(req.matches[1]));
-      if (it == items_.end()) return error(res, 404, "item_not_found");
-      std::int64_t version = it->second.version;
-      auto acked = acked_.find({user, it->first});
-      if (broken_ && acked != acked_.end() && acked->second >= 2 && ++item_reads_ % 2 == 0) {
-        version = acked->second - 1;
-        ++stats_.stale_read;
-      }
-      ok(res, item_json(it->first, it->second, version, "hit"));
-    }));
+              auto it = items_.find(std::stoi(req.matches[1]));
+              if (it == items_.end()) return error(res, 404, "item_not_found");
+              std::int64_t version = it->second.version;
+              auto acked = acked_.find({user, it->first});
+              if (broken_ && acked != acked_.end() && acked->second >= 2 && ++item_reads_ % 2 == 0) {
+                version = acked->second - 1;
+                ++stats_.stale_read;
+              }
+              ok(res, item_json(it->first, it->second, version, "hit"));
+            }));
     svr.Put(R"(/api/items/(\d+))", api([this](const auto& req, auto& res, const std::string&, const std::string& user) {
-      auto it = items_.find(std::stoi(req.matches[1]));
-      if (it == items_.end()) return error(res, 404, "item_not_found");
-      const auto body = json::parse(req.body, nullptr, false);
-      if (!body.is_object() || !body.contains("price")) return error(res, 400, "bad_price");
-      it->second.price = body["price"].template get<double>();
-      ++it->second.version;
-      if (!user.empty()) acked_[{user, it->first}] = it->second.version;
-      ok(res, item_json(it->first, it->second, it->second.version, "invalidated"));
-    }));
-    svr.Post("/api/uploads", api([this](const auto& req, auto& res, const std::string&, const std::string& user) {
-      if (user.empty()) return error(res, 401, "not_logged_in");
-      const std::string id = scalelab::ids::random_token();
-      uploads_[id] = req.body;
-      res.status = 201;
-      res.set_content(json{{"id", id}, {"size", req.body.size()}, {"sha256", sha256(req.body)}}.dump(),
-                      "application/json");
-    }));
-    svr.Get(R"(/api/uploads/([A-Za-z0-9_-]+))", api([this](const auto& req, auto& res, const std::string&,
-                                                             const std::string& user) {
-      if (user.empty()) return error(res, 401, "not_logged_in");
-      auto it = uploads_.find(req.matches[1]);
-      if (it == uploads_.end()) return error(res, 404, "upload_not_found");
-      std::string bytes = it->second;
-      if (broken_ && ++upload_reads_ % 3 == 0) {
-        ++stats_.upload_missing;
-        return error(res, 404, "upload_not_found");
-      }
-      if (broken_ && ++upload_served_ % 5 == 0 && !bytes.empty()) {
-        bytes[0] = static_cast<char>(bytes[0] ^ 0x5a);
-        ++stats_.upload_corrupt;
-      }
-      res.set_header("X-Upload-Sha256", sha256(it->second));
-      res.set_content(bytes, "application/octet-stream");
-    }));
+              auto it = items_.find(std::stoi(req.matches[1]));
+              if (it == items_.end()) return error(res, 404, "item_not_found");
+              const auto body = json::parse(req.body, nullptr, false);
+              if (!body.is_object() || !body.contains("price")) return error(res, 400, "bad_price");
+              it->second.price = body["price"].template get<double>();
+              ++it->second.version;
+              if (!user.empty()) acked_[{user, it->first}] = it->second.version;
+              ok(res, item_json(it->first, it->second, it->second.version, "invalidated"));
+            }));
+    svr.Post(
+        "/api/uploads", api([this](const auto& req, auto& res, const std::string&, const std::string& user) {
+          if (user.empty()) return error(res, 401, "not_logged_in");
+          const std::string id = scalelab::ids::random_token();
+          uploads_[id] = req.body;
+          res.status = 201;
+          res.set_content(
+              json{{"id", id}, {"size", req.body.size()}, {"sha256", scalelab::crypto::sha256_hex(req.body)}}.dump(),
+              "application/json");
+        }));
+    svr.Get(R"(/api/uploads/([A-Za-z0-9_-]+))",
+            api([this](const auto& req, auto& res, const std::string&, const std::string& user) {
+              if (user.empty()) return error(res, 401, "not_logged_in");
+              auto it = uploads_.find(req.matches[1]);
+              if (it == uploads_.end()) return error(res, 404, "upload_not_found");
+              std::string bytes = it->second;
+              if (broken_ && ++upload_reads_ % 3 == 0) {
+                ++stats_.upload_missing;
+                return error(res, 404, "upload_not_found");
+              }
+              if (broken_ && ++upload_served_ % 5 == 0 && !bytes.empty()) {
+                bytes[0] = static_cast<char>(bytes[0] ^ 0x5a);
+                ++stats_.upload_corrupt;
+              }
+              res.set_header("X-Upload-Sha256", scalelab::crypto::sha256_hex(it->second));
+              res.set_content(bytes, "application/octet-stream");
+            }));
     svr.Get("/api/work", api([this](const auto& req, auto& res, const std::string&, const std::string&) {
-      const int io_ms = req.has_param("io_ms") ? std::stoi(req.get_param_value("io_ms")) : 0;
-      std::this_thread::sleep_for(std::chrono::milliseconds(io_ms));  // holds the lock: fine for a test server
-      ok(res, {{"io_ms", io_ms}, {"cpu_ms", 0}, {"served_by", instance_}});
-    }));
+              const int io_ms = req.has_param("io_ms") ? std::stoi(req.get_param_value("io_ms")) : 0;
+              std::this_thread::sleep_for(std::chrono::milliseconds(io_ms));  // holds the lock: fine for a test server
+              ok(res, {{"io_ms", io_ms}, {"cpu_ms", 0}, {"served_by", instance_}});
+            }));
   }
 
  private:
@@ -189,33 +192,24 @@ class FakeApp {
     return {};
   }
 
-  static std::string sha256(const std::string& bytes) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-    std::string hex;
-    char buf[3];
-    for (unsigned int i = 0; i < len; ++i) {
-      std::snprintf(buf, sizeof buf, "%02x", md[i]);
-      hex += buf;
-    }
-    return hex;
-  }
-
   static void ok(httplib::Response& res, const json& body) { res.set_content(body.dump(), "application/json"); }
   static void error(httplib::Response& res, int status, const char* code) {
     res.status = status;
     res.set_content(scalelab::error_body(code, "fake app"), "application/json");
   }
   static json item_json(int id, const Item& item, std::int64_t version, const char* cache) {
-    return {{"id", id}, {"name", "item-" + std::to_string(id)}, {"price", item.price}, {"stock", 5},
-            {"version", version}, {"cache", cache}};
+    return {{"id", id},
+            {"name", "item-" + std::to_string(id)},
+            {"price", item.price},
+            {"stock", 5},
+            {"version", version},
+            {"cache", cache}};
   }
 
   // The fixed-window limit of API.md; broken mode allows twice as many and counts the excess.
   bool rate_limit(const std::string& user, httplib::Response& res) {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::int64_t window = now / window_seconds_;
     const int n = ++attempts_[{user, window}];
     const int allowed = broken_ ? 2 * limit_ : limit_;
@@ -246,10 +240,10 @@ class FakeApp {
   const int window_seconds_;
   const std::string instance_;
   std::mutex mutex_;
-  std::map<std::string, std::string> sessions_;               // sid -> user
-  std::map<std::string, std::map<std::string, int>> carts_;   // sid -> sku -> qty
+  std::map<std::string, std::string> sessions_;              // sid -> user
+  std::map<std::string, std::map<std::string, int>> carts_;  // sid -> sku -> qty
   std::map<int, Item> items_;
-  std::map<std::pair<std::string, int>, std::int64_t> acked_; // (user, item) -> version acknowledged
+  std::map<std::pair<std::string, int>, std::int64_t> acked_;  // (user, item) -> version acknowledged
   std::map<std::string, std::string> uploads_;
   std::map<std::pair<std::string, std::int64_t>, int> attempts_;  // (user, window) -> requests
   std::uint64_t me_reads_ = 0, cart_reads_ = 0, item_reads_ = 0, upload_reads_ = 0, upload_served_ = 0;

@@ -2,12 +2,12 @@
 // 0.1 %) at every magnitude, exact small values, correct merging.
 #include "lab/load/histogram.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 using scalelab::load::Histogram;
 
@@ -63,8 +63,8 @@ TEST(Histogram, SmallValuesAreExactAndEmptyIsZero) {
 
 TEST(Histogram, MergeAndResetAndClamp) {
   Histogram a, b;
-  for (int i = 0; i < 1000; ++i) a.record(1'000'000);   // 1 ms
-  for (int i = 0; i < 1000; ++i) b.record(9'000'000);   // 9 ms
+  for (int i = 0; i < 1000; ++i) a.record(1'000'000);  // 1 ms
+  for (int i = 0; i < 1000; ++i) b.record(9'000'000);  // 9 ms
   a.merge(b);
   EXPECT_EQ(a.count(), 2000u);
   EXPECT_NEAR(static_cast<double>(a.value_at_percentile(50)), 1e6, 1e3);

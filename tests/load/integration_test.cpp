@@ -3,6 +3,8 @@
 // count exactly the deviations the server says it served. Also: open-loop latency from
 // intended times, timeouts, refused and reset connections, the request bound, the stop
 // token, several threads, and the binary's exit codes.
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,9 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "common/net.hpp"
 #include "common/process.hpp"
@@ -107,8 +106,8 @@ TEST(LoadIntegration, BrokenAppViolationsAreCountedExactly) {
     EXPECT_EQ(r.totals.of(v), expected) << violation_name(v);
   }
   // One /api/me in three was lost; session checks also count cart and upload requests.
-  const double rate = static_cast<double>(r.totals.of(Violation::session_lost)) /
-                      static_cast<double>(r.totals.of(Check::session));
+  const double rate =
+      static_cast<double>(r.totals.of(Violation::session_lost)) / static_cast<double>(r.totals.of(Check::session));
   EXPECT_GT(rate, 0.05);
   EXPECT_LT(rate, 0.34);
 }

@@ -90,9 +90,9 @@ TEST(JsonShape, LoadResult) {
   EXPECT_EQ(c.at("users"), 7);
   EXPECT_EQ(c.at("model"), "closed");
   EXPECT_EQ(c.at("mix"), "session=1,get=2");
-  for (const char* key : {"target", "rate", "threads", "duration_s", "max_requests", "think_time_ms", "path",
-                          "work_io_ms", "work_cpu_ms", "upload_bytes", "items", "stale_grace_ms", "burst_extra",
-                          "connect_timeout_ms", "response_timeout_ms", "seed"})
+  for (const char* key :
+       {"target", "rate", "threads", "duration_s", "max_requests", "think_time_ms", "path", "work_io_ms", "work_cpu_ms",
+        "upload_bytes", "items", "stale_grace_ms", "burst_extra", "connect_timeout_ms", "response_timeout_ms", "seed"})
     EXPECT_TRUE(c.contains(key)) << key;
   const json& totals = j.at("totals");
   expect_counts_shape(totals);

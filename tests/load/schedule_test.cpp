@@ -2,10 +2,10 @@
 // 1/rate across all threads, and independent of when requests actually go out.
 #include "lab/load/schedule.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 using scalelab::load::OpenLoopSchedule;
 using Clock = OpenLoopSchedule::Clock;

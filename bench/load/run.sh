@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Why this exists: issue 6 asks that `scalelab load` reach at least 0.9x wrk's request
+# rate with one thread each. This runs both, alternately and in one go, against the same
+# trivial endpoint (nginx-light answering a static 200 from memory on loopback), with
+# the same number of keep-alive connections, and prints each round and the ratio of
+# the medians. nginx runs one worker pinned to CPU 0 and the client to CPU 1, so the
+# two do not fight over a core on a 2-core machine.
+#
+# Usage: bench/load/run.sh [BUILD_DIR]      (default: build)
+# Env:   CONNECTIONS (64), DURATION seconds per run (10), ROUNDS (3)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$root/build}
+load_bin=$build/bin/scalelab-load
+connections=${CONNECTIONS:-64}
+duration=${DURATION:-10}
+rounds=${ROUNDS:-3}
+for tool in nginx wrk jq taskset curl; do
+  command -v "$tool" >/dev/null || { echo "bench/load: $tool is missing (apt-get install nginx-light wrk jq util-linux curl)" >&2; exit 2; }
+done
+[ -x "$load_bin" ] || { echo "bench/load: $load_bin not built (ninja -C $build scalelab-load)" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+nginx_pid=
+cleanup() {
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/logs" "$tmp/tmp"
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $tmp/tmp;
+  proxy_temp_path $tmp/tmp;
+  fastcgi_temp_path $tmp/tmp;
+  uwsgi_temp_path $tmp/tmp;
+  scgi_temp_path $tmp/tmp;
+  server {
+    listen 127.0.0.1:$port;
+    location / { return 200 "ok\n"; }
+  }
+}
+CONF
+taskset -c 0 nginx -p "$tmp" -c "$tmp/nginx.conf" &
+nginx_pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
+url="http://127.0.0.1:$port/"
+
+echo "nginx $(nginx -v 2>&1 | sed 's/.*\///') on CPU 0; clients on CPU 1; $connections connections; ${duration}s per run; $rounds rounds"
+wrk_rates=()
+load_rates=()
+for round in $(seq "$rounds"); do
+  w=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url" | awk '/Requests\/sec/ {print $2}')
+  l=$(taskset -c 1 "$load_bin" --target "127.0.0.1:$port" --threads 1 --users "$connections" \
+        --duration "${duration}s" --mix get=1 --path / --output json --progress none | jq '.totals.rps')
+  printf 'round %d: wrk %10.0f req/s   scalelab-load %10.0f req/s   ratio %.3f\n' "$round" "$w" "$l" \
+    "$(awk -v a="$l" -v b="$w" 'BEGIN {print a / b}')"
+  wrk_rates+=("$w")
+  load_rates+=("$l")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+mw=$(median "${wrk_rates[@]}")
+ml=$(median "${load_rates[@]}")
+printf 'median: wrk %.0f req/s, scalelab-load %.0f req/s, ratio %.3f (goal >= 0.9)\n' "$mw" "$ml" "$(awk -v a="$ml" -v b="$mw" 'BEGIN {print a / b}')"
