@@ -1,0 +1,56 @@
+// Why this file exists: one JSON line per proxied request, naming the backend, the
+// attempt count and the duration, in the same shape as common/log.hpp's access records
+// (ts, level, component, instance, then the request's fields). Building each line with
+// nlohmann::json and writing it with its own write(2) would cost about as much as
+// proxying the request, so lines are formatted by hand and buffered per event loop,
+// then written whole (never split across writes) when the buffer fills and on every
+// flush() the event loop makes (each 100 ms and at shutdown).
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+namespace scalelab::balancer {
+
+struct AccessRecord {
+  std::string_view method;
+  std::string_view target;
+  unsigned status = 0;
+  std::string_view backend;  // empty: answered by the balancer itself
+  int attempts = 0;
+  double duration_ms = 0;
+  std::uint64_t bytes_in = 0;   // request body bytes
+  std::uint64_t bytes_out = 0;  // response body bytes
+  std::string_view client;
+  std::string_view request_id;
+  std::string_view error;         // the local answer's error code, if any
+  std::string_view retry_reason;  // the last retried failure, if any
+};
+
+class AccessLog {
+ public:
+  // `fd` is where lines go (stderr by default, like every scalelab log).
+  AccessLog(std::string component, std::string instance, bool enabled, int fd = 2);
+  ~AccessLog();
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  void write(const AccessRecord& r);
+  void flush();
+  bool enabled() const { return enabled_; }
+
+ private:
+  static void escape_into(std::string& out, std::string_view s);
+  void append_timestamp();
+
+  std::string prefix_;  // ,"level":"info","component":...,"instance":...
+  bool enabled_;
+  int fd_;
+  std::string buffer_;
+  std::time_t cached_second_ = -1;
+  char cached_stamp_[80] = {};  // "YYYY-MM-DDTHH:MM:SS." (sized for any int the format could print)
+};
+
+}  // namespace scalelab::balancer

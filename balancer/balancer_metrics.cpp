@@ -1,0 +1,219 @@
+// The balancer's Prometheus series; see balancer_metrics.hpp and balancer/README.md.
+#include "balancer/balancer_metrics.hpp"
+
+#include <algorithm>
+
+#include "balancer/registry.hpp"
+#include "common/metrics.hpp"
+
+namespace scalelab::balancer {
+
+namespace pm = prometheus;
+
+BackendMetrics::BackendMetrics(pm::Family<pm::Counter>& requests, pm::Histogram& latency,
+                               pm::Family<pm::Counter>& ejections, pm::Family<pm::Counter>& checks,
+                               pm::Counter& connections_opened, std::string id)
+    : requests_(requests),
+      latency_(latency),
+      ejections_(ejections),
+      checks_passed_(checks.Add({{"backend", id}, {"result", "pass"}})),
+      checks_failed_(checks.Add({{"backend", id}, {"result", "fail"}})),
+      connections_opened_(connections_opened),
+      id_(std::move(id)) {}
+
+void BackendMetrics::count_request(unsigned status) {
+  if (status >= by_status_.size()) status = 0;
+  pm::Counter* c = by_status_[status].load(std::memory_order_acquire);
+  if (c == nullptr) {
+    // Family::Add is thread-safe and returns the same counter for the same labels, so
+    // two threads racing here store the same pointer.
+    c = &requests_.Add({{"backend", id_}, {"code", std::to_string(status)}});
+    by_status_[status].store(c, std::memory_order_release);
+  }
+  c->Increment();
+}
+
+void BackendMetrics::count_ejection(const char* reason) {
+  ejections_.Add({{"backend", id_}, {"reason", reason}}).Increment();
+}
+
+Metrics::Metrics()
+    : registry_(std::make_shared<pm::Registry>()),
+      requests_(pm::BuildCounter()
+                    .Name("balancer_requests_total")
+                    .Help("Requests answered, by backend (\"none\": answered by the balancer) and status code")
+                    .Register(*registry_)),
+      latency_(pm::BuildHistogram()
+                   .Name("balancer_request_duration_seconds")
+                   .Help("Time from the request header to the end of the proxied response, by backend")
+                   .Register(*registry_)),
+      retries_(pm::BuildCounter()
+                   .Name("balancer_retries_total")
+                   .Help("Attempts retried on another backend, by the failure that caused them")
+                   .Register(*registry_)),
+      ejections_(pm::BuildCounter()
+                     .Name("balancer_ejections_total")
+                     .Help("Passive ejections (outlier detection), by backend and reason")
+                     .Register(*registry_)),
+      checks_(pm::BuildCounter()
+                  .Name("balancer_health_checks_total")
+                  .Help("Active health checks, by backend and result")
+                  .Register(*registry_)),
+      client_errors_(pm::BuildCounter()
+                         .Name("balancer_client_errors_total")
+                         .Help("Requests refused for bad input or client timeouts, by reason")
+                         .Register(*registry_)),
+      upstream_opened_(pm::BuildCounter()
+                           .Name("balancer_upstream_connections_opened_total")
+                           .Help("Upstream connections opened, by backend")
+                           .Register(*registry_)),
+      healthy_(pm::BuildGauge()
+                   .Name("balancer_backend_healthy")
+                   .Help("1 when the active health checks pass, by backend")
+                   .Register(*registry_)),
+      ejected_(pm::BuildGauge()
+                   .Name("balancer_backend_ejected")
+                   .Help("1 while the backend is ejected by outlier detection")
+                   .Register(*registry_)),
+      draining_(pm::BuildGauge()
+                    .Name("balancer_backend_draining")
+                    .Help("1 while the backend takes no new requests")
+                    .Register(*registry_)),
+      in_flight_(pm::BuildGauge()
+                     .Name("balancer_backend_in_flight")
+                     .Help("Requests in flight, by backend")
+                     .Register(*registry_)),
+      upstream_open_(pm::BuildGauge()
+                         .Name("balancer_upstream_connections")
+                         .Help("Open upstream connections (busy and idle), by backend")
+                         .Register(*registry_)),
+      upstream_idle_(pm::BuildGauge()
+                         .Name("balancer_upstream_idle_connections")
+                         .Help("Idle pooled upstream connections, by backend")
+                         .Register(*registry_)),
+      queue_depth_(pm::BuildGauge()
+                       .Name("balancer_queue_depth")
+                       .Help("Requests waiting for an upstream connection slot, by backend")
+                       .Register(*registry_)),
+      dns_(pm::BuildCounter()
+               .Name("balancer_dns_resolutions_total")
+               .Help("DNS discovery resolutions, by result")
+               .Register(*registry_)),
+      budget_exhausted_(pm::BuildCounter()
+                            .Name("balancer_retry_budget_exhausted_total")
+                            .Help("Retries refused by the retry budget")
+                            .Register(*registry_)
+                            .Add({})),
+      affinity_broken_(pm::BuildCounter()
+                           .Name("balancer_affinity_broken_total")
+                           .Help("Sticky requests whose pinned backend could not serve them and were re-pinned")
+                           .Register(*registry_)
+                           .Add({})),
+      queue_timeouts_(pm::BuildCounter()
+                          .Name("balancer_queue_timeouts_total")
+                          .Help("Requests answered 503 after waiting for an upstream connection slot")
+                          .Register(*registry_)
+                          .Add({})),
+      client_accepted_(pm::BuildCounter()
+                           .Name("balancer_client_connections_total")
+                           .Help("Client connections accepted")
+                           .Register(*registry_)
+                           .Add({})),
+      client_rejected_(pm::BuildCounter()
+                           .Name("balancer_client_connections_rejected_total")
+                           .Help("Client connections closed at once because --max-connections was reached")
+                           .Register(*registry_)
+                           .Add({})),
+      dns_ok_(dns_.Add({{"result", "ok"}})),
+      dns_failed_(dns_.Add({{"result", "error"}})),
+      client_open_gauge_(pm::BuildGauge()
+                             .Name("balancer_client_connections")
+                             .Help("Open client connections")
+                             .Register(*registry_)
+                             .Add({})),
+      panic_gauge_(pm::BuildGauge()
+                       .Name("balancer_panic_mode")
+                       .Help("1 while no backend is eligible and every active backend takes traffic")
+                       .Register(*registry_)
+                       .Add({})),
+      backends_gauge_(pm::BuildGauge()
+                          .Name("balancer_backends")
+                          .Help("Backends in the registry (active and draining)")
+                          .Register(*registry_)
+                          .Add({})) {}
+
+std::shared_ptr<BackendMetrics> Metrics::backend(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto& slot = backends_[id];
+  if (!slot) {
+    slot = std::make_shared<BackendMetrics>(requests_, latency_.Add({{"backend", id}}, metrics::latency_buckets()),
+                                            ejections_, checks_, upstream_opened_.Add({{"backend", id}}), id);
+  }
+  return slot;
+}
+
+void Metrics::count_local_answer(unsigned status) {
+  pm::Counter* c = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = local_by_status_[status];
+    if (slot == nullptr) slot = &requests_.Add({{"backend", "none"}, {"code", std::to_string(status)}});
+    c = slot;
+  }
+  c->Increment();
+}
+
+void Metrics::count_retry(const char* reason) {
+  pm::Counter* c = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = retry_by_reason_[reason];
+    if (slot == nullptr) slot = &retries_.Add({{"reason", reason}});
+    c = slot;
+  }
+  c->Increment();
+}
+
+void Metrics::count_client_error(const char* reason) {
+  pm::Counter* c = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = client_error_by_reason_[reason];
+    if (slot == nullptr) slot = &client_errors_.Add({{"reason", reason}});
+    c = slot;
+  }
+  c->Increment();
+}
+
+std::string Metrics::scrape(const Registry& registry, bool panic) {
+  const auto now = Backend::Clock::now();
+  const auto backends = registry.snapshot();
+  {
+    std::lock_guard lock(mu_);
+    // Gauges describe the present: drop the series of backends that left.
+    for (auto* family :
+         {&healthy_, &ejected_, &draining_, &in_flight_, &upstream_open_, &upstream_idle_, &queue_depth_}) {
+      for (const auto& [id, unused] : backends_) {
+        const bool present =
+            std::any_of(backends->begin(), backends->end(), [&](const auto& b) { return b->id() == id; });
+        if (!present && family->Has({{"backend", id}})) family->Remove(&family->Add({{"backend", id}}));
+      }
+    }
+    for (const auto& b : *backends) {
+      const pm::Labels labels{{"backend", b->id()}};
+      healthy_.Add(labels).Set(b->healthy() ? 1 : 0);
+      ejected_.Add(labels).Set(b->health_snapshot(now).ejected ? 1 : 0);
+      draining_.Add(labels).Set(b->active() ? 0 : 1);
+      in_flight_.Add(labels).Set(b->in_flight.load());
+      upstream_open_.Add(labels).Set(b->open_connections.load());
+      upstream_idle_.Add(labels).Set(b->idle_connections.load());
+      queue_depth_.Add(labels).Set(b->queue_depth.load());
+    }
+  }
+  client_open_gauge_.Set(static_cast<double>(client_open_.load()));
+  panic_gauge_.Set(panic ? 1 : 0);
+  backends_gauge_.Set(static_cast<double>(backends->size()));
+  return metrics::serialize(*registry_);
+}
+
+}  // namespace scalelab::balancer

@@ -1,0 +1,518 @@
+// One client connection as a coroutine; the phases and their timeouts are listed in
+// proxy_session.hpp. Retry rules live in retry_policy.hpp, balancing in algorithms.hpp,
+// message streaming in relay.hpp; this file sequences them.
+#include "balancer/proxy_session.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <limits>
+
+#include "balancer/error_response.hpp"
+#include "balancer/hop_by_hop.hpp"
+#include "balancer/relay.hpp"
+#include "balancer/request_id.hpp"
+#include "balancer/worker.hpp"
+#include "common/log.hpp"
+
+namespace scalelab::balancer {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using error_code = boost::system::error_code;
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+constexpr std::size_t kRelaySize = 32 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+enum class Phase { idle, header, client_body, client_write, connect, upstream_write, upstream_read, closing };
+
+// What one request accumulates for its answer and its access-log line.
+struct RequestState {
+  std::string method, target, request_id, sticky_id, backend_id, error;
+  http::verb verb = http::verb::unknown;
+  unsigned version = 11;
+  bool client_keep_alive = false;
+  bool head = false;
+  bool has_body = false;
+  bool expect_continue = false;
+  bool sent_continue = false;
+  bool body_streamed = false;
+  bool close_client = false;  // the connection must close after this exchange
+  int attempts = 0;
+  unsigned status = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  const char* retry_reason = nullptr;
+  BackendMetrics* backend_metrics = nullptr;  // of the backend that answered
+};
+
+enum class AttemptEnd { answered, failed, local, client_gone };
+struct AttemptOutcome {
+  AttemptEnd end = AttemptEnd::answered;
+  Failure failure = Failure::connect_refused;
+  LocalAnswer local{};
+};
+
+class Session final : public SessionHook {
+ public:
+  Session(Worker& w, tcp::socket socket)
+      : w_(w), s_(w.shared.settings), client_(std::move(socket)), deadline_(w.scanner, [this] { on_deadline(); }) {
+    w_.sessions.push_back(*this);
+    w_.shared.sessions.fetch_add(1, std::memory_order_relaxed);
+    w_.shared.metrics.client_connections_open().fetch_add(1, std::memory_order_relaxed);
+    w_.shared.metrics.client_connection_opened();
+  }
+  ~Session() override {
+    w_.shared.sessions.fetch_sub(1, std::memory_order_relaxed);
+    w_.shared.metrics.client_connections_open().fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  asio::awaitable<void> run();
+  void on_shutdown() override {
+    error_code ignored;
+    if (idle_) client_.cancel(ignored);
+  }
+  void force_close() override {
+    error_code ignored;
+    client_.cancel(ignored);
+    client_.close(ignored);
+    if (upstream_ != nullptr) upstream_->socket.close(ignored);
+  }
+
+ private:
+  void arm(Phase p, int ms) {
+    phase_ = p;
+    timed_out_ = false;
+    deadline_.expires_after(std::chrono::milliseconds(ms));
+  }
+  void on_deadline() {
+    timed_out_ = true;
+    error_code ignored;
+    client_.cancel(ignored);
+    if (upstream_ != nullptr) upstream_->socket.cancel(ignored);
+  }
+  char* relay_buffer() {
+    if (!relay_) relay_ = std::make_unique<char[]>(kRelaySize);
+    return relay_.get();
+  }
+
+  asio::awaitable<bool> serve_one();
+  asio::awaitable<void> proxy(RequestParser& parser, RequestState& st);
+  asio::awaitable<AttemptOutcome> attempt(const std::shared_ptr<Backend>& b, RequestParser& parser, RequestState& st);
+  asio::awaitable<void> answer(RequestState& st, const LocalAnswer& a);
+  asio::awaitable<void> linger_close();
+  void log_request(const RequestState& st, Clock::time_point started);
+
+  // Note for every co_await below: g++ 12 may destroy a temporary with a destructor
+  // twice when it lives in the same full-expression as a co_await (a std::string or a
+  // braced LocalAnswer argument, say). Such values are named locals first.
+  Worker& w_;
+  const Settings& s_;
+  tcp::socket client_;
+  beast::flat_buffer in_;
+  Deadline deadline_;
+  Phase phase_ = Phase::idle;
+  bool timed_out_ = false;
+  bool idle_ = false;
+  UpstreamConnection* upstream_ = nullptr;  // the connection in use, for on_deadline
+  std::unique_ptr<char[]> relay_;
+  std::vector<asio::const_buffer> scratch_;
+  std::string client_ip_;
+  std::string local_;  // a rendered local answer, alive while it is written
+};
+
+asio::awaitable<void> Session::run() {
+  io::set_fast_options(client_);
+  error_code ec;
+  const auto remote = client_.remote_endpoint(ec);
+  client_ip_ = ec ? "unknown" : remote.address().to_string();
+  bool linger = false;
+  try {
+    for (;;) {
+      if (w_.shared.stopping.load(std::memory_order_relaxed)) break;
+      const bool keep = co_await serve_one();
+      if (!keep) {
+        linger = client_.is_open();
+        break;
+      }
+    }
+    if (linger) co_await linger_close();
+  } catch (const std::exception& e) {
+    // Nothing a client sends may take the process down; the connection just ends.
+    log::error("proxy session failed", {{"client", client_ip_}, {"error", e.what()}});
+  }
+  deadline_.clear();
+  client_.close(ec);
+}
+
+asio::awaitable<void> Session::linger_close() {
+  // Closing with unread request bytes makes the kernel send a reset, which can destroy
+  // the answer we just wrote (a 413, say) before the client reads it. So: stop sending,
+  // then read and discard for a short while.
+  error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+  arm(Phase::closing, 500);
+  std::size_t discarded = 0;
+  while (!ec && discarded < (1u << 20)) {
+    in_.clear();
+    discarded += co_await io::read_some(client_, in_.prepare(kReadChunk), ec);
+  }
+}
+
+asio::awaitable<bool> Session::serve_one() {
+  error_code ec;
+  if (in_.size() == 0) {
+    // Between requests: wait for the first byte of the next one.
+    idle_ = true;
+    arm(Phase::idle, s_.idle_timeout_ms);
+    const std::size_t n = co_await io::read_some(client_, in_.prepare(kReadChunk), ec);
+    in_.commit(n);
+    idle_ = false;
+    if (ec) co_return false;  // closed, reset, idle timeout or shutdown: no answer owed
+  }
+  const auto started = Clock::now();
+  RequestState st;
+  RequestParser parser;
+  configure(parser, w_.shared.limits);
+  arm(Phase::header, s_.header_timeout_ms);
+  bool got_bytes = false;
+  const HeaderRead r = co_await read_header(client_, in_, parser, ec, got_bytes);
+  if (r != HeaderRead::ok) {
+    st.close_client = true;
+    if (timed_out_) {
+      w_.shared.metrics.count_client_error("header_timeout");
+      const LocalAnswer local{408, "request_timeout", "the request header did not arrive in time"};
+      co_await answer(st, local);
+    } else if (r == HeaderRead::parse_error && ec != http::error::partial_message) {
+      const Rejection rej = reject_parse_error(ec);
+      w_.shared.metrics.count_client_error(rej.error.c_str());
+      const LocalAnswer local{rej.status, rej.error, rej.detail};
+      co_await answer(st, local);
+    } else {
+      co_return false;  // the client went away mid-header
+    }
+    log_request(st, started);
+    co_return false;
+  }
+
+  auto& req = parser.get();
+  st.method = sv(req.method_string());
+  st.target = sv(req.target());
+  st.verb = req.method();
+  st.version = req.version() == 10 ? 10 : 11;
+  st.head = st.verb == http::verb::head;
+  const auto incoming_id = sv(req["X-Request-Id"]);
+  st.request_id = is_acceptable_request_id(incoming_id) ? std::string(incoming_id) : w_.ids.next();
+  if (auto rej = validate_request_head(parser)) {
+    st.close_client = true;
+    w_.shared.metrics.count_client_error(rej->error.c_str());
+    const LocalAnswer local{rej->status, rej->error, rej->detail};
+    co_await answer(st, local);
+    log_request(st, started);
+    co_return false;
+  }
+  st.client_keep_alive = req.keep_alive() && !w_.shared.stopping.load(std::memory_order_relaxed);
+  st.has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
+  st.expect_continue = st.has_body && beast::iequals(req[http::field::expect], "100-continue");
+  if (s_.algorithm == Algorithm::sticky) st.sticky_id = find_cookie(sv(req[http::field::cookie]), s_.sticky_cookie);
+
+  // The forwarded request: hop-by-hop headers out, framing re-applied from what the
+  // parser read, forwarding headers in. Expect is answered here, not passed on.
+  strip_hop_by_hop(req);
+  req.erase(http::field::expect);
+  add_forwarded_for(req, client_ip_, "http");
+  req.set("X-Request-Id", st.request_id);
+  req.version(11);
+  if (parser.chunked())
+    req.chunked(true);
+  else if (auto length = parser.content_length())
+    req.content_length(*length);
+
+  w_.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
+  co_await proxy(parser, st);
+  w_.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  log_request(st, started);
+  // Unread request bytes would be taken for the next request: close instead.
+  if (!parser.is_done()) st.close_client = true;
+  co_return st.client_keep_alive && !st.close_client && client_.is_open();
+}
+
+asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
+  std::vector<Backend*> tried;
+  std::optional<Failure> last;
+  bool holding_retry = false;
+  for (;;) {
+    const auto snapshot = w_.backends();
+    const Choice choice = w_.picker.pick(*snapshot, Clock::now(), tried, st.sticky_id);
+    if (st.attempts == 0 && tried.empty()) {
+      if (choice.backend) w_.shared.note_panic(choice.panic);
+      if (choice.affinity_broken) w_.shared.metrics.count_affinity_broken();
+    }
+    if (!choice.backend) {
+      if (!parser.is_done()) st.close_client = true;
+      const LocalAnswer local =
+          last ? LocalAnswer{failure_status(*last), failure_error(*last),
+                             std::string("every attempt failed; the last one: ") + failure_name(*last)}
+               : LocalAnswer{503, "no_backends", "no backend is available"};
+      co_await answer(st, local);
+      break;
+    }
+    Backend& b = *choice.backend;
+    // Raise in_flight before re-checking the state: the registry removes a draining
+    // backend only once in_flight is 0, so this order closes the race with a drain.
+    b.in_flight.fetch_add(1);
+    tried.push_back(&b);
+    if (!b.active()) {
+      b.in_flight.fetch_sub(1);
+      continue;
+    }
+    ++st.attempts;
+    st.backend_id = b.id();
+    const AttemptOutcome out = co_await attempt(choice.backend, parser, st);
+    b.in_flight.fetch_sub(1);
+    if (out.end == AttemptEnd::answered || out.end == AttemptEnd::client_gone) break;
+    if (out.end == AttemptEnd::local) {
+      co_await answer(st, out.local);
+      break;
+    }
+    const Failure f = out.failure;
+    last = f;
+    if (is_connect_failure(f))
+      b.on_connect_failure(Clock::now());
+    else
+      b.on_gateway_failure(Clock::now());
+    log::debug("upstream attempt failed",
+               {{"backend", b.id()}, {"failure", failure_name(f)}, {"request_id", st.request_id}});
+    if (retryable(f, st.verb, st.body_streamed) && st.attempts <= s_.retries) {
+      if (holding_retry || w_.shared.budget.try_acquire(w_.shared.in_flight.load(std::memory_order_relaxed))) {
+        holding_retry = true;
+        st.retry_reason = failure_name(f);
+        w_.shared.metrics.count_retry(failure_name(f));
+        continue;
+      }
+      w_.shared.metrics.count_retry_budget_exhausted();
+    }
+    if (!parser.is_done()) st.close_client = true;
+    const LocalAnswer local{failure_status(f), failure_error(f),
+                            std::string("backend ") + b.id() + ": " + failure_name(f)};
+    co_await answer(st, local);
+    break;
+  }
+  if (holding_retry) w_.shared.budget.release();
+}
+
+asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>& b, RequestParser& parser,
+                                                 RequestState& st) {
+  auto failed = [](Failure f) { return AttemptOutcome{AttemptEnd::failed, f, {}}; };
+  deadline_.clear();  // the pool queue has its own timeout
+  UpstreamPool::Lease lease = co_await w_.pool.acquire(b, s_.ms(s_.queue_timeout_ms));
+  if (!lease.conn) {
+    w_.shared.metrics.count_queue_timeout();
+    co_return AttemptOutcome{
+        AttemptEnd::local,
+        Failure::connect_refused,
+        {503, "upstream_busy", "every connection to backend " + b->id() + " stayed busy for the queue timeout"}};
+  }
+  UpstreamConnection& conn = *lease.conn;
+  upstream_ = &conn;
+  auto release = [&](bool reusable) {
+    upstream_ = nullptr;
+    w_.pool.release(std::move(lease.conn), reusable);
+  };
+
+  if (!lease.reused) {
+    arm(Phase::connect, s_.connect_timeout_ms);
+    boost::system::error_code cec;
+    co_await conn.socket.async_connect(b->endpoint(), asio::redirect_error(asio::use_awaitable, cec));
+    if (cec) {
+      const bool late = timed_out_;
+      release(false);
+      co_return failed(late ? Failure::connect_timeout : Failure::connect_refused);
+    }
+    io::set_fast_options(conn.socket);
+    if (auto* m = b->metrics()) m->count_connection_opened();
+  }
+
+  // The request: header, then the body streamed from the client.
+  error_code ec;
+  http::request_serializer<http::buffer_body> sr{parser.get()};
+  if (st.has_body) {
+    if (st.expect_continue && !st.sent_continue) {
+      arm(Phase::client_write, s_.client_timeout_ms);
+      if (co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()))) {
+        release(false);
+        st.close_client = true;
+        co_return AttemptOutcome{AttemptEnd::client_gone};
+      }
+      st.sent_continue = true;
+    }
+    st.body_streamed = true;
+    std::uint64_t moved = 0;
+    const RelayResult r = co_await relay_message<true>(
+        client_, in_, parser, conn.socket, sr, relay_buffer(), kRelaySize, scratch_, ec, moved,
+        [&] { arm(Phase::client_body, s_.client_timeout_ms); },
+        [&] { arm(Phase::upstream_write, s_.response_timeout_ms); });
+    st.bytes_in += moved;
+    if (r != RelayResult::done) {
+      const bool late = timed_out_;
+      release(false);
+      if (r == RelayResult::write_error) co_return failed(late ? Failure::response_timeout : Failure::send_failed);
+      st.close_client = true;
+      if (r == RelayResult::parse_error) {
+        const Rejection rej = reject_parse_error(ec);
+        w_.shared.metrics.count_client_error(rej.error.c_str());
+        co_return AttemptOutcome{AttemptEnd::local, Failure::connect_refused, {rej.status, rej.error, rej.detail}};
+      }
+      if (late) {
+        w_.shared.metrics.count_client_error("body_timeout");
+        co_return AttemptOutcome{
+            AttemptEnd::local, Failure::connect_refused, {408, "request_timeout", "the request body stalled"}};
+      }
+      co_return AttemptOutcome{AttemptEnd::client_gone};
+    }
+  } else {
+    auto& body = parser.get().body();
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    arm(Phase::upstream_write, s_.response_timeout_ms);
+    ec = co_await io::write_serializer(conn.socket, sr, scratch_);
+    if (ec) {
+      const bool late = timed_out_;
+      release(false);
+      co_return failed(late ? Failure::response_timeout : Failure::send_failed);
+    }
+  }
+
+  // The response header; interim 1xx answers are read past (Expect was not forwarded).
+  std::optional<ResponseParser> rp;
+  bool got_bytes = false;
+  for (;;) {
+    rp.emplace();
+    rp->header_limit(static_cast<std::uint32_t>(s_.max_response_header_bytes));
+    // Beast 1.74 compares the length with an empty optional limit as "exceeded", so no
+    // limit is spelled as the largest one.
+    rp->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (st.head) rp->skip(true);
+    arm(Phase::upstream_read, s_.response_timeout_ms);
+    const HeaderRead hr = co_await read_header(conn.socket, conn.buffer, *rp, ec, got_bytes);
+    if (hr != HeaderRead::ok) {
+      Failure f = Failure::bad_response;
+      if (timed_out_)
+        f = Failure::response_timeout;
+      else if (hr == HeaderRead::eof_before_any_byte)
+        f = Failure::empty_response;
+      else if (hr == HeaderRead::io_error)
+        f = got_bytes ? Failure::reset_mid_response : Failure::reset_before_response;
+      log::debug("upstream response unreadable", {{"backend", b->id()}, {"error", ec.message()}});
+      release(false);
+      co_return failed(f);
+    }
+    const unsigned status = rp->get().result_int();
+    if (status >= 200 || status < 100) break;
+    if (status == 101) {  // Upgrade was stripped, so a switch is a protocol error
+      release(false);
+      co_return failed(Failure::bad_response);
+    }
+  }
+
+  auto& res = rp->get();
+  const unsigned status = res.result_int();
+  b->on_status(status, Clock::now());
+  b->requests_total.fetch_add(1, std::memory_order_relaxed);
+  if (auto* m = b->metrics()) m->count_request(status);
+  st.status = status;
+  st.backend_metrics = b->metrics();
+
+  // The response as the client gets it: our framing, our connection management.
+  const bool upstream_keep_alive = rp->keep_alive() && !rp->need_eof();
+  const bool bodyless = st.head || status == 204 || status == 304;
+  const auto length = rp->content_length();
+  strip_hop_by_hop(res);
+  bool close_after = st.close_client || !parser.is_done();
+  if (!bodyless) {
+    if (length)
+      res.content_length(*length);
+    else if (st.version == 11)
+      res.chunked(true);
+    else
+      close_after = true;  // an HTTP/1.0 client reads a close-delimited body
+  }
+  if (res.find("X-Request-Id") == res.end()) res.set("X-Request-Id", st.request_id);
+  if (s_.algorithm == Algorithm::sticky && b->id() != st.sticky_id)
+    res.insert(http::field::set_cookie, affinity_cookie(s_.sticky_cookie, b->id()));
+  res.version(st.version);
+  const bool keep = st.client_keep_alive && !close_after && !w_.shared.stopping.load(std::memory_order_relaxed);
+  res.keep_alive(keep);
+  if (!keep) st.close_client = true;
+
+  http::response_serializer<http::buffer_body> rs{res};
+  std::uint64_t moved = 0;
+  const RelayResult r = co_await relay_message<false>(
+      conn.socket, conn.buffer, *rp, client_, rs, relay_buffer(), kRelaySize, scratch_, ec, moved,
+      [&] { arm(Phase::upstream_read, s_.response_timeout_ms); },
+      [&] { arm(Phase::client_write, s_.client_timeout_ms); });
+  st.bytes_out = moved;
+  if (r == RelayResult::done) {
+    release(upstream_keep_alive && parser.is_done());
+    co_return AttemptOutcome{AttemptEnd::answered};
+  }
+  // Too late to answer: the status line is out. Close both sides.
+  release(false);
+  st.close_client = true;
+  if (r == RelayResult::write_error) {
+    st.error = timed_out_ ? "client_timeout" : "client_gone";
+  } else {
+    st.error = "upstream_truncated";
+    b->on_gateway_failure(Clock::now());
+  }
+  co_return AttemptOutcome{AttemptEnd::client_gone};
+}
+
+asio::awaitable<void> Session::answer(RequestState& st, const LocalAnswer& a) {
+  st.status = a.status;
+  st.error = a.error;
+  w_.shared.metrics.count_local_answer(a.status);
+  const bool keep = st.client_keep_alive && !st.close_client && !w_.shared.stopping.load(std::memory_order_relaxed);
+  local_ = render_error(a, keep, st.request_id, st.head);
+  arm(Phase::client_write, s_.client_timeout_ms);
+  const error_code ec = co_await io::write_all(client_, asio::buffer(local_));
+  if (ec || !keep) st.close_client = true;
+}
+
+void Session::log_request(const RequestState& st, Clock::time_point started) {
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  // The latency of proxied answers, per backend; local answers have no backend.
+  if (st.backend_metrics != nullptr && st.error.empty()) st.backend_metrics->observe_latency(ms / 1000.0);
+  if (!w_.access_log.enabled()) return;
+  AccessRecord rec;
+  rec.method = st.method;
+  rec.target = st.target;
+  rec.status = st.status;
+  rec.backend = st.backend_id;
+  rec.attempts = st.attempts;
+  rec.duration_ms = ms;
+  rec.bytes_in = st.bytes_in;
+  rec.bytes_out = st.bytes_out;
+  rec.client = client_ip_;
+  rec.request_id = st.request_id;
+  rec.error = st.error;
+  rec.retry_reason = st.retry_reason ? std::string_view(st.retry_reason) : std::string_view{};
+  w_.access_log.write(rec);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_proxy_session(Worker& worker, tcp::socket socket) {
+  Session session(worker, std::move(socket));
+  co_await session.run();
+}
+
+}  // namespace scalelab::balancer

@@ -1,0 +1,33 @@
+// Request ids; see request_id.hpp.
+#include "balancer/request_id.hpp"
+
+#include "common/ids.hpp"
+
+namespace scalelab::balancer {
+
+bool is_acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+RequestIdGenerator::RequestIdGenerator() : prefix_(ids::random_token(9) + "-") {}
+
+std::string RequestIdGenerator::next() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char digits[16];
+  std::uint64_t v = ++counter_;
+  int n = 0;
+  do {
+    digits[n++] = kHex[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  std::string id;
+  id.reserve(prefix_.size() + static_cast<std::size_t>(n));
+  id = prefix_;
+  while (n > 0) id.push_back(digits[--n]);
+  return id;
+}
+
+}  // namespace scalelab::balancer

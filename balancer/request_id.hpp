@@ -1,0 +1,28 @@
+// Why this file exists: every proxied request carries an X-Request-Id that the access
+// log, the backend and the client share. An incoming id is kept when sane; otherwise
+// one is made here, without a CSPRNG call per request (that would cost more than the
+// rest of the header work on the hot path).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace scalelab::balancer {
+
+// An incoming X-Request-Id is kept when it is 1..128 visible ASCII characters.
+bool is_acceptable_request_id(std::string_view id);
+
+// Unique ids: a random per-generator prefix from the CSPRNG, then a counter. They are
+// not secrets; they correlate log lines. One generator per event loop.
+class RequestIdGenerator {
+ public:
+  RequestIdGenerator();
+  std::string next();
+
+ private:
+  std::string prefix_;
+  std::uint64_t counter_ = 0;
+};
+
+}  // namespace scalelab::balancer

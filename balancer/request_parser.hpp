@@ -1,0 +1,58 @@
+// Why this file exists: the request-parsing entry point, kept free of sockets so unit
+// tests and the libFuzzer target (fuzz/request_parser_fuzz.cpp) drive exactly what the
+// proxy runs. Beast's parser does the HTTP/1.1 grammar; this file sets its limits and
+// adds the checks a proxy needs on top, then maps every rejection to the answer the
+// client gets:
+//   header over the limit                              -> 431 header_too_large
+//   body over the limit (declared or counted, chunked) -> 413 body_too_large
+//   Content-Length with Transfer-Encoding, repeated or
+//   conflicting Content-Length, chunked not last       -> 400 bad_framing (smuggling)
+//   a transfer coding other than chunked               -> 501 unsupported_transfer_encoding
+//   HTTP/1.1 without exactly one Host                  -> 400 bad_host
+//   a version other than 1.0 and 1.1                   -> 505 http_version_not_supported
+//   CONNECT, or a target not in origin/absolute form   -> 501 / 400
+//   any other syntax error                             -> 400 bad_request
+// The caller closes the connection after any rejection.
+#pragma once
+
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace scalelab::balancer {
+
+struct Rejection {
+  unsigned status = 400;
+  std::string error;   // the JSON body's "error"
+  std::string detail;  // the JSON body's "detail"
+};
+
+struct RequestLimits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_body_bytes = 100ull * 1024 * 1024;
+};
+
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
+// Applies the limits. Call on each fresh parser before it sees a byte.
+void configure(RequestParser& parser, const RequestLimits& limits);
+
+// The answer for a Beast parse error (never for need_more / need_buffer).
+Rejection reject_parse_error(const boost::system::error_code& ec);
+
+// Checks a complete header Beast accepted. nullopt: forward it.
+std::optional<Rejection> validate_request_head(const RequestParser& parser);
+
+// Parses one whole request from `bytes`, body included, as the proxy would.
+struct ParseOutcome {
+  bool complete = false;               // a full request was read
+  std::optional<Rejection> rejection;  // set when the proxy would refuse it
+  std::size_t consumed = 0;            // bytes of `bytes` used
+  std::uint64_t body_bytes = 0;
+};
+ParseOutcome parse_request(std::string_view bytes, const RequestLimits& limits);
+
+}  // namespace scalelab::balancer

@@ -1,0 +1,62 @@
+// Why this file exists: when a failed upstream attempt may be tried again elsewhere,
+// and how many retries may run at once. Pure rules, unit-tested:
+//  - a connect failure (refused, unreachable, connect timeout) never reached the
+//    backend, so it is retried on the next backend for any method;
+//  - a reset or an empty response after the request was sent may have been processed,
+//    so only GET and HEAD are retried, and only when no request body was streamed
+//    (a streamed body cannot be replayed);
+//  - timeouts waiting for the response, malformed responses and anything that failed
+//    after response bytes arrived are never retried.
+// The budget caps concurrent retries at max(min, ratio * requests in flight), so a
+// failing backend cannot multiply the load on the others (a retry storm).
+#pragma once
+
+#include <atomic>
+#include <ostream>  // beast/http/verb.hpp needs it but does not include it
+
+#include <boost/beast/http/verb.hpp>
+#include <string_view>
+
+namespace scalelab::balancer {
+
+enum class Failure {
+  connect_refused,        // connect failed (refused, unreachable, reset during connect)
+  connect_timeout,        // connect did not finish in time
+  send_failed,            // the request could not be written (reset, broken pipe)
+  empty_response,         // the connection closed before any response byte
+  reset_before_response,  // reset after the request was sent, before any response byte
+  response_timeout,       // no response (or no progress) within the response timeout
+  bad_response,           // unparsable or oversized response header
+  reset_mid_response,     // failed after response bytes arrived
+};
+
+const char* failure_name(Failure f);
+
+// The HTTP status and error code of the answer when this failure is the last one.
+unsigned failure_status(Failure f);
+const char* failure_error(Failure f);
+
+// True when the attempt may be retried on another backend.
+bool retryable(Failure f, boost::beast::http::verb method, bool body_streamed);
+
+// True for failures that count as a failed connect (immediate ejection) rather than a
+// gateway failure (which counts towards the consecutive-5xx ejection).
+bool is_connect_failure(Failure f);
+
+class RetryBudget {
+ public:
+  RetryBudget(double ratio, int min) : ratio_(ratio), min_(min) {}
+
+  // Takes a retry slot if max(min, ratio * in_flight) allows one more. Pair each
+  // successful acquire with release().
+  bool try_acquire(long in_flight);
+  void release() { active_.fetch_sub(1, std::memory_order_relaxed); }
+  long active() const { return active_.load(std::memory_order_relaxed); }
+
+ private:
+  const double ratio_;
+  const int min_;
+  std::atomic<long> active_{0};
+};
+
+}  // namespace scalelab::balancer

@@ -1,0 +1,104 @@
+// Why this file exists: socket reads and writes for the proxy's coroutines that try
+// the non-blocking system call first and only wait for readiness when it would block.
+// Awaiting Asio's async_read_some/async_write_some always goes through the scheduler
+// queue, even when the data is already there, and Beast's composed operations add a
+// post of their own; at tens of thousands of small requests per second that is a
+// large share of the CPU. Sockets passed here must be in non-blocking mode
+// (set_fast_options). Timers: wait(). Cancellation (a Deadline closing or cancelling the socket) ends a
+// wait with operation_aborted.
+#pragma once
+
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/error.hpp>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "common/asio.hpp"
+
+namespace scalelab::balancer::io {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+// TCP_NODELAY (small keep-alive exchanges otherwise stall on Nagle plus delayed ACK)
+// and non-blocking mode for the helpers below.
+inline void set_fast_options(tcp::socket& s) {
+  error_code ignored;
+  s.set_option(tcp::no_delay(true), ignored);
+  s.non_blocking(true, ignored);
+}
+
+// Waits for `timer`; returns false when it was cancelled rather than expired.
+inline asio::awaitable<bool> wait(asio::steady_timer& timer) {
+  error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+// Reads at most buffer_size(b) bytes. Returns the count; eof and errors go to `ec`.
+inline asio::awaitable<std::size_t> read_some(tcp::socket& s, asio::mutable_buffer b, error_code& ec) {
+  for (;;) {
+    const std::size_t n = s.read_some(b, ec);
+    if (ec != asio::error::would_block && ec != asio::error::try_again) co_return n;
+    boost::system::error_code wait_ec;
+    co_await s.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, wait_ec));
+    if (wait_ec) {
+      ec = wait_ec;
+      co_return 0;
+    }
+  }
+}
+
+// Writes all of `buffers` (a gather list); it is consumed in the process.
+inline asio::awaitable<error_code> write_all(tcp::socket& s, std::vector<asio::const_buffer>& buffers) {
+  std::size_t first = 0;
+  while (first < buffers.size()) {
+    error_code ec;
+    const std::size_t n =
+        s.write_some(std::span<const asio::const_buffer>(buffers.data() + first, buffers.size() - first), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      error_code wait_ec;
+      co_await s.async_wait(tcp::socket::wait_write, asio::redirect_error(asio::use_awaitable, wait_ec));
+      if (wait_ec) co_return wait_ec;
+      continue;
+    }
+    if (ec) co_return ec;
+    // Drop what was written: whole buffers, then the front of a partial one.
+    std::size_t left = n;
+    while (first < buffers.size() && left >= buffers[first].size()) left -= buffers[first++].size();
+    if (left > 0) buffers[first] += left;
+  }
+  co_return error_code{};
+}
+
+inline asio::awaitable<error_code> write_all(tcp::socket& s, asio::const_buffer b) {
+  std::vector<asio::const_buffer> one{b};
+  co_return co_await write_all(s, one);
+}
+
+// Writes what the Beast serializer `sr` has ready: the header and the body bytes the
+// caller placed in its buffer_body. Returns {} when the message is done or when the
+// body needs more data (check sr.is_done()); `scratch` is reused between calls.
+template <class Serializer>
+asio::awaitable<error_code> write_serializer(tcp::socket& s, Serializer& sr, std::vector<asio::const_buffer>& scratch) {
+  for (;;) {
+    error_code ec;
+    scratch.clear();
+    sr.next(ec, [&](error_code&, auto const& buffers) {
+      for (auto b : boost::beast::buffers_range_ref(buffers)) scratch.push_back(b);
+    });
+    if (ec == boost::beast::http::error::need_buffer) co_return error_code{};
+    if (ec) co_return ec;
+    std::size_t total = 0;
+    for (const auto& b : scratch) total += b.size();
+    // write_all consumes `scratch`, not the serializer's buffers, which stay valid
+    // until consume().
+    if (auto wec = co_await write_all(s, scratch)) co_return wec;
+    sr.consume(total);
+    if (sr.is_done()) co_return error_code{};
+  }
+}
+
+}  // namespace scalelab::balancer::io

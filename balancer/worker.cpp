@@ -1,0 +1,85 @@
+// One event loop per thread; see worker.hpp.
+#include "balancer/worker.hpp"
+
+#include "balancer/proxy_session.hpp"
+#include "balancer/socket_io.hpp"
+#include "common/log.hpp"
+
+namespace scalelab::balancer {
+
+namespace asio = boost::asio;
+
+void Shared::note_panic(bool now_panicking) {
+  if (panic.load(std::memory_order_relaxed) == now_panicking) return;
+  if (panic.exchange(now_panicking) == now_panicking) return;
+  if (now_panicking)
+    log::warn("panic mode: no backend is eligible, routing to every active backend");
+  else
+    log::info("panic mode over: eligible backends are back");
+}
+
+int pool_share(int cap, int threads, int index) { return cap / threads + (index < cap % threads ? 1 : 0); }
+
+Worker::Worker(Shared& s, int index)
+    : shared(s),
+      scanner(io_.get_executor()),
+      pool(io_.get_executor(), pool_share(s.settings.max_conns_per_backend, s.settings.threads, index),
+           s.settings.ms(s.settings.upstream_idle_timeout_ms)),
+      picker(s.settings.algorithm),
+      access_log("balancer", s.settings.instance, s.settings.access_log),
+      index_(index),
+      housekeeping_timer_(io_.get_executor()) {}
+
+void Worker::start() {
+  scanner.start();
+  asio::co_spawn(io_, housekeeping(), asio::detached);
+}
+
+void Worker::spawn_session(asio::ip::tcp::socket socket) {
+  asio::co_spawn(io_, run_proxy_session(*this, std::move(socket)), asio::detached);
+}
+
+const std::shared_ptr<const BackendList>& Worker::backends() {
+  const auto v = shared.registry.version();
+  if (v != version_) {
+    snapshot_ = shared.registry.snapshot();
+    version_ = v;
+  }
+  return snapshot_;
+}
+
+void Worker::begin_shutdown() {
+  // on_shutdown may unlink the session it closes; walk a copy of the pointers.
+  std::vector<SessionHook*> all;
+  for (auto& s : sessions) all.push_back(&s);
+  for (auto* s : all) s->on_shutdown();
+}
+
+void Worker::force_close_sessions() {
+  std::vector<SessionHook*> all;
+  for (auto& s : sessions) all.push_back(&s);
+  for (auto* s : all) s->force_close();
+}
+
+void Worker::stop_tasks() {
+  tasks_stopped_ = true;
+  scanner.stop();
+  housekeeping_timer_.cancel();
+  pool.close_idle();
+  access_log.flush();
+}
+
+asio::awaitable<void> Worker::housekeeping() {
+  // Every 100 ms: flush the access log; every 500 ms: expire idle upstream connections
+  // and forget backends that left.
+  int tick = 0;
+  while (!tasks_stopped_) {
+    housekeeping_timer_.expires_after(std::chrono::milliseconds(100));
+    co_await io::wait(housekeeping_timer_);
+    if (tasks_stopped_) break;
+    access_log.flush();
+    if (++tick % 5 == 0) pool.sweep();
+  }
+}
+
+}  // namespace scalelab::balancer

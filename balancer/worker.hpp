@@ -1,0 +1,107 @@
+// Why this file exists: one event loop. Each thread runs one io_context, and everything
+// a proxy session touches on the request path lives here, per loop, so the hot path
+// takes no lock: the upstream pool, the balancing cursor, the deadline scanner, the
+// access-log buffer, the request-id generator and a cached snapshot of the backend
+// list. What all loops share (settings, registry, metrics, retry budget) is in Shared.
+#pragma once
+
+#include <atomic>
+#include <boost/intrusive/list.hpp>
+#include <memory>
+#include <vector>
+
+#include "balancer/access_log.hpp"
+#include "balancer/algorithms.hpp"
+#include "balancer/balancer_metrics.hpp"
+#include "balancer/deadline_scanner.hpp"
+#include "balancer/registry.hpp"
+#include "balancer/request_id.hpp"
+#include "balancer/request_parser.hpp"
+#include "balancer/retry_policy.hpp"
+#include "balancer/settings.hpp"
+#include "balancer/upstream_pool.hpp"
+#include "common/asio.hpp"
+
+namespace scalelab::balancer {
+
+struct Shared {
+  Shared(const Settings& s, Registry& r, Metrics& m)
+      : settings(s),
+        registry(r),
+        metrics(m),
+        budget(s.retry_budget_ratio, s.retry_budget_min),
+        limits{s.max_header_bytes, s.max_body_bytes} {}
+  const Settings& settings;
+  Registry& registry;
+  Metrics& metrics;
+  RetryBudget budget;
+  RequestLimits limits;
+  std::atomic<long> in_flight{0};     // requests being proxied, all loops
+  std::atomic<long> sessions{0};      // open client connections, all loops
+  std::atomic<bool> stopping{false};  // SIGTERM: finish what is in flight, take nothing new
+  std::atomic<bool> panic{false};     // the last pick found no eligible backend
+
+  // Logs the transitions into and out of panic mode once each.
+  void note_panic(bool now_panicking);
+};
+
+class ProxySession;
+
+// Sessions register here so shutdown can reach them.
+class SessionHook
+    : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+ public:
+  virtual ~SessionHook() = default;
+  virtual void on_shutdown() = 0;  // close if idle between requests
+  virtual void force_close() = 0;  // close now
+};
+
+class Worker {
+  // First member, so it is destroyed last: sockets and timers below belong to it.
+  boost::asio::io_context io_{1};
+
+ public:
+  Worker(Shared& shared, int index);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  boost::asio::io_context& io() { return io_; }
+  int index() const { return index_; }
+
+  // Starts the loop's own tasks (deadline scanner, housekeeping). Call before run().
+  void start();
+  // Runs a proxy session for `socket` (already on this loop's io_context).
+  void spawn_session(boost::asio::ip::tcp::socket socket);
+
+  // On this loop: closes idle sessions and lets busy ones finish their request.
+  void begin_shutdown();
+  // On this loop: closes every session.
+  void force_close_sessions();
+  // On this loop: stops the loop's own tasks so run() can return once all is closed.
+  void stop_tasks();
+
+  // The backend list, reloaded when the registry's version moved.
+  const std::shared_ptr<const BackendList>& backends();
+
+  Shared& shared;
+  DeadlineScanner scanner;
+  UpstreamPool pool;
+  Picker picker;
+  AccessLog access_log;
+  RequestIdGenerator ids;
+  boost::intrusive::list<SessionHook, boost::intrusive::constant_time_size<false>> sessions;
+
+ private:
+  boost::asio::awaitable<void> housekeeping();
+
+  const int index_;
+  boost::asio::steady_timer housekeeping_timer_;
+  bool tasks_stopped_ = false;
+  std::uint64_t version_ = 0;
+  std::shared_ptr<const BackendList> snapshot_;
+};
+
+// The share of the per-backend connection cap that loop `index` of `threads` gets.
+int pool_share(int cap, int threads, int index);
+
+}  // namespace scalelab::balancer
