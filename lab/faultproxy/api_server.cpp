@@ -6,6 +6,7 @@
 
 #include "common/json_error.hpp"
 #include "common/log.hpp"
+#include "lab/faultproxy/listen.hpp"
 
 namespace scalelab::faultproxy {
 namespace {
@@ -20,11 +21,6 @@ constexpr std::size_t kBodyLimit = 64 * 1024;
 constexpr auto kIoTimeout = std::chrono::seconds(30);
 
 std::string_view sv(boost::string_view s) { return {s.data(), s.size()}; }
-
-tcp::endpoint resolve(asio::io_context& io, const net::HostPort& hp) {
-  tcp::resolver resolver(io);
-  return resolver.resolve(hp.host, std::to_string(hp.port)).begin()->endpoint();
-}
 
 http::response<http::string_body> make_response(const ApiResponse& r, unsigned version, bool keep_alive) {
   http::response<http::string_body> res;
@@ -44,11 +40,7 @@ http::response<http::string_body> make_response(const ApiResponse& r, unsigned v
 
 ApiServer::ApiServer(asio::io_context& io, const net::HostPort& endpoint, ApiHandler& handler)
     : io_(io), acceptor_(io), handler_(handler) {
-  const tcp::endpoint ep = resolve(io, endpoint);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen();
+  listen_or_throw(acceptor_, resolve_endpoint(io, endpoint), "control API");
 }
 
 void ApiServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }

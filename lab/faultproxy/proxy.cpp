@@ -3,6 +3,7 @@
 #include <boost/asio/redirect_error.hpp>
 
 #include "common/log.hpp"
+#include "lab/faultproxy/listen.hpp"
 
 namespace scalelab::faultproxy {
 namespace {
@@ -10,25 +11,16 @@ namespace {
 using asio::ip::tcp;
 using boost::system::error_code;
 
-tcp::endpoint resolve(asio::io_context& io, const net::HostPort& hp) {
-  tcp::resolver resolver(io);
-  const auto results = resolver.resolve(hp.host, std::to_string(hp.port));  // throws system_error
-  return results.begin()->endpoint();
-}
-
 }  // namespace
 
 Proxy::Proxy(asio::io_context& io, const ProxyDefinition& definition, MetricFamilies& families)
     : io_(io),
       definition_(definition),
-      listen_endpoint_(resolve(io, definition.listen)),
+      listen_endpoint_(resolve_endpoint(io, definition.listen)),
       acceptor_(io),
       wake_(io),
-      link_(std::make_shared<LinkState>(definition.name, resolve(io, definition.upstream), families)) {
-  acceptor_.open(listen_endpoint_.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(listen_endpoint_);
-  acceptor_.listen();
+      link_(std::make_shared<LinkState>(definition.name, resolve_endpoint(io, definition.upstream), families)) {
+  listen_or_throw(acceptor_, listen_endpoint_, "proxy " + definition.name);
 }
 
 void Proxy::start() {
@@ -88,14 +80,7 @@ bool Proxy::should_refuse() const {
 }
 
 bool Proxy::try_listen() {
-  error_code ec;
-  acceptor_.open(listen_endpoint_.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(listen_endpoint_, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    error_code ignored;
-    acceptor_.close(ignored);
+  if (const error_code ec = listen_on(acceptor_, listen_endpoint_)) {
     log::warn("cannot listen again yet", {{"proxy", name()}, {"listen", definition_.listen.str()},
                                           {"error", ec.message()}});
     return false;

@@ -102,3 +102,12 @@ TEST(Binary, TakenPortExitsWithFailure) {
   const std::string taken = "redis=127.0.0.1:" + std::to_string(other.port()) + ",127.0.0.1:1";
   EXPECT_EQ(run_to_end({"--proxy", taken, "--api", "127.0.0.1:" + std::to_string(net::free_port())}).code, 1);
 }
+
+TEST(Binary, InProcessServerReportsATakenPortAsSystemError) {
+  InProcessProxy other(1);
+  faultproxy::ServerOptions options;
+  options.proxies.push_back(faultproxy::parse_proxy_definition(
+      "redis=127.0.0.1:" + std::to_string(other.port()) + ",127.0.0.1:1"));
+  options.api = {"127.0.0.1", net::free_port()};
+  EXPECT_THROW(faultproxy::Server{options}, std::system_error);
+}

@@ -2,6 +2,7 @@
 // "Each toxic is measured"). Tolerances are honest but generous: other builds and tests
 // share this 2-core machine. Measured figures are printed for the record.
 #include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <numeric>
 #include <vector>
@@ -25,14 +26,16 @@ class Toxics : public ::testing::Test {
 };
 
 struct Summary {
-  double mean = 0, min = 0, max = 0;
+  double mean = 0, median = 0, min = 0, max = 0;
 };
 
-Summary summarize(const std::vector<double>& v) {
+Summary summarize(std::vector<double> v) {
   Summary s;
+  std::sort(v.begin(), v.end());
   s.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-  s.min = *std::min_element(v.begin(), v.end());
-  s.max = *std::max_element(v.begin(), v.end());
+  s.median = v[v.size() / 2];
+  s.min = v.front();
+  s.max = v.back();
   return s;
 }
 
@@ -53,29 +56,30 @@ TEST_F(Toxics, LatencyAddsItsDelayToEveryPing) {
   Redis r(proxy.port());
   ASSERT_TRUE(r.ping()) << r.error();
   const double baseline = summarize(ping_times(r, 10)).mean;
-  // Added while the connection is open: it must take effect on it too.
-  proxy.add({{"type", "latency"}, {"attributes", {{"latency", 50}}}});
+  // Added while the connection is open: it must take effect on it too. 100 ms, so that
+  // the few ms a busy machine adds to each wake-up stay well inside the tolerance.
+  proxy.add({{"type", "latency"}, {"attributes", {{"latency", 100}}}});
   const auto times = ping_times(r, 50);
   ASSERT_EQ(times.size(), 50u);
   const Summary s = summarize(times);
-  std::printf("[measured] latency 50 ms downstream: 50 PINGs mean %.2f ms (min %.2f, max %.2f; baseline %.3f ms)\n",
-              s.mean, s.min, s.max, baseline);
+  std::printf("[measured] latency 100 ms downstream: 50 PINGs mean %.2f ms, median %.2f (min %.2f, max %.2f; "
+              "baseline %.3f ms)\n", s.mean, s.median, s.min, s.max, baseline);
   RecordProperty("latency_mean_ms", std::to_string(s.mean));
-  EXPECT_NEAR(s.mean, 50.0, 10.0);  // +-20 %
-  EXPECT_GE(s.min, 49.0);           // a timer never fires early
+  EXPECT_NEAR(s.mean, 100.0, 20.0);  // +-20 %
+  EXPECT_GE(s.min, 99.0);            // a timer never fires early
 }
 
 TEST_F(Toxics, LatencyBothWaysWithJitter) {
-  proxy.add({{"type", "latency"}, {"direction", "both"}, {"attributes", {{"latency", 20}, {"jitter", 10}}}});
+  proxy.add({{"type", "latency"}, {"direction", "both"}, {"attributes", {{"latency", 50}, {"jitter", 20}}}});
   Redis r(proxy.port());
   const auto times = ping_times(r, 50);
   ASSERT_EQ(times.size(), 50u);
   const Summary s = summarize(times);
-  std::printf("[measured] latency 20+-10 ms both ways: 50 PINGs mean %.2f ms (min %.2f, max %.2f), target 40\n",
-              s.mean, s.min, s.max);
-  EXPECT_NEAR(s.mean, 40.0, 8.0);  // +-20 %: the request and the reply are each delayed
-  EXPECT_GE(s.min, 20.0 - 1.0);    // two draws of at least 10 ms each
-  EXPECT_GT(s.max - s.min, 5.0);   // jitter spreads them
+  std::printf("[measured] latency 50+-20 ms both ways: 50 PINGs mean %.2f ms, median %.2f (min %.2f, max %.2f), "
+              "target 100\n", s.mean, s.median, s.min, s.max);
+  EXPECT_NEAR(s.mean, 100.0, 20.0);  // +-20 %: the request and the reply are each delayed
+  EXPECT_GE(s.min, 60.0 - 1.0);      // two draws of at least 30 ms each
+  EXPECT_GT(s.max - s.min, 10.0);    // jitter spreads them
 }
 
 TEST_F(Toxics, BandwidthLimitsEachDirection) {
