@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "common/process.hpp"
@@ -40,6 +41,8 @@ class S3Server {
   ~S3Server();
   std::uint16_t port() const { return port_; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Where s3rver keeps the bucket's objects (one folder per object key).
+  std::filesystem::path bucket_dir() const { return dir_ / "data" / kBucket; }
   void kill(int sig);
   void start();
   bool running() { return proc_.running(); }

@@ -1,0 +1,44 @@
+// The composition root of scalelab-app: configuration, the state toggle, both store
+// backends of every concern, the routes and the metrics. Route files add their
+// handlers to `router`; AppServer serves them.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include <prometheus/registry.h>
+
+#include "services/app/app_config.hpp"
+#include "services/app/app_metrics.hpp"
+#include "services/app/app_stores.hpp"
+#include "services/app/router.hpp"
+#include "services/app/state_toggle.hpp"
+#include "store/store_metrics.hpp"
+
+namespace scalelab::app {
+
+struct App {
+  explicit App(AppConfig config);
+
+  AppConfig config;
+  std::shared_ptr<prometheus::Registry> registry;
+  store::StoreMetrics store_metrics;
+  StateToggle state;
+  AppStores stores;
+  Router router;
+  std::unique_ptr<AppMetrics> metrics;  // built once every route is known
+  std::atomic<bool> draining{false};
+};
+
+// The route groups, one file each.
+void add_session_routes(App& app);   // login, logout, me
+void add_cart_routes(App& app);      // cart items
+void add_catalog_routes(App& app);   // items, cache-aside
+void add_upload_routes(App& app);    // uploads, streamed
+void add_work_routes(App& app);      // simulated I/O and CPU
+void add_ops_routes(App& app);       // healthz, readyz, metrics, admin
+
+// The session of this request, or HttpError 401 (not_logged_in or session_not_found).
+const store::Session& require_session(const Exchange& ex);
+
+}  // namespace scalelab::app

@@ -1,0 +1,121 @@
+#include "services/app/app_config.hpp"
+
+#include <unistd.h>
+
+#include "common/config.hpp"
+#include "common/log.hpp"
+
+namespace scalelab::app {
+namespace {
+
+constexpr const char* kProgram = "scalelab-app";
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "app";
+  return buf;
+}
+
+store::Mode mode_or_die(const std::string& value, const std::string& what) {
+  auto mode = store::parse_mode(value);
+  if (!mode) config::die(kProgram, what + " must be 'shared' or 'local' (got '" + value + "')");
+  return *mode;
+}
+
+}  // namespace
+
+AppConfig parse_app_config(int argc, char** argv) {
+  AppConfig c;
+  c.s3.access_key = c.s3.secret_key = kS3rverKey;
+  CLI::App cli{"scalelab-app: the service that runs as N instances behind scalelab-balancer.\n"
+               "Its state lives in Redis and S3 (shared) or in this process (local)."};
+  cli.get_formatter()->column_width(42);
+
+  std::string listen = c.listen.str();
+  std::string redis_url = "redis://127.0.0.1:6379";
+  int redis_pool = 16, redis_timeout_ms = 1000;
+  int db_latency_ms = static_cast<int>(c.db_latency.count());
+  long long session_ttl = c.session_ttl.count(), cache_ttl = c.cache_ttl.count(), rate_window = c.rate_window.count();
+  long long drain_grace_ms = c.drain_grace.count(), shutdown_timeout_ms = c.shutdown_timeout.count();
+  long long s3_timeout_ms = c.s3.io_timeout.count();
+  std::string state = "shared", state_sessions, state_cache, state_uploads, state_ratelimit;
+
+  config::option(cli, "--instance-id", "SCALELAB_INSTANCE_ID", c.instance_id, "Instance id in X-Instance (default: host name)");
+  config::option(cli, "--listen", "SCALELAB_LISTEN", listen, "Address to listen on (host:port)");
+  config::option(cli, "--workers", "SCALELAB_WORKERS", c.workers, "Worker threads (each serves one connection at a time)")
+      ->check(CLI::Range(1, 1024));
+  config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db]");
+  config::option(cli, "--redis-pool", "SCALELAB_REDIS_POOL", redis_pool, "Redis connections at most")->check(CLI::Range(1, 1024));
+  config::option(cli, "--redis-timeout-ms", "SCALELAB_REDIS_TIMEOUT_MS", redis_timeout_ms, "Redis connect and command timeout")
+      ->check(CLI::Range(1, 600000));
+  config::option(cli, "--s3-endpoint", "SCALELAB_S3_ENDPOINT", c.s3.endpoint, "S3 endpoint, scheme://host[:port] (path-style)");
+  config::option(cli, "--s3-bucket", "SCALELAB_S3_BUCKET", c.s3.bucket, "S3 bucket for uploads");
+  config::option(cli, "--s3-region", "SCALELAB_S3_REGION", c.s3.region, "S3 region (for Signature V4)");
+  config::option(cli, "--s3-access-key", "AWS_ACCESS_KEY_ID", c.s3.access_key, "S3 access key (default: s3rver's)");
+  config::option(cli, "--s3-secret-key", "AWS_SECRET_ACCESS_KEY", c.s3.secret_key, "S3 secret key (default: s3rver's)");
+  config::option(cli, "--s3-timeout-ms", "SCALELAB_S3_TIMEOUT_MS", s3_timeout_ms, "S3 read/write timeout")
+      ->check(CLI::Range(1, 600000));
+  config::option(cli, "--data-dir", "SCALELAB_DATA_DIR", c.data_dir, "This instance's own folder for local-mode uploads (default: data/<instance-id>)");
+  config::option(cli, "--db-latency-ms", "SCALELAB_DB_LATENCY_MS", db_latency_ms, "Simulated latency of the catalog database")
+      ->check(CLI::Range(0, 60000));
+  config::option(cli, "--session-ttl", "SCALELAB_SESSION_TTL_SECONDS", session_ttl, "Session lifetime, sliding")->check(CLI::Range(1, 86400 * 30));
+  config::option(cli, "--cache-ttl", "SCALELAB_CACHE_TTL_SECONDS", cache_ttl, "Catalog cache entry lifetime")->check(CLI::Range(1, 86400));
+  config::option(cli, "--cache-capacity", "SCALELAB_CACHE_CAPACITY", c.cache_capacity, "Local cache entries at most")
+      ->check(CLI::Range(1, 100000000));
+  config::option(cli, "--catalog-items", "SCALELAB_CATALOG_ITEMS", c.catalog_items, "Catalog items seeded at start-up")
+      ->check(CLI::Range(1, 1000000));
+  config::option(cli, "--max-upload-bytes", "SCALELAB_MAX_UPLOAD_BYTES", c.max_upload_bytes, "Largest upload accepted (413 beyond)")
+      ->check(CLI::Range(1ull, 1ull << 40));
+  config::option(cli, "--rate-limit", "SCALELAB_RATE_LIMIT", c.rate_limit, "Requests per window per logged-in user")
+      ->check(CLI::Range(1ll, 1ll << 40));
+  config::option(cli, "--rate-window", "SCALELAB_RATE_WINDOW_SECONDS", rate_window, "Rate-limit window length")->check(CLI::Range(1, 86400));
+  config::option(cli, "--admin-token", "SCALELAB_ADMIN_TOKEN", c.admin_token, "Bearer token for /admin from non-loopback clients");
+  config::option(cli, "--state", "SCALELAB_STATE", state, "Where state lives for every concern: shared or local");
+  config::option(cli, "--state-sessions", "SCALELAB_STATE_SESSIONS", state_sessions, "Override for sessions and carts");
+  config::option(cli, "--state-cache", "SCALELAB_STATE_CACHE", state_cache, "Override for the catalog cache");
+  config::option(cli, "--state-uploads", "SCALELAB_STATE_UPLOADS", state_uploads, "Override for uploads");
+  config::option(cli, "--state-ratelimit", "SCALELAB_STATE_RATELIMIT", state_ratelimit, "Override for rate limits");
+  config::option(cli, "--drain-grace-ms", "SCALELAB_DRAIN_GRACE_MS", drain_grace_ms, "On SIGTERM: time between readiness false and closing the listener")
+      ->check(CLI::Range(0, 600000));
+  config::option(cli, "--shutdown-timeout-ms", "SCALELAB_SHUTDOWN_TIMEOUT_MS", shutdown_timeout_ms, "On SIGTERM: time allowed for in-flight requests")
+      ->check(CLI::Range(0, 600000));
+  config::option(cli, "--keepalive-timeout", "SCALELAB_KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, "Idle keep-alive connection lifetime")
+      ->check(CLI::Range(1, 3600));
+  config::option(cli, "--log-level", "SCALELAB_LOG_LEVEL", c.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  config::parse_or_exit(cli, argc, argv);
+
+  if (c.instance_id.empty()) c.instance_id = host_name();
+  auto hp = net::parse_host_port(listen);
+  if (!hp) config::die(kProgram, "--listen must be host:port (got '" + listen + "')");
+  c.listen = *hp;
+  try {
+    c.redis = store::parse_redis_url(redis_url);
+  } catch (const std::invalid_argument& e) {
+    config::die(kProgram, std::string("--redis-url: ") + e.what());
+  }
+  c.redis.pool_size = static_cast<std::size_t>(redis_pool);
+  c.redis.connect_timeout = c.redis.command_timeout = c.redis.checkout_timeout = std::chrono::milliseconds(redis_timeout_ms);
+  c.s3.io_timeout = std::chrono::milliseconds(s3_timeout_ms);
+  c.s3.connect_timeout = std::min(c.s3.io_timeout, std::chrono::milliseconds(1000));
+  if (c.s3.endpoint.rfind("http://", 0) != 0 && c.s3.endpoint.rfind("https://", 0) != 0)
+    config::die(kProgram, "--s3-endpoint must start with http:// or https:// (got '" + c.s3.endpoint + "')");
+  if (c.s3.bucket.empty()) config::die(kProgram, "--s3-bucket must not be empty");
+  if (c.data_dir.empty()) c.data_dir = "data/" + c.instance_id;
+  c.db_latency = std::chrono::milliseconds(db_latency_ms);
+  c.session_ttl = std::chrono::seconds(session_ttl);
+  c.cache_ttl = std::chrono::seconds(cache_ttl);
+  c.rate_window = std::chrono::seconds(rate_window);
+  c.drain_grace = std::chrono::milliseconds(drain_grace_ms);
+  c.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
+
+  const store::Mode all = mode_or_die(state, "--state / SCALELAB_STATE");
+  const std::string overrides[4] = {state_sessions, state_cache, state_uploads, state_ratelimit};
+  for (std::size_t i = 0; i < store::kConcerns.size(); ++i) {
+    const std::string name = std::string(store::to_string(store::kConcerns[i]));
+    c.state[i] = overrides[i].empty() ? all : mode_or_die(overrides[i], "--state-" + name);
+  }
+  return c;
+}
+
+}  // namespace scalelab::app

@@ -1,0 +1,46 @@
+// Everything scalelab-app can be told, twelve-factor style: each setting is an
+// environment variable mirrored by a flag (`scalelab-app --help` lists both). A bad
+// value stops start-up with one line and exit code 2.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "common/net.hpp"
+#include "store/blob_store.hpp"
+#include "store/redis_pool.hpp"
+#include "store/state_mode.hpp"
+
+namespace scalelab::app {
+
+struct AppConfig {
+  std::string instance_id;                 // SCALELAB_INSTANCE_ID, default: the host name
+  net::HostPort listen{"127.0.0.1", 8081};  // SCALELAB_LISTEN
+  int workers = 32;                        // SCALELAB_WORKERS
+  store::RedisConfig redis;                // SCALELAB_REDIS_URL, _POOL, _TIMEOUT_MS
+  store::S3Config s3;                      // SCALELAB_S3_*, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+  std::string data_dir;                    // SCALELAB_DATA_DIR, default data/<instance>
+  std::chrono::milliseconds db_latency{20};
+  std::chrono::seconds session_ttl{1800};
+  std::chrono::seconds cache_ttl{30};
+  std::size_t cache_capacity = 10000;
+  std::int64_t catalog_items = 100;
+  std::uint64_t max_upload_bytes = 64ull << 20;
+  std::int64_t rate_limit = 100;            // requests per window, per user
+  std::chrono::seconds rate_window{1};
+  std::string admin_token;
+  store::Mode state[4] = {store::Mode::shared, store::Mode::shared, store::Mode::shared, store::Mode::shared};
+  std::chrono::milliseconds drain_grace{2000};       // readiness false -> stop accepting
+  std::chrono::milliseconds shutdown_timeout{10000};  // stop accepting -> give up on in-flight
+  int keepalive_timeout_s = 10;
+  std::string log_level = "info";
+};
+
+// Parses flags and environment. Exits 0 on --help, 2 on a bad value (one line).
+AppConfig parse_app_config(int argc, char** argv);
+
+// s3rver's built-in credentials: the defaults, as the default endpoint is s3rver's.
+inline constexpr const char* kS3rverKey = "S3RVER";
+
+}  // namespace scalelab::app

@@ -1,0 +1,72 @@
+#include "services/app/app_metrics.hpp"
+
+#include "common/metrics.hpp"
+
+namespace scalelab::app {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instance,
+                       const std::vector<std::string>& routes)
+    : requests_(&BuildCounter().Name("app_requests_total").Help("Requests by route, method and status").Register(registry)),
+      session_lookups_(&BuildCounter()
+                            .Name("app_session_lookups_total")
+                            .Help("Session lookups: found, missing (a cookie was presented but no store knows it: a lost "
+                                  "session) or no_cookie")
+                            .Register(registry)),
+      cache_ops_(&BuildCounter().Name("app_cache_operations_total").Help("Catalog cache hits, misses and invalidations").Register(registry)),
+      store_errors_(&BuildCounter().Name("app_store_errors_total").Help("Requests failed by a store error, by backend").Register(registry)),
+      state_mode_(&BuildGauge().Name("app_state_mode").Help("1 for the mode in force per concern, 0 otherwise").Register(registry)),
+      route_names_(routes) {
+  auto& durations = BuildHistogram().Name("app_request_duration_seconds").Help("Request latency by route").Register(registry);
+  for (const auto& r : routes) durations_.push_back(&durations.Add({{"route", r}}, metrics::latency_buckets()));
+  durations_.push_back(&durations.Add({{"route", "unmatched"}}, metrics::latency_buckets()));
+  route_names_.push_back("unmatched");
+  in_flight_ = &BuildGauge().Name("app_requests_in_flight").Help("Requests being served now").Register(registry).Add({});
+  draining_ = &BuildGauge().Name("app_draining").Help("1 while the instance drains before exit").Register(registry).Add({});
+  auto& uploads = BuildCounter()
+                      .Name("app_upload_reads_total")
+                      .Help("Upload reads: found, or missing (an id this instance's store does not have)")
+                      .Register(registry);
+  upload_found_ = &uploads.Add({{"result", "found"}});
+  upload_missing_ = &uploads.Add({{"result", "missing"}});
+  auto& rate = BuildCounter().Name("app_rate_limit_decisions_total").Help("Rate-limit decisions").Register(registry);
+  rate_allowed_ = &rate.Add({{"decision", "allowed"}});
+  rate_denied_ = &rate.Add({{"decision", "denied"}});
+  BuildGauge().Name("app_info").Help("Constant 1, labelled with the instance id").Register(registry).Add({{"instance", instance}}).Set(1);
+  for (const char* r : {"found", "missing", "no_cookie"}) counter(session_lookups_, "result", r);
+  for (const char* op : {"hit", "miss", "invalidate"}) counter(cache_ops_, "op", op);
+}
+
+void AppMetrics::request(int route, const std::string& method, int status, double seconds) {
+  const int index = route < 0 || route >= static_cast<int>(durations_.size()) - 1 ? static_cast<int>(durations_.size()) - 1 : route;
+  durations_[index]->Observe(seconds);
+  prometheus::Counter* c;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = request_counters_[{index, method, status}];
+    if (slot == nullptr)
+      slot = &requests_->Add({{"route", route_names_[index]}, {"method", method}, {"status", std::to_string(status)}});
+    c = slot;
+  }
+  c->Increment();
+}
+
+prometheus::Counter& AppMetrics::counter(prometheus::Family<prometheus::Counter>* family, const char* label,
+                                         const std::string& value) {
+  std::lock_guard lock(mu_);
+  auto& slot = labelled_[{family, value}];
+  if (slot == nullptr) slot = &family->Add({{label, value}});
+  return *slot;
+}
+
+void AppMetrics::state(const StateToggle& toggle) {
+  for (store::Concern c : store::kConcerns)
+    for (store::Mode m : {store::Mode::shared, store::Mode::local})
+      state_mode_->Add({{"concern", std::string(to_string(c))}, {"mode", std::string(to_string(m))}})
+          .Set(toggle.mode(c) == m ? 1 : 0);
+}
+
+}  // namespace scalelab::app

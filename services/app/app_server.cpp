@@ -1,0 +1,320 @@
+#include "services/app/app_server.hpp"
+
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+
+#include "common/ids.hpp"
+#include "common/json_error.hpp"
+#include "common/log.hpp"
+#include "common/net.hpp"
+#include "store/errors.hpp"
+
+namespace scalelab::app {
+namespace {
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// An incoming X-Request-Id is kept when it is short printable ASCII; else a new one.
+std::string request_id_for(const httplib::Request& req) {
+  std::string id = req.get_header_value("X-Request-Id");
+  bool ok = !id.empty() && id.size() <= 128;
+  for (char c : id) ok = ok && c > 32 && c < 127;
+  return ok ? id : ids::random_token(12);
+}
+
+const char* error_code_for(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 408: return "request_timeout";
+    case 413: return "payload_too_large";
+    case 414: return "uri_too_long";
+    case 416: return "range_not_satisfiable";
+    case 431: return "headers_too_large";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal_error" : "client_error";
+  }
+}
+
+// Reads and drops a body nobody asked for, up to 64 KiB; a larger one is left on the
+// wire, so the connection must close after the answer.
+void discard_body(Exchange& ex, const httplib::ContentReader* reader) {
+  if (reader == nullptr) return;
+  std::size_t seen = 0;
+  const bool complete = (*reader)([&](const char*, std::size_t n) {
+    seen += n;
+    return seen <= 64 * 1024;
+  });
+  if (!complete) ex.ctx.keep_alive = false;
+}
+
+}  // namespace
+
+AppServer::AppServer(App& app) : app_(app) {
+  const int workers = app.config.workers;
+  server_.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
+  server_.set_tcp_nodelay(true);
+  server_.set_keep_alive_max_count(1000000);
+  server_.set_keep_alive_timeout(app.config.keepalive_timeout_s);
+  server_.set_read_timeout(10, 0);
+  server_.set_write_timeout(10, 0);
+  server_.set_payload_max_length(app.config.max_upload_bytes);
+  server_.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
+
+  auto plain = [this](const httplib::Request& req, httplib::Response& res) { dispatch(req, res, nullptr); };
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    dispatch(req, res, &reader);
+  };
+  server_.Get(".*", plain);  // and HEAD
+  server_.Options(".*", plain);
+  server_.Post(".*", plain);
+  server_.Put(".*", plain);
+  server_.Patch(".*", plain);
+  server_.Delete(".*", plain);
+  server_.Post(".*", with_body);
+  server_.Put(".*", with_body);
+  server_.Patch(".*", with_body);
+  server_.Delete(".*", with_body);
+
+  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    begin(req);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { finish_headers(req, res); });
+  server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
+  // cpp-httplib calls this for every status >= 400; it fills in a JSON body where
+  // cpp-httplib itself answered (a malformed request, a bad Range, a body too large).
+  server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty() && !res.has_header("Content-Type")) {  // not a (streamed) answer of ours
+      res.set_content(error_body(error_code_for(res.status), "HTTP " + std::to_string(res.status)), "application/json");
+    }
+    return httplib::Server::HandlerResponse::Unhandled;  // never re-slice a body by Range
+  }));
+  server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    res.status = 500;
+    res.set_content(error_body("internal_error", "unexpected failure"), "application/json");
+  });
+}
+
+AppServer::~AppServer() {
+  if (thread_.joinable()) {
+    server_.stop();
+    thread_.join();
+  }
+}
+
+void AppServer::bind() {
+  const auto& listen = app_.config.listen;
+  if (!server_.bind_to_port(listen.host, listen.port))
+    throw std::runtime_error("cannot listen on " + listen.str() + ": " + std::strerror(errno));
+  port_ = listen.port;
+  // cpp-httplib listens with a backlog of 5; a burst of new connections would then see
+  // SYNs dropped and retried a second later. Listening again raises the backlog.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
+}
+
+void AppServer::start() {
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void AppServer::stop() {
+  server_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool AppServer::wait_idle(Clock::time_point deadline) {
+  auto quiet_since = Clock::now();
+  while (Clock::now() < deadline) {
+    if (in_flight_.load() > 0) quiet_since = Clock::now();
+    if (Clock::now() - quiet_since >= std::chrono::milliseconds(50)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return in_flight_.load() == 0;
+}
+
+bool AppServer::drain(std::chrono::milliseconds grace, std::chrono::milliseconds timeout) {
+  app_.draining = true;
+  app_.metrics->draining(true);
+  std::this_thread::sleep_for(grace);
+  const auto deadline = Clock::now() + timeout;
+  const bool finished = wait_idle(deadline);
+  server_.stop();  // no new connections; the pool's idle keep-alive threads are not waited for
+  return wait_idle(std::max(deadline, Clock::now() + std::chrono::milliseconds(100))) && finished;
+}
+
+RequestContext& AppServer::context_for(const httplib::Request& req) {
+  RequestContext& ctx = current_context();
+  if (ctx.owner != &req) {  // cpp-httplib answered without routing (400, 414, 416)
+    ctx = RequestContext{};
+    ctx.owner = &req;
+    ctx.start = Clock::now();
+    ctx.request_id = request_id_for(req);
+  }
+  return ctx;
+}
+
+void AppServer::begin(const httplib::Request& req) {
+  RequestContext& ctx = current_context();
+  ctx = RequestContext{};
+  ctx.owner = &req;
+  ctx.start = Clock::now();
+  ctx.request_id = request_id_for(req);
+  ctx.counted = true;
+  ++in_flight_;
+  app_.metrics->in_flight().Increment();
+}
+
+void AppServer::dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
+  RequestContext& ctx = context_for(req);
+  const Router::Match match = app_.router.match(req.method, req.path);
+  ctx.route_time = seconds_since(ctx.start);
+
+  // Tracks whether the handler read the body, so an unread one is dealt with.
+  bool body_read = false;
+  std::optional<httplib::ContentReader> tracked;
+  if (reader != nullptr)
+    tracked.emplace(
+        [&](httplib::ContentReceiver r) {
+          body_read = true;
+          return (*reader)(std::move(r));
+        },
+        [&](httplib::MultipartContentHeader h, httplib::ContentReceiver r) {
+          body_read = true;
+          return (*reader)(std::move(h), std::move(r));
+        });
+
+  Exchange ex{req, res, ctx, nullptr, match.param};
+  const double parse_before = ctx.parse, serialize_before = ctx.serialize;
+  Clock::time_point handler_start{};
+  try {
+    if (match.index < 0) {
+      if (!match.allow.empty()) {
+        res.set_header("Allow", match.allow);
+        throw HttpError(405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+      }
+      throw HttpError(404, "not_found", "no route for " + req.method + " " + req.path);
+    }
+    const Route& route = app_.router.routes()[static_cast<std::size_t>(match.index)];
+    ctx.route = match.index;
+    ctx.route_label = route.pattern;
+    if (route.takes_body && tracked) ex.reader = &*tracked;
+    if (route.kind == RouteKind::admin) {
+      const std::string& token = app_.config.admin_token;
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string expected = "Bearer " + token;
+      const bool token_ok = !token.empty() && auth.size() == expected.size() &&
+                            CRYPTO_memcmp(auth.data(), expected.data(), auth.size()) == 0;
+      if (!net::is_loopback(req.remote_addr) && !token_ok)
+        throw HttpError(403, "forbidden", "the admin API answers loopback clients, or a valid bearer token");
+    }
+    if (route.kind == RouteKind::api) {
+      StageTimer timer(ctx.middleware);
+      run_middleware(ex);
+    }
+    handler_start = Clock::now();
+    route.handler(ex);
+  } catch (...) {
+    if (handler_start == Clock::time_point{}) handler_start = Clock::now();
+    answer_error(ex, std::current_exception());
+  }
+  ctx.handler = std::max(0.0, seconds_since(handler_start) - (ctx.parse - parse_before) - (ctx.serialize - serialize_before));
+  if (tracked && !body_read) {
+    Exchange drain{req, res, ctx, nullptr, {}};
+    discard_body(drain, reader);
+  }
+}
+
+void AppServer::run_middleware(Exchange& ex) {
+  RequestContext& ctx = ex.ctx;
+  const auto sid = ex.cookie("sid");
+  if (!sid || sid->empty()) {
+    ctx.session_state = SessionState::none;
+    app_.metrics->session_lookup("no_cookie");
+  } else {
+    std::optional<store::Session> session;
+    // A forged or garbage id never reaches a store.
+    if (ids::is_token(*sid)) session = app_.stores.sessions(app_.state.mode(store::Concern::sessions)).touch(*sid);
+    ctx.session_state = session ? SessionState::found : SessionState::missing;
+    ctx.session = std::move(session);
+    app_.metrics->session_lookup(ctx.session ? "found" : "missing");
+  }
+  if (!ctx.session) return;
+  const auto decision = app_.stores.limiter(app_.state.mode(store::Concern::ratelimit))
+                            .allow("user:" + ctx.session->user, app_.config.rate_limit, app_.config.rate_window);
+  app_.metrics->rate_limit(decision.allowed);
+  ex.res.set_header("X-RateLimit-Limit", std::to_string(decision.limit));
+  ex.res.set_header("X-RateLimit-Remaining", std::to_string(decision.remaining));
+  ex.res.set_header("X-RateLimit-Window", std::to_string(decision.window));
+  if (!decision.allowed) {
+    ex.res.set_header("Retry-After", std::to_string(decision.retry_after_s));
+    throw HttpError(429, "rate_limited",
+                    "more than " + std::to_string(decision.limit) + " requests in " +
+                        std::to_string(app_.config.rate_window.count()) + " s for user " + ctx.session->user);
+  }
+}
+
+void AppServer::answer_error(Exchange& ex, std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const HttpError& e) {
+    ex.send_error(e.status(), e.code(), e.what());
+  } catch (const store::StoreUnavailable& e) {
+    app_.metrics->store_error(e.backend());
+    ex.res.set_header("Retry-After", "1");
+    ex.send_error(503, "store_unavailable", e.what());
+  } catch (const store::TruncatedBody& e) {
+    ex.ctx.keep_alive = false;
+    ex.send_error(400, "truncated_body", e.what());
+  } catch (const store::StoreError& e) {
+    app_.metrics->store_error(e.backend());
+    ex.send_error(502, "store_error", e.what());
+  } catch (const std::invalid_argument& e) {
+    ex.send_error(400, "bad_request", e.what());
+  } catch (const std::exception& e) {
+    log::error("unexpected failure", {{"request_id", ex.ctx.request_id}, {"cause", e.what()}});
+    ex.send_error(500, "internal_error", "unexpected failure; see the instance log");
+  }
+}
+
+void AppServer::finish_headers(const httplib::Request& req, httplib::Response& res) {
+  RequestContext& ctx = context_for(req);
+  res.set_header("X-Instance", app_.config.instance_id);
+  res.set_header("X-Request-Id", ctx.request_id);
+  res.set_header("X-Scalelab-State", app_.state.header_value());
+  res.set_header("Server-Timing", ctx.server_timing());
+  // While draining, every answer asks the client (the balancer) to drop the connection,
+  // so no keep-alive connection is left to be cut when the listener closes.
+  if (!ctx.keep_alive || app_.draining.load()) {
+    res.set_header("Connection", "close");
+    res.headers.erase("Keep-Alive");
+  }
+}
+
+void AppServer::log_request(const httplib::Request& req, const httplib::Response& res) {
+  RequestContext& ctx = context_for(req);
+  const double seconds = seconds_since(ctx.start);
+  app_.metrics->request(ctx.route, req.method, res.status, seconds);
+  if (ctx.counted) {
+    --in_flight_;
+    app_.metrics->in_flight().Decrement();
+  }
+  const std::string length = res.get_header_value("Content-Length");
+  log::access({{"request_id", ctx.request_id},
+               {"method", req.method},
+               {"route", ctx.route_label},
+               {"path", req.path},
+               {"status", res.status},
+               {"duration_ms", seconds * 1e3},
+               {"bytes", length.empty() ? res.body.size() : std::strtoull(length.c_str(), nullptr, 10)},
+               {"state", app_.state.header_value()},
+               {"remote", req.remote_addr}});
+  ctx.owner = nullptr;  // done: a later unrouted request on this thread starts afresh
+}
+
+}  // namespace scalelab::app

@@ -1,0 +1,53 @@
+// Serves an App over HTTP/1.1 with cpp-httplib's worker pool. Everything that happens
+// to every request lives here: context and request ids, routing, the middleware (the
+// session lookup and the per-user rate limit), error mapping to {"error","detail"},
+// the headers every response carries, the access log, and metrics.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include "services/app/app.hpp"
+
+namespace scalelab::app {
+
+class AppServer {
+ public:
+  explicit AppServer(App& app);
+  ~AppServer();
+
+  // Binds the configured address; throws std::runtime_error if it cannot.
+  void bind();
+  std::uint16_t port() const { return port_; }
+  // Starts serving on a background thread and returns once accepting.
+  void start();
+
+  // The SIGTERM path: readiness turns false at once and every response says
+  // Connection: close; after `grace` the instance waits for in-flight requests, stops
+  // accepting, and returns true if nothing was still running by `timeout`.
+  bool drain(std::chrono::milliseconds grace, std::chrono::milliseconds timeout);
+  // Stops accepting now (tests).
+  void stop();
+
+ private:
+  void dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader);
+  void run_middleware(Exchange& ex);
+  void answer_error(Exchange& ex, std::exception_ptr error);
+  RequestContext& context_for(const httplib::Request& req);
+  void begin(const httplib::Request& req);
+  void finish_headers(const httplib::Request& req, httplib::Response& res);
+  void log_request(const httplib::Request& req, const httplib::Response& res);
+  bool wait_idle(std::chrono::steady_clock::time_point deadline);
+
+  App& app_;
+  httplib::Server server_;
+  std::thread thread_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<long> in_flight_{0};
+};
+
+}  // namespace scalelab::app

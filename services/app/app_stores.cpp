@@ -1,0 +1,48 @@
+#include "services/app/app_stores.hpp"
+
+#include "common/log.hpp"
+#include "store/errors.hpp"
+
+namespace scalelab::app {
+
+AppStores::AppStores(const AppConfig& config, store::StoreMetrics& metrics)
+    : catalog_items_(config.catalog_items),
+      redis_(std::make_shared<store::RedisPool>(config.redis)),
+      redis_sessions_(store::make_redis_session_store(redis_, metrics, config.session_ttl)),
+      local_sessions_(store::make_local_session_store(metrics, config.session_ttl)),
+      redis_carts_(store::make_redis_cart_store(redis_, metrics, config.session_ttl)),
+      local_carts_(store::make_local_cart_store(metrics, config.session_ttl)),
+      redis_cache_(store::make_redis_cache(redis_, metrics)),
+      local_cache_(store::make_local_cache(metrics, config.cache_capacity)),
+      redis_limiter_(store::make_redis_rate_limiter(redis_, metrics)),
+      local_limiter_(store::make_local_rate_limiter(metrics)),
+      s3_blobs_(store::make_s3_blob_store(config.s3, metrics)),
+      local_blobs_(store::make_local_blob_store(config.data_dir + "/uploads", metrics)),
+      catalog_(std::make_unique<store::Catalog>(redis_, metrics, config.db_latency)) {}
+
+bool AppStores::ensure_catalog_seeded() noexcept {
+  if (seeded_.load()) return true;
+  try {
+    catalog_->seed(catalog_items_);
+    seeded_.store(true);
+    log::info("catalog seeded", {{"items", catalog_items_}});
+  } catch (const std::exception& e) {
+    log::warn("catalog not seeded yet", {{"cause", e.what()}});
+  }
+  return seeded_.load();
+}
+
+std::optional<std::string> AppStores::unready_reason(const StateToggle& state) noexcept {
+  if (!redis_->ping()) return "redis: no answer from " + redis_->address();
+  if (!ensure_catalog_seeded()) return "redis: catalog not seeded";
+  if (state.mode(store::Concern::uploads) == store::Mode::shared) {
+    try {
+      s3_blobs_->check();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace scalelab::app

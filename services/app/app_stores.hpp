@@ -1,0 +1,55 @@
+// Both backends of every concern, built once at start-up and alive until exit, so the
+// toggle can switch between them at any moment. Handlers ask for a concern's store
+// with the mode they read at the start of the request.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "services/app/app_config.hpp"
+#include "services/app/state_toggle.hpp"
+#include "store/blob_store.hpp"
+#include "store/cache.hpp"
+#include "store/cart_store.hpp"
+#include "store/catalog.hpp"
+#include "store/rate_limiter.hpp"
+#include "store/redis_pool.hpp"
+#include "store/session_store.hpp"
+
+namespace scalelab::app {
+
+class AppStores {
+ public:
+  // Throws store::StoreError if the local data folder cannot be created.
+  AppStores(const AppConfig& config, store::StoreMetrics& metrics);
+
+  store::SessionStore& sessions(store::Mode m) { return m == store::Mode::shared ? *redis_sessions_ : *local_sessions_; }
+  store::CartStore& carts(store::Mode m) { return m == store::Mode::shared ? *redis_carts_ : *local_carts_; }
+  store::Cache& cache(store::Mode m) { return m == store::Mode::shared ? *redis_cache_ : *local_cache_; }
+  store::RateLimiter& limiter(store::Mode m) { return m == store::Mode::shared ? *redis_limiter_ : *local_limiter_; }
+  store::BlobStore& blobs(store::Mode m) { return m == store::Mode::shared ? *s3_blobs_ : *local_blobs_; }
+  store::Catalog& catalog() { return *catalog_; }
+
+  // Seeds the catalog once Redis answers (at start-up, or at a later readiness probe
+  // if Redis was down then). Never throws.
+  bool ensure_catalog_seeded() noexcept;
+
+  // Why the instance cannot serve now: nullopt when every store in use answers. Redis
+  // is always in use (it holds the catalog); S3 only while uploads are shared.
+  std::optional<std::string> unready_reason(const StateToggle& state) noexcept;
+
+ private:
+  std::int64_t catalog_items_;
+  std::shared_ptr<store::RedisPool> redis_;
+  std::unique_ptr<store::SessionStore> redis_sessions_, local_sessions_;
+  std::unique_ptr<store::CartStore> redis_carts_, local_carts_;
+  std::unique_ptr<store::Cache> redis_cache_, local_cache_;
+  std::unique_ptr<store::RateLimiter> redis_limiter_, local_limiter_;
+  std::unique_ptr<store::BlobStore> s3_blobs_, local_blobs_;
+  std::unique_ptr<store::Catalog> catalog_;
+  std::atomic<bool> seeded_{false};
+};
+
+}  // namespace scalelab::app

@@ -1,0 +1,92 @@
+#include "services/app/exchange.hpp"
+
+#include <charconv>
+
+#include "common/json_error.hpp"
+
+namespace scalelab::app {
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+nlohmann::json Exchange::json_body(std::size_t limit) {
+  StageTimer timer(ctx.parse);
+  std::string body;
+  bool too_large = false;
+  if (reader != nullptr) {
+    const bool complete = (*reader)([&](const char* data, std::size_t n) {
+      if (body.size() + n > limit) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, n);
+      return true;
+    });
+    if (too_large) {
+      ctx.keep_alive = false;  // the rest of the body is still on the wire
+      throw HttpError(413, "payload_too_large", "the JSON body is larger than " + std::to_string(limit) + " bytes");
+    }
+    if (!complete) throw HttpError(400, "truncated_body", "the request body ended early");
+  } else {
+    body = req.body;
+  }
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw HttpError(400, "bad_json", "the body is not valid JSON");
+  if (!j.is_object()) throw HttpError(400, "bad_json", "the body must be a JSON object");
+  return j;
+}
+
+void Exchange::send_json(int status, const nlohmann::json& body) {
+  StageTimer timer(ctx.serialize);
+  res.status = status;
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (req.ranges.empty()) {
+    res.set_content(std::move(text), "application/json");
+    return;
+  }
+  // cpp-httplib slices any body by the request's Range, errors included (a 404 would
+  // arrive as 10 bytes of JSON with a Content-Range). Ranges are for uploads only: a
+  // streamed body is never sliced, and ignoring Range for JSON is what RFC 9110 allows.
+  res.set_chunked_content_provider("application/json", [text = std::move(text)](std::size_t, httplib::DataSink& sink) {
+    sink.write(text.data(), text.size());
+    sink.done();
+    return true;
+  });
+}
+
+void Exchange::send_error(int status, std::string_view code, std::string_view detail) {
+  send_json(status, error_json(code, detail));
+}
+
+std::optional<std::string> Exchange::cookie(std::string_view name) const {
+  const std::size_t headers = req.get_header_value_count("Cookie");
+  for (std::size_t h = 0; h < headers; ++h) {
+    const std::string header = req.get_header_value("Cookie", h);
+    std::string_view rest(header);
+    while (!rest.empty()) {
+      const auto semi = rest.find(';');
+      std::string_view pair = rest.substr(0, semi);
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const auto eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+std::int64_t Exchange::query_int(const std::string& name, std::int64_t min, std::int64_t max, std::int64_t fallback) const {
+  if (!req.has_param(name)) return fallback;
+  auto value = parse_int(req.get_param_value(name));
+  if (!value || *value < min || *value > max)
+    throw HttpError(400, "bad_parameter",
+                    name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  return *value;
+}
+
+}  // namespace scalelab::app

@@ -1,0 +1,49 @@
+// Routes by method and path, with at most one {id} segment at the end. cpp-httplib
+// matches std::regex patterns one after another; routing here instead gives one place
+// that knows every route, so unknown paths get 404, known paths with the wrong method
+// get 405 with Allow, and every request gets its route template as a metric label.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "services/app/exchange.hpp"
+
+namespace scalelab::app {
+
+using Handler = std::function<void(Exchange&)>;
+
+enum class RouteKind {
+  api,    // /api/...: session lookup and the per-user rate limit run first
+  ops,    // health, readiness, metrics: nothing runs first
+  admin,  // /admin/...: loopback or bearer token only
+};
+
+struct Route {
+  std::string method;   // GET also answers HEAD
+  std::string pattern;  // "/api/items/{id}"
+  RouteKind kind;
+  bool takes_body;
+  Handler handler;
+};
+
+class Router {
+ public:
+  void add(Route route);
+
+  struct Match {
+    int index = -1;          // into routes(); -1 when nothing matched
+    std::string param;       // the {id}
+    std::string allow;       // for 405: the methods this path answers
+  };
+  Match match(const std::string& method, const std::string& path) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+  std::vector<std::string> labels() const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace scalelab::app

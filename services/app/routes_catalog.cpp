@@ -1,0 +1,62 @@
+// The catalog behind a cache-aside cache. Reads try the cache, then the slow database,
+// and fill the cache; writes go to the database, bump the version, and invalidate.
+// With a local cache the invalidation reaches only this instance: the others keep
+// serving the old version until their entry expires (a stale read, by version).
+#include <cmath>
+
+#include "services/app/app.hpp"
+
+namespace scalelab::app {
+namespace {
+
+std::int64_t item_id(const Exchange& ex) {
+  auto id = parse_int(ex.param);
+  if (!id || *id < 1) throw HttpError(400, "bad_item_id", "item ids are positive integers");
+  return *id;
+}
+
+std::string cache_key(std::int64_t id) { return "item:" + std::to_string(id); }
+
+}  // namespace
+
+void add_catalog_routes(App& app) {
+  app.router.add({"GET", "/api/items/{id}", RouteKind::api, false, [&app](Exchange& ex) {
+                    const std::int64_t id = item_id(ex);
+                    auto& cache = app.stores.cache(app.state.mode(store::Concern::cache));
+                    if (auto cached = cache.get(cache_key(id))) {
+                      auto item = nlohmann::json::parse(*cached, nullptr, false);
+                      if (item.is_object()) {
+                        app.metrics->cache("hit");
+                        item["cache"] = "hit";
+                        ex.send_json(200, item);
+                        return;
+                      }
+                    }
+                    app.metrics->cache("miss");
+                    auto item = app.stores.catalog().get(id);
+                    if (!item) throw HttpError(404, "item_not_found", "no item " + std::to_string(id));
+                    nlohmann::json body = store::to_json(*item);
+                    cache.put(cache_key(id), body.dump(), item->version, app.config.cache_ttl);
+                    body["cache"] = "miss";
+                    ex.send_json(200, body);
+                  }});
+
+  app.router.add({"PUT", "/api/items/{id}", RouteKind::api, true, [&app](Exchange& ex) {
+                    const std::int64_t id = item_id(ex);
+                    const auto body = ex.json_body();
+                    const auto price = body.find("price");
+                    if (price == body.end() || !price->is_number() || !std::isfinite(price->get<double>()) ||
+                        price->get<double>() < 0 || price->get<double>() > 1e9)
+                      throw HttpError(400, "bad_price", "\"price\" must be a number from 0 to 1e9");
+                    auto item = app.stores.catalog().set_price(id, price->get<double>());
+                    if (!item) throw HttpError(404, "item_not_found", "no item " + std::to_string(id));
+                    app.stores.cache(app.state.mode(store::Concern::cache))
+                        .invalidate(cache_key(id), item->version, app.config.cache_ttl);
+                    app.metrics->cache("invalidate");
+                    nlohmann::json out = store::to_json(*item);
+                    out["cache"] = "invalidated";
+                    ex.send_json(200, out);
+                  }});
+}
+
+}  // namespace scalelab::app

@@ -1,0 +1,35 @@
+// Small helpers for the app's integration tests: JSON bodies, logins, raw sockets.
+#pragma once
+
+#include <httplib.h>
+
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/app_cluster.hpp"
+
+namespace scalelab::testkit {
+
+inline nlohmann::json body(const httplib::Result& r) {
+  if (!r) return nlohmann::json{{"transport_error", httplib::to_string(r.error())}};
+  return nlohmann::json::parse(r->body, nullptr, false);
+}
+
+// Logs `user` in through `client`; returns the Cookie header to send afterwards.
+inline httplib::Headers login(httplib::Client& client, const std::string& user) {
+  auto r = client.Post("/api/login", nlohmann::json{{"user", user}}.dump(), "application/json");
+  EXPECT_TRUE(r && r->status == 200) << (r ? r->body : httplib::to_string(r.error()));
+  return {{"Cookie", session_cookie(r)}};
+}
+
+// Sends `bytes` on a fresh connection to 127.0.0.1:port, optionally half-closes, and
+// returns what the server answered: until it closes, `timeout_ms` passes with no
+// answer, or 300 ms pass in silence after the answer began.
+std::string raw_exchange(std::uint16_t port, const std::string& bytes, bool half_close = false, int timeout_ms = 3000);
+
+// The value of `metric{labels}` in a Prometheus text exposition, or -1 if absent.
+double metric_value(const std::string& exposition, const std::string& series);
+
+}  // namespace scalelab::testkit

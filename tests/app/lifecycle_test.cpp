@@ -1,0 +1,107 @@
+// Signals and outages: SIGTERM drains, SIGKILL of one instance costs nothing in shared
+// mode, and Redis or S3 going away gives 503 with Retry-After, then recovery.
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/app/app_test_util.hpp"
+
+using namespace scalelab::testkit;
+using namespace std::chrono_literals;
+
+TEST(Lifecycle, SigtermFinishesEveryInFlightRequestThenExitsZero) {
+  AppCluster cluster(1, {{"SCALELAB_DRAIN_GRACE_MS", "500"}});
+  std::atomic<int> ok{0};
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 6; ++i)
+    slow.emplace_back([&] {
+      auto c = cluster.client(0);
+      auto r = c->Get("/api/work?io_ms=1500");
+      if (r && r->status == 200) ++ok;
+    });
+  std::this_thread::sleep_for(300ms);
+  cluster.app(0).process.signal(SIGTERM);
+  std::this_thread::sleep_for(100ms);
+  auto ready = cluster.client(0)->Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503) << "readiness turns false at once";
+  EXPECT_EQ(body(ready)["reason"], "draining");
+  EXPECT_EQ(ready->get_header_value("Connection"), "close");
+  for (auto& t : slow) t.join();
+  EXPECT_EQ(ok.load(), 6) << "every in-flight request completes";
+  auto status = cluster.app(0).process.wait_for(10s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->describe(), "exit 0");
+}
+
+TEST(Lifecycle, SigkillOfOneInstanceLeavesEverySharedSessionServed) {
+  AppCluster cluster(3);
+  std::vector<httplib::Headers> users;
+  for (int i = 0; i < 9; ++i) users.push_back(login(*cluster.client(i % 3), "user" + std::to_string(i)));
+  cluster.app(1).process.signal(SIGKILL);
+  cluster.app(1).process.wait();
+  for (const auto& user : users)
+    for (std::size_t survivor : {0u, 2u}) EXPECT_EQ(cluster.client(survivor)->Get("/api/me", user)->status, 200);
+}
+
+TEST(Lifecycle, RedisOutageAnswers503WithRetryAfterThenRecovers) {
+  AppCluster cluster(1, {{"SCALELAB_REDIS_TIMEOUT_MS", "300"}});
+  auto c = cluster.client(0);
+  const auto dave = login(*c, "dave");
+  cluster.redis().kill(SIGKILL);
+  auto me = c->Get("/api/me", dave);
+  EXPECT_EQ(me->status, 503);
+  EXPECT_EQ(body(me)["error"], "store_unavailable");
+  EXPECT_EQ(me->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(c->Get("/readyz")->status, 503);
+  EXPECT_EQ(c->Get("/healthz")->status, 200) << "alive, just not ready";
+  EXPECT_EQ(c->Get("/api/items/1")->status, 503);
+  cluster.redis().start();
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    back = c->Get("/api/me", dave)->status == 200;
+    if (!back) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(back) << "the session survives the outage (AOF) and the instance recovers by itself";
+  EXPECT_EQ(c->Get("/readyz")->status, 200);
+}
+
+TEST(Lifecycle, S3OutageAffectsUploadsOnly) {
+  AppCluster cluster(1, {{"SCALELAB_S3_TIMEOUT_MS", "1000"}});
+  auto c = cluster.client(0);
+  const auto erin = login(*c, "erin");
+  cluster.s3().kill(SIGKILL);
+  auto up = c->Post("/api/uploads", erin, "payload", "text/plain");
+  EXPECT_EQ(up->status, 503);
+  EXPECT_EQ(up->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(c->Get("/api/me", erin)->status, 200);
+  EXPECT_EQ(c->Get("/readyz")->status, 503);
+  cluster.s3().start();
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    back = c->Post("/api/uploads", erin, "payload", "text/plain")->status == 201;
+    if (!back) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(back);
+}
+
+TEST(Headers, EveryResponseCarriesInstanceRequestIdStateAndTiming) {
+  AppCluster cluster(1);
+  auto c = cluster.client(0);
+  for (const char* path : {"/healthz", "/api/items/3", "/nowhere", "/api/me"}) {
+    auto r = c->Get(path, {{"X-Request-Id", "trace-123"}});
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->get_header_value("X-Instance"), "app-1") << path;
+    EXPECT_EQ(r->get_header_value("X-Request-Id"), "trace-123") << path;
+    EXPECT_EQ(r->get_header_value("X-Scalelab-State"), "shared") << path;
+    const std::string timing = r->get_header_value("Server-Timing");
+    for (const char* stage : {"parse;dur=", "route;dur=", "middleware;dur=", "handler;dur=", "serialize;dur="})
+      EXPECT_NE(timing.find(stage), std::string::npos) << path << ": " << timing;
+  }
+  auto generated = c->Get("/healthz");
+  EXPECT_EQ(generated->get_header_value("X-Request-Id").size(), 16u);
+  const std::string raw = raw_exchange(cluster.app(0).port, "NONSENSE\r\n\r\n");
+  EXPECT_NE(raw.find("X-Instance: app-1"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("X-Request-Id: "), std::string::npos) << raw;
+}

@@ -1,0 +1,80 @@
+#include "tests/support/app_cluster.hpp"
+
+#include <thread>
+
+#include "common/net.hpp"
+
+#ifndef SCALELAB_BINARY_DIR
+#define SCALELAB_BINARY_DIR "."
+#endif
+
+namespace scalelab::testkit {
+
+std::string AppCluster::binary(const std::string& name) { return std::string(SCALELAB_BINARY_DIR) + "/bin/" + name; }
+
+AppCluster::AppCluster(int instances, std::map<std::string, std::string> env) : env_(std::move(env)) {
+  for (int i = 0; i < instances; ++i) add_instance();
+  for (std::size_t i = 0; i < apps_.size(); ++i)
+    if (!wait_ready(i)) throw std::runtime_error(apps_[i]->id + " did not become ready; see " + apps_[i]->log_path);
+}
+
+AppCluster::~AppCluster() {
+  for (auto& app : apps_) app->process.stop(std::chrono::seconds(5));
+}
+
+AppInstance& AppCluster::add_instance(std::map<std::string, std::string> env) {
+  auto app = std::make_unique<AppInstance>();
+  app->id = "app-" + std::to_string(apps_.size() + 1);
+  app->log_path = (dir_ / (app->id + ".log")).string();
+  process::SpawnOptions options;
+  options.argv = {binary("scalelab-app")};
+  options.env = env_;
+  for (auto& [k, v] : env) options.env[k] = v;
+  options.env["SCALELAB_INSTANCE_ID"] = app->id;
+  options.env["SCALELAB_REDIS_URL"] = redis_.url();
+  options.env["SCALELAB_S3_ENDPOINT"] = s3_.endpoint();
+  options.env["SCALELAB_S3_BUCKET"] = S3Server::kBucket;
+  options.env["SCALELAB_DATA_DIR"] = (dir_ / app->id).string();
+  options.env.emplace("SCALELAB_DRAIN_GRACE_MS", "200");
+  options.env.emplace("SCALELAB_DB_LATENCY_MS", "2");
+  options.log_path = app->log_path;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    app->port = net::free_port();
+    options.env["SCALELAB_LISTEN"] = "127.0.0.1:" + std::to_string(app->port);
+    app->process = process::Process::spawn(options);
+    if (net::wait_for_port("127.0.0.1", app->port, std::chrono::seconds(10))) break;
+    app->process.stop();  // lost the port to someone else: try another
+  }
+  apps_.push_back(std::move(app));
+  return *apps_.back();
+}
+
+bool AppCluster::wait_ready(std::size_t i, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto c = client(i);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto r = c->Get("/readyz"); r && r->status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::unique_ptr<httplib::Client> AppCluster::client(std::size_t i) const {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", apps_.at(i)->port);
+  c->set_tcp_nodelay(true);
+  c->set_connection_timeout(5, 0);
+  c->set_read_timeout(5, 0);
+  c->set_write_timeout(5, 0);
+  return c;
+}
+
+std::string session_cookie(const httplib::Result& login) {
+  if (!login) return {};
+  const std::string set = login->get_header_value("Set-Cookie");
+  const auto start = set.find("sid=");
+  if (start == std::string::npos) return {};
+  const auto end = set.find(';', start);
+  return set.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+}  // namespace scalelab::testkit
