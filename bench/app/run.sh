@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/app/run.sh: scalelab-app in shared mode against local mode, side by side in one
+# run, with wrk on loopback. Two routes: GET /api/me (a session lookup plus the
+# per-user rate limit) and GET /api/items/1 (a cache hit). Rounds alternate between the
+# modes so machine noise hits both; the figures are medians, the ratio shared/local.
+# Also records each instance's RSS when idle and its peak under load.
+#
+#   bench/app/run.sh [--duration S] [--rounds N] [--connections C]
+# The app runs pinned to CPU 0; wrk and redis-server to CPU 1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=5 rounds=3 connections=16
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+for tool in wrk redis-server taskset; do
+  command -v $tool >/dev/null || { echo "run.sh: $tool is missing (apt-get install wrk redis-server util-linux)" >&2; exit 2; }
+done
+app=build/bin/scalelab-app
+[ -x "$app" ] || { echo "run.sh: build first (scripts/setup.sh)" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/scalelab-bench-app.XXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() {  # a port nothing listens on, from a random start
+  local p=$(( 20000 + RANDOM % 20000 ))
+  while (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
+  echo $p
+}
+wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+rss_kib() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
+
+redis_port=$(free_port)
+taskset -c 1 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
+  --loglevel warning >"$work/redis.log" 2>&1 &
+pids+=($!)
+wait_port "$redis_port"
+
+declare -A port pid
+for mode in shared local; do
+  port[$mode]=$(free_port)
+  SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$mode]} SCALELAB_STATE=$mode \
+  SCALELAB_REDIS_URL=redis://127.0.0.1:$redis_port SCALELAB_DATA_DIR="$work/$mode" \
+  SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
+    taskset -c 0 "$app" >"$work/app-$mode.log" 2>&1 &
+  pid[$mode]=$!
+  pids+=($!)
+  wait_port "${port[$mode]}"
+done
+
+declare -A cookie
+for mode in shared local; do
+  cookie[$mode]=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:${port[$mode]}/api/login" \
+    -d '{"user":"bench"}' | tr -d '\r' | sed -n 's/^Set-Cookie: \(sid=[^;]*\).*/\1/p')
+  curl -sf -H "Cookie: ${cookie[$mode]}" "http://127.0.0.1:${port[$mode]}/api/me" >/dev/null
+  curl -sf "http://127.0.0.1:${port[$mode]}/api/items/1" >/dev/null  # warm the cache
+done
+declare -A idle_rss peak_rss
+for mode in shared local; do idle_rss[$mode]=$(rss_kib "${pid[$mode]}"); peak_rss[$mode]=0; done
+
+# One wrk run; prints "req/s p99_ms". Samples the app's RSS while it runs.
+measure() {
+  local mode=$1 path=$2 out
+  out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cookie: ${cookie[$mode]}" \
+        "http://127.0.0.1:${port[$mode]}$path" & wrk_pid=$!
+        while kill -0 $wrk_pid 2>/dev/null; do rss_kib "${pid[$mode]}" >>"$work/rss-$mode"; sleep 0.5; done
+        wait $wrk_pid)
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}' <<<"$out")
+  if grep -q "Non-2xx" <<<"$out"; then echo "run.sh: non-2xx answers from $mode $path" >&2; grep Non-2xx <<<"$out" >&2; fi
+  echo "$rps $p99"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0"
+printf '%-16s %12s %12s %10s %12s %12s\n' route "shared rps" "local rps" ratio "shared p99" "local p99"
+for path in /api/me /api/items/1; do
+  : >"$work/shared.txt"; : >"$work/local.txt"
+  for _ in $(seq "$rounds"); do
+    measure shared "$path" >>"$work/shared.txt"
+    measure local "$path" >>"$work/local.txt"
+  done
+  s_rps=$(cut -d' ' -f1 "$work/shared.txt" | median); l_rps=$(cut -d' ' -f1 "$work/local.txt" | median)
+  s_p99=$(cut -d' ' -f2 "$work/shared.txt" | median); l_p99=$(cut -d' ' -f2 "$work/local.txt" | median)
+  printf '%-16s %12.0f %12.0f %10.2f %10.2fms %10.2fms\n' "$path" "$s_rps" "$l_rps" \
+    "$(awk -v a="$s_rps" -v b="$l_rps" 'BEGIN {print a/b}')" "$s_p99" "$l_p99"
+done
+for mode in shared local; do
+  peak=$(sort -n "$work/rss-$mode" | tail -1)
+  printf 'RSS %-7s idle %6.1f MiB, peak under load %6.1f MiB\n' "$mode" \
+    "$(awk -v k="${idle_rss[$mode]}" 'BEGIN {print k/1024}')" "$(awk -v k="$peak" 'BEGIN {print k/1024}')"
+done
