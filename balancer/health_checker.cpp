@@ -89,7 +89,8 @@ asio::awaitable<HealthChecker::Result> HealthChecker::check_once(const Backend& 
   io::set_fast_options(socket);
   const std::string request = "GET " + settings_.health_path + " HTTP/1.1\r\nHost: " + b.address().str() +
                               "\r\nUser-Agent: scalelab-balancer-health\r\nConnection: close\r\n\r\n";
-  if (auto wec = co_await io::write_all(socket, asio::buffer(request)))
+  const auto wec = co_await io::write_all(socket, asio::buffer(request));
+  if (wec)
     co_return Result{false, expired ? "timeout" : "send: " + wec.message()};
   boost::beast::flat_buffer buffer;
   http::response_parser<http::empty_body> parser;

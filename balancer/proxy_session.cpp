@@ -346,7 +346,8 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   if (st.has_body) {
     if (st.expect_continue && !st.sent_continue) {
       arm(Phase::client_write, s_.client_timeout_ms);
-      if (co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()))) {
+      const error_code cec = co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()));
+      if (cec) {
         release(false);
         st.close_client = true;
         co_return AttemptOutcome{AttemptEnd::client_gone};
