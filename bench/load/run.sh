@@ -6,17 +6,21 @@
 # the medians. nginx runs one worker pinned to CPU 0 and the client to CPU 1, so the
 # two do not fight over a core on a 2-core machine.
 #
+# Each round also reports the client's own CPU time per request (user + sys, from
+# /usr/bin/time): on a busy machine the rates move with the neighbours' load, the CPU
+# cost per request much less.
+#
 # Usage: bench/load/run.sh [BUILD_DIR]      (default: build)
-# Env:   CONNECTIONS (64), DURATION seconds per run (10), ROUNDS (3)
+# Env:   CONNECTIONS (64), DURATION seconds per run (5), ROUNDS (5)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
 load_bin=$build/bin/scalelab-load
 connections=${CONNECTIONS:-64}
-duration=${DURATION:-10}
-rounds=${ROUNDS:-3}
-for tool in nginx wrk jq taskset curl; do
+duration=${DURATION:-5}
+rounds=${ROUNDS:-5}
+for tool in nginx wrk jq taskset curl /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench/load: $tool is missing (apt-get install nginx-light wrk jq util-linux curl)" >&2; exit 2; }
 done
 [ -x "$load_bin" ] || { echo "bench/load: $load_bin not built (ninja -C $build scalelab-load)" >&2; exit 2; }
@@ -61,11 +65,16 @@ echo "nginx $(nginx -v 2>&1 | sed 's/.*\///') on CPU 0; clients on CPU 1; $conne
 wrk_rates=()
 load_rates=()
 for round in $(seq "$rounds"); do
-  w=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url" | awk '/Requests\/sec/ {print $2}')
-  l=$(taskset -c 1 "$load_bin" --target "127.0.0.1:$port" --threads 1 --users "$connections" \
-        --duration "${duration}s" --mix get=1 --path / --output json --progress none | jq '.totals.rps')
-  printf 'round %d: wrk %10.0f req/s   scalelab-load %10.0f req/s   ratio %.3f\n' "$round" "$w" "$l" \
-    "$(awk -v a="$l" -v b="$w" 'BEGIN {print a / b}')"
+  w=$(/usr/bin/time -f '%U %S' -o "$tmp/wrk.cpu" taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url" |
+      awk '/Requests\/sec/ {print $2}')
+  l=$(/usr/bin/time -f '%U %S' -o "$tmp/load.cpu" taskset -c 1 "$load_bin" --target "127.0.0.1:$port" --threads 1 \
+        --users "$connections" --duration "${duration}s" --mix get=1 --path / --output json --progress none |
+      jq '.totals.rps')
+  # CPU microseconds per request: (user + sys) / (rate * duration).
+  wc=$(awk -v r="$w" -v d="$duration" '{print ($1 + $2) * 1e6 / (r * d)}' "$tmp/wrk.cpu")
+  lc=$(awk -v r="$l" -v d="$duration" '{print ($1 + $2) * 1e6 / (r * d)}' "$tmp/load.cpu")
+  printf 'round %d: wrk %8.0f req/s (%.2f us CPU/req)   scalelab-load %8.0f req/s (%.2f us CPU/req)   ratio %.3f\n' \
+    "$round" "$w" "$wc" "$l" "$lc" "$(awk -v a="$l" -v b="$w" 'BEGIN {print a / b}')"
   wrk_rates+=("$w")
   load_rates+=("$l")
 done
