@@ -19,7 +19,11 @@ BackendMetrics::BackendMetrics(pm::Family<pm::Counter>& requests, pm::Histogram&
       checks_passed_(checks.Add({{"backend", id}, {"result", "pass"}})),
       checks_failed_(checks.Add({{"backend", id}, {"result", "fail"}})),
       connections_opened_(connections_opened),
-      id_(std::move(id)) {}
+      id_(std::move(id)) {
+  // Series start at zero, so rate() and dashboards see them before the first event.
+  for (const char* reason : {"connect_failure", "consecutive_5xx", "consecutive_failures"})
+    ejections_.Add({{"backend", id_}, {"reason", reason}});
+}
 
 void BackendMetrics::count_request(unsigned status) {
   if (status >= by_status_.size()) status = 0;
@@ -140,7 +144,15 @@ Metrics::Metrics()
                           .Name("balancer_backends")
                           .Help("Backends in the registry (active and draining)")
                           .Register(*registry_)
-                          .Add({})) {}
+                          .Add({})) {
+  // Series start at zero, so rate() and dashboards see them before the first event.
+  for (const char* reason : {"connect_refused", "connect_timeout", "send_failed", "empty_response",
+                             "reset_before_response"})
+    retry_by_reason_[reason] = &retries_.Add({{"reason", reason}});
+  for (const char* reason : {"bad_request", "bad_framing", "bad_host", "bad_target", "header_too_large",
+                             "body_too_large", "header_timeout", "body_timeout", "unsupported_transfer_encoding"})
+    client_error_by_reason_[reason] = &client_errors_.Add({{"reason", reason}});
+}
 
 std::shared_ptr<BackendMetrics> Metrics::backend(const std::string& id) {
   std::lock_guard lock(mu_);

@@ -1,1 +1,154 @@
+// Integration tests: backends that die, drain, hang or misbehave under load, and the
+// retry rules seen from outside.
+#include <atomic>
+#include <csignal>
+#include <thread>
 
+#include <gtest/gtest.h>
+
+#include "common/net.hpp"
+#include "tests/balancer/harness.hpp"
+
+using namespace scalelab;
+using namespace scalelab::testkit;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Clients that GET `path` in a loop until stopped, counting what they saw.
+struct Load {
+  Load(const Balancer& lb, int clients, std::string path) {
+    for (int i = 0; i < clients; ++i) {
+      threads.emplace_back([this, &lb, path] {
+        auto cli = lb.client();
+        while (!stop) {
+          auto r = cli.Get(path.c_str());
+          if (r && r->status == 200) {
+            ++ok;
+          } else {
+            ++failed;
+            std::lock_guard lock(mu);
+            errors.push_back(r ? std::to_string(r->status) + " " + r->body : httplib::to_string(r.error()));
+          }
+        }
+      });
+    }
+  }
+  ~Load() { finish(); }
+  void finish() {
+    stop = true;
+    for (auto& t : threads)
+      if (t.joinable()) t.join();
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::mutex mu;
+  std::vector<std::string> errors;
+  std::vector<std::thread> threads;
+};
+
+std::string first_errors(Load& load) {
+  std::lock_guard lock(load.mu);
+  std::string out;
+  for (std::size_t i = 0; i < load.errors.size() && i < 5; ++i) out += load.errors[i] + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST(Failure, SigkillOneOfThreeUnderLoadEveryGetSucceeds) {
+  TestBackend a("a"), b("b"), c("c");
+  Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--backend=" + c.spec(),
+               "--health-interval-ms=200", "--health-timeout-ms=200"});
+  Load load(lb, 4, "/echo");
+  std::this_thread::sleep_for(800ms);
+  b.signal(SIGKILL);
+  std::this_thread::sleep_for(1500ms);
+  load.finish();
+  EXPECT_EQ(load.failed, 0) << first_errors(load);
+  EXPECT_GT(load.ok, 100);
+  const auto dead = lb.backend("b").value();
+  EXPECT_TRUE(dead["ejected"] == true || dead["healthy"] == false) << dead.dump();
+}
+
+TEST(Failure, DrainUnderLoadNothingFails) {
+  TestBackend a("a"), b("b"), c("c");
+  Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--backend=" + c.spec(), "--health-interval-ms=200"});
+  Load load(lb, 6, "/slow?ms=20");
+  std::this_thread::sleep_for(700ms);
+  auto admin = lb.admin_client();
+  ASSERT_EQ(admin.Delete("/admin/backends/b")->status, 202);
+  ASSERT_TRUE(eventually([&] { return !lb.backend("b").has_value(); }, 5s));
+  std::this_thread::sleep_for(300ms);
+  load.finish();
+  EXPECT_EQ(load.failed, 0) << first_errors(load);
+  EXPECT_GT(load.ok, 50);
+}
+
+TEST(Failure, HungBackendIsEjectedByTimeout) {
+  TestBackend a("a"), b("b"), c("c");
+  Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--backend=" + c.spec(),
+               "--health-interval-ms=150", "--health-timeout-ms=200", "--health-fall=2",
+               "--response-timeout-ms=700"});
+  ASSERT_TRUE(eventually([&] { return lb.backend("b").value()["healthy"] == true; }));
+  b.signal(SIGSTOP);
+  ASSERT_TRUE(eventually([&] { return lb.backend("b").value()["healthy"] == false; }, 5s));
+  auto cli = lb.client();
+  for (int i = 0; i < 20; ++i) {
+    auto r = cli.Get("/echo");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_NE(r->get_header_value("X-Instance"), "b");
+  }
+  b.signal(SIGCONT);
+}
+
+TEST(Failure, ResponseTimeoutIs504AndCountsTowardsEjection) {
+  TestBackend a("a");
+  Balancer lb({"--backend=" + a.spec(), "--health-interval-ms=0", "--response-timeout-ms=300",
+               "--eject-consecutive-5xx=2"});
+  auto cli = lb.client();
+  for (int i = 0; i < 2; ++i) {
+    auto r = cli.Get("/slow?ms=1500");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 504);
+    EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "upstream_timeout");
+  }
+  EXPECT_GE(lb.backend("a").value()["ejections"].get<int>(), 1);
+}
+
+TEST(Failure, ConnectFailuresAreRetriedEvenForPost) {
+  TestBackend a("a");
+  const std::uint16_t nobody = net::free_port();  // nothing listens there
+  Balancer lb({"--backend=" + a.spec(), "--backend=dead=127.0.0.1:" + std::to_string(nobody),
+               "--health-interval-ms=0"});
+  auto cli = lb.client();
+  for (int i = 0; i < 6; ++i) {
+    auto r = cli.Post("/echo", "payload", "text/plain");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(nlohmann::json::parse(r->body)["body"], "payload");
+  }
+  EXPECT_GE(lb.metric("balancer_retries_total{reason=\"connect_refused\"}"), 1);
+  EXPECT_EQ(lb.backend("dead").value()["ejected"], true);
+}
+
+TEST(Failure, ServerErrorsPassThroughAndEject) {
+  TestBackend a("a"), b("b");
+  Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--health-interval-ms=0",
+               "--eject-consecutive-5xx=3", "--ejection-time-ms=5000"});
+  auto cli = lb.client();
+  for (int i = 0; i < 6; ++i) {
+    auto r = cli.Get("/status/500");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 500);  // the backend's own answer, not replaced
+  }
+  EXPECT_EQ(lb.backend("a").value()["ejections"], 1);
+  EXPECT_EQ(lb.backend("b").value()["ejections"], 1);
+  // Both ejected: panic mode keeps serving rather than refusing everything.
+  auto r = cli.Get("/echo");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(lb.backends()["panic"], true);
+  EXPECT_EQ(lb.metric("balancer_ejections_total{backend=\"a\",reason=\"consecutive_5xx\"}"), 1);
+}
