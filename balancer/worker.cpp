@@ -20,8 +20,17 @@ void Shared::note_panic(bool now_panicking) {
 
 int pool_share(int cap, int threads, int index) { return cap / threads + (index < cap % threads ? 1 : 0); }
 
+namespace {
+// With one loop, every socket, timer and acceptor is touched by its one thread, so the
+// reactor's per-descriptor locks are pure overhead; the scheduler keeps its lock for
+// the resolver's and the signal handler's cross-thread posts. With several loops the
+// accepting thread registers sockets in the other loops' reactors, so locks stay.
+int concurrency_hint(int threads) { return threads == 1 ? BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO : 1; }
+}  // namespace
+
 Worker::Worker(Shared& s, int index)
-    : shared(s),
+    : io_(concurrency_hint(s.settings.threads)),
+      shared(s),
       scanner(io_.get_executor()),
       pool(io_.get_executor(), pool_share(s.settings.max_conns_per_backend, s.settings.threads, index),
            s.settings.ms(s.settings.upstream_idle_timeout_ms)),

@@ -58,7 +58,7 @@ class SessionHook
 
 class Worker {
   // First member, so it is destroyed last: sockets and timers below belong to it.
-  boost::asio::io_context io_{1};
+  boost::asio::io_context io_;
 
  public:
   Worker(Shared& shared, int index);
