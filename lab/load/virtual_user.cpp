@@ -55,9 +55,11 @@ asio::awaitable<void> VirtualUser::run() {
     co_await run_scenario(s, *this);
     if (cfg.open_loop()) continue;  // the schedule paces open-loop users
     if (rate_limited_) {
-      // Honour Retry-After (capped) so a rate-limited user does not spin on 429s.
-      co_await pause(
-          std::min<std::chrono::milliseconds>(std::chrono::seconds(std::max(retry_after_, 0)), cfg.retry_after_cap));
+      // Honour Retry-After (capped; 10 ms when absent) so a rate-limited user does not
+      // spin on 429s.
+      const std::chrono::milliseconds wait =
+          retry_after_ > 0 ? std::chrono::milliseconds(retry_after_ * 1000) : std::chrono::milliseconds(10);
+      co_await pause(std::min(wait, cfg.retry_after_cap));
     } else if (transport_failed_) {
       // A refused target answers in microseconds; back off a little instead of spinning.
       co_await pause(std::max<std::chrono::milliseconds>(cfg.think_time, std::chrono::milliseconds(10)));

@@ -11,12 +11,14 @@
 //    the limit.
 // GET /fake/stats returns those counts, named like the generator's violation kinds,
 // so a test can demand that the generator counted exactly what was served.
-// GET /fake/slow?ms=N answers after N ms (timeouts, open-loop latency).
+// GET /fake/slow?ms=N answers after N ms (timeouts, open-loop latency); GET /fake/chunked
+// answers with a chunked body.
 #include <httplib.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -56,6 +58,14 @@ class FakeApp {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(req.get_param_value("ms"))));
       res.set_header("X-Instance", instance_);
       res.set_content("slow", "text/plain");
+    });
+    svr.Get("/fake/chunked", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_header("X-Instance", instance_);
+      res.set_chunked_content_provider("text/plain", [](std::size_t, httplib::DataSink& sink) {
+        for (const char* piece : {"chunked ", "body ", "in three pieces"}) sink.write(piece, std::strlen(piece));
+        sink.done();
+        return true;
+      });
     });
     auto api = [this](auto handler) {
       return [this, handler](const httplib::Request& req, httplib::Response& res) {

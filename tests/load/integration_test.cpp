@@ -9,12 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "common/net.hpp"
 #include "common/process.hpp"
+#include "lab/load/connection.hpp"
 #include "lab/load/engine.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -50,6 +51,42 @@ class FakeApp {
   testkit::TempDir dir_{"scalelab-load-fake"};
   std::uint16_t port_ = 0;
   process::Process proc_;
+};
+
+// A bare TCP server on 127.0.0.1 that runs `serve(fd)` for every connection, for
+// behaviours no HTTP library produces on purpose (resets, close-delimited bodies).
+class RawServer {
+ public:
+  explicit RawServer(std::function<void(int)> serve) : serve_(std::move(serve)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 64) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("raw server: cannot listen");
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int fd = ::accept(listener_, nullptr, nullptr);
+        if (fd < 0) return;
+        serve_(fd);
+      }
+    });
+  }
+  ~RawServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::function<void(int)> serve_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
 };
 
 LoadConfig full_mix(const std::string& target) {
@@ -175,38 +212,20 @@ TEST(LoadIntegration, RefusedTargetIsCountedAndTheBinaryExitsOne) {
 }
 
 TEST(LoadIntegration, ResetConnectionsAreCounted) {
-  // A server that accepts, reads the request, and resets the connection (SO_LINGER 0).
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(listener, 64), 0);
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  std::atomic<bool> done{false};
-  std::thread server([&] {
-    while (!done) {
-      const int fd = ::accept(listener, nullptr, nullptr);
-      if (fd < 0) break;
-      char buf[4096];
-      (void)::recv(fd, buf, sizeof buf, 0);
-      linger l{1, 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-      ::close(fd);
-    }
+  // A server that reads the request and resets the connection (SO_LINGER 0).
+  RawServer server([](int fd) {
+    char buf[4096];
+    (void)::recv(fd, buf, sizeof buf, 0);
+    linger l{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd);
   });
   LoadConfig c;
-  c.target = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  c.target = "127.0.0.1:" + std::to_string(server.port());
   c.mix = parse_mix("get");
   c.users = 1;
   c.duration = 300ms;
   const LoadResult r = run_load(c);
-  done = true;
-  ::shutdown(listener, SHUT_RDWR);
-  ::close(listener);
-  server.join();
   EXPECT_GT(r.totals.of(Transport::reset), 0u);
   EXPECT_EQ(r.totals.responses, 0u);
 }
@@ -248,4 +267,41 @@ TEST(LoadIntegration, SeveralThreadsShareTheWorkAndSamplesAddUp) {
   EXPECT_EQ(r.samples[0].t, 1u);
   EXPECT_NEAR(r.samples[1].interval_s, 0.5, 0.1);
   EXPECT_EQ(r.samples[0].counts.requests + r.samples[1].counts.requests, r.totals.requests);
+}
+
+namespace {
+
+// One exchange on a fresh Connection, run to completion on its own io_context.
+Response exchange_once(std::uint16_t port, const std::string& head) {
+  boost::asio::io_context io;
+  Connection conn(io, {boost::asio::ip::make_address_v4("127.0.0.1"), port}, ConnectionLimits{});
+  Response out;
+  boost::asio::co_spawn(io, conn.exchange(head, {}, out), boost::asio::detached);
+  io.run();
+  return out;
+}
+
+}  // namespace
+
+TEST(LoadIntegration, ClientReadsChunkedAndCloseDelimitedBodies) {
+  FakeApp app("good");
+  const auto port = static_cast<std::uint16_t>(std::stoi(app.target().substr(app.target().rfind(':') + 1)));
+  const Response chunked = exchange_once(port, "GET /fake/chunked HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(chunked.status, 200);
+  EXPECT_EQ(chunked.body, "chunked body in three pieces");
+  EXPECT_EQ(chunked.instance, "fake-1");
+
+  // An HTTP/1.0-style answer whose body ends when the server closes the connection.
+  RawServer server([](int fd) {
+    char buf[4096];
+    (void)::recv(fd, buf, sizeof buf, 0);
+    const std::string reply = "HTTP/1.1 200 OK\r\nConnection: close\r\nX-Instance: raw\r\n\r\nuntil the end";
+    (void)::send(fd, reply.data(), reply.size(), 0);
+    ::close(fd);
+  });
+  const Response closed = exchange_once(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(closed.transport, Transport::none);
+  EXPECT_EQ(closed.status, 200);
+  EXPECT_EQ(closed.body, "until the end");
+  EXPECT_FALSE(closed.keep_alive);
 }
