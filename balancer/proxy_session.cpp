@@ -6,7 +6,6 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <limits>
 
 #include "balancer/error_response.hpp"
@@ -121,9 +120,10 @@ class Session final : public SessionHook {
   Phase phase_ = Phase::idle;
   bool timed_out_ = false;
   bool idle_ = false;
+  bool linger_ = false;                     // we answered and close: let the client read it (linger_close)
   UpstreamConnection* upstream_ = nullptr;  // the connection in use, for on_deadline
   std::unique_ptr<char[]> relay_;
-  std::vector<asio::const_buffer> scratch_;
+  MessageWriter writer_;  // renders what goes out, one message at a time
   std::string client_ip_;
   std::string local_;  // a rendered local answer, alive while it is written
 };
@@ -133,17 +133,13 @@ asio::awaitable<void> Session::run() {
   error_code ec;
   const auto remote = client_.remote_endpoint(ec);
   client_ip_ = ec ? "unknown" : remote.address().to_string();
-  bool linger = false;
   try {
     for (;;) {
       if (w_.shared.stopping.load(std::memory_order_relaxed)) break;
       const bool keep = co_await serve_one();
-      if (!keep) {
-        linger = client_.is_open();
-        break;
-      }
+      if (!keep) break;
     }
-    if (linger) co_await linger_close();
+    if (linger_ && client_.is_open()) co_await linger_close();
   } catch (const std::exception& e) {
     // Nothing a client sends may take the process down; the connection just ends.
     log::error("proxy session failed", {{"client", client_ip_}, {"error", e.what()}});
@@ -342,7 +338,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
 
   // The request: header, then the body streamed from the client.
   error_code ec;
-  http::request_serializer<http::buffer_body> sr{parser.get()};
+  writer_.start(parser.get(), parser.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw);
   if (st.has_body) {
     if (st.expect_continue && !st.sent_continue) {
       arm(Phase::client_write, s_.client_timeout_ms);
@@ -357,7 +353,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     st.body_streamed = true;
     std::uint64_t moved = 0;
     const RelayResult r = co_await relay_message<true>(
-        client_, in_, parser, conn.socket, sr, relay_buffer(), kRelaySize, scratch_, ec, moved,
+        client_, in_, parser, conn.socket, writer_, relay_buffer(), kRelaySize, ec, moved,
         [&] { arm(Phase::client_body, s_.client_timeout_ms); },
         [&] { arm(Phase::upstream_write, s_.response_timeout_ms); });
     st.bytes_in += moved;
@@ -379,12 +375,8 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
       co_return AttemptOutcome{AttemptEnd::client_gone};
     }
   } else {
-    auto& body = parser.get().body();
-    body.data = nullptr;
-    body.size = 0;
-    body.more = false;
     arm(Phase::upstream_write, s_.response_timeout_ms);
-    ec = co_await io::write_serializer(conn.socket, sr, scratch_);
+    ec = co_await writer_.flush(conn.socket);
     if (ec) {
       const bool late = timed_out_;
       release(false);
@@ -454,15 +446,16 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   res.keep_alive(keep);
   if (!keep) st.close_client = true;
 
-  http::response_serializer<http::buffer_body> rs{res};
+  writer_.start(res, res.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw);
   std::uint64_t moved = 0;
   const RelayResult r = co_await relay_message<false>(
-      conn.socket, conn.buffer, *rp, client_, rs, relay_buffer(), kRelaySize, scratch_, ec, moved,
+      conn.socket, conn.buffer, *rp, client_, writer_, relay_buffer(), kRelaySize, ec, moved,
       [&] { arm(Phase::upstream_read, s_.response_timeout_ms); },
       [&] { arm(Phase::client_write, s_.client_timeout_ms); });
   st.bytes_out = moved;
   if (r == RelayResult::done) {
     release(upstream_keep_alive && parser.is_done());
+    if (!keep) linger_ = true;
     co_return AttemptOutcome{AttemptEnd::answered};
   }
   // Too late to answer: the status line is out. Close both sides.
@@ -486,6 +479,7 @@ asio::awaitable<void> Session::answer(RequestState& st, const LocalAnswer& a) {
   arm(Phase::client_write, s_.client_timeout_ms);
   const error_code ec = co_await io::write_all(client_, asio::buffer(local_));
   if (ec || !keep) st.close_client = true;
+  if (!ec && !keep) linger_ = true;
 }
 
 void Session::log_request(const RequestState& st, Clock::time_point started) {

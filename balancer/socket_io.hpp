@@ -7,8 +7,6 @@
 // wait with operation_aborted.
 #pragma once
 
-#include <boost/beast/core/buffers_range.hpp>
-#include <boost/beast/http/error.hpp>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -70,30 +68,6 @@ inline asio::awaitable<error_code> write_all(tcp::socket& s, std::vector<asio::c
 inline asio::awaitable<error_code> write_all(tcp::socket& s, asio::const_buffer b) {
   std::vector<asio::const_buffer> one{b};
   co_return co_await write_all(s, one);
-}
-
-// Writes what the Beast serializer `sr` has ready: the header and the body bytes the
-// caller placed in its buffer_body. Returns {} when the message is done or when the
-// body needs more data (check sr.is_done()); `scratch` is reused between calls.
-template <class Serializer>
-asio::awaitable<error_code> write_serializer(tcp::socket& s, Serializer& sr, std::vector<asio::const_buffer>& scratch) {
-  for (;;) {
-    error_code ec;
-    scratch.clear();
-    sr.next(ec, [&](error_code&, auto const& buffers) {
-      for (auto b : boost::beast::buffers_range_ref(buffers)) scratch.push_back(b);
-    });
-    if (ec == boost::beast::http::error::need_buffer) co_return error_code{};
-    if (ec) co_return ec;
-    std::size_t total = 0;
-    for (const auto& b : scratch) total += b.size();
-    // write_all consumes `scratch`, not the serializer's buffers, which stay valid
-    // until consume().
-    const error_code wec = co_await write_all(s, scratch);  // not inside if(): g++ 12
-    if (wec) co_return wec;
-    sr.consume(total);
-    if (sr.is_done()) co_return error_code{};
-  }
 }
 
 }  // namespace scalelab::balancer::io
