@@ -54,7 +54,7 @@ asio::awaitable<void> Connection::read_response(ResponseParser& parser, boost::s
   constexpr std::size_t kReadChunk = 16 * 1024;
   for (;;) {
     if (buffer_.size() > 0) {
-      const std::size_t used = parser.put(buffer_.data(), ec);
+      const std::size_t used = parser.feed(buffer_.data(), ec);
       buffer_.consume(used);
       if (!ec && parser.is_done()) co_return;
       if (ec && ec != http::error::need_more) co_return;
@@ -70,7 +70,7 @@ asio::awaitable<void> Connection::read_response(ResponseParser& parser, boost::s
         co_return;
       }
       ec = {};
-      parser.put_eof(ec);
+      parser.feed_eof(ec);
       if (!ec && !parser.is_done()) ec = http::error::partial_message;
       co_return;
     }

@@ -24,6 +24,10 @@ ResponseParser::ResponseParser(Response& out, std::uint64_t body_limit) : out_(o
   eager(true);
 }
 
+std::size_t ResponseParser::feed(boost::asio::const_buffer bytes, error_code& ec) { return put(bytes, ec); }
+
+void ResponseParser::feed_eof(error_code& ec) { put_eof(ec); }
+
 void ResponseParser::on_response_impl(int code, string_view, int, error_code&) { out_.status = code; }
 
 void ResponseParser::on_field_impl(http::field name, string_view name_string, string_view value, error_code&) {

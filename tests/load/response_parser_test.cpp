@@ -15,10 +15,10 @@ Response parse(const std::string& bytes, boost::beast::error_code& ec, std::uint
   std::size_t used = 0;
   // Feed in two pieces, as a socket might deliver them.
   const std::size_t half = bytes.size() / 2;
-  used = parser.put(boost::asio::buffer(bytes.data(), half), ec);
+  used = parser.feed(boost::asio::buffer(bytes.data(), half), ec);
   std::string rest = bytes.substr(used);
   if (ec == boost::beast::http::error::need_more) ec = {};
-  if (!ec) parser.put(boost::asio::buffer(rest), ec);
+  if (!ec) parser.feed(boost::asio::buffer(rest), ec);
   return out;
 }
 
