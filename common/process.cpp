@@ -159,7 +159,11 @@ Process Process::spawn(const SpawnOptions& options) {
     throw std::system_error(err, std::generic_category(), "fork");
   }
   if (pid == 0) {
-    if (options.new_process_group) ::setpgid(0, 0);
+    if (options.new_session) {
+      ::setsid();
+    } else if (options.new_process_group) {
+      ::setpgid(0, 0);
+    }
     if (options.die_with_parent) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
@@ -182,7 +186,7 @@ Process Process::spawn(const SpawnOptions& options) {
     ::execve(p.path.c_str(), p.argv.data(), p.envp.data());
     child_fail(report[1], errno);
   }
-  if (options.new_process_group) ::setpgid(pid, pid);  // closes the race with the child's own setpgid
+  if (options.new_process_group && !options.new_session) ::setpgid(pid, pid);  // closes the race with the child's own setpgid
   ::close(report[1]);
   if (log_fd >= 0) ::close(log_fd);
   int child_errno = 0;
@@ -198,7 +202,7 @@ Process Process::spawn(const SpawnOptions& options) {
   }
   Process proc;
   proc.pid_ = pid;
-  proc.group_leader_ = options.new_process_group;
+  proc.group_leader_ = options.new_process_group || options.new_session;
   return proc;
 }
 

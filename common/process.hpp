@@ -36,6 +36,7 @@ struct SpawnOptions {
   std::string log_path{};                     // stdout and stderr appended here; empty: inherit
   bool die_with_parent = true;                // PR_SET_PDEATHSIG(SIGKILL)
   bool new_process_group = true;              // so a signal to the group reaches grandchildren
+  bool new_session = false;                   // setsid(): a daemon, free of the terminal's signals
 };
 
 class Process {
@@ -67,6 +68,9 @@ class Process {
 
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns how it ended.
   ExitStatus stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+
+  // Gives the child up: it is no longer signalled, waited for or killed by this object.
+  void detach() { pid_ = -1; }
 
   // The status once known (after poll/wait found it ended).
   const std::optional<ExitStatus>& status() const { return status_; }

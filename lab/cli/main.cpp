@@ -1,0 +1,24 @@
+// scalelab: the lab's command line. Every subcommand has --help; exit codes are 0 (done),
+// 1 (failed) and 2 (wrong invocation).
+#include <cstdlib>
+
+#include "common/config.hpp"
+#include "lab/cli/cli.hpp"
+#include "lab/load/command.hpp"
+
+int main(int argc, char** argv) {
+  using namespace scalelab;
+  CLI::App root{"scalelab: a horizontal-scaling lab. Several instances of a service behind a balancer,\n"
+                "state in Redis and S3 or in each process, and the chaos to show the difference."};
+  root.name("scalelab");
+  root.require_subcommand(1);
+  root.get_formatter()->column_width(36);
+  cli::Context ctx;
+  config::option(root, "--dir", "SCALELAB_DIR", ctx.dir_option, "The lab's run folder (state, logs, data)");
+  cli::add_lab_commands(root, ctx);
+  cli::add_fault_command(root, ctx);
+  load::add_load_command(root);
+  cli::add_supervise_command(root, ctx);
+  config::parse_or_exit(root, argc, argv);
+  return ctx.exit_code;
+}

@@ -1,0 +1,73 @@
+// The one C++ client for a running lab's control API, used by the CLI, the experiment
+// runner and the tests. It finds the lab through <dir>/lab.json.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/supervisor/lab_config.hpp"
+
+namespace httplib {
+class Client;
+}
+
+namespace scalelab::lab {
+
+// A call that failed: status() is the HTTP status, 0 when the supervisor is not
+// reachable; code() the API's error code.
+class LabClientError : public std::runtime_error {
+ public:
+  LabClientError(int status, std::string code, const std::string& detail)
+      : std::runtime_error(detail), status_(status), code_(std::move(code)) {}
+  int status() const { return status_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  int status_;
+  std::string code_;
+};
+
+class LabClient {
+ public:
+  // Reads <dir>/lab.json; throws std::runtime_error when there is no lab there.
+  explicit LabClient(const std::filesystem::path& dir, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  LabClient(const LabConfig& config, std::chrono::milliseconds timeout);
+  ~LabClient();
+
+  const LabConfig& config() const { return config_; }
+  bool reachable();
+
+  nlohmann::json status();
+  nlohmann::json events(std::uint64_t since = 0);
+  nlohmann::json kill(const std::string& id, const std::string& signal = "KILL");
+  nlohmann::json pause(const std::string& id);
+  nlohmann::json resume(const std::string& id);
+  nlohmann::json restart(const std::string& id);
+  nlohmann::json scale(int instances);
+  nlohmann::json toggle(const std::string& concern, const std::string& mode);
+  nlohmann::json faults();
+  nlohmann::json fault_add(const std::string& link, const nlohmann::json& toxic);
+  nlohmann::json fault_clear(const std::string& link);
+  nlohmann::json fault_remove(const std::string& link, const std::string& name);
+  nlohmann::json logs(const std::string& id, std::optional<std::uint64_t> offset = std::nullopt);
+  nlohmann::json down();
+
+  // Polls status until `done(status)` or `timeout`; returns the last status.
+  nlohmann::json wait_for(const std::function<bool(const nlohmann::json&)>& done, std::chrono::milliseconds timeout);
+
+ private:
+  nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+  LabConfig config_;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+// True when every component of a status is ready, and every instance is in the
+// balancer's rotation.
+bool all_ready(const nlohmann::json& status);
+
+}  // namespace scalelab::lab

@@ -1,0 +1,66 @@
+// What a lab is made of, decided by `scalelab up` and kept in <run dir>/lab.json so the
+// CLI, the supervisor, experiments and the console all agree on it: the run folder,
+// the ports (all derived from one base port, so two labs can run side by side), the
+// number of instances, where state lives, the balancing algorithm and the restart
+// policy.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace scalelab::lab {
+
+enum class RestartPolicy { never, always };
+
+// Every port of a lab, from its base port P.
+struct Ports {
+  std::uint16_t base = 8080;
+  std::uint16_t balancer() const { return base; }            // P     the service, through the balancer
+  std::uint16_t balancer_admin() const { return base + 1; }  // P+1   /admin/backends, /metrics
+  std::uint16_t supervisor() const { return base + 2; }      // P+2   control API and console
+  std::uint16_t redis() const { return base + 3; }           // P+3   redis-server itself
+  std::uint16_t redis_proxy() const { return base + 4; }     // P+4   what the apps use for Redis
+  std::uint16_t s3() const { return base + 5; }              // P+5   s3rver itself
+  std::uint16_t s3_proxy() const { return base + 6; }        // P+6   what the apps use for S3
+  std::uint16_t faults_api() const { return base + 7; }      // P+7   the fault proxy's API
+  std::uint16_t prometheus() const { return base + 8; }      // P+8
+  std::uint16_t app(int n) const { return static_cast<std::uint16_t>(base + 10 + n); }  // P+11, P+12, ...
+  static constexpr int kMaxInstances = 50;
+};
+
+struct LabConfig {
+  std::filesystem::path dir = ".scalelab";
+  Ports ports;
+  int instances = 3;
+  std::string state = "shared";                  // for every concern...
+  std::map<std::string, std::string> state_overrides;  // ...unless a concern says otherwise
+  std::string algorithm = "round_robin";
+  RestartPolicy restart = RestartPolicy::never;
+  std::chrono::milliseconds restart_delay{1000};
+  bool prometheus = false;
+  std::map<std::string, std::string> app_env;    // extra SCALELAB_* for every instance
+  std::string binaries;                          // folder of scalelab-app, -balancer, -faultproxy
+
+  std::uint16_t highest_port() const { return ports.app(Ports::kMaxInstances); }
+};
+
+nlohmann::json to_json(const LabConfig& c);
+// Throws std::invalid_argument naming the bad field.
+LabConfig lab_config_from_json(const nlohmann::json& j);
+
+// The file that names a lab's configuration and control port.
+inline std::filesystem::path lab_file(const std::filesystem::path& dir) { return dir / "lab.json"; }
+// Reads <dir>/lab.json. Throws std::runtime_error when there is no lab there.
+LabConfig read_lab_config(const std::filesystem::path& dir);
+void write_lab_config(const LabConfig& c);
+
+std::string to_string(RestartPolicy p);
+// "never" or "always". Throws std::invalid_argument otherwise.
+RestartPolicy parse_restart_policy(const std::string& text);
+
+}  // namespace scalelab::lab

@@ -1,0 +1,141 @@
+#include "lab/supervisor/launcher.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/log.hpp"
+#include "common/process.hpp"
+#include "lab/supervisor/control_api.hpp"
+#include "lab/supervisor/lab_client.hpp"
+#include "lab/supervisor/run_dir.hpp"
+#include "lab/supervisor/supervisor.hpp"
+
+namespace scalelab::lab {
+namespace {
+
+// The last meaningful line of the supervisor's log, for an error message.
+std::string last_words(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "supervisor.log");
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  auto j = nlohmann::json::parse(last, nullptr, false);
+  if (j.is_object() && j.contains("msg")) return j.value("msg", last) + (j.contains("cause") ? ": " + j.value("cause", "") : "");
+  return last.empty() ? "no output (see " + (dir / "supervisor.log").string() + ")" : last;
+}
+
+}  // namespace
+
+std::string executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+int run_supervisor(const std::filesystem::path& dir) {
+  log::init("scalelab-supervisor");
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&stop_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    const LabConfig config = read_lab_config(dir);
+    RunDirLock lock(dir);
+    if (int stale = clean_up_stale(dir); stale > 0)
+      log::warn("killed processes left by a previous supervisor", {{"count", stale}});
+    require_free_ports(config);
+    Supervisor supervisor(config);
+    ControlApi api(supervisor);
+    api.start(config.ports.supervisor());
+    log::info("supervisor listening", {{"address", "127.0.0.1:" + std::to_string(config.ports.supervisor())},
+                                       {"dir", std::filesystem::absolute(dir).string()}});
+    std::thread signals([&] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      if (sig != SIGUSR1) {
+        log::info("stop signal: bringing the lab down", {{"signal", process::signal_name(sig)}});
+        supervisor.request_down();
+      }
+    });
+    const int code = supervisor.run();
+    ::kill(::getpid(), SIGUSR1);  // releases the signal thread if no signal came
+    signals.join();
+    api.stop();
+    std::error_code ignored;
+    std::filesystem::remove(dir / "state.json", ignored);  // nothing is left to clean up
+    lock.release();
+    return code;
+  } catch (const std::exception& e) {
+    log::error("supervisor cannot run", {{"cause", e.what()}});
+    return 1;
+  }
+}
+
+nlohmann::json start_lab(LabConfig config, const std::string& scalelab_exe, std::chrono::milliseconds timeout,
+                         const std::function<void(const nlohmann::json&)>& progress) {
+  if (auto pid = running_supervisor(config.dir))
+    throw std::runtime_error("a lab is already running in " + config.dir.string() + " (supervisor pid " +
+                             std::to_string(*pid) + "); `scalelab down` first, or use another --dir");
+  require_free_ports(config);
+  std::filesystem::create_directories(config.dir / "logs");
+  write_lab_config(config);
+  std::error_code ignored;
+  std::filesystem::remove(config.dir / "supervisor.log", ignored);
+  process::SpawnOptions o;
+  o.argv = {scalelab_exe, "--dir", std::filesystem::absolute(config.dir).string(), "supervise"};
+  o.log_path = (config.dir / "supervisor.log").string();
+  o.die_with_parent = false;  // it is a daemon: it outlives this command
+  o.new_session = true;
+  process::Process supervisor = process::Process::spawn(o);
+
+  LabClient client(config, std::chrono::seconds(5));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!client.reachable()) {
+    if (auto status = supervisor.poll())
+      throw std::runtime_error("the supervisor stopped (" + status->describe() + "): " + last_words(config.dir));
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the supervisor did not start in time");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  nlohmann::json status;
+  while (true) {
+    status = client.status();
+    if (progress) progress(status);
+    if (all_ready(status)) break;
+    if (auto exited = supervisor.poll())
+      throw std::runtime_error("the supervisor stopped (" + exited->describe() + "): " + last_words(config.dir));
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::string waiting;
+      for (const auto& c : status["components"])
+        if (c["state"] != "ready")
+          waiting += (waiting.empty() ? "" : ", ") + c["id"].get<std::string>() + " (" + c["state"].get<std::string>() +
+                     (c["detail"].get<std::string>().empty() ? "" : ": " + c["detail"].get<std::string>()) + ")";
+      throw std::runtime_error("not ready in time: " + waiting + "; the lab is still running (scalelab status, scalelab down)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  supervisor.detach();
+  return status;
+}
+
+bool stop_lab(const std::filesystem::path& dir, std::chrono::milliseconds timeout) {
+  const auto pid = running_supervisor(dir);
+  if (!pid) return true;
+  LabClient client(dir, std::chrono::seconds(5));
+  try {
+    client.down();
+  } catch (const LabClientError&) {
+    if (*pid > 0) ::kill(*pid, SIGTERM);  // the API is gone: the signal does the same
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running_supervisor(dir)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+}  // namespace scalelab::lab

@@ -1,0 +1,115 @@
+#include "lab/supervisor/run_dir.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/net.hpp"
+
+namespace scalelab::lab {
+namespace {
+
+std::filesystem::path lock_path(const std::filesystem::path& dir) { return dir / "supervisor.lock"; }
+
+std::string cmdline(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  for (char& c : s)
+    if (c == '\0') c = ' ';
+  return s;
+}
+
+bool one_of_ours(pid_t pid) {
+  const std::string cmd = cmdline(pid);
+  for (const char* name : {"scalelab-app", "scalelab-balancer", "scalelab-faultproxy", "redis-server", "s3rver", "prometheus"})
+    if (cmd.find(name) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+RunDirLock::RunDirLock(const std::filesystem::path& dir) : path_(lock_path(dir)) {
+  std::filesystem::create_directories(dir);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + path_.string());
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    const auto pid = running_supervisor(dir);
+    throw std::runtime_error("a lab is already running in " + dir.string() +
+                             (pid ? " (supervisor pid " + std::to_string(*pid) + ")" : "") + "; `scalelab down` first");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0)
+    throw std::runtime_error("cannot write " + path_.string());
+}
+
+RunDirLock::~RunDirLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RunDirLock::release() {
+  std::error_code ignored;
+  std::filesystem::remove(path_, ignored);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::optional<pid_t> running_supervisor(const std::filesystem::path& dir) {
+  const int fd = ::open(lock_path(dir).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::optional<pid_t> result;
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {  // held: someone runs the lab
+    char buf[32] = {};
+    if (::pread(fd, buf, sizeof buf - 1, 0) > 0) result = static_cast<pid_t>(std::atol(buf));
+    else result = 0;
+  }
+  ::close(fd);
+  return result;
+}
+
+int clean_up_stale(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "state.json");
+  if (!in) return 0;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto state = nlohmann::json::parse(text.str(), nullptr, false);
+  int killed = 0;
+  if (state.is_object() && state["components"].is_array()) {
+    for (const auto& c : state["components"]) {
+      const pid_t pid = c.value("pid", 0);
+      if (pid <= 1 || ::kill(pid, 0) != 0 || !one_of_ours(pid)) continue;
+      ::kill(-pid, SIGKILL);  // its process group, grandchildren included
+      ::kill(pid, SIGKILL);
+      ++killed;
+    }
+  }
+  if (killed > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the kernel free the ports
+  std::error_code ignored;
+  std::filesystem::remove(dir / "state.json", ignored);
+  return killed;
+}
+
+void require_free_ports(const LabConfig& config) {
+  const auto& p = config.ports;
+  std::vector<std::pair<std::string, std::uint16_t>> ports{
+      {"balancer", p.balancer()}, {"balancer admin", p.balancer_admin()}, {"supervisor", p.supervisor()},
+      {"redis", p.redis()},       {"redis proxy", p.redis_proxy()},       {"s3", p.s3()},
+      {"s3 proxy", p.s3_proxy()}, {"fault proxy API", p.faults_api()}};
+  if (config.prometheus) ports.emplace_back("prometheus", p.prometheus());
+  for (int n = 1; n <= config.instances; ++n) ports.emplace_back("app-" + std::to_string(n), p.app(n));
+  for (const auto& [what, port] : ports)
+    if (net::can_connect("127.0.0.1", port, std::chrono::milliseconds(100)))
+      throw std::runtime_error("port " + std::to_string(port) + " (" + what + ") is in use: pick another --base-port");
+}
+
+}  // namespace scalelab::lab

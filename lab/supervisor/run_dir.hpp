@@ -1,0 +1,42 @@
+// The run folder's bookkeeping: one supervisor per folder (an flock'd lock file that
+// holds its pid and vanishes with it), the leftovers of a supervisor that died hard
+// (state.json lists its children's pids), and the ports a new lab needs.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include "lab/supervisor/lab_config.hpp"
+
+namespace scalelab::lab {
+
+// Holds <dir>/supervisor.lock for the life of the object.
+class RunDirLock {
+ public:
+  // Throws std::runtime_error naming the running supervisor if the lock is taken.
+  explicit RunDirLock(const std::filesystem::path& dir);
+  ~RunDirLock();
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+  // Removes the lock file (at a clean exit; the flock goes with the descriptor).
+  void release();
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+// The pid of the supervisor holding `dir`'s lock, or nullopt when nobody does.
+std::optional<pid_t> running_supervisor(const std::filesystem::path& dir);
+
+// Kills processes a dead supervisor left behind (listed in state.json, and still
+// running one of the lab's programs), then removes state.json. Returns how many.
+int clean_up_stale(const std::filesystem::path& dir);
+
+// Throws std::runtime_error naming the first port of the lab that something else is
+// already listening on.
+void require_free_ports(const LabConfig& config);
+
+}  // namespace scalelab::lab

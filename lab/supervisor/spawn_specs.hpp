@@ -1,0 +1,32 @@
+// How each kind of component is started in a lab: its command line, environment, ports
+// and folders, all derived from the LabConfig. Kept apart from the supervisor's loop so
+// the one place that knows every flag of every binary is small and testable.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/process.hpp"
+#include "lab/supervisor/component.hpp"
+#include "lab/supervisor/lab_config.hpp"
+
+namespace scalelab::lab {
+
+// The folder a component keeps its data in, under the run folder.
+std::filesystem::path data_dir(const LabConfig& c, const std::string& id);
+std::filesystem::path log_path(const LabConfig& c, const std::string& id);
+
+// The command line and environment for `component`. For apps, `state_env` carries
+// SCALELAB_STATE and its per-concern overrides as the lab has them now.
+process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::string& id, std::uint16_t port);
+
+// SCALELAB_STATE and SCALELAB_STATE_<CONCERN> for the lab's current state.
+std::map<std::string, std::string> state_environment(const LabConfig& c);
+
+// Writes <run>/prometheus/prometheus.yml (scrape jobs app, balancer, faultproxy read
+// their targets from files the supervisor keeps current).
+void write_prometheus_config(const LabConfig& c);
+// Rewrites the target files: `apps` maps instance id to port.
+void write_prometheus_targets(const LabConfig& c, const std::map<std::string, std::uint16_t>& apps);
+
+}  // namespace scalelab::lab
