@@ -235,7 +235,8 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
           std::printf("%s resumed (SIGCONT)\n", target_id->c_str());
         } else {
           int before = 0;
-          for (const auto& c : client.status()["components"])
+          const json before_status = client.status();  // kept alive for the loop
+          for (const auto& c : before_status["components"])
             if (c["id"] == *target_id) before = c["restarts"];
           client.restart(*target_id);
           auto status = client.wait_for(
