@@ -64,6 +64,9 @@ url="http://127.0.0.1:$port/"
 echo "nginx $(nginx -v 2>&1 | sed 's/.*\///') on CPU 0; clients on CPU 1; $connections connections; ${duration}s per run; $rounds rounds"
 wrk_rates=()
 load_rates=()
+ratios=()
+wrk_cpus=()
+load_cpus=()
 for round in $(seq "$rounds"); do
   w=$(/usr/bin/time -f '%U %S' -o "$tmp/wrk.cpu" taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url" |
       awk '/Requests\/sec/ {print $2}')
@@ -77,8 +80,15 @@ for round in $(seq "$rounds"); do
     "$round" "$w" "$wc" "$l" "$lc" "$(awk -v a="$l" -v b="$w" 'BEGIN {print a / b}')"
   wrk_rates+=("$w")
   load_rates+=("$l")
+  ratios+=("$(awk -v a="$l" -v b="$w" 'BEGIN {print a / b}')")
+  wrk_cpus+=("$wc")
+  load_cpus+=("$lc")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mw=$(median "${wrk_rates[@]}")
 ml=$(median "${load_rates[@]}")
-printf 'median: wrk %.0f req/s, scalelab-load %.0f req/s, ratio %.3f (goal >= 0.9)\n' "$mw" "$ml" "$(awk -v a="$ml" -v b="$mw" 'BEGIN {print a / b}')"
+# Two readings of the same rounds: the ratio of the median rates, and the median of the
+# per-round ratios (each pair ran back to back, so it shares the neighbours' load).
+printf 'median: wrk %.0f req/s, scalelab-load %.0f req/s, ratio of medians %.3f, median ratio %.3f (goal >= 0.9)\n' \
+  "$mw" "$ml" "$(awk -v a="$ml" -v b="$mw" 'BEGIN {print a / b}')" "$(median "${ratios[@]}")"
+printf 'median CPU per request: wrk %.2f us, scalelab-load %.2f us\n' "$(median "${wrk_cpus[@]}")" "$(median "${load_cpus[@]}")"

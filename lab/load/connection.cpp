@@ -10,6 +10,7 @@
 
 namespace scalelab::load {
 namespace asio = boost::asio;
+constexpr std::size_t kReadChunk = 16 * 1024;
 namespace http = boost::beast::http;
 using asio::redirect_error;
 using asio::use_awaitable;
@@ -47,38 +48,6 @@ Transport Connection::classify(const boost::system::error_code& ec) const {
   return Transport::other;
 }
 
-// Beast's http::async_read, flattened into this coroutine: read what is there, feed the
-// parser, repeat. It saves two composed operations (and their executor bookkeeping) per
-// read, a visible share of the client's CPU on a trivial endpoint.
-asio::awaitable<void> Connection::read_response(ResponseParser& parser, boost::system::error_code& ec) {
-  constexpr std::size_t kReadChunk = 16 * 1024;
-  for (;;) {
-    if (buffer_.size() > 0) {
-      const std::size_t used = parser.feed(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (!ec && parser.is_done()) co_return;
-      if (ec && ec != http::error::need_more) co_return;
-      ec = {};
-      if (used > 0 && buffer_.size() > 0) continue;  // e.g. the header parsed, body bytes left
-    }
-    const std::size_t n =
-        co_await socket_.async_read_some(buffer_.prepare(kReadChunk), redirect_error(use_awaitable, ec));
-    if (ec == asio::error::eof) {
-      // A response delimited by the close of the connection ends here; anything else is cut.
-      if (!parser.got_some()) {
-        ec = http::error::end_of_stream;
-        co_return;
-      }
-      ec = {};
-      parser.feed_eof(ec);
-      if (!ec && !parser.is_done()) ec = http::error::partial_message;
-      co_return;
-    }
-    if (ec) co_return;
-    buffer_.commit(n);
-  }
-}
-
 asio::awaitable<void> Connection::exchange(std::string_view head, std::string_view body, Response& out) {
   for (int attempt = 0;; ++attempt) {
     out.clear();
@@ -91,6 +60,7 @@ asio::awaitable<void> Connection::exchange(std::string_view head, std::string_vi
       boost::system::error_code ec;
       socket_.open(asio::ip::tcp::v4(), ec);
       if (!ec) socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+      if (!ec) socket_.non_blocking(true, ec);  // the direct write below must never block
       if (!ec) {
         deadline_ = Clock::now() + limits_.connect_timeout;
         co_await socket_.async_connect(target_, redirect_error(use_awaitable, ec));
@@ -106,14 +76,53 @@ asio::awaitable<void> Connection::exchange(std::string_view head, std::string_vi
     }
     const bool was_reused = reused_;
     deadline_ = Clock::now() + limits_.response_timeout;
+    boost::system::error_code ec;
+    // Write at once when the socket has room (it nearly always has), as wrk does; only
+    // what does not fit goes through the event loop.
     const std::array<asio::const_buffer, 2> request{asio::buffer(head.data(), head.size()),
                                                     asio::buffer(body.data(), body.size())};
-    boost::system::error_code ec;
-    co_await asio::async_write(socket_, request, redirect_error(use_awaitable, ec));
+    std::size_t sent = socket_.write_some(request, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      sent = 0;
+    }
+    if (!ec && sent < head.size() + body.size()) {
+      const std::array<asio::const_buffer, 2> rest{
+          asio::buffer(head.data() + std::min(sent, head.size()), head.size() - std::min(sent, head.size())),
+          asio::buffer(body.data() + (sent - std::min(sent, head.size())),
+                       body.size() - (sent - std::min(sent, head.size())))};
+      co_await asio::async_write(socket_, rest, redirect_error(use_awaitable, ec));
+    }
     bool got_bytes = false;
     if (!ec) {
+      // Beast's http::async_read, flattened into this coroutine: read what is there,
+      // feed the parser, repeat, without two composed operations per read.
       ResponseParser parser(out, limits_.body_limit);
-      co_await read_response(parser, ec);
+      for (;;) {
+        if (buffer_.size() > 0) {
+          const std::size_t used = parser.feed(buffer_.data(), ec);
+          buffer_.consume(used);
+          if (!ec && parser.is_done()) break;
+          if (ec && ec != http::error::need_more) break;
+          ec = {};
+          if (used > 0 && buffer_.size() > 0) continue;  // e.g. the header parsed, body bytes left
+        }
+        const std::size_t n =
+            co_await socket_.async_read_some(buffer_.prepare(kReadChunk), redirect_error(use_awaitable, ec));
+        if (ec == asio::error::eof) {
+          // A response delimited by the close of the connection ends here; else it was cut.
+          if (!parser.got_some()) {
+            ec = http::error::end_of_stream;
+            break;
+          }
+          ec = {};
+          parser.feed_eof(ec);
+          if (!ec && !parser.is_done()) ec = http::error::partial_message;
+          break;
+        }
+        if (ec) break;
+        buffer_.commit(n);
+      }
       got_bytes = parser.got_some();
     }
     deadline_ = Clock::time_point::max();

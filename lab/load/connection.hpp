@@ -15,8 +15,6 @@
 
 namespace scalelab::load {
 
-class ResponseParser;
-
 struct ConnectionLimits {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds response_timeout{10000};  // from the first byte sent to the last received
@@ -45,7 +43,6 @@ class Connection {
   std::uint64_t connects() const { return connects_; }
 
  private:
-  boost::asio::awaitable<void> read_response(ResponseParser& parser, boost::system::error_code& ec);
   Transport classify(const boost::system::error_code& ec) const;
   void close();
 

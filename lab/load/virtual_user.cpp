@@ -33,6 +33,11 @@ asio::awaitable<void> VirtualUser::pause(std::chrono::milliseconds d) {
   co_await timer_.async_wait(redirect_error(use_awaitable, ignored));
 }
 
+void VirtualUser::flush_scenarios(Tally& t) {
+  for (std::size_t i = 0; i < scenarios_started_.size(); ++i) t.scenarios[i] += scenarios_started_[i];
+  scenarios_started_ = {};
+}
+
 Scenario VirtualUser::pick() {
   const auto& mix = worker_.run().mix;
   if (mix.size() == 1) return mix.front().scenario;  // the benchmark's case: no draw needed
@@ -50,7 +55,7 @@ asio::awaitable<void> VirtualUser::run() {
   const LoadConfig& cfg = config();
   while (live()) {
     const Scenario s = pick();
-    judge([&](Classifier&, Tally& t) { ++t.scenarios[static_cast<std::size_t>(s)]; });
+    ++scenarios_started_[static_cast<std::size_t>(s)];  // recorded with the next request
     rate_limited_ = transport_failed_ = false;
     co_await run_scenario(s, *this);
     if (cfg.open_loop()) continue;  // the schedule paces open-loop users
@@ -67,6 +72,7 @@ asio::awaitable<void> VirtualUser::run() {
       co_await pause(cfg.think_time);
     }
   }
+  judge([&](Classifier&, Tally& t) { flush_scenarios(t); });
   worker_.user_done();
 }
 
@@ -128,6 +134,7 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
     retry_after_ = response_.retry_after_seconds;
   }
   worker_.record([&](Window& w) {
+    flush_scenarios(w.tally);
     classifier_.observe(response_, w.tally);
     if (response_.answered()) {
       w.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0)));

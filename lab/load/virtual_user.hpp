@@ -62,6 +62,10 @@ class VirtualUser {
 
  private:
   Scenario pick();
+  // Scenario starts are counted here and added to the worker's tally together with
+  // the next request, so a request costs one lock, not two.
+  void flush_scenarios(Tally& t);
+  Counters<Scenario> scenarios_started_{};
 
   Worker& worker_;
   std::string name_;
