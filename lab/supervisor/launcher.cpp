@@ -35,7 +35,7 @@ std::string executable_dir() {
   return ec ? std::string(".") : exe.parent_path().string();
 }
 
-int run_supervisor(const std::filesystem::path& dir) {
+int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtension>& extensions) {
   log::init("scalelab-supervisor");
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -50,6 +50,7 @@ int run_supervisor(const std::filesystem::path& dir) {
     require_free_ports(config);
     Supervisor supervisor(config);
     ControlApi api(supervisor);
+    for (const auto& extend : extensions) extend(api.server(), supervisor);
     api.start(config.ports.supervisor());
     log::info("supervisor listening", {{"address", "127.0.0.1:" + std::to_string(config.ports.supervisor())},
                                        {"dir", std::filesystem::absolute(dir).string()}});

@@ -8,19 +8,28 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "lab/supervisor/lab_config.hpp"
 
+namespace httplib {
+class Server;
+}
+
 namespace scalelab::lab {
+
+class Supervisor;
+// Adds routes to the supervisor's HTTP server (the live console does).
+using ApiExtension = std::function<void(httplib::Server&, Supervisor&)>;
 
 // The folder holding the running executable (where its sibling binaries are).
 std::string executable_dir();
 
 // Runs the supervisor of the lab in `dir` in this process until the lab is down.
 // Returns the exit code; prints a one-line reason to stderr on failure.
-int run_supervisor(const std::filesystem::path& dir);
+int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtension>& extensions = {});
 
 // Starts a lab (`scalelab supervise` from `scalelab_exe`) and returns its status once
 // every component is ready. `progress` sees each status while it waits. Throws
