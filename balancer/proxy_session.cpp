@@ -3,10 +3,12 @@
 // message streaming in relay.hpp; this file sequences them.
 #include "balancer/proxy_session.hpp"
 
+#include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <limits>
+#include <span>
 
 #include "balancer/error_response.hpp"
 #include "balancer/hop_by_hop.hpp"
@@ -241,13 +243,17 @@ asio::awaitable<bool> Session::serve_one() {
 }
 
 asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
-  std::vector<Backend*> tried;
+  // Backends tried (or found draining) for this request; --retries is at most 10.
+  std::array<Backend*, 16> tried_storage{};
+  std::size_t tried_count = 0;
+  auto tried = [&] { return std::span<Backend* const>(tried_storage.data(), tried_count); };
   std::optional<Failure> last;
   bool holding_retry = false;
   for (;;) {
-    const auto snapshot = w_.backends();
-    const Choice choice = w_.picker.pick(*snapshot, Clock::now(), tried, st.sticky_id);
-    if (st.attempts == 0 && tried.empty()) {
+    Choice choice;  // none once the list of tried backends is full: answer, never loop
+    if (tried_count < tried_storage.size())
+      choice = w_.picker.pick(*w_.backends(), Clock::now(), tried(), st.sticky_id);
+    if (st.attempts == 0 && tried_count == 0) {
       if (choice.backend) w_.shared.note_panic(choice.panic);
       if (choice.affinity_broken) w_.shared.metrics.count_affinity_broken();
     }
@@ -264,7 +270,7 @@ asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
     // Raise in_flight before re-checking the state: the registry removes a draining
     // backend only once in_flight is 0, so this order closes the race with a drain.
     b.in_flight.fetch_add(1);
-    tried.push_back(&b);
+    tried_storage[tried_count++] = &b;
     if (!b.active()) {
       b.in_flight.fetch_sub(1);
       continue;
@@ -308,7 +314,8 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
                                                  RequestState& st) {
   auto failed = [](Failure f) { return AttemptOutcome{AttemptEnd::failed, f, {}}; };
   deadline_.clear();  // the pool queue has its own timeout
-  UpstreamPool::Lease lease = co_await w_.pool.acquire(b, s_.ms(s_.queue_timeout_ms));
+  const bool retryable_if_stale = retryable(Failure::empty_response, st.verb, st.has_body);
+  UpstreamPool::Lease lease = co_await w_.pool.acquire(b, s_.ms(s_.queue_timeout_ms), !retryable_if_stale);
   if (!lease.conn) {
     w_.shared.metrics.count_queue_timeout();
     co_return AttemptOutcome{

@@ -39,13 +39,18 @@ void UpstreamPool::close_conn(Entry& e, std::unique_ptr<UpstreamConnection> conn
 }
 
 asio::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(std::shared_ptr<Backend> backend,
-                                                           std::chrono::milliseconds queue_timeout) {
+                                                           std::chrono::milliseconds queue_timeout, bool check_fresh) {
   Entry& e = entry(backend);
+  // The probe is a system call, and at full load every request reuses a connection a
+  // few microseconds old. A stale one costs a GET or HEAD only a retry, so those skip
+  // the probe on connections idle for less than a second; everything else pays it.
+  const auto now = std::chrono::steady_clock::now();
   while (!e.idle.empty()) {
     auto conn = std::move(e.idle.back());
     e.idle.pop_back();
     backend->idle_connections.fetch_sub(1, std::memory_order_relaxed);
-    if (still_alive(*conn)) co_return Lease{std::move(conn), true};
+    const bool recent = now - conn->idle_since < std::chrono::seconds(1);
+    if ((recent && !check_fresh) || still_alive(*conn)) co_return Lease{std::move(conn), true};
     close_conn(e, std::move(conn));
   }
   if (e.open < cap_) {

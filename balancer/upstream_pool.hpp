@@ -44,8 +44,11 @@ class UpstreamPool {
     bool reused = false;                       // true: already connected
   };
 
-  // See the contract above. `queue_timeout` 0 means: do not wait.
-  boost::asio::awaitable<Lease> acquire(std::shared_ptr<Backend> backend, std::chrono::milliseconds queue_timeout);
+  // See the contract above. `queue_timeout` 0 means: do not wait. `check_fresh`: probe
+  // an idle connection for a close by the backend before handing it out even when it
+  // was used a moment ago (the caller cannot retry if it turns out stale).
+  boost::asio::awaitable<Lease> acquire(std::shared_ptr<Backend> backend, std::chrono::milliseconds queue_timeout,
+                                        bool check_fresh);
 
   // Returns a lease. `reusable`: the connection is clean and may serve another request.
   void release(std::unique_ptr<UpstreamConnection> conn, bool reusable);
