@@ -339,6 +339,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
       release(false);
       co_return failed(late ? Failure::connect_timeout : Failure::connect_refused);
     }
+    io::reregister_without_write_interest(conn.socket);
     io::set_fast_options(conn.socket);
     if (auto* m = b->metrics()) m->count_connection_opened();
   }

@@ -7,6 +7,8 @@
 // wait with operation_aborted.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -25,6 +27,20 @@ inline void set_fast_options(tcp::socket& s) {
   error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
   s.non_blocking(true, ignored);
+}
+
+// Asio's epoll reactor adds write interest (EPOLLOUT) to a socket for async_connect
+// and never removes it, so a pooled upstream connection would then wake the loop each
+// time the backend acknowledges a request. Handing the descriptor back and forth
+// registers it afresh, with read interest only; two system calls once per connection.
+inline void reregister_without_write_interest(tcp::socket& s) {
+  error_code ec;
+  const auto protocol = s.local_endpoint(ec).protocol();
+  if (ec) return;
+  const auto fd = s.release(ec);
+  if (ec) return;
+  s.assign(protocol, fd, ec);
+  if (ec) ::close(fd);
 }
 
 // Waits for `timer`; returns false when it was cancelled rather than expired.
