@@ -146,8 +146,8 @@ Metrics::Metrics()
                           .Register(*registry_)
                           .Add({})) {
   // Series start at zero, so rate() and dashboards see them before the first event.
-  for (const char* reason : {"connect_refused", "connect_timeout", "send_failed", "empty_response",
-                             "reset_before_response"})
+  for (const char* reason :
+       {"connect_refused", "connect_timeout", "send_failed", "empty_response", "reset_before_response"})
     retry_by_reason_[reason] = &retries_.Add({{"reason", reason}});
   for (const char* reason : {"bad_request", "bad_framing", "bad_host", "bad_target", "header_too_large",
                              "body_too_large", "header_timeout", "body_timeout", "unsupported_transfer_encoding"})
@@ -164,37 +164,26 @@ std::shared_ptr<BackendMetrics> Metrics::backend(const std::string& id) {
   return slot;
 }
 
+prometheus::Counter& Metrics::cached(std::map<std::string, prometheus::Counter*>& cache,
+                                     prometheus::Family<prometheus::Counter>& family, const prometheus::Labels& labels,
+                                     const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto& slot = cache[key];
+  if (slot == nullptr) slot = &family.Add(labels);
+  return *slot;
+}
+
 void Metrics::count_local_answer(unsigned status) {
-  pm::Counter* c = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto& slot = local_by_status_[status];
-    if (slot == nullptr) slot = &requests_.Add({{"backend", "none"}, {"code", std::to_string(status)}});
-    c = slot;
-  }
-  c->Increment();
+  const std::string code = std::to_string(status);
+  cached(local_by_status_, requests_, {{"backend", "none"}, {"code", code}}, code).Increment();
 }
 
 void Metrics::count_retry(const char* reason) {
-  pm::Counter* c = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto& slot = retry_by_reason_[reason];
-    if (slot == nullptr) slot = &retries_.Add({{"reason", reason}});
-    c = slot;
-  }
-  c->Increment();
+  cached(retry_by_reason_, retries_, {{"reason", reason}}, reason).Increment();
 }
 
 void Metrics::count_client_error(const char* reason) {
-  pm::Counter* c = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto& slot = client_error_by_reason_[reason];
-    if (slot == nullptr) slot = &client_errors_.Add({{"reason", reason}});
-    c = slot;
-  }
-  c->Increment();
+  cached(client_error_by_reason_, client_errors_, {{"reason", reason}}, reason).Increment();
 }
 
 std::string Metrics::scrape(const Registry& registry, bool panic) {

@@ -105,7 +105,13 @@ class Metrics {
   std::map<std::string, std::shared_ptr<BackendMetrics>> backends_;
   std::map<std::string, prometheus::Counter*> retry_by_reason_;
   std::map<std::string, prometheus::Counter*> client_error_by_reason_;
-  std::map<unsigned, prometheus::Counter*> local_by_status_;
+  std::map<std::string, prometheus::Counter*> local_by_status_;
+
+  // The counter of `family` with `labels`, cached under `key` (Family::Add hashes the
+  // labels under a lock of its own; the cache makes repeats one map lookup).
+  prometheus::Counter& cached(std::map<std::string, prometheus::Counter*>& cache,
+                              prometheus::Family<prometheus::Counter>& family, const prometheus::Labels& labels,
+                              const std::string& key);
 };
 
 }  // namespace scalelab::balancer

@@ -20,6 +20,7 @@
 
 using namespace scalelab;
 using namespace scalelab::testkit;
+using namespace scalelab::balancer_test;
 using namespace std::chrono_literals;
 
 namespace {

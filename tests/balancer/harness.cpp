@@ -15,7 +15,7 @@
 
 #include "common/net.hpp"
 
-namespace scalelab::testkit {
+namespace scalelab::balancer_test {
 
 std::string binary(const std::string& name) { return std::string(SCALELAB_BINARY_DIR) + "/bin/" + name; }
 
@@ -196,4 +196,4 @@ long status_field_kib(pid_t pid, const std::string& field) {
 long rss_kib(pid_t pid) { return status_field_kib(pid, "VmRSS"); }
 long peak_rss_kib(pid_t pid) { return status_field_kib(pid, "VmHWM"); }
 
-}  // namespace scalelab::testkit
+}  // namespace scalelab::balancer_test

@@ -19,7 +19,7 @@
 #include "common/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace scalelab::testkit {
+namespace scalelab::balancer_test {
 
 std::string binary(const std::string& name);  // SCALELAB_BINARY_DIR/bin/name
 
@@ -40,7 +40,7 @@ class TestBackend {
   std::string id_, host_;
   std::uint16_t port_;
   std::vector<std::string> prefix_;
-  TempDir dir_{"scalelab-backend"};
+  testkit::TempDir dir_{"scalelab-backend"};
   process::Process proc_;
 };
 
@@ -66,7 +66,7 @@ class Balancer {
 
  private:
   std::uint16_t port_ = 0, admin_port_ = 0;
-  TempDir dir_{"scalelab-balancer"};
+  testkit::TempDir dir_{"scalelab-balancer"};
   std::string log_path_;
   process::Process proc_;
 };
@@ -95,4 +95,4 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seco
   return pred();
 }
 
-}  // namespace scalelab::testkit
+}  // namespace scalelab::balancer_test

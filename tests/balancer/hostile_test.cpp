@@ -14,6 +14,7 @@
 #include "tests/balancer/harness.hpp"
 
 using namespace scalelab::testkit;
+using namespace scalelab::balancer_test;
 using namespace std::chrono_literals;
 
 namespace {

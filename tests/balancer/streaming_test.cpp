@@ -5,6 +5,7 @@
 #include "tests/balancer/harness.hpp"
 
 using namespace scalelab::testkit;
+using namespace scalelab::balancer_test;
 
 namespace {
 constexpr std::size_t kSize = 50u * 1024 * 1024;
