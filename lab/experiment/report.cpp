@@ -1,0 +1,160 @@
+// The two documents of report.hpp, assembled from report_sections (HTML parts) and
+// report_charts (SVG charts) inside report_page's shell.
+#include "lab/experiment/report.hpp"
+
+#include <set>
+
+#include "lab/experiment/html_text.hpp"
+#include "lab/experiment/journal_model.hpp"
+#include "lab/experiment/report_charts.hpp"
+#include "lab/experiment/report_page.hpp"
+#include "lab/experiment/report_sections.hpp"
+
+namespace scalelab::experiment {
+namespace {
+
+std::string esc(const std::string& text) { return html::escape(text); }
+
+std::string run_name(const Journal& run, std::size_t index) {
+  return run.label.empty() ? "run " + std::to_string(index + 1) : run.label;
+}
+
+std::string number_cell(const std::string& value, const std::string& note, bool bad) {
+  return std::string(bad ? "<td class=\"num bad\">" : "<td class=\"num\">") + esc(value) +
+         (note.empty() ? "" : "<span class=\"rate\">" + esc(note) + "</span>") + "</td>";
+}
+
+// Every known violation kind, then any other kind a run counted.
+std::vector<std::string> summary_kinds(const std::vector<Totals>& totals) {
+  std::set<std::string> kinds(known_violation_kinds().begin(), known_violation_kinds().end());
+  for (const Totals& t : totals) {
+    for (const auto& [kind, n] : t.violations) kinds.insert(kind);
+  }
+  return in_reading_order(std::move(kinds));
+}
+
+std::string summary_table(const Demo& demo) {
+  std::vector<Totals> totals;
+  for (const Journal& run : demo.runs) totals.push_back(run.totals());
+  std::string out = "<table class=\"data summary\"><thead><tr><th scope=\"col\">Mode</th>";
+  for (std::size_t i = 0; i < demo.runs.size(); ++i)
+    out += "<th scope=\"col\">" + esc(run_name(demo.runs[i], i)) + " " + sections::verdict_badge(demo.runs[i]) + "</th>";
+  out += "</tr></thead><tbody>";
+  const auto row = [&](const std::string& label, const auto& cell_of) {
+    out += "<tr><th scope=\"row\">" + esc(label) + "</th>";
+    for (std::size_t i = 0; i < demo.runs.size(); ++i) out += cell_of(i);
+    out += "</tr>";
+  };
+  row("Requests", [&](std::size_t i) { return number_cell(html::number(totals[i].requests, 0), "", false); });
+  row("Failed requests", [&](std::size_t i) {
+    const Totals& t = totals[i];
+    return number_cell(html::number(t.errors, 0), t.requests > 0 ? html::percent(t.errors / t.requests) : "",
+                       t.errors > 0);
+  });
+  row("Mean throughput (requests/s)",
+      [&](std::size_t i) { return number_cell(html::number(totals[i].mean_rps(), 1), "", false); });
+  row("Worst p99 (ms)",
+      [&](std::size_t i) { return number_cell(html::number(totals[i].worst_p99_ms, 2), "", false); });
+  for (const std::string& kind : summary_kinds(totals)) {
+    row(kind, [&](std::size_t i) {
+      const auto it = totals[i].violations.find(kind);
+      const double n = it == totals[i].violations.end() ? 0 : it->second;
+      return number_cell(html::number(n, 0), n > 0 ? sections::rate_of_checks(totals[i], kind) : "", n > 0);
+    });
+  }
+  row("Verdict", [&](std::size_t i) {
+    const Journal& run = demo.runs[i];
+    return "<td>" + esc(run.status) + (run.summary.empty() ? "" : ": " + esc(run.summary)) +
+           (run.error.empty() ? "" : " (" + esc(run.error) + ")") + "</td>";
+  });
+  return out + "</tbody></table>";
+}
+
+std::string conclusions(const Demo& demo) {
+  if (demo.conclusions.empty()) return "";
+  std::string items;
+  std::set<std::string> shown;
+  const auto item = [&](const std::string& label) {
+    const auto it = demo.conclusions.find(label);
+    if (it == demo.conclusions.end() || !shown.insert(label).second) return;
+    items += "<li><strong>" + esc(label) + "</strong>: " + esc(it->second) + "</li>";
+  };
+  for (const Journal& run : demo.runs) item(run.label);
+  for (const auto& [label, line] : demo.conclusions) item(label);
+  return "<h2 id=\"conclusions\">Conclusions</h2><ul class=\"conclusions\">" + items + "</ul>";
+}
+
+std::string demo_intro(const Demo& demo) {
+  std::string out = "<dl class=\"facts\">";
+  const auto fact = [&](const std::string& label, const std::string& value) {
+    if (!value.empty()) out += "<div><dt>" + esc(label) + "</dt><dd>" + esc(value) + "</dd></div>";
+  };
+  fact("Started", demo.started_at);
+  fact("Duration", demo.duration_s ? html::seconds(*demo.duration_s, 1) : "");
+  fact("Runs", std::to_string(demo.runs.size()));
+  out += "</dl>";
+  out += "<p class=\"description\">The same cluster, the same load and the same chaos, once per state mode. "
+         "What differs between the columns is only where the instances keep their state.</p>";
+  return out;
+}
+
+std::string run_details(const Journal& run, std::size_t index) {
+  const std::string name = run_name(run, index);
+  std::string out = "<section id=\"run-" + std::to_string(index + 1) + "\"><h3 class=\"run-heading\">" + esc(name) +
+                    ": " + esc(run.title) + " " + sections::verdict_badge(run) + "</h3>";
+  out += sections::overview(run) + sections::verdict(run) + sections::key_numbers(run);
+  out += "<h4>Steady-state hypothesis</h4>" + sections::hypothesis_table(run);
+  out += "<h4>Action timeline</h4>" + sections::actions_table(run);
+  out += "<details><summary>Lab events (" + std::to_string(run.events.size()) + ")</summary>" +
+         sections::events_table(run) + "</details>";
+  out += "<details><summary>Settings</summary>" + sections::settings(run) + "</details>";
+  return out + "</section>";
+}
+
+}  // namespace
+
+std::string render_report(const nlohmann::json& journal) {
+  const Journal run = parse_journal(journal);
+  std::string body;
+  body += "<header><h1>" + esc(run.title) + "</h1>" + sections::overview(run) + "</header>";
+  body += sections::verdict(run);
+  body += sections::settings(run);
+  body += "<h2 id=\"numbers\">Key numbers</h2>" + sections::key_numbers(run);
+  body += "<h2 id=\"hypothesis\">Steady-state hypothesis</h2>" + sections::hypothesis_table(run);
+  body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
+  const auto charts = charts_for(run, "chart-", false);
+  for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], chart_headings()[i]);
+  body += "<h2 id=\"actions\">Action timeline</h2>" + sections::actions_table(run);
+  body += "<h2 id=\"events\">Lab events</h2>" + sections::events_table(run);
+  return html_page(run.title + " \xE2\x80\x94 scalelab experiment", body);
+}
+
+std::string render_demo_report(const nlohmann::json& demo_json) {
+  const Demo demo = parse_demo(demo_json);
+  std::string body = "<header><h1>scalelab demo: ";
+  for (std::size_t i = 0; i < demo.runs.size(); ++i) body += (i == 0 ? "" : " vs ") + esc(run_name(demo.runs[i], i));
+  if (demo.runs.empty()) body += "no runs";
+  body += "</h1>" + demo_intro(demo) + "</header>";
+
+  body += "<h2 id=\"summary\">Side by side</h2>";
+  body += demo.runs.empty() ? "<p class=\"na\">The demo recorded no runs.</p>" : summary_table(demo);
+  body += conclusions(demo);
+
+  if (!demo.runs.empty()) {
+    std::vector<std::vector<svg::Chart>> charts;
+    for (std::size_t i = 0; i < demo.runs.size(); ++i)
+      charts.push_back(charts_for(demo.runs[i], "run" + std::to_string(i + 1) + "-", true));
+    share_axes(charts);
+    body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
+    for (std::size_t c = 0; c < chart_headings().size(); ++c) {
+      body += "<h3>" + esc(chart_headings()[c]) + "</h3><div class=\"charts-grid\">";
+      for (std::size_t i = 0; i < demo.runs.size(); ++i) body += sections::figure(charts[i][c], run_name(demo.runs[i], i));
+      body += "</div>";
+    }
+    body += "<h2 id=\"runs\">Each run</h2>";
+    for (std::size_t i = 0; i < demo.runs.size(); ++i) body += run_details(demo.runs[i], i);
+  }
+  return html_page("scalelab demo report", body);
+}
+
+}  // namespace scalelab::experiment

@@ -1,0 +1,41 @@
+// Why this exists: the parts of a report that are HTML rather than charts (the
+// verdict, the settings, the hypothesis table, the action timeline, the lab's events)
+// appear both in a single experiment's report and, per run, in the demo's. Each part
+// is one function here, so both documents show a run the same way.
+//
+// Every function returns an HTML fragment with all journal text escaped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lab/experiment/journal_model.hpp"
+#include "lab/experiment/svg_chart.hpp"
+
+namespace scalelab::experiment::sections {
+
+// The badge alone: "HELD", "DEVIATED" or "ABORTED", coloured and worded.
+std::string verdict_badge(const Journal& run);
+// The badge with its sentence: the summary, or the error of an aborted run.
+std::string verdict(const Journal& run);
+
+// Title-block facts: description, tags, file, start, end, duration.
+std::string overview(const Journal& run);
+// The cluster and load settings, and where the lab ran.
+std::string settings(const Journal& run);
+// Requests, failed requests, mean throughput, worst p99, violations with their rates.
+std::string key_numbers(const Journal& run);
+
+// "40.0 % of session checks" for a violation kind, or "" when the checks are unknown.
+std::string rate_of_checks(const Totals& totals, const std::string& kind);
+
+std::string hypothesis_table(const Journal& run);
+std::string actions_table(const Journal& run);
+std::string events_table(const Journal& run);
+
+// A chart in a <figure> with `caption` as its visible heading.
+std::string figure(const svg::Chart& chart, const std::string& caption);
+// One line explaining markers and ticks, shown above a group of charts.
+std::string chart_key();
+
+}  // namespace scalelab::experiment::sections
