@@ -34,5 +34,7 @@ std::string human_duration(double seconds);
 void add_lab_commands(CLI::App& root, Context& ctx);    // up, down, status, scale, kill, pause, resume, restart, toggle, logs
 void add_fault_command(CLI::App& root, Context& ctx);   // fault
 void add_supervise_command(CLI::App& root, Context& ctx);
+void add_console_command(CLI::App& root, Context& ctx);  // console
+void add_experiment_commands(CLI::App& root, Context& ctx);  // experiment, demo
 
 }  // namespace scalelab::cli

@@ -9,6 +9,7 @@
 #include "common/config.hpp"
 #include "common/process.hpp"
 #include "lab/cli/cli.hpp"
+#include "lab/console/console.hpp"
 #include "lab/supervisor/launcher.hpp"
 #include "lab/supervisor/run_dir.hpp"
 
@@ -284,7 +285,8 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
 void add_supervise_command(CLI::App& root, Context& ctx) {
   auto* cmd = root.add_subcommand("supervise", "Run a lab's supervisor in the foreground (scalelab up starts it for you)");
   cmd->group("");  // internal: hidden from the command list
-  cmd->callback([&ctx] { ctx.exit_code = lab::run_supervisor(ctx.dir_option); });
+  // The live console rides on the supervisor's control API (`scalelab console`).
+  cmd->callback([&ctx] { ctx.exit_code = lab::run_supervisor(ctx.dir_option, {console::attach_console}); });
 }
 
 }  // namespace scalelab::cli

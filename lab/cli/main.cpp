@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
   config::option(root, "--dir", "SCALELAB_DIR", ctx.dir_option, "The lab's run folder (state, logs, data)");
   cli::add_lab_commands(root, ctx);
   cli::add_fault_command(root, ctx);
+  cli::add_console_command(root, ctx);
   load::add_load_command(root);
+  cli::add_experiment_commands(root, ctx);
   cli::add_supervise_command(root, ctx);
   config::parse_or_exit(root, argc, argv);
   return ctx.exit_code;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -97,6 +98,25 @@ int clean_up_stale(const std::filesystem::path& dir) {
   std::error_code ignored;
   std::filesystem::remove(dir / "state.json", ignored);
   return killed;
+}
+
+std::uint16_t find_free_base_port(int max_instances) {
+  // Stay below the kernel's ephemeral range: a port in it can be taken at any moment by
+  // an outgoing connection (the load's, the balancer's), and then listening on it fails.
+  int ephemeral_low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> ephemeral_low;
+  const int span = 10 + max_instances;
+  const int high = std::max(12000, ephemeral_low - span - 1);
+  std::mt19937 gen(std::random_device{}());
+  std::uniform_int_distribution<int> pick(10000, high);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int base = pick(gen);
+    bool free = true;
+    for (int p = base; p <= base + 10 + max_instances && free; ++p)
+      free = !net::can_connect("127.0.0.1", static_cast<std::uint16_t>(p), std::chrono::milliseconds(20));
+    if (free) return static_cast<std::uint16_t>(base);
+  }
+  throw std::runtime_error("no free range of ports for a lab");
 }
 
 void require_free_ports(const LabConfig& config) {

@@ -1,7 +1,6 @@
 #include "tests/lab/lab_harness.hpp"
 
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -9,22 +8,12 @@
 
 #include "common/net.hpp"
 #include "common/process.hpp"
+#include "lab/supervisor/run_dir.hpp"
 #include "tests/support/app_cluster.hpp"
 
 namespace scalelab::testkit {
 
-std::uint16_t free_base_port() {
-  std::mt19937 gen(std::random_device{}());
-  std::uniform_int_distribution<int> pick(20000, 50000);
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    const int base = pick(gen);
-    bool free = true;
-    for (int p = base; p < base + 70 && free; ++p)
-      free = !net::can_connect("127.0.0.1", static_cast<std::uint16_t>(p), std::chrono::milliseconds(20));
-    if (free) return static_cast<std::uint16_t>(base);
-  }
-  throw std::runtime_error("no free range of 70 ports");
-}
+std::uint16_t free_base_port() { return lab::find_free_base_port(60); }
 
 bool running(int pid) {
   if (pid <= 0 || ::kill(pid, 0) != 0) return false;

@@ -1,0 +1,134 @@
+// `scalelab experiment FILE` and `scalelab demo`: runs as Chaos Toolkit does them, exit
+// code 0 when the steady state held after the method and 1 when it deviated.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "common/config.hpp"
+#include "lab/cli/cli.hpp"
+#include "lab/experiment/demo.hpp"
+#include "lab/experiment/runner.hpp"
+#include "lab/supervisor/launcher.hpp"
+
+#ifndef SCALELAB_SOURCE_DIR
+#define SCALELAB_SOURCE_DIR "."
+#endif
+
+namespace scalelab::cli {
+namespace {
+
+// SIGINT or SIGTERM stop the run early: the load ends, rollbacks and down still run.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] {
+      int sig = 0;
+      sigwait(&set_, &sig);
+      if (sig != SIGUSR2) {
+        std::fprintf(stderr, "\nscalelab: stopping early (rollbacks and down still run)\n");
+        source_.request_stop();
+      }
+    });
+  }
+  ~StopOnSignal() {
+    ::kill(::getpid(), SIGUSR2);
+    thread_.join();
+  }
+  std::stop_token token() const { return source_.get_token(); }
+
+ private:
+  sigset_t set_;
+  std::stop_source source_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+void add_experiment_commands(CLI::App& root, Context& ctx) {
+  auto file = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>("scalelab-runs");
+  auto keep = std::make_shared<bool>(false);
+  auto* cmd = root.add_subcommand("experiment", "Run a chaos experiment file; exit 0 if the steady state held, 1 if it deviated");
+  cmd->add_option("file", *file, "The experiment (YAML), e.g. experiments/kill-one-of-three.yaml")->required();
+  config::option(*cmd, "--out", "SCALELAB_OUT", *out, "Where the journal (JSON) and the report (HTML) go");
+  cmd->add_flag("--keep-lab", *keep, "Leave the lab running afterwards (scalelab down stops it)");
+  cmd->callback([&ctx, file, out, keep] {
+    ctx.run([&] {
+      experiment::Experiment x;
+      try {
+        x = experiment::load_experiment(*file);
+      } catch (const experiment::ExperimentError& e) {
+        return fail(e.what(), 2);
+      }
+      StopOnSignal stop;
+      const std::string name = experiment::run_name(x.title);
+      experiment::RunOptions o;
+      o.lab_dir = std::filesystem::path(*out) / (name + "-lab");
+      if (ctx.dir_option != ".scalelab") o.lab_dir = ctx.dir;  // an explicit --dir wins
+      o.scalelab_exe = lab::executable_dir() + "/scalelab";
+      o.keep_lab = *keep;
+      o.stop = stop.token();
+      const bool tty = ::isatty(2);
+      std::string last;
+      o.progress = [&](const std::string& phase, double done) {
+        if (tty) {
+          std::fprintf(stderr, "\r%-30s %3.0f%%", phase.c_str(), 100 * std::min(1.0, done));
+        } else if (phase != last) {
+          std::fprintf(stderr, "experiment: %s\n", phase.c_str());
+        }
+        last = phase;
+      };
+      std::printf("experiment: %s (%s)\n", x.title.c_str(), file->c_str());
+      auto journal = experiment::run_experiment(x, o);
+      if (tty) std::fprintf(stderr, "\r\033[K");
+      const auto report = experiment::write_journal(journal, *out, name);
+      const auto& verdict = journal["verdict"];
+      for (const char* phase : {"before", "after"}) {
+        for (const auto& p : journal["hypothesis"][phase]["probes"])
+          std::printf("  %-6s %-4s %s: %s\n", phase, p["met"].get<bool>() ? "ok" : "FAIL", p["name"].get<std::string>().c_str(),
+                      p["detail"].get<std::string>().c_str());
+      }
+      for (const auto& a : journal["actions"])
+        std::printf("  at %5.1fs %-9s %s: %s\n", a["started_s"].get<double>(), a["status"].get<std::string>().c_str(),
+                    a["name"].get<std::string>().c_str(), a["detail"].get<std::string>().c_str());
+      std::printf("verdict: %s: %s\njournal: %s\nreport:  %s\n", verdict["status"].get<std::string>().c_str(),
+                  verdict["summary"].get<std::string>().c_str(), std::filesystem::absolute(report).replace_extension(".json").c_str(),
+                  std::filesystem::absolute(report).c_str());
+      return verdict["deviated"].get<bool>() ? 1 : 0;
+    });
+  });
+
+  auto demo_file = std::make_shared<std::string>(std::string(SCALELAB_SOURCE_DIR) + "/experiments/demo.yaml");
+  auto demo_out = std::make_shared<std::string>("scalelab-runs");
+  auto* demo = root.add_subcommand("demo", "The main job: the same chaos in shared, local and local+sticky mode, side by side");
+  config::option(*demo, "--file", "SCALELAB_DEMO_FILE", *demo_file, "The demo's experiment");
+  config::option(*demo, "--out", "SCALELAB_OUT", *demo_out, "Where the journals and the combined report go");
+  demo->callback([&ctx, demo_file, demo_out] {
+    ctx.run([&] {
+      experiment::DemoOptions o;
+      o.experiment_file = *demo_file;
+      o.out_dir = *demo_out;
+      o.scalelab_exe = lab::executable_dir() + "/scalelab";
+      o.progress_bar = ::isatty(2);
+      std::printf("scalelab demo: 3 instances behind round robin, a mixed load with correctness checks,\n"
+                  "kill -9 of app-2 mid-run and a restart; once with shared state, once local, once local + sticky.\n");
+      std::filesystem::path report;
+      try {
+        experiment::run_demo(o, &report);
+      } catch (const experiment::ExperimentError& e) {
+        return fail(e.what(), 2);
+      }
+      std::printf("\nreport: %s\n", report.c_str());
+      return 0;
+    });
+  });
+}
+
+}  // namespace scalelab::cli
