@@ -82,10 +82,15 @@ void AccessLog::write(const AccessRecord& r) {
   }
   buffer_ += ",\"attempts\":";
   buffer_ += std::to_string(r.attempts);
-  char duration[32];
-  std::snprintf(duration, sizeof duration, "%.3f", r.duration_ms);
+  // Milliseconds with three decimals, by integer arithmetic (printf's float path is
+  // slow enough to show on the request path).
+  const auto micros = static_cast<std::uint64_t>(r.duration_ms * 1000.0 + 0.5);
+  char frac3[4] = {static_cast<char>('0' + micros / 100 % 10), static_cast<char>('0' + micros / 10 % 10),
+                   static_cast<char>('0' + micros % 10), '\0'};
   buffer_ += ",\"duration_ms\":";
-  buffer_ += duration;
+  buffer_ += std::to_string(micros / 1000);
+  buffer_ += '.';
+  buffer_ += frac3;
   buffer_ += ",\"bytes_in\":";
   buffer_ += std::to_string(r.bytes_in);
   buffer_ += ",\"bytes_out\":";

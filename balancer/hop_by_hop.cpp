@@ -1,7 +1,6 @@
 // Header rewriting across the proxy; see hop_by_hop.hpp.
 #include "balancer/hop_by_hop.hpp"
 
-#include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <vector>
@@ -10,27 +9,41 @@ namespace scalelab::balancer {
 
 namespace http = boost::beast::http;
 
+namespace {
+bool always_hop_by_hop(http::field f) {
+  switch (f) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::proxy_authenticate:
+    case http::field::proxy_authorization:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
 void strip_hop_by_hop(http::fields& fields) {
   // Collect the names Connection lists before erasing Connection itself.
   std::vector<std::string> listed;
   for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
        ++it) {
-    for (auto token : http::token_list{it->value()}) listed.emplace_back(token);
+    for (auto token : http::token_list{it->value()}) {
+      if (boost::beast::iequals(token, "host") || boost::beast::iequals(token, "content-length")) continue;
+      listed.emplace_back(token);
+    }
   }
-  for (const auto& name : listed) {
-    if (boost::beast::iequals(name, "host") || boost::beast::iequals(name, "content-length")) continue;
-    fields.erase(name);
+  // One pass over the fields (a handful per message) instead of a lookup per name.
+  for (auto it = fields.begin(); it != fields.end();) {
+    bool drop = always_hop_by_hop(it->name());
+    for (std::size_t i = 0; !drop && i < listed.size(); ++i) drop = boost::beast::iequals(it->name_string(), listed[i]);
+    it = drop ? fields.erase(it) : std::next(it);
   }
-  static constexpr std::array kFields = {http::field::connection,
-                                         http::field::keep_alive,
-                                         http::field::proxy_connection,
-                                         http::field::proxy_authenticate,
-                                         http::field::proxy_authorization,
-                                         http::field::te,
-                                         http::field::trailer,
-                                         http::field::transfer_encoding,
-                                         http::field::upgrade};
-  for (auto f : kFields) fields.erase(f);
 }
 
 void add_forwarded_for(http::fields& fields, std::string_view client_ip, std::string_view proto) {
