@@ -58,6 +58,9 @@ class BlobStore {
   // Stores the body under `key`. `size` is the exact length when known, nullopt when
   // not (a chunked upload). The object appears only once complete: an aborted or short
   // body leaves nothing behind. Throws std::invalid_argument for a bad key.
+  // `content_type` is read when the first byte is stored (at the end for an empty
+  // body), except when `size` is known, where it is read at once: a source that learns
+  // the type from the body itself (a multipart part header) may set it before pushing.
   virtual PutResult put(const std::string& key, const BodySource& body, std::optional<std::uint64_t> size,
                         const std::string& content_type) = 0;
   // Size and type, or nullopt if there is no such object.
