@@ -1,6 +1,8 @@
 // Integration tests: proxying through a real scalelab-balancer to real test backends
 // (rotation, forwarded headers, HEAD, 100-continue, sticky, least_conn, pool cap,
 // local error answers, exit codes, graceful SIGTERM).
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <mutex>
 #include <map>
@@ -216,6 +218,39 @@ TEST(Proxy, SigtermFinishesInFlightThenExitsZero) {
   lb.process().signal(SIGTERM);
   slow.join();
   EXPECT_EQ(status, 200);
+  auto exit = lb.process().wait_for(5s);
+  ASSERT_TRUE(exit);
+  EXPECT_TRUE(exit->success()) << exit->describe();
+}
+
+TEST(Proxy, SeveralEventLoopsShareTheCapAndStopCleanly) {
+  TestBackend a("a"), b("b");
+  Balancer lb(with_backends({"--threads=2", "--max-conns-per-backend=4", "--health-interval-ms=0"}, {&a, &b}));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&] {
+      auto cli = lb.client();
+      for (int j = 0; j < 40; ++j) {
+        auto r = cli.Get("/slow?ms=2");
+        if (r && r->status == 200) ++ok;
+      }
+    });
+  }
+  // Watch the pools while the clients run.
+  int most_open = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (ok < 320 && std::chrono::steady_clock::now() < deadline) {
+    for (const char* id : {"a", "b"})
+      most_open = std::max(most_open, lb.backend(id).value()["open_connections"].get<int>());
+    std::this_thread::sleep_for(10ms);
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok, 320);
+  EXPECT_LE(most_open, 4);  // the cap holds across both event loops
+  EXPECT_GT(lb.backend("a").value()["requests_total"].get<int>(), 100);
+  EXPECT_GT(lb.backend("b").value()["requests_total"].get<int>(), 100);
+  lb.process().signal(SIGTERM);
   auto exit = lb.process().wait_for(5s);
   ASSERT_TRUE(exit);
   EXPECT_TRUE(exit->success()) << exit->describe();
