@@ -29,7 +29,10 @@ TEST(Admin, AddListDrainUndrainDelete) {
   EXPECT_EQ(first["source"], "static");
   EXPECT_EQ(list["algorithm"], "round_robin");
 
-  ASSERT_TRUE(eventually([&] { return lb.backend("app-2").value()["healthy"] == true; }));
+  // Both take traffic once their first health check passed.
+  ASSERT_TRUE(eventually([&] {
+    return lb.backend("app-2").value()["healthy"] == true && lb.backend("a").value()["healthy"] == true;
+  }));
   auto cli = lb.client();
   std::set<std::string> seen;
   for (int i = 0; i < 4; ++i) seen.insert(cli.Get("/echo")->get_header_value("X-Instance"));
