@@ -77,8 +77,9 @@ class Session final : public SessionHook {
 
   asio::awaitable<void> run();
   void on_shutdown() override {
+    // Between requests, or still receiving a header: nothing is in flight yet.
     error_code ignored;
-    if (idle_) client_.cancel(ignored);
+    if (idle_ || phase_ == Phase::header) client_.cancel(ignored);
   }
   void force_close() override {
     error_code ignored;
