@@ -99,6 +99,7 @@ TEST(Dns, DiscoveryFollowsTheNamesAddresses) {
     ASSERT_TRUE(eventually([&] { return ids(lb.backends()) == std::set<std::string>{first}; }, 5s))
         << lb.backends().dump();
     EXPECT_EQ(lb.backend(first).value()["source"], "dns");
+    ASSERT_TRUE(eventually([&] { return lb.backend(first).value()["healthy"] == true; }, 5s));
     EXPECT_EQ(lb.client().Get("/echo")->get_header_value("X-Instance"), "one");
   });
 
