@@ -117,8 +117,9 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
       o.out_dir = *demo_out;
       o.scalelab_exe = lab::executable_dir() + "/scalelab";
       o.progress_bar = ::isatty(2);
-      std::printf("scalelab demo: 3 instances behind round robin, a mixed load with correctness checks,\n"
-                  "kill -9 of app-2 mid-run and a restart; once with shared state, once local, once local + sticky.\n");
+      std::printf("scalelab demo: 3 instances behind the balancer, 30 users with correctness checks, kill -9 of\n"
+                  "app-2 mid-run and a restart; with shared state, with local state, and local behind sticky sessions.\n");
+      std::fflush(stdout);
       std::filesystem::path report;
       try {
         experiment::run_demo(o, &report);

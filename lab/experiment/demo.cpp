@@ -99,6 +99,7 @@ std::string summary_table(const nlohmann::json& runs) {
   for (const auto& r : runs) labels.push_back(r.value("label", std::string("run")));
   std::string out = pad("", 22);
   for (const auto& l : labels) out += pad(l, 24);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   out += "\n";
   auto row = [&](const std::string& name, const std::function<std::string(const nlohmann::json&)>& cell) {
     std::string line = pad(name, 22);

@@ -25,15 +25,15 @@ class ExperimentError : public std::invalid_argument {
 };
 
 struct Tolerance {
-  std::optional<double> max, min;
-  std::optional<bool> equals;
+  std::optional<double> max{}, min{};
+  std::optional<bool> equals{};
   bool accepts(double value) const;
   nlohmann::json to_json() const;
 };
 
 struct ProbeSpec {
   std::string name;
-  std::string type;      // violations, error_rate, latency, throughput, status, ready
+  std::string type;      // violations, error_rate, latency, throughput, throughput_growth, status, ready
   std::string kind;      // violations: a kind or "any"
   bool rate = false;     // violations: a fraction of the kind's checks instead of a count
   int percentile = 99;   // latency

@@ -16,12 +16,16 @@ double number(const nlohmann::json& j, const std::string& key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
 }
 
+// The time after the last action before "after the method" begins: the lab gets this
+// long to react (health checks, reconnects) before it is judged.
+constexpr double kSettle_s = 2.0;
+
 // The samples a probe looks at.
 std::vector<const nlohmann::json*> window_of(const ProbeSpec& p, const std::vector<nlohmann::json>& samples,
                                              const Timeline& when) {
   double from = 0, to = when.now_s + 1e9;
   if (p.window == "before" && when.first_action_s) to = *when.first_action_s;
-  if (p.window == "after_method" && when.last_action_s) from = *when.last_action_s;
+  if (p.window == "after_method" && when.last_action_s) from = *when.last_action_s + kSettle_s;
   std::vector<const nlohmann::json*> out;
   for (const auto& s : samples) {
     const double end = number(s, "elapsed_s");
@@ -55,6 +59,13 @@ nlohmann::json evaluate_probe(const ProbeSpec& p, const std::vector<nlohmann::js
   double value = 0;
   std::string detail;
   const auto w = window_of(p, samples, when);
+  const bool before_method = when.last_action_s && when.now_s < *when.last_action_s;
+  if (before_method && (p.window == "after_method" || p.type == "throughput_growth")) {
+    out["value"] = nullptr;
+    out["met"] = true;
+    out["detail"] = "measured after the method";
+    return out;
+  }
   if (p.type == "ready") {
     bool ready = lab_status.is_object() && lab_status.contains("components");
     int instances = 0, ready_instances = 0;
@@ -105,6 +116,20 @@ nlohmann::json evaluate_probe(const ProbeSpec& p, const std::vector<nlohmann::js
     value = sum_top(w, "requests") / static_cast<double>(w.size());
     out["value"] = value;
     detail = fmt(value, 0) + " requests/s on average over " + std::to_string(w.size()) + " s";
+  } else if (p.type == "throughput_growth") {
+    // Mean throughput once the method is over (after 2 s to settle) against the mean
+    // before it began: how much the actions (a scale-out) changed what the lab serves.
+    double before = 0, after = 0;
+    int n_before = 0, n_after = 0;
+    for (const auto& s : samples) {
+      const double end = number(s, "elapsed_s");
+      if (when.first_action_s && end <= *when.first_action_s) before += number(s, "requests"), ++n_before;
+      if (when.last_action_s && end - 1 >= *when.last_action_s + kSettle_s) after += number(s, "requests"), ++n_after;
+    }
+    const double mean_before = n_before ? before / n_before : 0, mean_after = n_after ? after / n_after : 0;
+    value = mean_before > 0 ? mean_after / mean_before : 0;
+    out["value"] = value;
+    detail = fmt(mean_before, 0) + " requests/s before the method, " + fmt(mean_after, 0) + " after: x" + fmt(value);
   } else if (p.type == "status") {
     out["status"] = p.status;
     value = sum(w, "status", p.status);

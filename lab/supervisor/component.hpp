@@ -58,6 +58,8 @@ struct Component {
   std::optional<Clock::time_point> drain_deadline;  // scale-in: SIGTERM once drained or then
   bool in_balancer = false;                      // apps: registered with the balancer
 
+  int failed_probes = 0;  // in a row: one slow answer on a busy machine is not an outage
+
   // Readiness probing, off the main loop.
   std::future<ProbeResult> probe;
   Clock::time_point next_probe{};

@@ -236,12 +236,14 @@ void Supervisor::on_ready_change(Component& c, const ProbeResult& result) {
     c.state = State::ready;
     c.detail.clear();
   } else if (!result.ready) {
-    if (c.state == State::ready) {
+    // Two failed checks in a row, like the balancer's fall threshold.
+    if (c.state == State::ready && ++c.failed_probes >= 2) {
       c.state = State::unready;
       events_.add("unready", c.id, result.detail);
     }
     c.detail = result.detail;
   }
+  if (result.ready) c.failed_probes = 0;
 }
 
 void Supervisor::sync_balancer() {
