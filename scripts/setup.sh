@@ -27,8 +27,10 @@ packages=(
   redis-server redis-tools nodejs procps curl
 )
 if [ "$profile" = test ]; then
-  # network namespaces for DNS-discovery tests
-  packages+=(iproute2)
+  # network namespaces for DNS-discovery tests; Debian's Chromium for the console's
+  # browser test (driven by playwright-core from package-lock.json, which never
+  # downloads a browser of its own)
+  packages+=(iproute2 chromium)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
@@ -45,11 +47,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# s3rver, pinned by package-lock.json. npm ci wipes node_modules, so skip it when the
-# installed tree already matches the lockfile.
+# s3rver and playwright-core, pinned by package-lock.json. npm ci wipes node_modules,
+# so skip it when the installed tree already matches the lockfile.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
-   || [ ! -x node_modules/.bin/s3rver ]; then
-  echo "setup: npm ci (s3rver)"
+   || [ ! -x node_modules/.bin/s3rver ] || [ ! -f node_modules/playwright-core/package.json ]; then
+  echo "setup: npm ci (s3rver, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
