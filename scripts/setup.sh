@@ -31,6 +31,8 @@ if [ "$profile" = test ]; then
   # browser test (driven by playwright-core from package-lock.json, which never
   # downloads a browser of its own)
   packages+=(iproute2 chromium)
+  # promtool (in Debian's prometheus package) and docker-compose validate deploy/
+  packages+=(prometheus docker-compose)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

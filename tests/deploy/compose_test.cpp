@@ -1,0 +1,225 @@
+// docker-compose.yml, as Debian's `docker-compose config` (1.29) resolves it: valid,
+// with the services, replicas, healthchecks and start-up gates issue 7 asks for; the
+// scalelab services pass only flags and variables the binaries' --help lists; and
+// the pieces agree with each other (ports, DNS names, mounts, bucket, credentials).
+// There is no Docker engine here: no image is built or pulled, nothing is started.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include <yaml-cpp/yaml.h>
+
+#include "tests/deploy/binary_help.hpp"
+#include "tests/deploy/deploy_files.hpp"
+
+namespace scalelab::deploytest {
+namespace {
+
+struct Compose {
+  int exit_code = -1;
+  std::string output;
+  YAML::Node doc;
+};
+
+// `docker-compose --profile load config` with `env` set (the load service is in a
+// profile; config shows it only with the profile on).
+Compose compose_config(const std::map<std::string, std::string>& env = {}) {
+  Compose c;
+  auto result = run({"docker-compose", "--profile", "load", "-f", (source_dir() / "docker-compose.yml").string(), "config"},
+                    env, source_dir());
+  c.exit_code = result.ran ? result.exit_code : -1;
+  c.output = result.output;
+  if (c.exit_code == 0) c.doc = YAML::Load(result.output);
+  return c;
+}
+
+class ComposeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!tool("docker-compose"))
+      GTEST_SKIP() << "docker-compose is not installed (scripts/setup.sh --test installs it); not validated";
+    config_ = compose_config();
+    ASSERT_EQ(config_.exit_code, 0) << "docker-compose config failed:\n" << config_.output;
+  }
+  YAML::Node service(const std::string& name) const {
+    const YAML::Node s = config_.doc["services"][name];
+    if (!s) throw std::runtime_error("docker-compose.yml has no service " + name);
+    return s;
+  }
+  std::vector<std::string> words(const YAML::Node& list) const {
+    std::vector<std::string> out;
+    for (const auto& w : list) out.push_back(w.as<std::string>());
+    return out;
+  }
+  std::string env(const std::string& svc, const std::string& name) const {
+    const YAML::Node v = service(svc)["environment"][name];
+    return v ? v.as<std::string>() : "";
+  }
+  static std::string port_of(const std::string& host_port) { return host_port.substr(host_port.rfind(':') + 1); }
+
+  Compose config_;
+};
+
+TEST_F(ComposeTest, HasEveryServiceTheIssueAsksFor) {
+  std::set<std::string> names;
+  for (const auto& kv : config_.doc["services"]) names.insert(kv.first.as<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"app", "balancer", "redis", "minio", "minio-init", "prometheus", "grafana", "load"}));
+  EXPECT_EQ(words(service("load")["profiles"]), std::vector<std::string>{"load"}) << "load is optional";
+}
+
+TEST_F(ComposeTest, AppHasThreeReplicasAndTakesTheStateFromTheEnvironment) {
+  EXPECT_EQ(service("app")["deploy"]["replicas"].as<int>(), 3);
+  EXPECT_EQ(env("app", "SCALELAB_STATE"), "shared");
+  const auto local = compose_config({{"SCALELAB_STATE", "local"}});
+  ASSERT_EQ(local.exit_code, 0) << local.output;
+  EXPECT_EQ(local.doc["services"]["app"]["environment"]["SCALELAB_STATE"].as<std::string>(), "local");
+  EXPECT_EQ(env("app", "SCALELAB_LISTEN"), "0.0.0.0:8080") << "other containers must reach the app";
+}
+
+TEST_F(ComposeTest, HealthchecksGateStartUp) {
+  auto condition = [&](const std::string& svc, const std::string& dep) {
+    const YAML::Node d = service(svc)["depends_on"][dep];
+    return d ? d["condition"].as<std::string>() : std::string("(none)");
+  };
+  EXPECT_EQ(condition("minio-init", "minio"), "service_healthy");
+  EXPECT_EQ(condition("app", "redis"), "service_healthy");
+  EXPECT_EQ(condition("app", "minio-init"), "service_completed_successfully");
+  EXPECT_EQ(condition("balancer", "app"), "service_healthy");
+  EXPECT_EQ(condition("prometheus", "balancer"), "service_healthy");
+  EXPECT_EQ(condition("grafana", "prometheus"), "service_healthy");
+  EXPECT_EQ(condition("load", "balancer"), "service_healthy");
+  // Every service something waits on for health has a real healthcheck.
+  for (const auto& kv : config_.doc["services"])
+    for (const auto& dep : kv.second["depends_on"])
+      if (dep.second["condition"].as<std::string>() == "service_healthy") {
+        const YAML::Node test = service(dep.first.as<std::string>())["healthcheck"]["test"];
+        ASSERT_TRUE(test) << dep.first << " has no healthcheck but " << kv.first << " waits for it";
+        EXPECT_NE(test[0].as<std::string>(), "NONE") << dep.first;
+      }
+}
+
+TEST_F(ComposeTest, ImagesArePinnedAndScalelabServicesShareOneBuild) {
+  for (const auto& kv : config_.doc["services"]) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string image = kv.second["image"].as<std::string>();
+    ASSERT_NE(image.find(':'), std::string::npos) << name << ": untagged image " << image;
+    EXPECT_NE(image.substr(image.rfind(':')), ":latest") << name;
+    if (image.rfind("scalelab:", 0) == 0) {
+      EXPECT_EQ(kv.second["build"]["dockerfile"].as<std::string>(), "deploy/Dockerfile") << name;
+      EXPECT_EQ(kv.second["build"]["context"].as<std::string>(), source_dir().string()) << name;
+    }
+  }
+}
+
+TEST_F(ComposeTest, RedisKeepsAnAppendOnlyFileOnAVolume) {
+  const auto command = words(service("redis")["command"]);
+  const auto aof = std::find(command.begin(), command.end(), "--appendonly");
+  ASSERT_NE(aof, command.end());
+  EXPECT_EQ(*(aof + 1), "yes");
+  bool data_volume = false;
+  for (const auto& v : service("redis")["volumes"])
+    if (std::regex_match(v.as<std::string>(), std::regex(R"(redis-data:/data(:rw)?)"))) data_volume = true;
+  EXPECT_TRUE(data_volume);
+}
+
+TEST_F(ComposeTest, AppReachesMinioWithTheBucketAndKeysMinioInitSetsUp) {
+  EXPECT_EQ(env("app", "SCALELAB_S3_ENDPOINT"), "http://minio:9000");
+  EXPECT_EQ(env("app", "SCALELAB_REDIS_URL"), "redis://redis:6379");
+  EXPECT_EQ(env("app", "SCALELAB_S3_BUCKET"), env("minio-init", "BUCKET"));
+  EXPECT_EQ(env("app", "AWS_ACCESS_KEY_ID"), env("minio", "MINIO_ROOT_USER"));
+  EXPECT_EQ(env("app", "AWS_SECRET_ACCESS_KEY"), env("minio", "MINIO_ROOT_PASSWORD"));
+  EXPECT_EQ(env("minio-init", "MINIO_ROOT_USER"), env("minio", "MINIO_ROOT_USER"));
+  const std::string init = words(service("minio-init")["command"]).at(0);
+  EXPECT_NE(init.find("mc mb --ignore-existing"), std::string::npos) << init;
+  EXPECT_NE(init.find("http://minio:9000"), std::string::npos) << init;
+}
+
+TEST_F(ComposeTest, BalancerDiscoversTheAppReplicasThroughDns) {
+  const auto command = words(service("balancer")["command"]);
+  const auto flag = std::find(command.begin(), command.end(), "--discover-dns");
+  ASSERT_NE(flag, command.end());
+  EXPECT_EQ(*(flag + 1), "app:" + port_of(env("app", "SCALELAB_LISTEN")));
+  EXPECT_EQ(env("balancer", "SCALELAB_BALANCER_LISTEN"), "0.0.0.0:8080");
+}
+
+TEST_F(ComposeTest, PrometheusScrapesEveryReplicaThroughDnsWithTheRules) {
+  std::string host_dir, config_file;
+  for (const auto& v : service("prometheus")["volumes"]) {
+    const std::string mount = v.as<std::string>();
+    if (mount.find(":/etc/scalelab/prometheus") != std::string::npos) host_dir = mount.substr(0, mount.find(':'));
+  }
+  ASSERT_EQ(host_dir, (source_dir() / "deploy" / "prometheus").string());
+  for (const auto& w : words(service("prometheus")["command"]))
+    if (w.rfind("--config.file=", 0) == 0) config_file = w.substr(std::string("--config.file=").size());
+  ASSERT_EQ(config_file, "/etc/scalelab/prometheus/prometheus.yml");
+
+  const YAML::Node prom = YAML::LoadFile(host_dir + "/prometheus.yml");
+  std::map<std::string, YAML::Node> jobs;
+  for (const auto& job : prom["scrape_configs"]) jobs.emplace(job["job_name"].as<std::string>(), YAML::Node(job));
+  ASSERT_TRUE(jobs.count("app") && jobs.count("balancer") && jobs.count("prometheus"));
+  const YAML::Node dns = jobs["app"]["dns_sd_configs"][0];
+  EXPECT_EQ(dns["names"][0].as<std::string>(), "app");
+  EXPECT_EQ(dns["type"].as<std::string>(), "A");
+  EXPECT_EQ(dns["port"].as<std::string>(), port_of(env("app", "SCALELAB_LISTEN")));
+  EXPECT_EQ(jobs["balancer"]["static_configs"][0]["targets"][0].as<std::string>(),
+            "balancer:" + port_of(env("balancer", "SCALELAB_BALANCER_ADMIN_LISTEN")));
+  EXPECT_EQ(prom["rule_files"][0].as<std::string>(), "rules/*.yml");
+  // The Grafana data source (deploy/grafana/provisioning) points at this service.
+  EXPECT_EQ(port_of(service("prometheus")["ports"][0]["target"].as<std::string>()), "9090");
+}
+
+TEST_F(ComposeTest, GrafanaMountsTheProvisioningAndTheDashboards) {
+  std::map<std::string, std::string> mounts;  // container path -> host path
+  for (const auto& v : service("grafana")["volumes"]) {
+    const std::string m = v.as<std::string>();
+    const auto first = m.find(':');
+    const auto second = m.find(':', first + 1);
+    mounts[m.substr(first + 1, second - first - 1)] = m.substr(0, first);
+  }
+  EXPECT_EQ(mounts["/etc/grafana/provisioning"], (source_dir() / "deploy" / "grafana" / "provisioning").string());
+  const YAML::Node provider =
+      YAML::LoadFile((source_dir() / "deploy/grafana/provisioning/dashboards/scalelab.yml").string())["providers"][0];
+  const std::string dashboards = provider["options"]["path"].as<std::string>();
+  ASSERT_TRUE(mounts.count(dashboards)) << "the dashboard provider reads " << dashboards << ", which is not mounted";
+  EXPECT_TRUE(std::filesystem::exists(mounts[dashboards] + "/scalelab.json"));
+  const std::string home = env("grafana", "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH");
+  EXPECT_EQ(home, dashboards + "/scalelab.json");
+}
+
+// `scalelab load` drives 127.0.0.0/8 only (lab/load/load_config.cpp): the load service
+// shares the balancer's network namespace and targets it on loopback.
+TEST_F(ComposeTest, LoadDrivesTheBalancerOnLoopbackInItsNetworkNamespace) {
+  EXPECT_EQ(service("load")["network_mode"].as<std::string>(), "service:balancer");
+  const auto command = words(service("load")["command"]);
+  const auto target = std::find(command.begin(), command.end(), "--target");
+  ASSERT_NE(target, command.end());
+  EXPECT_EQ(*(target + 1), "127.0.0.1:" + port_of(env("balancer", "SCALELAB_BALANCER_LISTEN")));
+}
+
+TEST_F(ComposeTest, ScalelabServicesPassOnlyWhatTheBinariesAccept) {
+  HelpCache help;
+  int checked = 0;
+  for (const auto& kv : config_.doc["services"]) {
+    if (kv.second["image"].as<std::string>().rfind("scalelab:", 0) != 0) continue;
+    const std::string name = kv.first.as<std::string>();
+    std::map<std::string, std::optional<std::string>> vars;
+    for (const auto& e : kv.second["environment"]) vars[e.first.as<std::string>()] = e.second.as<std::string>("");
+    const auto argv = words(kv.second["command"]);
+    for (const auto& problem : check_invocation(help, "docker-compose.yml service " + name, argv, vars))
+      ADD_FAILURE() << problem;
+    ++checked;
+    // The healthcheck probes the port this service listens on.
+    const YAML::Node test = kv.second["healthcheck"]["test"];
+    if (!test || test[0].as<std::string>() == "NONE") continue;
+    const auto probe = words(test);
+    ASSERT_EQ(probe.at(1), "scalelab-probe") << name;
+    const std::string listen = argv.at(0) == "scalelab-balancer" ? env(name, "SCALELAB_BALANCER_ADMIN_LISTEN")
+                                                                 : env(name, "SCALELAB_LISTEN");
+    EXPECT_NE(std::find(probe.begin(), probe.end(), port_of(listen)), probe.end())
+        << name << "'s healthcheck does not probe the port it listens on (" << listen << ")";
+  }
+  EXPECT_EQ(checked, 3);
+}
+
+}  // namespace
+}  // namespace scalelab::deploytest
