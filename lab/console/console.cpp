@@ -1,3 +1,4 @@
+// The console's routes on the supervisor's server, and the state they share.
 #include "lab/console/console.hpp"
 
 #include <httplib.h>

@@ -1,3 +1,4 @@
+// The balancer's share of recent answers, from its cumulative counts.
 #include "lab/console/distribution.hpp"
 
 namespace scalelab::console {

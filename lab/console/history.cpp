@@ -1,3 +1,4 @@
+// The console's five-minute memory of frames, and its column-wise JSON.
 #include "lab/console/history.hpp"
 
 #include <set>

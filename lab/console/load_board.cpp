@@ -1,3 +1,4 @@
+// Validates posted load samples and keeps the current run's totals.
 #include "lab/console/load_board.hpp"
 
 #include <stdexcept>

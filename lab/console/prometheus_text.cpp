@@ -1,3 +1,4 @@
+// A hand-written reader for the few lines of /metrics the console needs; see the header.
 #include "lab/console/prometheus_text.hpp"
 
 #include <cstdlib>

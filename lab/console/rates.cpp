@@ -1,3 +1,4 @@
+// The arithmetic behind the console's per-instance charts; see the header for the rules.
 #include "lab/console/rates.hpp"
 
 #include <cmath>

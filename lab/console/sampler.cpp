@@ -1,6 +1,9 @@
+// The console's sampling thread: one pass a second over the lab's processes.
 #include "lab/console/sampler.hpp"
 
 #include <httplib.h>
+
+#include <cmath>
 
 #include "common/log.hpp"
 #include "common/net.hpp"
@@ -115,7 +118,9 @@ void Sampler::sample_once() {
   if (status["lab"].value("phase", "") != "running") return;  // coming down: counters would only fall to nothing
 
   Frame frame;
-  frame.t = unix_now();
+  // Whole milliseconds, so a client that prints `since` with a few decimals still
+  // names this frame exactly.
+  frame.t = std::round(unix_now() * 1000.0) / 1000.0;
   sample_apps(status, frame);
   bool balancer_running = false, faults_running = false;
   for (const auto& c : status["components"]) {

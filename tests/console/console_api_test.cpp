@@ -98,7 +98,7 @@ TEST(ConsoleApi, PageSamplerLoadBoardAndEjections) {
   // A later poll gets only newer frames.
   const double last_t = snap["series"]["t"].back();
   std::this_thread::sleep_for(1500ms);
-  json next = snapshot(sup, "?since=" + std::to_string(last_t) + "&events=" + std::to_string(snap["events"].back()["seq"].get<int>()));
+  json next = snapshot(sup, "?since=" + json(last_t).dump() + "&events=" + std::to_string(snap["events"].back()["seq"].get<int>()));
   for (const auto& t : next["series"]["t"]) EXPECT_GT(t.get<double>(), last_t);
   EXPECT_LT(next["events"].size(), snap["events"].size()) << "only the events after SEQ";
 

@@ -70,8 +70,9 @@ async function main() {
     executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1440, height: 1000 },
   });
   const errors = [];
+  let page = null;
   try {
-    const page = context.pages()[0] ?? await context.newPage();
+    page = context.pages()[0] ?? await context.newPage();
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
     // The refused fault below is meant to fail; Chromium logs its 400 as an error.
     page.on('console', (m) => {
@@ -136,6 +137,11 @@ async function main() {
     step(`${load.forwarded()} load samples forwarded to the console`);
     if (errors.length) throw new Error(errors.join('\n'));
     return 0;
+  } catch (e) {
+    // What the page showed when it went wrong is the first thing to look at.
+    const failed = opt.screenshot.replace(/\.png$/, '') + '-failed.png';
+    if (page) await page.screenshot({ path: failed, fullPage: true }).then(() => step(`screenshot at failure: ${failed}`), () => {});
+    throw e;
   } finally {
     load.stop();
     await context.close();
