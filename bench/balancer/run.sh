@@ -7,7 +7,9 @@
 #   bench/balancer/run.sh [--duration SECONDS] [--connections N] [--build DIR] [--rounds N]
 #
 # Each round runs wrk against the three proxies in turn; the summary gives medians,
-# including the proxy's CPU time per request (from /proc, robust to noisy neighbours).
+# including the proxy's CPU time per request (from /proc, robust to noisy neighbours),
+# its user-space share, and the backends' CPU per request (what the proxy's way of
+# sending costs its peers). Instruction and allocation counts: callgrind.sh.
 #
 # Needs: nginx (nginx-light), haproxy, wrk, taskset, and a built scalelab-balancer
 # (default build dir: build-balancer, else build).
@@ -28,51 +30,22 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-if [ -z "$build" ]; then
-  for d in build-balancer build; do [ -x "$d/bin/scalelab-balancer" ] && { build=$d; break; }; done
-fi
-balancer_bin="$build/bin/scalelab-balancer"
-[ -x "$balancer_bin" ] || { echo "run.sh: no scalelab-balancer in '$build' (build it first)" >&2; exit 1; }
-for tool in nginx haproxy wrk taskset; do
-  command -v "$tool" >/dev/null || { echo "run.sh: '$tool' is not installed" >&2; exit 1; }
-done
+. bench/balancer/common.sh
+bench_init bench-balancer "$build" nginx haproxy wrk taskset python3
 
-work=$(mktemp -d /tmp/scalelab-bench-balancer-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-
-# Three trivial backends: one nginx worker, three ports, a fixed 200 answer.
-b1=$(free_port); b2=$(free_port); b3=$(free_port)
-mkdir -p "$work/backends"
-cat > "$work/backends/nginx.conf" <<CONF
-daemon off; worker_processes 1; pid $work/backends/nginx.pid; error_log $work/backends/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
-  client_body_temp_path $work/backends; proxy_temp_path $work/backends;
-  fastcgi_temp_path $work/backends; uwsgi_temp_path $work/backends; scgi_temp_path $work/backends;
-  server { listen 127.0.0.1:$b1; location / { return 200 "ok\n"; } }
-  server { listen 127.0.0.1:$b2; location / { return 200 "ok\n"; } }
-  server { listen 127.0.0.1:$b3; location / { return 200 "ok\n"; } }
-}
-CONF
-taskset -c 1 nginx -c "$work/backends/nginx.conf" -p "$work/backends" & pids+=($!)
-wait_port "$b1" && wait_port "$b2" && wait_port "$b3"
+start_backends taskset -c 1
+backend_worker=$(pgrep -P "${pids[0]}" | head -1)  # the backends' one nginx worker
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
+user_ticks() { awk '{print $14}' "/proc/$1/stat"; }       # utime alone: the proxy's own code
 clk_tck=$(getconf CLK_TCK)
 
-run_wrk() {  # label port pid -> appends "label rps p99_ms cpu_us_per_req peak_rss_kib errors" to results
-  local label=$1 port=$2 pid=$3 out before after peak=0 v
-  before=$(cpu_ticks "$pid")
+# Appends "label rps p99_ms cpu_us_per_req user_us_per_req backend_us_per_req
+# peak_rss_kib errors" to results. The backends' CPU per request shows what a proxy's
+# sending pattern costs its peers: each send that finds the receiver asleep wakes it.
+run_wrk() {  # label port pid
+  local label=$1 port=$2 pid=$3 out before after ubefore uafter bbefore bafter peak=0 v
+  before=$(cpu_ticks "$pid"); ubefore=$(user_ticks "$pid"); bbefore=$(cpu_ticks "$backend_worker")
   taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$port/" > "$work/wrk.out" &
   local w=$!
   while kill -0 "$w" 2>/dev/null; do
@@ -81,7 +54,7 @@ run_wrk() {  # label port pid -> appends "label rps p99_ms cpu_us_per_req peak_r
     sleep 0.25
   done
   wait "$w"
-  after=$(cpu_ticks "$pid")
+  after=$(cpu_ticks "$pid"); uafter=$(user_ticks "$pid"); bafter=$(cpu_ticks "$backend_worker")
   out=$(cat "$work/wrk.out")
   echo "$out" >> "$work/wrk-$label.txt"
   local rps p99 total errors
@@ -89,40 +62,18 @@ run_wrk() {  # label port pid -> appends "label rps p99_ms cpu_us_per_req peak_r
   total=$(awk '/requests in/ {print $1}' <<<"$out")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/ {gsub(/ +/," "); printf "%s;", $0}' <<<"$out")
-  local cpu_us
-  cpu_us=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$total" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
-  echo "$label $rps $p99 $cpu_us $peak ${errors:-none}" >> "$work/results"
+  per_req() { awk -v t="$1" -v hz="$clk_tck" -v n="$total" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }'; }
+  echo "$label $rps $p99 $(per_req $((after - before))) $(per_req $((uafter - ubefore))) $(per_req $((bafter - bbefore))) $peak ${errors:-none}" >> "$work/results"
 }
 
 # scalelab-balancer: one event loop, access log on (to a file), pinned to CPU 0.
 bp=$(free_port); ba=$(free_port)
-taskset -c 0 "$balancer_bin" --listen "127.0.0.1:$bp" --admin-listen "127.0.0.1:$ba" --threads 1 \
-  --backend "b1=127.0.0.1:$b1" --backend "b2=127.0.0.1:$b2" --backend "b3=127.0.0.1:$b3" \
-  --max-conns-per-backend 64 --health-path / 2>"$work/balancer.log" & bpid=$!; pids+=($bpid)
+balancer_command "$balancer_bin" "$bp" "$ba"
+taskset -c 0 "${balancer_cmd[@]}" 2>"$work/balancer.log" & bpid=$!; pids+=($bpid)
 
 # HAProxy 2.6: one thread, round robin, keep-alive both sides, X-Forwarded-For added.
 hp=$(free_port)
-cat > "$work/haproxy.cfg" <<CONF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  option forwardfor
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$hp
-  default_backend be
-backend be
-  balance roundrobin
-  http-reuse always
-  server b1 127.0.0.1:$b1
-  server b2 127.0.0.1:$b2
-  server b3 127.0.0.1:$b3
-CONF
+write_haproxy_config "$work/haproxy.cfg" "$hp"
 taskset -c 0 haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & hpid=$!; pids+=($hpid)
 
 # nginx 1.22: one worker process (no master), upstream keepalive, round robin.
@@ -159,18 +110,19 @@ done
 
 echo "balancer benchmark: wrk -t1 -c$connections -d${duration}s x $rounds rounds, 3 nginx backends, proxy on CPU 0, backends+wrk on CPU 1, load average $(cut -d' ' -f1 /proc/loadavg)"
 echo "per round:"
-awk '{printf "  %-18s %10.0f req/s  p99 %7.3f ms  %6.2f CPU us/req  %s\n", $1, $2, $3, $4, ($6=="none" ? "" : $6)}' "$work/results"
+awk '{e=$8; for (i=9;i<=NF;i++) e=e" "$i
+      printf "  %-18s %8.0f req/s  p99 %7.3f ms  %6.2f CPU us/req (user %5.2f)  backends %5.2f us/req  %s\n", $1, $2, $3, $4, $5, $6, (e=="none" ? "" : e)}' "$work/results"
 echo "medians:"
 awk -v rounds="$rounds" '
   function median(arr, n,   i, j, t) { for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (arr[j] < arr[i]) { t=arr[i]; arr[i]=arr[j]; arr[j]=t }
                                       return (n % 2) ? arr[(n+1)/2] : (arr[n/2] + arr[n/2+1]) / 2 }
-  { n[$1]++; r[$1, n[$1]] = $2; p[$1, n[$1]] = $3; c[$1, n[$1]] = $4; if ($5 > rss[$1]) rss[$1] = $5; order[$1] = order[$1] ? order[$1] : NR }
+  { n[$1]++; r[$1, n[$1]] = $2; p[$1, n[$1]] = $3; c[$1, n[$1]] = $4; u[$1, n[$1]] = $5; bk[$1, n[$1]] = $6; if ($7 > rss[$1]) rss[$1] = $7 }
   END {
     split("scalelab-balancer haproxy nginx", labels, " ")
-    for (k=1;k<=3;k++) { l=labels[k]; delete a; delete b; delete d
-      for (i=1;i<=n[l];i++) { a[i]=r[l,i]; b[i]=p[l,i]; d[i]=c[l,i] }
-      mr[l]=median(a, n[l]); mp[l]=median(b, n[l]); mc[l]=median(d, n[l]) }
-    printf "  %-18s %10s %9s %10s %12s %10s %12s\n", "proxy", "req/s", "p99 ms", "CPU us/req", "req/s ratio", "p99 ratio", "peak RSS MiB"
+    for (k=1;k<=3;k++) { l=labels[k]; delete a; delete b; delete d; delete e; delete f
+      for (i=1;i<=n[l];i++) { a[i]=r[l,i]; b[i]=p[l,i]; d[i]=c[l,i]; e[i]=u[l,i]; f[i]=bk[l,i] }
+      mr[l]=median(a, n[l]); mp[l]=median(b, n[l]); mc[l]=median(d, n[l]); mu[l]=median(e, n[l]); mb[l]=median(f, n[l]) }
+    printf "  %-18s %8s %8s %10s %11s %14s %11s %9s %9s %12s\n", "proxy", "req/s", "p99 ms", "CPU us/req", "user us/req", "backends us/req", "req/s ratio", "p99 ratio", "CPU ratio", "peak RSS MiB"
     for (k=1;k<=3;k++) { l=labels[k]
-      printf "  %-18s %10.0f %9.3f %10.2f %12.2f %10.2f %12.1f\n", l, mr[l], mp[l], mc[l], mr[l]/mr["haproxy"], mp[l]/mp["haproxy"], rss[l]/1024 }
+      printf "  %-18s %8.0f %8.3f %10.2f %11.2f %14.2f %11.2f %9.2f %9.2f %12.1f\n", l, mr[l], mp[l], mc[l], mu[l], mb[l], mr[l]/mr["haproxy"], mp[l]/mp["haproxy"], mc[l]/mc["haproxy"], rss[l]/1024 }
   }' "$work/results"
