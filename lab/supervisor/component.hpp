@@ -57,6 +57,7 @@ struct Component {
   bool drain_sent = false;                       // scale-in: the balancer was told to drain it
   std::optional<Clock::time_point> drain_deadline;  // scale-in: SIGTERM once drained or then
   bool in_balancer = false;                      // apps: registered with the balancer
+  Clock::time_point next_state_sync{};           // apps: when to push the lab's state again
 
   int failed_probes = 0;  // in a row: one slow answer on a busy machine is not an outage
 

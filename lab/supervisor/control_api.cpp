@@ -52,6 +52,18 @@ ControlApi::ControlApi(Supervisor& supervisor) : supervisor_(supervisor) {
   server_.set_tcp_nodelay(true);
   server_.set_keep_alive_timeout(2);
   server_.set_payload_max_length(64 * 1024);
+  // The API changes the lab (kill, fault, down) and listens on loopback, where any web
+  // page open in a local browser could post to it. A browser names the page's origin on
+  // such requests: only the supervisor's own (the console) may change anything.
+  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD" || !req.has_header("Origin")) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string origin = req.get_header_value("Origin");
+    const std::string port = std::to_string(port_);
+    if (origin == "http://127.0.0.1:" + port || origin == "http://localhost:" + port)
+      return httplib::Server::HandlerResponse::Unhandled;
+    fail(res, 403, "forbidden_origin", "requests from " + origin + " may not change the lab");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty() && !res.has_header("Content-Type"))
       res.set_content(error_body(res.status == 404 ? "not_found" : "bad_request", "HTTP " + std::to_string(res.status)),
@@ -64,6 +76,7 @@ ControlApi::ControlApi(Supervisor& supervisor) : supervisor_(supervisor) {
 ControlApi::~ControlApi() { stop(); }
 
 void ControlApi::start(std::uint16_t port) {
+  port_ = port;
   if (!server_.bind_to_port("127.0.0.1", port))
     throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(port) + " (in use?)");
   thread_ = std::thread([this] { server_.listen_after_bind(); });

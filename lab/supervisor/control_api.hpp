@@ -28,6 +28,7 @@ class ControlApi {
   Supervisor& supervisor_;
   httplib::Server server_;
   std::thread thread_;
+  std::uint16_t port_ = 0;
 };
 
 }  // namespace scalelab::lab

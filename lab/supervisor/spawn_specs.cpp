@@ -40,6 +40,19 @@ std::filesystem::path log_path(const LabConfig& c, const std::string& id) {
   return std::filesystem::absolute(c.dir) / "logs" / (id + ".log");
 }
 
+std::string state_header(const LabConfig& c) {
+  std::string all, first;
+  bool uniform = true;
+  for (const auto& concern : {"sessions", "cache", "uploads", "ratelimit"}) {
+    auto it = c.state_overrides.find(concern);
+    const std::string mode = it == c.state_overrides.end() ? c.state : it->second;
+    if (first.empty()) first = mode;
+    uniform = uniform && mode == first;
+    all += (all.empty() ? "" : ",") + std::string(concern) + "=" + mode;
+  }
+  return uniform ? first : all;
+}
+
 std::map<std::string, std::string> state_environment(const LabConfig& c) {
   std::map<std::string, std::string> env{{"SCALELAB_STATE", c.state}};
   for (const auto& concern : {"sessions", "cache", "uploads", "ratelimit"}) {

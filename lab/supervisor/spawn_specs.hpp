@@ -20,6 +20,10 @@ std::filesystem::path log_path(const LabConfig& c, const std::string& id);
 // SCALELAB_STATE and its per-concern overrides as the lab has them now.
 process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::string& id, std::uint16_t port);
 
+// What an instance in the lab's current state shows in X-Scalelab-State: "shared" or
+// "local" when every concern agrees, else "sessions=local,cache=shared,...".
+std::string state_header(const LabConfig& c);
+
 // SCALELAB_STATE and SCALELAB_STATE_<CONCERN> for the lab's current state.
 std::map<std::string, std::string> state_environment(const LabConfig& c);
 

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include <httplib.h>
+
 #include "common/log.hpp"
 #include "lab/supervisor/probes.hpp"
 #include "lab/supervisor/spawn_specs.hpp"
@@ -144,7 +146,10 @@ void Supervisor::tick() {
     if (c->removing) advance_scale_in(*c);
     check_readiness(*c);
   }
-  if (phase_ == Phase::running) sync_balancer();
+  if (phase_ == Phase::running) {
+    sync_balancer();
+    sync_state_modes();
+  }
   if (phase_ != Phase::running) advance_shutdown();
   if (state_dirty_) write_state_file();
   if (targets_dirty_ && config_.prometheus) update_prometheus_targets();
@@ -258,6 +263,25 @@ void Supervisor::sync_balancer() {
     if (balancer_.add(app->id, "127.0.0.1:" + std::to_string(app->port))) {
       app->in_balancer = true;
       events_.add("member", app->id, "added to the balancer");
+    }
+  }
+}
+
+// An instance that missed a toggle (it was paused, or restarting) reports another state
+// mode in its answers than the lab's; push the lab's to it, at most once a second.
+void Supervisor::sync_state_modes() {
+  const std::string expected = state_header(config_);
+  const nlohmann::json update = lab_state_json();
+  for (auto* app : apps()) {
+    if (app->state != State::ready || app->state_mode.empty() || app->state_mode == expected) continue;
+    if (Clock::now() < app->next_state_sync) continue;
+    app->next_state_sync = Clock::now() + std::chrono::seconds(1);
+    httplib::Client client("127.0.0.1", app->port);
+    client.set_connection_timeout(0, 300000);
+    client.set_read_timeout(1, 0);
+    if (auto r = client.Put("/admin/state", update.dump(), "application/json"); r && r->status == 200) {
+      events_.add("toggle", app->id, "caught up with the lab's state: " + expected);
+      app->state_mode = r->get_header_value("X-Scalelab-State");
     }
   }
 }

@@ -73,6 +73,7 @@ class Supervisor {
   void check_readiness(Component& c);
   void on_ready_change(Component& c, const ProbeResult& result);
   void sync_balancer();
+  void sync_state_modes();
   void advance_scale_in(Component& c);
   void advance_shutdown();
   void write_state_file();

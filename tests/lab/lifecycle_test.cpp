@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/process.hpp"
 #include "tests/lab/lab_harness.hpp"
 
 using namespace scalelab::testkit;
@@ -150,4 +151,58 @@ TEST(Lab, CliErrorsAreOneLineWithTheRightExitCode) {
   }
   EXPECT_EQ(lab.cli({"pause", "app-1"}).exit_code, 0);
   EXPECT_EQ(lab.cli({"pause", "app-1"}).exit_code, 1) << "already paused: a failure, not a usage error";
+}
+
+TEST(Lab, PrometheusScrapesEveryTargetAndFollowsScaling) {
+  if (!scalelab::process::find_executable("prometheus")) GTEST_SKIP() << "prometheus is not installed (apt-get install prometheus)";
+  LabHarness lab;
+  lab.up({"--instances", "2", "--prometheus"});
+  httplib::Client prom("127.0.0.1", lab.base_port() + 8);
+  prom.set_read_timeout(5, 0);
+  auto app_targets = [&] {
+    std::set<std::string> up;
+    auto r = prom.Get("/api/v1/targets");
+    if (!r || r->status != 200) return up;
+    const json targets = json::parse(r->body);  // kept alive for the loop
+    for (const auto& t : targets["data"]["activeTargets"])
+        if (t["labels"]["job"] == "app" && t["health"] == "up") up.insert(t["labels"]["instance"]);
+    return up;
+  };
+  auto wait_for = [&](const std::set<std::string>& want) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (app_targets() != want && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(250ms);
+    return app_targets();
+  };
+  EXPECT_EQ(wait_for({"app-1", "app-2"}), (std::set<std::string>{"app-1", "app-2"}));
+  auto rules = prom.Get("/api/v1/rules");
+  ASSERT_TRUE(rules);
+  EXPECT_FALSE(json::parse(rules->body)["data"]["groups"].empty()) << "the recording and alert rules are loaded";
+  ASSERT_EQ(lab.cli({"scale", "3"}).exit_code, 0);
+  EXPECT_EQ(wait_for({"app-1", "app-2", "app-3"}), (std::set<std::string>{"app-1", "app-2", "app-3"}));
+}
+
+TEST(Lab, APausedInstanceCatchesUpWithAToggleAndForeignPagesCannotDriveTheLab) {
+  LabHarness lab;
+  lab.up({"--instances", "2"});
+  ASSERT_EQ(lab.cli({"pause", "app-1"}).exit_code, 0);
+  ASSERT_EQ(lab.cli({"toggle", "cache", "local"}).exit_code, 0);
+  ASSERT_EQ(lab.cli({"resume", "app-1"}).exit_code, 0);
+  const std::string expected = "sessions=shared,cache=local,uploads=shared,ratelimit=shared";
+  httplib::Client app1("127.0.0.1", lab.base_port() + 11);
+  std::string mode;
+  for (int i = 0; i < 60 && mode != expected; ++i) {
+    if (auto r = app1.Get("/healthz")) mode = r->get_header_value("X-Scalelab-State");
+    if (mode != expected) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(mode, expected) << "the supervisor pushes the lab's state to an instance that missed the toggle";
+
+  httplib::Client api("127.0.0.1", lab.base_port() + 2);
+  auto foreign = api.Post("/components/app-2/pause", {{"Origin", "http://attacker.example"}}, "{}", "application/json");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+  EXPECT_EQ(component(lab.status(), "app-2")["state"], "ready");
+  auto own = api.Post("/components/app-2/pause", {{"Origin", "http://127.0.0.1:" + std::to_string(lab.base_port() + 2)}},
+                      "{}", "application/json");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
 }
