@@ -1,10 +1,6 @@
 // Header rewriting across the proxy; see hop_by_hop.hpp.
 #include "balancer/hop_by_hop.hpp"
 
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/http/rfc7230.hpp>
-#include <vector>
-
 namespace scalelab::balancer {
 
 namespace http = boost::beast::http;
@@ -28,35 +24,24 @@ bool always_hop_by_hop(http::field f) {
 }
 }  // namespace
 
-void strip_hop_by_hop(http::fields& fields) {
-  // Collect the names Connection lists before erasing Connection itself.
-  std::vector<std::string> listed;
-  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
-       ++it) {
-    for (auto token : http::token_list{it->value()}) {
-      if (boost::beast::iequals(token, "host") || boost::beast::iequals(token, "content-length")) continue;
-      listed.emplace_back(token);
-    }
-  }
-  // One pass over the fields (a handful per message) instead of a lookup per name.
-  for (auto it = fields.begin(); it != fields.end();) {
-    bool drop = always_hop_by_hop(it->name());
-    for (std::size_t i = 0; !drop && i < listed.size(); ++i) drop = boost::beast::iequals(it->name_string(), listed[i]);
-    it = drop ? fields.erase(it) : std::next(it);
-  }
+void HopByHop::add_listed(std::string_view name) {
+  if (count_ < listed_.size())
+    listed_[count_++] = name;
+  else
+    more_.push_back(name);
 }
 
-void add_forwarded_for(http::fields& fields, std::string_view client_ip, std::string_view proto) {
-  std::string chain;
-  const auto [first, last] = fields.equal_range("X-Forwarded-For");
-  for (auto it = first; it != last; ++it) {
-    if (!chain.empty()) chain += ", ";
-    chain.append(it->value().data(), it->value().size());
-  }
-  if (!chain.empty()) chain += ", ";
-  chain += client_ip;
-  fields.set("X-Forwarded-For", chain);
-  fields.set("X-Forwarded-Proto", boost::beast::string_view(proto.data(), proto.size()));
+bool HopByHop::drops(http::field f, boost::beast::string_view name) const {
+  if (always_hop_by_hop(f)) return true;
+  for (std::size_t i = 0; i < count_; ++i)
+    if (boost::beast::iequals(name, {listed_[i].data(), listed_[i].size()})) return true;
+  for (const auto& n : more_)
+    if (boost::beast::iequals(name, {n.data(), n.size()})) return true;
+  return false;
+}
+
+bool is_forwarded_for(http::field f, boost::beast::string_view name) {
+  return f == http::field::unknown && boost::beast::iequals(name, "X-Forwarded-For");
 }
 
 }  // namespace scalelab::balancer

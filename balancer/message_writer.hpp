@@ -6,13 +6,13 @@
 // large body piece goes out as a second buffer (no copy). Framing is ours too: raw
 // bytes (Content-Length, or close-delimited) or chunked encoding.
 //
-// Contract: start() once with the head (its fields already final, including
-// Transfer-Encoding for chunked); then body() for each piece, `last` on the final one
-// (an empty last piece is fine); flush() after each start()/body() writes what is
-// pending. A message without a body is start() then flush().
+// Contract: start() once, rendering the head (its fields final, including
+// Transfer-Encoding for chunked) into the buffer it returns; then body() for each
+// piece, `last` on the final one (an empty last piece is fine); flush() after each
+// start()/body() writes what is pending. A message without a body is start() then
+// flush().
 #pragma once
 
-#include <boost/beast/http/message.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,28 +25,11 @@ class MessageWriter {
  public:
   enum class Framing { raw, chunked };
 
-  template <class Fields>
-  void start(const boost::beast::http::request_header<Fields>& h, Framing f) {
+  // Starts a message with `f` framing for its body, and returns the buffer its head is
+  // to be rendered into (forwarded_head.hpp), whole and final.
+  std::string& start(Framing f) {
     reset(f);
-    append(h.method_string());
-    out_ += ' ';
-    append(h.target());
-    out_ += h.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
-    fields(h);
-  }
-
-  template <class Fields>
-  void start(const boost::beast::http::response_header<Fields>& h, Framing f) {
-    reset(f);
-    out_ += h.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    out_ += std::to_string(h.result_int());
-    out_ += ' ';
-    if (h.reason().empty())
-      append(boost::beast::http::obsolete_reason(h.result()));
-    else
-      append(h.reason());
-    out_ += "\r\n";
-    fields(h);
+    return out_;
   }
 
   // Frames `n` bytes at `data` (which must stay valid until flush()).
@@ -56,17 +39,6 @@ class MessageWriter {
   boost::asio::awaitable<io::error_code> flush(io::tcp::socket& s);
 
  private:
-  template <class Header>
-  void fields(const Header& h) {
-    for (const auto& f : h) {
-      append(f.name_string());
-      out_ += ": ";
-      append(f.value());
-      out_ += "\r\n";
-    }
-    out_ += "\r\n";
-  }
-  void append(boost::beast::string_view s) { out_.append(s.data(), s.size()); }
   void reset(Framing f) {
     framing_ = f;
     out_.clear();

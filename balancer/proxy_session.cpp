@@ -11,7 +11,8 @@
 #include <span>
 
 #include "balancer/error_response.hpp"
-#include "balancer/hop_by_hop.hpp"
+#include "balancer/forwarded_head.hpp"
+#include "balancer/message_arena.hpp"
 #include "balancer/relay.hpp"
 #include "balancer/request_id.hpp"
 #include "balancer/worker.hpp"
@@ -26,7 +27,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
-using ResponseParser = http::response_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body, std::pmr::polymorphic_allocator<char>>;
 
 constexpr std::size_t kRelaySize = 32 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -35,9 +36,11 @@ std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
 enum class Phase { idle, header, client_body, client_write, connect, upstream_write, upstream_read, closing };
 
-// What one request accumulates for its answer and its access-log line.
+// What one request accumulates for its answer and its access-log line. The views point
+// into the request's parser and the session, which outlive it.
 struct RequestState {
-  std::string method, target, request_id, sticky_id, backend_id, error;
+  std::string_view method, target, request_id;
+  std::string sticky_id, backend_id, error;
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
   bool client_keep_alive = false;
@@ -47,6 +50,8 @@ struct RequestState {
   bool sent_continue = false;
   bool body_streamed = false;
   bool close_client = false;  // the connection must close after this exchange
+  bool chunked = false;                         // the request body is chunked
+  std::optional<std::uint64_t> content_length;  // else its declared length, if any
   int attempts = 0;
   unsigned status = 0;
   std::uint64_t bytes_in = 0, bytes_out = 0;
@@ -128,7 +133,12 @@ class Session final : public SessionHook {
   std::unique_ptr<char[]> relay_;
   MessageWriter writer_;  // renders what goes out, one message at a time
   std::string client_ip_;
-  std::string local_;  // a rendered local answer, alive while it is written
+  std::string local_;       // a rendered local answer, alive while it is written
+  std::string request_id_;  // the current request's id (its buffer is reused)
+  // Parsed headers live here, released between messages (message_arena.hpp). Inline
+  // sizes: a browser's request header with cookies; an application's answer.
+  MessageArena<4096> request_arena_;
+  MessageArena<2048> response_arena_;
 };
 
 asio::awaitable<void> Session::run() {
@@ -178,7 +188,8 @@ asio::awaitable<bool> Session::serve_one() {
   }
   const auto started = Clock::now();
   RequestState st;
-  RequestParser parser;
+  request_arena_.release();  // the previous request's parser is gone
+  RequestParser parser(std::piecewise_construct, std::make_tuple(), std::make_tuple(request_arena_.allocator()));
   configure(parser, w_.shared.limits);
   arm(Phase::header, s_.header_timeout_ms);
   bool got_bytes = false;
@@ -208,7 +219,11 @@ asio::awaitable<bool> Session::serve_one() {
   st.version = req.version() == 10 ? 10 : 11;
   st.head = st.verb == http::verb::head;
   const auto incoming_id = sv(req["X-Request-Id"]);
-  st.request_id = is_acceptable_request_id(incoming_id) ? std::string(incoming_id) : w_.ids.next();
+  if (is_acceptable_request_id(incoming_id))
+    request_id_.assign(incoming_id);
+  else
+    w_.ids.next(request_id_);
+  st.request_id = request_id_;
   if (auto rej = validate_request_head(parser)) {
     st.close_client = true;
     w_.shared.metrics.count_client_error(rej->error.c_str());
@@ -222,17 +237,10 @@ asio::awaitable<bool> Session::serve_one() {
   st.expect_continue = st.has_body && beast::iequals(req[http::field::expect], "100-continue");
   if (s_.algorithm == Algorithm::sticky) st.sticky_id = find_cookie(sv(req[http::field::cookie]), s_.sticky_cookie);
 
-  // The forwarded request: hop-by-hop headers out, framing re-applied from what the
-  // parser read, forwarding headers in. Expect is answered here, not passed on.
-  strip_hop_by_hop(req);
-  req.erase(http::field::expect);
-  add_forwarded_for(req, client_ip_, "http");
-  req.set("X-Request-Id", st.request_id);
-  req.version(11);
-  if (parser.chunked())
-    req.chunked(true);
-  else if (auto length = parser.content_length())
-    req.content_length(*length);
+  // The forwarded request's framing is re-applied from what the parser read (each
+  // attempt renders the head: forwarded_head.hpp).
+  st.chunked = parser.chunked();
+  if (const auto length = parser.content_length(); length && !st.chunked) st.content_length = *length;
 
   w_.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
   co_await proxy(parser, st);
@@ -347,7 +355,9 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
 
   // The request: header, then the body streamed from the client.
   error_code ec;
-  writer_.start(parser.get(), parser.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw);
+  const ForwardedRequest head{client_ip_, "http", st.request_id, st.chunked, st.content_length};
+  render_forwarded_request(writer_.start(st.chunked ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw),
+                           parser.get(), head);
   if (st.has_body) {
     if (st.expect_continue && !st.sent_continue) {
       arm(Phase::client_write, s_.client_timeout_ms);
@@ -397,7 +407,9 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   std::optional<ResponseParser> rp;
   bool got_bytes = false;
   for (;;) {
-    rp.emplace();
+    rp.reset();
+    response_arena_.release();  // no parser uses it now
+    rp.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(response_arena_.allocator()));
     rp->header_limit(static_cast<std::uint32_t>(s_.max_response_header_bytes));
     // Beast 1.74 compares the length with an empty optional limit as "exceeded", so no
     // limit is spelled as the largest one.
@@ -436,26 +448,19 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   // The response as the client gets it: our framing, our connection management.
   const bool upstream_keep_alive = rp->keep_alive() && !rp->need_eof();
   const bool bodyless = st.head || status == 204 || status == 304;
-  const auto length = rp->content_length();
-  strip_hop_by_hop(res);
+  std::optional<std::uint64_t> length;
+  if (const auto declared = rp->content_length()) length = *declared;
   bool close_after = st.close_client || !parser.is_done();
-  if (!bodyless) {
-    if (length)
-      res.content_length(*length);
-    else if (st.version == 11)
-      res.chunked(true);
-    else
-      close_after = true;  // an HTTP/1.0 client reads a close-delimited body
-  }
-  if (res.find("X-Request-Id") == res.end()) res.set("X-Request-Id", st.request_id);
-  if (s_.algorithm == Algorithm::sticky && b->id() != st.sticky_id)
-    res.insert(http::field::set_cookie, affinity_cookie(s_.sticky_cookie, b->id()));
-  res.version(st.version);
+  // An HTTP/1.0 client reads a body without a length to the close.
+  if (!bodyless && !length && st.version != 11) close_after = true;
+  std::string cookie;
+  if (s_.algorithm == Algorithm::sticky && b->id() != st.sticky_id) cookie = affinity_cookie(s_.sticky_cookie, b->id());
   const bool keep = st.client_keep_alive && !close_after && !w_.shared.stopping.load(std::memory_order_relaxed);
-  res.keep_alive(keep);
   if (!keep) st.close_client = true;
 
-  writer_.start(res, res.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw);
+  const ForwardedResponse forwarded{st.version, bodyless, length, st.request_id, cookie, keep};
+  render_forwarded_response(
+      writer_.start(forwarded.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw), res, forwarded);
   std::uint64_t moved = 0;
   const RelayResult r = co_await relay_message<false>(
       conn.socket, conn.buffer, *rp, client_, writer_, relay_buffer(), kRelaySize, ec, moved,

@@ -59,10 +59,10 @@ enum class RelayResult { done, read_error, write_error, parse_error };
 // `dst` through `writer`, which holds the rendered head: the first write carries the
 // head together with the first body bytes. `arm_read` / `arm_write` are called before
 // waiting on the source / the destination. `moved` counts body bytes.
-template <bool isRequest, class ArmRead, class ArmWrite>
+template <bool isRequest, class Allocator, class ArmRead, class ArmWrite>
 boost::asio::awaitable<RelayResult> relay_message(
     io::tcp::socket& src, boost::beast::flat_buffer& src_buffer,
-    boost::beast::http::parser<isRequest, boost::beast::http::buffer_body>& parser, io::tcp::socket& dst,
+    boost::beast::http::parser<isRequest, boost::beast::http::buffer_body, Allocator>& parser, io::tcp::socket& dst,
     MessageWriter& writer, char* relay, std::size_t relay_size, io::error_code& ec, std::uint64_t& moved,
     ArmRead arm_read, ArmWrite arm_write) {
   namespace http = boost::beast::http;

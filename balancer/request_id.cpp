@@ -15,6 +15,12 @@ bool is_acceptable_request_id(std::string_view id) {
 RequestIdGenerator::RequestIdGenerator() : prefix_(ids::random_token(9) + "-") {}
 
 std::string RequestIdGenerator::next() {
+  std::string id;
+  next(id);
+  return id;
+}
+
+void RequestIdGenerator::next(std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   char digits[16];
   std::uint64_t v = ++counter_;
@@ -23,11 +29,8 @@ std::string RequestIdGenerator::next() {
     digits[n++] = kHex[v & 15];
     v >>= 4;
   } while (v != 0);
-  std::string id;
-  id.reserve(prefix_.size() + static_cast<std::size_t>(n));
-  id = prefix_;
-  while (n > 0) id.push_back(digits[--n]);
-  return id;
+  out.assign(prefix_);
+  while (n > 0) out.push_back(digits[--n]);
 }
 
 }  // namespace scalelab::balancer

@@ -19,6 +19,8 @@ class RequestIdGenerator {
  public:
   RequestIdGenerator();
   std::string next();
+  // The same, into `out` (its buffer is reused: no allocation per request).
+  void next(std::string& out);
 
  private:
   std::string prefix_;

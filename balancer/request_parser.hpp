@@ -18,6 +18,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,7 +36,11 @@ struct RequestLimits {
   std::uint64_t max_body_bytes = 100ull * 1024 * 1024;
 };
 
-using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+// The parsed header's fields take their memory from an allocator: the proxy gives each
+// request's parser its connection's arena (message_arena.hpp); default-constructed, a
+// parser allocates from the heap.
+using RequestParser =
+    boost::beast::http::request_parser<boost::beast::http::buffer_body, std::pmr::polymorphic_allocator<char>>;
 
 // Applies the limits. Call on each fresh parser before it sees a byte.
 void configure(RequestParser& parser, const RequestLimits& limits);
