@@ -30,16 +30,21 @@ void MessageWriter::body(const char* data, std::size_t n, bool last) {
   if (last && framing_ == Framing::chunked) (big_.size() > 0 ? tail_ : out_) += "0\r\n\r\n";
 }
 
-boost::asio::awaitable<io::error_code> MessageWriter::flush(io::tcp::socket& s) {
+io::error_code MessageWriter::write_now(io::tcp::socket& s) {
   buffers_.clear();
   if (!out_.empty()) buffers_.emplace_back(out_.data(), out_.size());
   if (big_.size() > 0) buffers_.push_back(big_);
   if (!tail_.empty()) buffers_.emplace_back(tail_.data(), tail_.size());
   io::error_code ec;
-  if (!buffers_.empty()) ec = co_await io::write_all(s, buffers_);
-  out_.clear();
-  big_ = {};
-  tail_.clear();
+  if (!buffers_.empty()) ec = io::write_now(s, buffers_);
+  if (ec == boost::asio::error::would_block) return ec;  // buffers_ holds the rest
+  clear();
+  return ec;
+}
+
+boost::asio::awaitable<io::error_code> MessageWriter::flush(io::tcp::socket& s) {
+  const io::error_code ec = co_await io::write_all(s, buffers_);
+  clear();
   co_return ec;
 }
 

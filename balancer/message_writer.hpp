@@ -8,9 +8,9 @@
 //
 // Contract: start() once, rendering the head (its fields final, including
 // Transfer-Encoding for chunked) into the buffer it returns; then body() for each
-// piece, `last` on the final one (an empty last piece is fine); flush() after each
-// start()/body() writes what is pending. A message without a body is start() then
-// flush().
+// piece, `last` on the final one (an empty last piece is fine); after each
+// start()/body(), write_now() and, when it reports would_block, flush() write what is
+// pending. A message without a body is start() then the write.
 #pragma once
 
 #include <string>
@@ -35,22 +35,29 @@ class MessageWriter {
   // Frames `n` bytes at `data` (which must stay valid until flush()).
   void body(const char* data, std::size_t n, bool last);
 
-  // Writes everything pending.
+  // Writes what the socket takes of everything pending, without waiting. would_block:
+  // the rest is still pending (call flush()).
+  io::error_code write_now(io::tcp::socket& s);
+  // Writes everything pending, waiting for the socket as needed.
   boost::asio::awaitable<io::error_code> flush(io::tcp::socket& s);
 
  private:
   void reset(Framing f) {
     framing_ = f;
+    clear();
+  }
+  void clear() {
     out_.clear();
     big_ = {};
     tail_.clear();
+    buffers_.clear();
   }
 
   Framing framing_ = Framing::raw;
   std::string out_;                // head, chunk lines and small pieces
   boost::asio::const_buffer big_;  // a large piece, written without copying
   std::string tail_;               // what follows the large piece
-  std::vector<boost::asio::const_buffer> buffers_;
+  std::vector<boost::asio::const_buffer> buffers_;  // what write_now() left unwritten
 };
 
 }  // namespace scalelab::balancer

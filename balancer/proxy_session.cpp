@@ -139,6 +139,10 @@ class Session final : public SessionHook {
   // sizes: a browser's request header with cookies; an application's answer.
   MessageArena<4096> request_arena_;
   MessageArena<2048> response_arena_;
+  // The current messages' parsers. They live here rather than in the coroutine frames
+  // so those stay small enough for malloc's per-thread cache.
+  std::optional<RequestParser> request_;
+  std::optional<ResponseParser> response_;
 };
 
 asio::awaitable<void> Session::run() {
@@ -188,8 +192,10 @@ asio::awaitable<bool> Session::serve_one() {
   }
   const auto started = Clock::now();
   RequestState st;
+  request_.reset();
   request_arena_.release();  // the previous request's parser is gone
-  RequestParser parser(std::piecewise_construct, std::make_tuple(), std::make_tuple(request_arena_.allocator()));
+  request_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(request_arena_.allocator()));
+  RequestParser& parser = *request_;
   configure(parser, w_.shared.limits);
   arm(Phase::header, s_.header_timeout_ms);
   bool got_bytes = false;
@@ -324,7 +330,8 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   auto failed = [](Failure f) { return AttemptOutcome{AttemptEnd::failed, f, {}}; };
   deadline_.clear();  // the pool queue has its own timeout
   const bool retryable_if_stale = retryable(Failure::empty_response, st.verb, st.has_body);
-  UpstreamPool::Lease lease = co_await w_.pool.acquire(b, s_.ms(s_.queue_timeout_ms), !retryable_if_stale);
+  UpstreamPool::Lease lease = w_.pool.try_acquire(b, !retryable_if_stale);
+  if (!lease.conn) lease = co_await w_.pool.wait_for_slot(b, s_.ms(s_.queue_timeout_ms));
   if (!lease.conn) {
     w_.shared.metrics.count_queue_timeout();
     co_return AttemptOutcome{
@@ -395,7 +402,8 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     }
   } else {
     arm(Phase::upstream_write, s_.response_timeout_ms);
-    ec = co_await writer_.flush(conn.socket);
+    ec = writer_.write_now(conn.socket);
+    if (ec == asio::error::would_block) ec = co_await writer_.flush(conn.socket);
     if (ec) {
       const bool late = timed_out_;
       release(false);
@@ -404,7 +412,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   }
 
   // The response header; interim 1xx answers are read past (Expect was not forwarded).
-  std::optional<ResponseParser> rp;
+  std::optional<ResponseParser>& rp = response_;
   bool got_bytes = false;
   for (;;) {
     rp.reset();

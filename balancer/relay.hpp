@@ -108,12 +108,14 @@ boost::asio::awaitable<RelayResult> relay_message(
     writer.body(relay, produced, parser.is_done());
     if (!parser.is_done()) {
       arm_write();
-      ec = co_await writer.flush(dst);
+      ec = writer.write_now(dst);
+      if (ec == boost::asio::error::would_block) ec = co_await writer.flush(dst);
       if (ec) co_return RelayResult::write_error;
     }
   }
   arm_write();
-  ec = co_await writer.flush(dst);
+  ec = writer.write_now(dst);
+  if (ec == boost::asio::error::would_block) ec = co_await writer.flush(dst);
   co_return ec ? RelayResult::write_error : RelayResult::done;
 }
 

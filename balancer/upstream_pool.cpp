@@ -38,8 +38,7 @@ void UpstreamPool::close_conn(Entry& e, std::unique_ptr<UpstreamConnection> conn
   e.backend->open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-asio::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(std::shared_ptr<Backend> backend,
-                                                           std::chrono::milliseconds queue_timeout, bool check_fresh) {
+UpstreamPool::Lease UpstreamPool::try_acquire(const std::shared_ptr<Backend>& backend, bool check_fresh) {
   Entry& e = entry(backend);
   // The probe is a system call, and at full load every request reuses a connection a
   // few microseconds old. A stale one costs a GET or HEAD only a retry, so those skip
@@ -50,15 +49,21 @@ asio::awaitable<UpstreamPool::Lease> UpstreamPool::acquire(std::shared_ptr<Backe
     e.idle.pop_back();
     backend->idle_connections.fetch_sub(1, std::memory_order_relaxed);
     const bool recent = now - conn->idle_since < std::chrono::seconds(1);
-    if ((recent && !check_fresh) || still_alive(*conn)) co_return Lease{std::move(conn), true};
+    if ((recent && !check_fresh) || still_alive(*conn)) return Lease{std::move(conn), true};
     close_conn(e, std::move(conn));
   }
   if (e.open < cap_) {
     ++e.open;
     backend->open_connections.fetch_add(1, std::memory_order_relaxed);
-    co_return Lease{std::make_unique<UpstreamConnection>(executor_, backend), false};
+    return Lease{std::make_unique<UpstreamConnection>(executor_, backend), false};
   }
+  return Lease{};
+}
+
+asio::awaitable<UpstreamPool::Lease> UpstreamPool::wait_for_slot(std::shared_ptr<Backend> backend,
+                                                                 std::chrono::milliseconds queue_timeout) {
   if (queue_timeout.count() <= 0) co_return Lease{};
+  Entry& e = entry(backend);
 
   // At the cap: wait in line. release() hands over a connection or a slot and cancels
   // the timer; a timer that simply expires means we waited too long.

@@ -44,11 +44,16 @@ class UpstreamPool {
     bool reused = false;                       // true: already connected
   };
 
-  // See the contract above. `queue_timeout` 0 means: do not wait. `check_fresh`: probe
-  // an idle connection for a close by the backend before handing it out even when it
-  // was used a moment ago (the caller cannot retry if it turns out stale).
-  boost::asio::awaitable<Lease> acquire(std::shared_ptr<Backend> backend, std::chrono::milliseconds queue_timeout,
-                                        bool check_fresh);
+  // See the contract above; acquiring is try_acquire(), then, when that finds the
+  // backend at its cap, wait_for_slot(). `check_fresh`: probe an idle connection for a
+  // close by the backend before handing it out even when it was used a moment ago (the
+  // caller cannot retry if it turns out stale). The first part is not a coroutine, so
+  // the usual case (an idle connection) costs no coroutine frame.
+  Lease try_acquire(const std::shared_ptr<Backend>& backend, bool check_fresh);
+  // Queues for a slot; `queue_timeout` 0 means: do not wait. Call right after
+  // try_acquire() came back empty.
+  boost::asio::awaitable<Lease> wait_for_slot(std::shared_ptr<Backend> backend,
+                                              std::chrono::milliseconds queue_timeout);
 
   // Returns a lease. `reusable`: the connection is clean and may serve another request.
   void release(std::unique_ptr<UpstreamConnection> conn, bool reusable);
