@@ -16,6 +16,7 @@ void append_chunk_size(std::string& out, std::size_t n) {
 }  // namespace
 
 void MessageWriter::body(const char* data, std::size_t n, bool last) {
+  if (sent_) clear();
   std::string& after = big_.size() > 0 ? tail_ : out_;
   if (n > 0) {
     if (framing_ == Framing::chunked) append_chunk_size(after, n);
@@ -30,22 +31,13 @@ void MessageWriter::body(const char* data, std::size_t n, bool last) {
   if (last && framing_ == Framing::chunked) (big_.size() > 0 ? tail_ : out_) += "0\r\n\r\n";
 }
 
-io::error_code MessageWriter::write_now(io::tcp::socket& s) {
+boost::asio::awaitable<void> MessageWriter::send(io::tcp::socket& s, io::error_code& ec) {
   buffers_.clear();
   if (!out_.empty()) buffers_.emplace_back(out_.data(), out_.size());
   if (big_.size() > 0) buffers_.push_back(big_);
   if (!tail_.empty()) buffers_.emplace_back(tail_.data(), tail_.size());
-  io::error_code ec;
-  if (!buffers_.empty()) ec = io::write_now(s, buffers_);
-  if (ec == boost::asio::error::would_block) return ec;  // buffers_ holds the rest
-  clear();
-  return ec;
-}
-
-boost::asio::awaitable<io::error_code> MessageWriter::flush(io::tcp::socket& s) {
-  const io::error_code ec = co_await io::write_all(s, buffers_);
-  clear();
-  co_return ec;
+  sent_ = true;  // cleared by the next body() or start(), once the write is done
+  return batch_.write(s, buffers_, ec);
 }
 
 }  // namespace scalelab::balancer

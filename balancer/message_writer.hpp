@@ -6,11 +6,14 @@
 // large body piece goes out as a second buffer (no copy). Framing is ours too: raw
 // bytes (Content-Length, or close-delimited) or chunked encoding.
 //
+// Writes go through the event loop's WriteBatch (write_batch.hpp): they leave together
+// with the loop's other sends of the same turn.
+//
 // Contract: start() once, rendering the head (its fields final, including
 // Transfer-Encoding for chunked) into the buffer it returns; then body() for each
-// piece, `last` on the final one (an empty last piece is fine); after each
-// start()/body(), write_now() and, when it reports would_block, flush() write what is
-// pending. A message without a body is start() then the write.
+// piece, `last` on the final one (an empty last piece is fine); send() after each
+// start()/body() writes what is pending. A message without a body is start() then
+// send().
 #pragma once
 
 #include <string>
@@ -18,12 +21,15 @@
 #include <vector>
 
 #include "balancer/socket_io.hpp"
+#include "balancer/write_batch.hpp"
 
 namespace scalelab::balancer {
 
 class MessageWriter {
  public:
   enum class Framing { raw, chunked };
+
+  explicit MessageWriter(WriteBatch& batch) : batch_(batch) {}
 
   // Starts a message with `f` framing for its body, and returns the buffer its head is
   // to be rendered into (forwarded_head.hpp), whole and final.
@@ -35,11 +41,9 @@ class MessageWriter {
   // Frames `n` bytes at `data` (which must stay valid until flush()).
   void body(const char* data, std::size_t n, bool last);
 
-  // Writes what the socket takes of everything pending, without waiting. would_block:
-  // the rest is still pending (call flush()).
-  io::error_code write_now(io::tcp::socket& s);
-  // Writes everything pending, waiting for the socket as needed.
-  boost::asio::awaitable<io::error_code> flush(io::tcp::socket& s);
+  // Writes everything pending; the awaitable completes once it is written, or with
+  // the error in `ec`.
+  boost::asio::awaitable<void> send(io::tcp::socket& s, io::error_code& ec);
 
  private:
   void reset(Framing f) {
@@ -50,14 +54,16 @@ class MessageWriter {
     out_.clear();
     big_ = {};
     tail_.clear();
-    buffers_.clear();
+    sent_ = false;
   }
 
+  WriteBatch& batch_;
+  bool sent_ = false;  // what is pending went out: clear before adding more
   Framing framing_ = Framing::raw;
   std::string out_;                // head, chunk lines and small pieces
   boost::asio::const_buffer big_;  // a large piece, written without copying
   std::string tail_;               // what follows the large piece
-  std::vector<boost::asio::const_buffer> buffers_;  // what write_now() left unwritten
+  std::vector<boost::asio::const_buffer> buffers_;  // the gather list being sent
 };
 
 }  // namespace scalelab::balancer

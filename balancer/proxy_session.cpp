@@ -69,7 +69,11 @@ struct AttemptOutcome {
 class Session final : public SessionHook {
  public:
   Session(Worker& w, tcp::socket socket)
-      : w_(w), s_(w.shared.settings), client_(std::move(socket)), deadline_(w.scanner, [this] { on_deadline(); }) {
+      : w_(w),
+        s_(w.shared.settings),
+        client_(std::move(socket)),
+        deadline_(w.scanner, [this] { on_deadline(); }),
+        writer_(w.writes) {
     w_.sessions.push_back(*this);
     w_.shared.sessions.fetch_add(1, std::memory_order_relaxed);
     w_.shared.metrics.client_connections_open().fetch_add(1, std::memory_order_relaxed);
@@ -402,8 +406,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     }
   } else {
     arm(Phase::upstream_write, s_.response_timeout_ms);
-    ec = writer_.write_now(conn.socket);
-    if (ec == asio::error::would_block) ec = co_await writer_.flush(conn.socket);
+    co_await writer_.send(conn.socket, ec);
     if (ec) {
       const bool late = timed_out_;
       release(false);

@@ -108,14 +108,12 @@ boost::asio::awaitable<RelayResult> relay_message(
     writer.body(relay, produced, parser.is_done());
     if (!parser.is_done()) {
       arm_write();
-      ec = writer.write_now(dst);
-      if (ec == boost::asio::error::would_block) ec = co_await writer.flush(dst);
+      co_await writer.send(dst, ec);
       if (ec) co_return RelayResult::write_error;
     }
   }
   arm_write();
-  ec = writer.write_now(dst);
-  if (ec == boost::asio::error::would_block) ec = co_await writer.flush(dst);
+  co_await writer.send(dst, ec);
   co_return ec ? RelayResult::write_error : RelayResult::done;
 }
 

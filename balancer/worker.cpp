@@ -32,6 +32,7 @@ Worker::Worker(Shared& s, int index)
     : io_(concurrency_hint(s.settings.threads)),
       shared(s),
       scanner(io_.get_executor()),
+      writes(io_),
       pool(io_.get_executor(), pool_share(s.settings.max_conns_per_backend, s.settings.threads, index),
            s.settings.ms(s.settings.upstream_idle_timeout_ms)),
       picker(s.settings.algorithm),

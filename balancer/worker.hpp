@@ -20,6 +20,7 @@
 #include "balancer/retry_policy.hpp"
 #include "balancer/settings.hpp"
 #include "balancer/upstream_pool.hpp"
+#include "balancer/write_batch.hpp"
 #include "common/asio.hpp"
 
 namespace scalelab::balancer {
@@ -85,6 +86,7 @@ class Worker {
 
   Shared& shared;
   DeadlineScanner scanner;
+  WriteBatch writes;
   UpstreamPool pool;
   Picker picker;
   AccessLog access_log;
