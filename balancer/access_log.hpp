@@ -7,6 +7,7 @@
 // flush() the event loop makes (each 100 ms and at shutdown).
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <ctime>
 #include <string>
@@ -44,6 +45,11 @@ class AccessLog {
  private:
   static void escape_into(std::string& out, std::string_view s);
   void append_timestamp();
+  template <class Integer>
+  void append_number(Integer n) {
+    char digits[24];
+    buffer_.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  }
 
   std::string prefix_;  // ,"level":"info","component":...,"instance":...
   bool enabled_;
@@ -51,6 +57,7 @@ class AccessLog {
   std::string buffer_;
   std::time_t cached_second_ = -1;
   char cached_stamp_[80] = {};  // "YYYY-MM-DDTHH:MM:SS." (sized for any int the format could print)
+  std::size_t cached_stamp_len_ = 0;
 };
 
 }  // namespace scalelab::balancer

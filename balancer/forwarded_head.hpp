@@ -28,19 +28,20 @@
 namespace scalelab::balancer {
 
 namespace forwarded_detail {
+using namespace std::string_view_literals;  // literals with their length: no strlen per piece
 inline void append(std::string& out, boost::beast::string_view s) { out.append(s.data(), s.size()); }
 inline void append_field(std::string& out, boost::beast::string_view name, boost::beast::string_view value) {
   append(out, name);
-  out += ": ";
+  out += ": "sv;
   append(out, value);
-  out += "\r\n";
+  out += "\r\n"sv;
 }
 inline void append_length(std::string& out, std::uint64_t n) {
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out += "Content-Length: ";
+  out += "Content-Length: "sv;
   out.append(digits, end);
-  out += "\r\n";
+  out += "\r\n"sv;
 }
 // Fields Beast has no code for, compared by name as basic_fields::set compares them.
 inline bool named(boost::beast::http::field f, boost::beast::string_view name, boost::beast::string_view want) {
@@ -61,10 +62,11 @@ void render_forwarded_request(std::string& out, const boost::beast::http::reques
                               const ForwardedRequest& f) {
   namespace http = boost::beast::http;
   using namespace forwarded_detail;
+  using namespace std::string_view_literals;
   append(out, req.method_string());
   out += ' ';
   append(out, req.target());
-  out += " HTTP/1.1\r\n";
+  out += " HTTP/1.1\r\n"sv;
   const HopByHop hop(req);
   auto kept = [&](const auto& field) { return !hop.drops(field.name(), field.name_string()); };
   const bool reframed = f.chunked || f.content_length.has_value();
@@ -76,16 +78,16 @@ void render_forwarded_request(std::string& out, const boost::beast::http::reques
       continue;
     append_field(out, sname, field.value());
   }
-  out += "X-Forwarded-For: ";
+  out += "X-Forwarded-For: "sv;
   append_forwarded_for(out, req, kept, f.client_ip);
-  out += "\r\n";
+  out += "\r\n"sv;
   append_field(out, "X-Forwarded-Proto", {f.proto.data(), f.proto.size()});
   append_field(out, "X-Request-Id", {f.request_id.data(), f.request_id.size()});
   if (f.chunked)
     append_field(out, "Transfer-Encoding", "chunked");
   else if (f.content_length)
     append_length(out, *f.content_length);
-  out += "\r\n";
+  out += "\r\n"sv;
 }
 
 struct ForwardedResponse {
@@ -106,12 +108,13 @@ void render_forwarded_response(std::string& out, const boost::beast::http::respo
                                const ForwardedResponse& f) {
   namespace http = boost::beast::http;
   using namespace forwarded_detail;
+  using namespace std::string_view_literals;
   out += f.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char status[8];
   out.append(status, std::to_chars(status, status + sizeof status, res.result_int()).ptr);
   out += ' ';
   append(out, res.reason().empty() ? http::obsolete_reason(res.result()) : res.reason());
-  out += "\r\n";
+  out += "\r\n"sv;
   const HopByHop hop(res);
   const bool reframed = !f.bodyless && f.content_length.has_value();
   bool has_request_id = false;
@@ -131,7 +134,7 @@ void render_forwarded_response(std::string& out, const boost::beast::http::respo
   // Connection was dropped as hop-by-hop; this is what Beast's keep_alive() then sets.
   if (f.version == 11 && !f.keep_alive) append_field(out, "Connection", "close");
   if (f.version == 10 && f.keep_alive) append_field(out, "Connection", "keep-alive");
-  out += "\r\n";
+  out += "\r\n"sv;
 }
 
 }  // namespace scalelab::balancer
