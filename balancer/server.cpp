@@ -14,7 +14,7 @@
 #include "balancer/health_checker.hpp"
 #include "balancer/socket_io.hpp"
 #include "balancer/worker.hpp"
-#include "common/config.hpp"
+#include "common/exit_codes.hpp"
 #include "common/log.hpp"
 
 namespace scalelab::balancer {

@@ -9,7 +9,6 @@
 // or empty) and fills the derived fields (parsed backend specs, listen addresses).
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -17,6 +16,10 @@
 #include <vector>
 
 #include "common/net.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace scalelab::balancer {
 

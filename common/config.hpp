@@ -9,11 +9,9 @@
 
 #include <CLI/CLI.hpp>
 
-namespace scalelab::config {
+#include "common/exit_codes.hpp"
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 2;
+namespace scalelab::config {
 
 // Adds `--flag` bound to `target`, also read from the environment variable `env`.
 // The current value of `target` is the default and shows in --help.
@@ -26,8 +24,5 @@ CLI::Option* option(CLI::App& app, const std::string& flag, const std::string& e
 // Parses argv into `app`. On --help prints the help and exits 0; on any error prints
 // "<program>: <message>" (one line) plus a hint, and exits 2.
 void parse_or_exit(CLI::App& app, int argc, char** argv);
-
-// Prints "<program>: <message>" to stderr and exits with `code`.
-[[noreturn]] void die(const std::string& program, const std::string& message, int code = kExitUsage);
 
 }  // namespace scalelab::config

@@ -16,14 +16,14 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
-load_bin=$build/bin/scalelab-load
+load_bin=$build/bin/scalelab
 connections=${CONNECTIONS:-64}
 duration=${DURATION:-5}
 rounds=${ROUNDS:-5}
 for tool in nginx wrk jq taskset curl /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench/load: $tool is missing (apt-get install nginx-light wrk jq util-linux curl)" >&2; exit 2; }
 done
-[ -x "$load_bin" ] || { echo "bench/load: $load_bin not built (ninja -C $build scalelab-load)" >&2; exit 2; }
+[ -x "$load_bin" ] || { echo "bench/load: $load_bin not built (ninja -C $build scalelab)" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 nginx_pid=
@@ -70,13 +70,13 @@ load_cpus=()
 for round in $(seq "$rounds"); do
   w=$(/usr/bin/time -f '%U %S' -o "$tmp/wrk.cpu" taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url" |
       awk '/Requests\/sec/ {print $2}')
-  l=$(/usr/bin/time -f '%U %S' -o "$tmp/load.cpu" taskset -c 1 "$load_bin" --target "127.0.0.1:$port" --threads 1 \
+  l=$(/usr/bin/time -f '%U %S' -o "$tmp/load.cpu" taskset -c 1 "$load_bin" --dir "$tmp/no-lab" load --target "127.0.0.1:$port" --threads 1 \
         --users "$connections" --duration "${duration}s" --mix get=1 --path / --output json --progress none |
       jq '.totals.rps')
   # CPU microseconds per request: (user + sys) / (rate * duration).
   wc=$(awk -v r="$w" -v d="$duration" '{print ($1 + $2) * 1e6 / (r * d)}' "$tmp/wrk.cpu")
   lc=$(awk -v r="$l" -v d="$duration" '{print ($1 + $2) * 1e6 / (r * d)}' "$tmp/load.cpu")
-  printf 'round %d: wrk %8.0f req/s (%.2f us CPU/req)   scalelab-load %8.0f req/s (%.2f us CPU/req)   ratio %.3f\n' \
+  printf 'round %d: wrk %8.0f req/s (%.2f us CPU/req)   scalelab load %8.0f req/s (%.2f us CPU/req)   ratio %.3f\n' \
     "$round" "$w" "$wc" "$l" "$lc" "$(awk -v a="$l" -v b="$w" 'BEGIN {print a / b}')"
   wrk_rates+=("$w")
   load_rates+=("$l")
@@ -89,6 +89,6 @@ mw=$(median "${wrk_rates[@]}")
 ml=$(median "${load_rates[@]}")
 # Two readings of the same rounds: the ratio of the median rates, and the median of the
 # per-round ratios (each pair ran back to back, so it shares the neighbours' load).
-printf 'median: wrk %.0f req/s, scalelab-load %.0f req/s, ratio of medians %.3f, median ratio %.3f (goal >= 0.9)\n' \
+printf 'median: wrk %.0f req/s, scalelab load %.0f req/s, ratio of medians %.3f, median ratio %.3f (goal >= 0.9)\n' \
   "$mw" "$ml" "$(awk -v a="$ml" -v b="$mw" 'BEGIN {print a / b}')" "$(median "${ratios[@]}")"
-printf 'median CPU per request: wrk %.2f us, scalelab-load %.2f us\n' "$(median "${wrk_cpus[@]}")" "$(median "${load_cpus[@]}")"
+printf 'median CPU per request: wrk %.2f us, scalelab load %.2f us\n' "$(median "${wrk_cpus[@]}")" "$(median "${load_cpus[@]}")"

@@ -36,5 +36,6 @@ void add_fault_command(CLI::App& root, Context& ctx);   // fault
 void add_supervise_command(CLI::App& root, Context& ctx);
 void add_console_command(CLI::App& root, Context& ctx);  // console
 void add_experiment_commands(CLI::App& root, Context& ctx);  // experiment, demo
+void add_load_command(CLI::App& root, Context& ctx);         // load (lab/load), fed to the lab's console
 
 }  // namespace scalelab::cli

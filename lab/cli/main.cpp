@@ -4,7 +4,6 @@
 
 #include "common/config.hpp"
 #include "lab/cli/cli.hpp"
-#include "lab/load/command.hpp"
 
 int main(int argc, char** argv) {
   using namespace scalelab;
@@ -18,7 +17,7 @@ int main(int argc, char** argv) {
   cli::add_lab_commands(root, ctx);
   cli::add_fault_command(root, ctx);
   cli::add_console_command(root, ctx);
-  load::add_load_command(root);
+  cli::add_load_command(root, ctx);
   cli::add_experiment_commands(root, ctx);
   cli::add_supervise_command(root, ctx);
   config::parse_or_exit(root, argc, argv);

@@ -12,6 +12,7 @@
 #include "lab/load/engine.hpp"
 #include "lab/supervisor/launcher.hpp"
 #include "lab/supervisor/run_dir.hpp"
+#include "lab/supervisor/sample_publisher.hpp"
 
 namespace scalelab::experiment {
 namespace {
@@ -105,6 +106,8 @@ nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
   }
   journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
   lab::LabClient lab(config, std::chrono::seconds(10));
+  // The lab's live console shows the run's violation counters (scalelab console --dir).
+  lab::SamplePublisher console_feed(config, "experiment: " + x.title);
 
   // 2. The load, on its own thread; samples arrive once a second.
   load::LoadConfig load_config = x.load;
@@ -123,6 +126,7 @@ nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
           load_config,
           [&](const load::Sample& s) {
             nlohmann::json j = s;
+            console_feed.publish(j);
             std::lock_guard lock(mu);
             samples.push_back(std::move(j));
           },

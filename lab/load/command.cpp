@@ -18,6 +18,8 @@ namespace {
 
 struct Flags {
   LoadConfig config;
+  RunHook hook;
+  bool target_given = false;
   std::string rate = "0";
   std::string duration = "10s";
   std::string think_time = "0ms";
@@ -96,11 +98,18 @@ void run_command(Flags& f) {
                                 : f.progress == "none" ? ProgressMode::none
                                                        : ProgressMode::automatic;
   Reporter reporter(progress, f.output == "json" ? OutputFormat::json : OutputFormat::table);
+  std::function<void(const Sample&)> also;
+  if (f.hook) also = f.hook(c, f.target_given);
   LoadResult result;
   {
     SignalStop signals;
     result = run_load(
-        c, [&](const Sample& s) { reporter.progress(s); }, signals.token());
+        c,
+        [&](const Sample& s) {
+          reporter.progress(s);
+          if (also) also(s);
+        },
+        signals.token());
   }
   reporter.summary(result);
   if (!result.target_answered) {
@@ -112,16 +121,19 @@ void run_command(Flags& f) {
 
 }  // namespace
 
-void add_load_command(CLI::App& parent) {
+CLI::App* add_load_command(CLI::App& parent, RunHook hook) {
   auto flags = std::make_shared<Flags>();
   Flags& f = *flags;
+  f.hook = std::move(hook);
   LoadConfig& c = f.config;
   CLI::App* cmd = parent.add_subcommand(
       "load",
       "Drive the lab with virtual users that check correctness (closed loop by default, open loop with --rate)");
   using config::option;
-  option(*cmd, "--target", "SCALELAB_LOAD_TARGET", c.target, "host:port to drive; 127.0.0.0/8 only")
-      ->check(parsed_by(parse_target, "LOOPBACK"));
+  CLI::Option* target = option(*cmd, "--target", "SCALELAB_LOAD_TARGET", c.target,
+                               f.hook ? "host:port to drive; 127.0.0.0/8 only (default: the balancer of the lab in --dir)"
+                                      : "host:port to drive; 127.0.0.0/8 only")
+                            ->check(parsed_by(parse_target, "LOOPBACK"));
   option(*cmd, "--users", "SCALELAB_LOAD_USERS", c.users,
          "virtual users (closed loop), or the bound on users/connections (open loop)")
       ->check(CLI::Range(1u, 100000u));
@@ -166,7 +178,11 @@ void add_load_command(CLI::App& parent) {
   option(*cmd, "--progress", "SCALELAB_LOAD_PROGRESS", f.progress,
          "live progress: auto (a line on a terminal, JSON lines otherwise), line, json, none")
       ->check(CLI::IsMember({"auto", "line", "json", "none"}));
-  cmd->callback([flags] { run_command(*flags); });
+  cmd->callback([flags, target] {
+    flags->target_given = target->count() > 0;
+    run_command(*flags);
+  });
+  return cmd;
 }
 
 }  // namespace scalelab::load

@@ -1,6 +1,6 @@
-// Why this exists: the `load` subcommand, registered on any CLI11 app so the `scalelab`
-// CLI and the temporary `scalelab-load` binary share one definition of the flags.
-// Every flag mirrors an environment variable (SCALELAB_LOAD_*), shown in --help.
+// Why this exists: the `load` subcommand's flags and run, kept in the load library so
+// the `scalelab` CLI only adds what it knows about labs (through a RunHook). Every flag
+// mirrors an environment variable (SCALELAB_LOAD_*), shown in --help.
 //
 // Exit codes: 0 the run completed (violations are findings, reported, not failures);
 // 1 the target never answered a single request; 2 usage errors (one line on stderr,
@@ -9,10 +9,24 @@
 // SIGINT and SIGTERM stop the run early; the summary is still printed.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "lab/load/load_config.hpp"
+#include "lab/load/results.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace scalelab::load {
 
-void add_load_command(CLI::App& parent);
+// What a front end adds around a run. Called once the flags are parsed, before the
+// run: it may change the configuration (`target_given` is false when neither --target
+// nor its variable was set), and it may return a function that receives every
+// one-second Sample too (an empty function otherwise). It reports its own problems and
+// does not throw: a load run does not depend on what the hook adds.
+using RunHook = std::function<std::function<void(const Sample&)>(LoadConfig& config, bool target_given)>;
+
+CLI::App* add_load_command(CLI::App& parent, RunHook hook = {});
 
 }  // namespace scalelab::load

@@ -1,6 +1,6 @@
 // The console's HTTP side against a real lab started by the real CLI: the page and its
 // files, `scalelab console`, the sampler's rates and distribution under traffic, the
-// load board, and the balancer's ejection showing up in the lab's event log after a
+// load board (fed by a real `scalelab load`), and the balancer's ejection showing up in the lab's event log after a
 // kill. Runs without a browser (console_e2e_test.cpp drives the page itself).
 #include <httplib.h>
 
@@ -117,6 +117,18 @@ TEST(ConsoleApi, PageSamplerLoadBoardAndEjections) {
   EXPECT_TRUE(board["active"]);
   EXPECT_EQ(board["source"], "test");
   EXPECT_EQ(board["run"]["violations"]["session_lost"], 2.0);
+
+  // `scalelab load` with no --target drives this lab's balancer and feeds its console.
+  const auto ran = lab.cli({"load", "--duration", "3s", "--users", "4", "--mix", "session=1", "--progress", "none",
+                            "--output", "json"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("driving 127.0.0.1:" + std::to_string(lab.base_port())), std::string::npos) << ran.output;
+  board = json::parse(sup.Get("/console/api/load")->body);
+  EXPECT_EQ(board["source"], "scalelab load") << board.dump();
+  EXPECT_GE(board["run"]["samples"].get<int>(), 3) << board.dump();
+  EXPECT_GT(board["run"]["requests"].get<double>(), 10) << board.dump();
+  EXPECT_GT(board["run"]["checks"].value("session", 0.0), 0) << board.dump();
+  EXPECT_EQ(board["run"]["violations"].value("session_lost", 0.0), 0) << "shared sessions: " << board.dump();
 
   // Kill app-2 under traffic: its share of recent answers falls to zero, and the
   // balancer's verdict on it reaches the lab's event log.

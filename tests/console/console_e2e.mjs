@@ -6,14 +6,13 @@
 // down and runs this script; it can also run by hand against any lab:
 //
 //   node tests/console/console_e2e.mjs --console http://127.0.0.1:8082/console \
-//     --scalelab build/bin/scalelab --target 127.0.0.1:8080 --screenshot /tmp/console.png
+//     --scalelab build/bin/scalelab --dir .scalelab --screenshot /tmp/console.png
 //
 // Exit codes: 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 
 const CHROMIUM = '/usr/bin/chromium';
 // The flags the environment notes give: no sandbox as root, and no background
@@ -25,30 +24,19 @@ function args() {
   const out = { timeout: 60 };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  for (const key of ['console', 'scalelab', 'target', 'screenshot'])
+  for (const key of ['console', 'scalelab', 'dir', 'screenshot'])
     if (!out[key]) { console.error(`console_e2e: --${key} is required`); process.exit(2); }
   return out;
 }
 
 function step(text) { console.log(`[${new Date().toISOString().slice(11, 23)}] ${text}`); }
 
-// `scalelab load` through the balancer, each one-second sample forwarded to the
-// console the way a reporting load run would, so the violation counters show.
+// `scalelab load` on the lab in --dir: it drives the lab's balancer and POSTs each
+// one-second sample to the lab's console itself, so the violation counters show.
 function startLoad(opt) {
-  const load = spawn(opt.scalelab, ['load', '--target', opt.target, '--rate', '60', '--users', '8', '--duration', '150s',
-    '--progress', 'json', '--output', 'json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const sampleUrl = new URL('/console/api/load-sample?source=scalelab%20load', opt.console).href;
-  let forwarded = 0;
-  createInterface({ input: load.stdout }).on('line', (line) => {
-    if (!line.startsWith('{')) return;
-    let sample;
-    try { sample = JSON.parse(line); } catch { return; }
-    if (!('violations' in sample) || !('t' in sample)) return;  // the final result, not a sample
-    fetch(sampleUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: line })
-      .then((r) => { if (r.status === 202) forwarded++; else console.error(`load-sample answered ${r.status}`); })
-      .catch((e) => console.error(`load-sample: ${e.message}`));
-  });
-  return { stop: () => load.kill('SIGINT'), forwarded: () => forwarded, process: load };
+  const load = spawn(opt.scalelab, ['--dir', opt.dir, 'load', '--rate', '60', '--users', '8', '--duration', '150s',
+    '--progress', 'none', '--output', 'json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return { stop: () => load.kill('SIGINT'), process: load };
 }
 
 async function main() {
@@ -133,8 +121,9 @@ async function main() {
     await page.locator('.toast .close').evaluateAll((closes) => closes.forEach((c) => c.click()));
     await page.screenshot({ path: opt.screenshot, fullPage: true });
     step(`screenshot: ${opt.screenshot}`);
-    if (load.forwarded() === 0) throw new Error('no load sample reached the console');
-    step(`${load.forwarded()} load samples forwarded to the console`);
+    const board = await (await fetch(new URL('/console/api/load', opt.console))).json();
+    if (board.source !== 'scalelab load' || !(board.run?.samples > 0)) throw new Error(`the load did not report: ${JSON.stringify(board)}`);
+    step(`${board.run.samples} load samples reached the console from scalelab load`);
     if (errors.length) throw new Error(errors.join('\n'));
     return 0;
   } catch (e) {

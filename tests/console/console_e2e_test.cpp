@@ -36,7 +36,7 @@ TEST(ConsoleBrowser, KillAppTwoFromThePage) {
   o.argv = {*node, (source / "tests/console/console_e2e.mjs").string(),
             "--console", "http://127.0.0.1:" + std::to_string(lab.base_port() + 2) + "/console",
             "--scalelab", AppCluster::binary("scalelab"),
-            "--target", "127.0.0.1:" + std::to_string(lab.base_port()),
+            "--dir", lab.lab_dir().string(),
             "--screenshot", screenshot.string(),
             "--timeout", "60"};
   o.log_path = out.string();

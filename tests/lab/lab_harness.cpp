@@ -36,7 +36,7 @@ LabHarness::~LabHarness() {
 CliResult LabHarness::cli(const std::vector<std::string>& args) {
   const auto out = dir_ / ("cli-" + std::to_string(++runs_) + ".out");
   process::SpawnOptions o;
-  o.argv = {AppCluster::binary("scalelab"), "--dir", (dir_ / "lab").string()};
+  o.argv = {AppCluster::binary("scalelab"), "--dir", lab_dir().string()};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
   o.log_path = out.string();
   auto p = process::Process::spawn(o);
@@ -57,7 +57,7 @@ void LabHarness::up(const std::vector<std::string>& extra) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }
 
-lab::LabClient LabHarness::client() { return lab::LabClient(dir_ / "lab"); }
+lab::LabClient LabHarness::client() { return lab::LabClient(lab_dir()); }
 
 nlohmann::json LabHarness::status() { return client().status(); }
 
@@ -75,7 +75,7 @@ std::vector<int> LabHarness::pids() {
 }
 
 int LabHarness::supervisor_pid() {
-  std::ifstream in(dir_ / "lab" / "supervisor.lock");
+  std::ifstream in(lab_dir() / "supervisor.lock");
   int pid = 0;
   in >> pid;
   return pid;

@@ -32,6 +32,8 @@ class LabHarness {
   nlohmann::json status();
   std::uint16_t base_port() const { return base_port_; }
   const TempDir& dir() const { return dir_; }
+  // The lab's run folder (--dir of every command): <dir>/lab.
+  std::filesystem::path lab_dir() const { return dir_ / "lab"; }
   // The pid of every running component, and of the supervisor.
   std::vector<int> pids();
   int supervisor_pid();

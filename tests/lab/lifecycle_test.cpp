@@ -100,7 +100,7 @@ TEST(Lab, UpStatusScaleKillPauseToggleDown) {
   auto down = lab.cli({"down"});
   ASSERT_EQ(down.exit_code, 0) << down.output;
   for (int pid : pids) EXPECT_FALSE(running(pid)) << "pid " << pid << " outlived `scalelab down`";
-  EXPECT_FALSE(std::filesystem::exists(lab.dir() / "lab" / "supervisor.lock")) << "no stale lock";
+  EXPECT_FALSE(std::filesystem::exists(lab.lab_dir() / "supervisor.lock")) << "no stale lock";
   EXPECT_EQ(lab.cli({"status"}).exit_code, 1);
 }
 

@@ -203,8 +203,9 @@ TEST(LoadIntegration, RefusedTargetIsCountedAndTheBinaryExitsOne) {
   EXPECT_EQ(r.totals.requests, r.totals.of(Transport::refused));
   EXPECT_FALSE(r.target_answered);
 
-  auto proc = process::Process::spawn({.argv = {kBin + "scalelab-load", "--target", c.target, "--duration", "300ms",
-                                                "--mix", "get=1", "--output", "json", "--progress", "none"},
+  auto proc = process::Process::spawn({.argv = {kBin + "scalelab", "--dir", "/nonexistent/no-lab-here", "load", "--target",
+                                                c.target, "--duration", "300ms", "--mix", "get=1", "--output", "json",
+                                                "--progress", "none"},
                                        .log_path = "/dev/null"});
   const auto status = proc.wait_for(10s);
   ASSERT_TRUE(status);

@@ -274,7 +274,7 @@ export function renderLoad(snap) {
     setText(note, '');
     if (!box.querySelector('.empty'))
       box.innerHTML = '<div class="empty">No load or experiment is reporting. Violation counters appear here while one runs ' +
-        '(it POSTs each one-second sample to <code>/console/api/load-sample</code>).</div>';
+        '(<code>scalelab load</code> on this lab, <code>scalelab experiment</code> and <code>scalelab demo</code> report here).</div>';
     loadChart = null;
     return;
   }

@@ -1,0 +1,57 @@
+// Why this exists: a load run belongs on the lab's live console. The console cannot
+// find a load generator (it runs in another process, or inside the experiment runner),
+// so the load reports to it: every one-second Sample is POSTed to the supervisor's
+// /console/api/load-sample. The console adds samples up, so each one must arrive, in
+// order; but a slow or absent supervisor must never hold up the load that measures the
+// lab. Hence a queue and a thread of its own.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/supervisor/lab_config.hpp"
+
+namespace scalelab::lab {
+
+class SamplePublisher {
+ public:
+  // `source` names the run on the console ("scalelab load", an experiment's title).
+  SamplePublisher(const LabConfig& lab, std::string source);
+  // Sends what is still queued (for at most `kDrainFor`), then stops.
+  ~SamplePublisher();
+  SamplePublisher(const SamplePublisher&) = delete;
+  SamplePublisher& operator=(const SamplePublisher&) = delete;
+
+  // Queues one Sample (lab/load/README.md). Never blocks on the network. When
+  // kMaxQueued samples wait already, the oldest is dropped and counted as failed.
+  void publish(nlohmann::json sample);
+
+  std::uint64_t sent() const { return sent_; }
+  std::uint64_t failed() const { return failed_; }
+  // The last failure's reason, empty when none.
+  std::string last_error() const;
+
+  static constexpr std::size_t kMaxQueued = 600;
+  static constexpr std::chrono::seconds kDrainFor{3};
+
+ private:
+  void run(std::stop_token stop);
+
+  const LabConfig lab_;
+  const std::string path_;  // /console/api/load-sample?source=...
+  mutable std::mutex mu_;
+  std::condition_variable_any wake_;
+  std::deque<std::string> queue_;  // serialised samples
+  std::string last_error_;
+  std::atomic<std::uint64_t> sent_{0}, failed_{0};
+  std::jthread thread_;  // last: started once everything above exists
+};
+
+}  // namespace scalelab::lab
