@@ -93,4 +93,8 @@ std::string now_rfc3339() {
   return buf;
 }
 
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace scalelab::log

@@ -33,5 +33,8 @@ void access(nlohmann::json record);
 
 // The current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-26T07:45:08.123Z.
 std::string now_rfc3339();
+// The current time in seconds since the Unix epoch (the timestamps of journals, events
+// and the console's series).
+double unix_now();
 
 }  // namespace scalelab::log

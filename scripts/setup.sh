@@ -58,7 +58,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 build_dir=${BUILD_DIR:-build}
-cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
 [ "${CI:-}" = true ] && cmake_args+=(-DSCALELAB_WERROR=ON)
 if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null

@@ -30,7 +30,7 @@ bool is_valid_blob_key(std::string_view key) {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kBackend = "local-disk";
+constexpr const char* kLocalDisk = "local-disk";
 
 void require_valid(const std::string& key) {
   if (!is_valid_blob_key(key)) throw std::invalid_argument("invalid blob key '" + key + "'");
@@ -47,7 +47,7 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
-[[noreturn]] void fail(const std::string& what) { throw StoreError(kBackend, what + ": " + std::strerror(errno)); }
+[[noreturn]] void fail(const std::string& what) { throw StoreError(kLocalDisk, what + ": " + std::strerror(errno)); }
 
 class LocalBlobStore final : public BlobStore {
  public:
@@ -55,18 +55,18 @@ class LocalBlobStore final : public BlobStore {
       : objects_(fs::path(folder) / "objects"),
         meta_(fs::path(folder) / "meta"),
         tmp_(fs::path(folder) / "tmp"),
-        put_(metrics.op(kBackend, "blob_put")),
-        head_(metrics.op(kBackend, "blob_head")),
-        get_(metrics.op(kBackend, "blob_get")),
-        remove_(metrics.op(kBackend, "blob_remove")) {
+        put_(metrics.op(kLocalDisk, "blob_put")),
+        head_(metrics.op(kLocalDisk, "blob_head")),
+        get_(metrics.op(kLocalDisk, "blob_get")),
+        remove_(metrics.op(kLocalDisk, "blob_remove")) {
     std::error_code ec;
     for (const auto& dir : {objects_, meta_, tmp_}) {
       fs::create_directories(dir, ec);
-      if (ec) throw StoreError(kBackend, "create " + dir.string() + ": " + ec.message());
+      if (ec) throw StoreError(kLocalDisk, "create " + dir.string() + ": " + ec.message());
     }
   }
 
-  const char* backend() const override { return kBackend; }
+  const char* backend() const override { return kLocalDisk; }
 
   PutResult put(const std::string& key, const BodySource& body, std::optional<std::uint64_t> size,
                 const std::string& content_type) override {
@@ -108,7 +108,7 @@ class LocalBlobStore final : public BlobStore {
     write_small_file(meta_ / key, content_type);
     std::error_code ec;
     fs::rename(tmp, objects_ / key, ec);  // the commit point: the object appears whole
-    if (ec) throw StoreError(kBackend, "rename into " + (objects_ / key).string() + ": " + ec.message());
+    if (ec) throw StoreError(kLocalDisk, "rename into " + (objects_ / key).string() + ": " + ec.message());
     guard.armed = false;
     result.sha256 = hash.hex_digest();
     t.ok();
@@ -177,11 +177,11 @@ class LocalBlobStore final : public BlobStore {
     {
       std::ofstream out(tmp, std::ios::trunc);
       out << text << '\n';
-      if (!out) throw StoreError(kBackend, "write " + tmp.string());
+      if (!out) throw StoreError(kLocalDisk, "write " + tmp.string());
     }
     std::error_code ec;
     fs::rename(tmp, path, ec);
-    if (ec) throw StoreError(kBackend, "rename into " + path.string() + ": " + ec.message());
+    if (ec) throw StoreError(kLocalDisk, "rename into " + path.string() + ": " + ec.message());
   }
 
   fs::path objects_, meta_, tmp_;

@@ -17,7 +17,7 @@
 namespace scalelab::store {
 namespace {
 
-constexpr const char* kBackend = "s3";
+constexpr const char* kS3 = "s3";
 
 struct Endpoint {
   std::string base_url;     // scheme://host:port, what httplib connects to
@@ -90,19 +90,19 @@ class S3BlobStore final : public BlobStore {
   S3BlobStore(const S3Config& config, StoreMetrics& metrics)
       : config_(config),
         endpoint_(parse_endpoint(config.endpoint)),
-        pool_({kBackend, endpoint_.host_header, config.max_connections, config.io_timeout, std::chrono::milliseconds(50),
+        pool_({kS3, endpoint_.host_header, config.max_connections, config.io_timeout, std::chrono::milliseconds(50),
                std::chrono::milliseconds(1000)},
               [this] { return std::make_unique<Http>(endpoint_.base_url, config_); },
               [](Http& h) { return h.client.is_valid(); }),
-        put_(metrics.op(kBackend, "blob_put")),
-        head_(metrics.op(kBackend, "blob_head")),
-        get_(metrics.op(kBackend, "blob_get")),
-        remove_(metrics.op(kBackend, "blob_remove")) {
+        put_(metrics.op(kS3, "blob_put")),
+        head_(metrics.op(kS3, "blob_head")),
+        get_(metrics.op(kS3, "blob_get")),
+        remove_(metrics.op(kS3, "blob_remove")) {
     if (config_.bucket.empty()) throw std::invalid_argument("S3 bucket name is empty");
     if (config_.part_size < 5 * 1024 * 1024) throw std::invalid_argument("S3 part size must be at least 5 MiB");
   }
 
-  const char* backend() const override { return kBackend; }
+  const char* backend() const override { return kS3; }
 
   PutResult put(const std::string& key, const BodySource& body, std::optional<std::uint64_t> size,
                 const std::string& content_type) override {
@@ -220,15 +220,15 @@ class S3BlobStore final : public BlobStore {
 
   [[noreturn]] static void transport_failure(Lease& lease, const std::string& what, httplib::Error error) {
     lease.discard();
-    throw StoreUnavailable(kBackend, what + ": " + httplib::to_string(error));
+    throw StoreUnavailable(kS3, what + ": " + httplib::to_string(error));
   }
 
   static void check_status(int status, const std::string& body, const std::string& what) {
     if (ok_status(status)) return;
     const std::string code = error_code(body);
     const std::string cause = what + ": HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code);
-    if (status >= 500 || status == 429) throw StoreUnavailable(kBackend, cause);
-    throw StoreError(kBackend, cause);
+    if (status >= 500 || status == 429) throw StoreUnavailable(kS3, cause);
+    throw StoreError(kS3, cause);
   }
 
   static std::uint64_t content_length(const httplib::Response& r) {
@@ -278,7 +278,7 @@ class S3BlobStore final : public BlobStore {
               if (result.size + n > size) throw TruncatedBody("body is longer than its declared size");
               hash.update(data, n);
               result.size += n;
-              if (!out.write(data, n)) throw StoreUnavailable(kBackend, "PUT " + key + ": write to S3 failed");
+              if (!out.write(data, n)) throw StoreUnavailable(kS3, "PUT " + key + ": write to S3 failed");
               return true;
             });
           } catch (...) {
@@ -356,7 +356,7 @@ class S3BlobStore final : public BlobStore {
     if (!res) transport_failure(lease, "initiate multipart " + key, res.error());
     check_status(res->status, res->body, "initiate multipart " + key);
     std::string id = xml_value(res->body, "UploadId");
-    if (id.empty()) throw StoreError(kBackend, "initiate multipart " + key + ": no UploadId in the answer");
+    if (id.empty()) throw StoreError(kS3, "initiate multipart " + key + ": no UploadId in the answer");
     return id;
   }
 
@@ -370,7 +370,7 @@ class S3BlobStore final : public BlobStore {
     if (!res) transport_failure(lease, what, res.error());
     check_status(res->status, res->body, what);
     std::string etag = res->get_header_value("ETag");
-    if (etag.empty()) throw StoreError(kBackend, what + ": no ETag in the answer");
+    if (etag.empty()) throw StoreError(kS3, what + ": no ETag in the answer");
     return etag;
   }
 
@@ -388,7 +388,7 @@ class S3BlobStore final : public BlobStore {
     check_status(res->status, res->body, "complete multipart " + key);
     // S3 may answer 200 and still report an error in the body.
     if (res->body.find("<Error>") != std::string::npos)
-      throw StoreError(kBackend, "complete multipart " + key + ": " + error_code(res->body));
+      throw StoreError(kS3, "complete multipart " + key + ": " + error_code(res->body));
   }
 
   // A PUT cut off mid-body must leave nothing behind. S3 and MinIO discard it, but

@@ -5,7 +5,7 @@
 namespace scalelab::store {
 namespace {
 
-std::string key(const std::string& k) { return "sl:cache:" + k; }
+std::string cache_key(const std::string& k) { return "sl:cache:" + k; }
 
 // ARGV: version, value, ttl. Implements may_replace() from cache.hpp.
 const RedisScript kPut(R"lua(
@@ -48,7 +48,7 @@ class RedisCache final : public Cache {
 
   std::optional<std::string> get(const std::string& k) override {
     OpTimer t(get_);
-    auto reply = redis_->command({"GET", key(k)});
+    auto reply = redis_->command({"GET", cache_key(k)});
     if (reply.is_nil()) return t.found(std::optional<std::string>());
     const std::string raw = reply.str();
     const auto first = raw.find('|');
@@ -59,14 +59,14 @@ class RedisCache final : public Cache {
 
   bool put(const std::string& k, const std::string& value, std::int64_t version, std::chrono::seconds ttl) override {
     OpTimer t(put_);
-    const bool stored = redis_->eval(kPut, {key(k)}, {std::to_string(version), value, ttl_arg(ttl)}).integer() == 1;
+    const bool stored = redis_->eval(kPut, {cache_key(k)}, {std::to_string(version), value, ttl_arg(ttl)}).integer() == 1;
     t.ok();
     return stored;
   }
 
   bool invalidate(const std::string& k, std::int64_t version, std::chrono::seconds ttl) override {
     OpTimer t(invalidate_);
-    const bool dropped = redis_->eval(kInvalidate, {key(k)}, {std::to_string(version), ttl_arg(ttl)}).integer() == 1;
+    const bool dropped = redis_->eval(kInvalidate, {cache_key(k)}, {std::to_string(version), ttl_arg(ttl)}).integer() == 1;
     dropped ? t.ok() : t.miss();
     return dropped;
   }

@@ -7,7 +7,7 @@
 namespace scalelab::store {
 namespace {
 
-std::string key(const std::string& session_id) { return "sl:cart:" + session_id; }
+std::string cart_key(const std::string& session_id) { return "sl:cart:" + session_id; }
 
 class RedisCartStore final : public CartStore {
  public:
@@ -22,7 +22,7 @@ class RedisCartStore final : public CartStore {
 
   std::int64_t add(const std::string& session_id, const std::string& sku, std::int64_t qty) override {
     OpTimer t(add_);
-    const std::string k = key(session_id);
+    const std::string k = cart_key(session_id);
     auto replies = redis_->pipeline(
         {{"MULTI"}, {"HINCRBY", k, sku, std::to_string(qty)}, {"EXPIRE", k, ttl_}, {"EXEC"}});
     const RedisReply& exec = replies.back();
@@ -34,7 +34,7 @@ class RedisCartStore final : public CartStore {
 
   std::vector<CartLine> items(const std::string& session_id) override {
     OpTimer t(items_);
-    auto reply = redis_->command({"HGETALL", key(session_id)});
+    auto reply = redis_->command({"HGETALL", cart_key(session_id)});
     std::vector<CartLine> lines;
     for (std::size_t i = 0; i + 1 < reply.size(); i += 2) lines.push_back({reply[i].str(), reply[i + 1].integer()});
     std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.sku < b.sku; });
@@ -44,7 +44,7 @@ class RedisCartStore final : public CartStore {
 
   void clear(const std::string& session_id) override {
     OpTimer t(clear_);
-    redis_->command({"DEL", key(session_id)});
+    redis_->command({"DEL", cart_key(session_id)});
     t.ok();
   }
 

@@ -12,7 +12,7 @@
 namespace scalelab::store {
 namespace {
 
-constexpr const char* kBackend = "redis";
+constexpr const char* kRedis = "redis";
 
 timeval to_timeval(std::chrono::milliseconds ms) {
   return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
@@ -26,8 +26,8 @@ bool transient_error_reply(const std::string& text) {
 void throw_if_error(const RedisReply& reply) {
   if (!reply.is_error()) return;
   const std::string text = reply.str();
-  if (transient_error_reply(text)) throw StoreUnavailable(kBackend, text);
-  throw StoreError(kBackend, text);
+  if (transient_error_reply(text)) throw StoreUnavailable(kRedis, text);
+  throw StoreError(kRedis, text);
 }
 
 // An idle socket that is readable has either seen EOF (the server went away) or holds
@@ -93,7 +93,7 @@ long long RedisReply::integer() const {
     auto [end, ec] = std::from_chars(node_->str, node_->str + node_->len, value);
     if (ec == std::errc() && end == node_->str + node_->len) return value;
   }
-  throw StoreError(kBackend, "expected an integer reply, got '" + str() + "'");
+  throw StoreError(kRedis, "expected an integer reply, got '" + str() + "'");
 }
 
 RedisReply RedisReply::operator[](std::size_t i) const {
@@ -114,7 +114,7 @@ struct RedisPool::Connection {
 RedisPool::RedisPool(RedisConfig config) : config_(std::move(config)) {
   if (config_.pool_size == 0) throw std::invalid_argument("redis pool size must be at least 1");
   pool_ = std::make_unique<BoundedPool<Connection>>(
-      BoundedPool<Connection>::Options{kBackend, address(), config_.pool_size, config_.checkout_timeout,
+      BoundedPool<Connection>::Options{kRedis, address(), config_.pool_size, config_.checkout_timeout,
                                        config_.backoff_min, config_.backoff_max},
       [this] { return connect(); }, [](Connection& c) { return c.ctx->err == 0 && !looks_dead(c.ctx); });
 }
@@ -123,11 +123,11 @@ RedisPool::~RedisPool() = default;
 
 std::unique_ptr<RedisPool::Connection> RedisPool::connect() {
   redisContext* raw = redisConnectWithTimeout(config_.host.c_str(), config_.port, to_timeval(config_.connect_timeout));
-  if (raw == nullptr) throw StoreUnavailable(kBackend, "connect to " + address() + ": out of memory");
+  if (raw == nullptr) throw StoreUnavailable(kRedis, "connect to " + address() + ": out of memory");
   auto conn = std::make_unique<Connection>(raw);
   redisContext* ctx = conn->ctx;
   auto fail = [&](const std::string& what) {
-    throw StoreUnavailable(kBackend, what + " " + address() + ": " + (ctx->errstr[0] ? ctx->errstr : "failed"));
+    throw StoreUnavailable(kRedis, what + " " + address() + ": " + (ctx->errstr[0] ? ctx->errstr : "failed"));
   };
   if (ctx->err != 0) fail("connect to");
   if (redisSetTimeout(ctx, to_timeval(config_.command_timeout)) != REDIS_OK) fail("set timeout on");
@@ -152,7 +152,7 @@ std::vector<RedisReply> RedisPool::run(const std::vector<RedisCommand>& commands
   redisContext* ctx = lease->ctx;
   auto fail = [&](const std::string& what) {
     lease.discard();
-    throw StoreUnavailable(kBackend, what + ": " + (ctx->errstr[0] ? ctx->errstr : "connection lost"));
+    throw StoreUnavailable(kRedis, what + ": " + (ctx->errstr[0] ? ctx->errstr : "connection lost"));
   };
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;

@@ -19,7 +19,7 @@ redis.call('EXPIRE', KEYS[2], ARGV[1])
 return {v, n}
 )lua");
 
-std::string key(const std::string& id) { return "sl:sess:" + id; }
+std::string session_key(const std::string& id) { return "sl:sess:" + id; }
 std::string counter_key(const std::string& id) { return "sl:sess:" + id + ":n"; }
 
 Session decode(const std::string& id, const std::string& json_text, std::int64_t requests) {
@@ -53,14 +53,14 @@ class RedisSessionStore final : public SessionStore {
     OpTimer t(create_);
     Session s{ids::random_token(16), user, instance, unix_ms(), 0};
     const nlohmann::json j{{"user", s.user}, {"created_by", s.created_by}, {"created_at_ms", s.created_at_ms}};
-    redis_->command({"SET", key(s.id), j.dump(), "EX", ttl_});
+    redis_->command({"SET", session_key(s.id), j.dump(), "EX", ttl_});
     t.ok();
     return s;
   }
 
   std::optional<Session> get(const std::string& id) override {
     OpTimer t(get_);
-    auto replies = redis_->pipeline({{"GET", key(id)}, {"GET", counter_key(id)}});
+    auto replies = redis_->pipeline({{"GET", session_key(id)}, {"GET", counter_key(id)}});
     if (replies[0].is_nil()) return t.found(std::optional<Session>());
     const std::int64_t n = replies[1].is_nil() ? 0 : replies[1].integer();
     return t.found(std::optional<Session>(decode(id, replies[0].str(), n)));
@@ -68,14 +68,14 @@ class RedisSessionStore final : public SessionStore {
 
   std::optional<Session> touch(const std::string& id) override {
     OpTimer t(touch_);
-    auto reply = redis_->eval(kTouch, {key(id), counter_key(id)}, {ttl_});
+    auto reply = redis_->eval(kTouch, {session_key(id), counter_key(id)}, {ttl_});
     if (reply.is_nil() || !reply.is_array()) return t.found(std::optional<Session>());
     return t.found(std::optional<Session>(decode(id, reply[0].str(), reply[1].integer())));
   }
 
   bool destroy(const std::string& id) override {
     OpTimer t(destroy_);
-    const bool existed = redis_->command({"DEL", key(id), counter_key(id)}).integer() > 0;
+    const bool existed = redis_->command({"DEL", session_key(id), counter_key(id)}).integer() > 0;
     existed ? t.ok() : t.miss();
     return existed;
   }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/json_error.hpp"
+#include "common/log.hpp"
 #include "lab/console/assets.hpp"
 #include "lab/console/history.hpp"
 #include "lab/console/load_board.hpp"
@@ -27,10 +28,6 @@ struct Console {
   LoadBoard load;
   Sampler sampler;  // last: it stops before the history it writes goes
 };
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -97,7 +94,7 @@ void attach_console(httplib::Server& server, lab::Supervisor& supervisor) {
     try {
       const double since = number_param(req, "since", 0);
       const auto events_since = static_cast<std::uint64_t>(number_param(req, "events", 0));
-      const double now = unix_now();
+      const double now = log::unix_now();
       send_json(res, 200,
                 {{"now", now},
                  {"window_s", 300},
@@ -127,7 +124,7 @@ void attach_console(httplib::Server& server, lab::Supervisor& supervisor) {
     const std::string source = req.has_param("source") ? req.get_param_value("source") : "load";
     if (source.empty() || source.size() > 100) return send_error(res, 400, "bad_source", "source is 1 to 100 characters");
     try {
-      console->load.add(sample, source, unix_now());
+      console->load.add(sample, source, log::unix_now());
     } catch (const std::invalid_argument& e) {
       return send_error(res, 400, "bad_sample", e.what());
     }
@@ -135,7 +132,7 @@ void attach_console(httplib::Server& server, lab::Supervisor& supervisor) {
   });
 
   server.Get("/console/api/load", [console](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, console->load.to_json(unix_now()));
+    send_json(res, 200, console->load.to_json(log::unix_now()));
   });
 }
 

@@ -15,10 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // A component the sampler can ask something: alive and not frozen (a SIGSTOPped
 // process would only cost a timeout).
 bool answering(const json& component) {
@@ -120,7 +116,7 @@ void Sampler::sample_once() {
   Frame frame;
   // Whole milliseconds, so a client that prints `since` with a few decimals still
   // names this frame exactly.
-  frame.t = std::round(unix_now() * 1000.0) / 1000.0;
+  frame.t = std::round(log::unix_now() * 1000.0) / 1000.0;
   sample_apps(status, frame);
   bool balancer_running = false, faults_running = false;
   for (const auto& c : status["components"]) {
@@ -131,7 +127,7 @@ void Sampler::sample_once() {
   sample_faults(faults_running);
   history_.add(std::move(frame));
   std::lock_guard lock(mu_);
-  last_t_ = unix_now();
+  last_t_ = log::unix_now();
 }
 
 void Sampler::sample_apps(const json& status, Frame& frame) {
@@ -140,7 +136,7 @@ void Sampler::sample_apps(const json& status, Frame& frame) {
     if (c["kind"] != "app" || !answering(c)) continue;
     const std::string id = c["id"];
     auto counters = scrape(c["address"]);
-    const double t = unix_now();
+    const double t = log::unix_now();
     if (!counters) continue;
     // An instance that was not scraped last time (new, restarted, resumed) gets a
     // baseline now and a point from the next sample on.

@@ -19,10 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 lab::LabConfig lab_config_for(const Experiment& x, const RunOptions& o) {
   lab::LabConfig c;
   c.dir = o.lab_dir;
@@ -87,7 +83,7 @@ nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
     if (!journal["hypothesis"].contains("before")) journal["hypothesis"]["before"] = unchecked;
     if (!journal["hypothesis"].contains("after")) journal["hypothesis"]["after"] = unchecked;
     if (!journal.contains("load")) journal["load"] = nlohmann::json::object();
-    if (!journal.contains("t0_unix")) journal["t0_unix"] = unix_now();
+    if (!journal.contains("t0_unix")) journal["t0_unix"] = log::unix_now();
   };
 
   // 1. The lab.
@@ -118,7 +114,7 @@ nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
   std::stop_callback forward(o.stop, [&] { stop_load.request_stop(); });
   load::LoadResult result;
   std::string load_error;
-  const double t0_unix = unix_now();
+  const double t0_unix = log::unix_now();
   const auto t0 = Clock::now();
   std::thread loader([&] {
     try {

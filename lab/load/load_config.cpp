@@ -8,14 +8,12 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/text.hpp"
+
 namespace scalelab::load {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 

@@ -10,7 +10,7 @@
 using namespace scalelab::balancer;
 
 namespace {
-Settings parse(std::vector<const char*> args) {
+Settings parse_settings(std::vector<const char*> args) {
   Settings s;
   CLI::App app{"t"};
   add_options(app, s);
@@ -21,7 +21,7 @@ Settings parse(std::vector<const char*> args) {
 }  // namespace
 
 TEST(Settings, Defaults) {
-  Settings s = parse({});
+  Settings s = parse_settings({});
   EXPECT_EQ(finish(s), "");
   EXPECT_EQ(s.listen_address.str(), "127.0.0.1:8080");
   EXPECT_EQ(s.admin_address.str(), "127.0.0.1:8079");
@@ -48,7 +48,7 @@ TEST(Settings, BackendSpecs) {
 TEST(Settings, FlagsAndEnvironment) {
   ::setenv("SCALELAB_BALANCER_ALGORITHM", "least_conn", 1);
   ::setenv("SCALELAB_BALANCER_BACKENDS", "a=127.0.0.1:1,b=127.0.0.1:2", 1);
-  Settings s = parse({"--threads", "2", "--retries", "1"});
+  Settings s = parse_settings({"--threads", "2", "--retries", "1"});
   ::unsetenv("SCALELAB_BALANCER_ALGORITHM");
   ::unsetenv("SCALELAB_BALANCER_BACKENDS");
   ASSERT_EQ(finish(s), "");
@@ -59,11 +59,11 @@ TEST(Settings, FlagsAndEnvironment) {
 }
 
 TEST(Settings, CrossFieldErrors) {
-  Settings dup = parse({"--backend", "a=127.0.0.1:1", "--backend", "a=127.0.0.1:2"});
+  Settings dup = parse_settings({"--backend", "a=127.0.0.1:1", "--backend", "a=127.0.0.1:2"});
   EXPECT_NE(finish(dup).find("duplicate"), std::string::npos);
-  Settings cap = parse({"--threads", "4", "--max-conns-per-backend", "2"});
+  Settings cap = parse_settings({"--threads", "4", "--max-conns-per-backend", "2"});
   EXPECT_NE(finish(cap).find("max-conns-per-backend"), std::string::npos);
-  Settings same = parse({"--listen", "127.0.0.1:9", "--admin-listen", "127.0.0.1:9"});
+  Settings same = parse_settings({"--listen", "127.0.0.1:9", "--admin-listen", "127.0.0.1:9"});
   EXPECT_NE(finish(same), "");
 }
 
