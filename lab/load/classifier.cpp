@@ -60,16 +60,12 @@ void Classifier::observe(const Response& r, Tally& t) {
 }
 
 void Classifier::on_login(const Response& r) {
-  if (!r.answered() || r.status != 200) return;
-  session_ = true;
-  cart_.clear();  // login rotates the session, and the cart belongs to the session
+  // Rotated or not, the cart of the session this user knew is not its cart any more.
+  cart_.clear();
+  session_ = r.answered() && r.status == 200;
 }
 
-void Classifier::on_logout(const Response& r) {
-  if (!r.answered() || r.status != 200) return;
-  session_ = false;
-  cart_.clear();
-}
+void Classifier::on_logout(const Response&) { lose_session(); }
 
 void Classifier::lose_session() {
   session_ = false;

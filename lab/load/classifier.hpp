@@ -45,8 +45,12 @@ class Classifier {
   void observe(const Response& r, Tally& t);
 
   // POST /api/login: a 200 means this user now holds a new session with an empty cart.
+  // Anything else leaves the old session unknown (a login destroys it before answering,
+  // and an instance killed in between never answers), so the user holds none: a later
+  // 401 is no evidence of a lost session.
   void on_login(const Response& r);
-  // POST /api/logout: a 200 means the session is gone on purpose; later 401s are expected.
+  // POST /api/logout: a 200 means the session is gone on purpose; later 401s are
+  // expected. Without a 200 it may be gone as well, so likewise the user holds none.
   void on_logout(const Response& r);
   bool holds_session() const { return session_; }
 

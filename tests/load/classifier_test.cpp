@@ -88,6 +88,27 @@ TEST(Classifier, SessionLostIsA401ForASessionNeverLoggedOut) {
   EXPECT_EQ(total_violations(t), 1u);
 }
 
+// A login destroys the old session before it answers; an instance killed in between
+// never answers. The old session is then unknown, not lost.
+TEST(Classifier, AnUnansweredLoginOrLogoutLeavesTheSessionUnknown) {
+  Classifier c;
+  Tally t;
+  c.on_login(reply(200));
+  c.on_login(failed(Transport::reset));
+  EXPECT_FALSE(c.holds_session());
+  c.check_session(reply(401), t);
+  c.on_login(reply(200));
+  c.on_login(reply(503));
+  EXPECT_FALSE(c.holds_session());
+  c.check_session(reply(401), t);
+  c.on_login(reply(200));
+  c.on_logout(failed(Transport::timeout));
+  EXPECT_FALSE(c.holds_session());
+  c.check_session(reply(401), t);
+  EXPECT_EQ(t.of(Violation::session_lost), 0u);
+  EXPECT_EQ(t.of(Check::session), 0u);
+}
+
 TEST(Classifier, CartLostWriteWhenAnAcknowledgedQuantityIsMissing) {
   Classifier c;
   Tally t;
