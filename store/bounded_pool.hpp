@@ -67,7 +67,13 @@ class BoundedPool {
       while (!idle_.empty()) {
         std::unique_ptr<Conn> conn = std::move(idle_.back());
         idle_.pop_back();
-        if (usable_(*conn)) return Lease(*this, std::move(conn));
+        // The probe is a system call: made without the lock, so the threads of a busy
+        // instance do not queue (and sleep) behind it.
+        lock.unlock();
+        const bool usable = usable_(*conn);
+        if (usable) return Lease(*this, std::move(conn));
+        conn.reset();
+        lock.lock();
         --open_;
       }
       if (open_ < options_.max_size) break;
@@ -107,14 +113,15 @@ class BoundedPool {
 
  private:
   void checkin(std::unique_ptr<Conn> conn, bool healthy) {
-    std::lock_guard lock(mu_);
-    if (healthy) {
-      idle_.push_back(std::move(conn));
-    } else {
-      conn.reset();
-      --open_;
+    {
+      std::lock_guard lock(mu_);
+      if (healthy)
+        idle_.push_back(std::move(conn));
+      else
+        --open_;
     }
-    available_.notify_one();
+    conn.reset();  // a broken connection is closed outside the lock
+    available_.notify_one();  // after unlocking, so the waiter it wakes can take the lock
   }
 
   Options options_;
