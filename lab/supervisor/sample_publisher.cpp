@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <optional>
+
 namespace scalelab::lab {
 
 SamplePublisher::SamplePublisher(const LabConfig& lab, std::string source)
@@ -17,18 +19,10 @@ SamplePublisher::~SamplePublisher() {
 void SamplePublisher::publish(nlohmann::json sample) {
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() >= kMaxQueued) {
-      queue_.pop_front();
-      ++failed_;
-    }
+    if (queue_.size() >= kMaxQueued) queue_.pop_front();
     queue_.push_back(sample.dump());
   }
   wake_.notify_one();
-}
-
-std::string SamplePublisher::last_error() const {
-  std::lock_guard lock(mu_);
-  return last_error_;
 }
 
 void SamplePublisher::run(std::stop_token stop) {
@@ -45,24 +39,12 @@ void SamplePublisher::run(std::stop_token stop) {
       if (queue_.empty()) return;  // stopped with nothing left to send
       if (stop.stop_requested()) {
         if (!drain_until) drain_until = std::chrono::steady_clock::now() + kDrainFor;
-        if (std::chrono::steady_clock::now() >= *drain_until) {
-          failed_ += queue_.size();
-          queue_.clear();
-          return;
-        }
+        if (std::chrono::steady_clock::now() >= *drain_until) return;
       }
       body = std::move(queue_.front());
       queue_.pop_front();
     }
-    const auto r = http.Post(path_, body, "application/json");
-    std::lock_guard lock(mu_);
-    if (r && r->status == 202) {
-      ++sent_;
-    } else {
-      ++failed_;
-      last_error_ = r ? "the console answered " + std::to_string(r->status) + ": " + r->body
-                      : "the supervisor does not answer (" + httplib::to_string(r.error()) + ")";
-    }
+    http.Post(path_, body, "application/json");
   }
 }
 

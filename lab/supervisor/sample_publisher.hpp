@@ -6,9 +6,7 @@
 // lab. Hence a queue and a thread of its own.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
-#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -30,13 +28,9 @@ class SamplePublisher {
   SamplePublisher& operator=(const SamplePublisher&) = delete;
 
   // Queues one Sample (lab/load/README.md). Never blocks on the network. When
-  // kMaxQueued samples wait already, the oldest is dropped and counted as failed.
+  // kMaxQueued samples wait already, the oldest is dropped. A sample the console does
+  // not take is dropped too: the console is a view, the load's own report is the record.
   void publish(nlohmann::json sample);
-
-  std::uint64_t sent() const { return sent_; }
-  std::uint64_t failed() const { return failed_; }
-  // The last failure's reason, empty when none.
-  std::string last_error() const;
 
   static constexpr std::size_t kMaxQueued = 600;
   static constexpr std::chrono::seconds kDrainFor{3};
@@ -46,11 +40,9 @@ class SamplePublisher {
 
   const LabConfig lab_;
   const std::string path_;  // /console/api/load-sample?source=...
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable_any wake_;
   std::deque<std::string> queue_;  // serialised samples
-  std::string last_error_;
-  std::atomic<std::uint64_t> sent_{0}, failed_{0};
   std::jthread thread_;  // last: started once everything above exists
 };
 
