@@ -1,11 +1,12 @@
 // The shared cache: Redis strings "<version>|<kind>|<value>" (kind v = value,
 // t = tombstone); put and invalidate compare versions inside Lua, atomically.
 #include "store/cache.hpp"
+#include "store/redis_layout.hpp"
 
 namespace scalelab::store {
 namespace {
 
-std::string cache_key(const std::string& k) { return "sl:cache:" + k; }
+using redis_layout::cache_key;
 
 // ARGV: version, value, ttl. Implements may_replace() from cache.hpp.
 const RedisScript kPut(R"lua(
@@ -50,11 +51,8 @@ class RedisCache final : public Cache {
     OpTimer t(get_);
     auto reply = redis_->command({"GET", cache_key(k)});
     if (reply.is_nil()) return t.found(std::optional<std::string>());
-    const std::string raw = reply.str();
-    const auto first = raw.find('|');
-    if (first == std::string::npos || raw.size() < first + 3 || raw[first + 1] != 'v')
-      return t.found(std::optional<std::string>());  // a tombstone (or foreign data): a miss
-    return t.found(std::optional<std::string>(raw.substr(first + 3)));
+    // A tombstone (or foreign data) is a miss.
+    return t.found(redis_layout::cache_value(reply.view()));
   }
 
   bool put(const std::string& k, const std::string& value, std::int64_t version, std::chrono::seconds ttl) override {

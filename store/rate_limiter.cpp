@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "store/clock.hpp"
+#include "store/redis_layout.hpp"
 
 namespace scalelab::store {
 
@@ -37,7 +38,7 @@ class RedisRateLimiter final : public RateLimiter {
     OpTimer t(allow_);
     const std::int64_t now = unix_seconds();
     const std::int64_t w = window.count();
-    const std::string k = "sl:rl:" + key + ":" + std::to_string(now / w);
+    const std::string k = redis_layout::rate_window_key(key, now / w);
     // The key outlives its window by a second so a slow clock elsewhere still finds it.
     const std::int64_t count = redis_->eval(kIncrWindow, {k}, {std::to_string(w + 1)}).integer();
     t.ok();

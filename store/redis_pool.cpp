@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <array>
 #include <charconv>
 #include <stdexcept>
 
@@ -86,6 +87,11 @@ std::string RedisReply::str() const {
   return std::string(node_->str, node_->len);
 }
 
+std::string_view RedisReply::view() const {
+  if (node_ == nullptr || node_->str == nullptr || node_->type == REDIS_REPLY_INTEGER) return {};
+  return {node_->str, node_->len};
+}
+
 long long RedisReply::integer() const {
   if (is_integer()) return node_->integer;
   if (is_string()) {
@@ -147,28 +153,58 @@ std::unique_ptr<RedisPool::Connection> RedisPool::connect() {
   return conn;
 }
 
-std::vector<RedisReply> RedisPool::run(const std::vector<RedisCommand>& commands) {
+// Commands for one round trip, as views of strings their caller keeps alive: every
+// argument in order, and how many belong to each command. Flat, so a pipeline costs
+// a handful of allocations however many commands and arguments it has.
+struct RedisPool::Batch {
+  std::vector<std::string_view> args;
+  std::vector<std::size_t> argc;
+
+  template <class Range>
+  void add(const Range& command) {
+    std::size_t n = 0;
+    for (const auto& a : command) {
+      args.emplace_back(a);
+      ++n;
+    }
+    argc.push_back(n);
+  }
+};
+
+std::vector<RedisReply> RedisPool::run(const Batch& batch) {
   auto lease = pool_->acquire();
   redisContext* ctx = lease->ctx;
   auto fail = [&](const std::string& what) {
     lease.discard();
     throw StoreUnavailable(kRedis, what + ": " + (ctx->errstr[0] ? ctx->errstr : "connection lost"));
   };
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& cmd : commands) {
-    argv.clear();
-    lens.clear();
-    for (const auto& a : cmd) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
-      fail("send");
+  // hiredis wants arrays of pointers and lengths; small batches (all of the hot ones)
+  // build them on the stack.
+  constexpr std::size_t kOnStack = 32;
+  std::array<const char*, kOnStack> argv_stack;
+  std::array<std::size_t, kOnStack> lens_stack;
+  std::vector<const char*> argv_heap;
+  std::vector<std::size_t> lens_heap;
+  const char** argv = argv_stack.data();
+  std::size_t* lens = lens_stack.data();
+  if (batch.args.size() > kOnStack) {
+    argv_heap.resize(batch.args.size());
+    lens_heap.resize(batch.args.size());
+    argv = argv_heap.data();
+    lens = lens_heap.data();
+  }
+  for (std::size_t i = 0; i < batch.args.size(); ++i) {
+    argv[i] = batch.args[i].data();
+    lens[i] = batch.args[i].size();
+  }
+  std::size_t first = 0;
+  for (const std::size_t n : batch.argc) {
+    if (redisAppendCommandArgv(ctx, static_cast<int>(n), argv + first, lens + first) != REDIS_OK) fail("send");
+    first += n;
   }
   std::vector<RedisReply> replies;
-  replies.reserve(commands.size());
-  for (std::size_t i = 0; i < commands.size(); ++i) {
+  replies.reserve(batch.argc.size());
+  for (std::size_t i = 0; i < batch.argc.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(ctx, &raw) != REDIS_OK || raw == nullptr) fail("read reply");
     replies.emplace_back(static_cast<redisReply*>(raw));
@@ -177,34 +213,57 @@ std::vector<RedisReply> RedisPool::run(const std::vector<RedisCommand>& commands
 }
 
 RedisReply RedisPool::command(const RedisCommand& args) {
-  auto replies = run({args});
+  Batch batch;
+  batch.add(args);
+  auto replies = run(batch);
   throw_if_error(replies.front());
   return std::move(replies.front());
 }
 
 RedisReply RedisPool::command(std::initializer_list<std::string_view> args) {
-  return command(RedisCommand(args.begin(), args.end()));
+  Batch batch;
+  batch.add(args);
+  auto replies = run(batch);
+  throw_if_error(replies.front());
+  return std::move(replies.front());
 }
 
 std::vector<RedisReply> RedisPool::pipeline(const std::vector<RedisCommand>& commands) {
-  auto replies = run(commands);
+  Batch batch;
+  for (const auto& c : commands) batch.add(c);
+  auto replies = run(batch);
   for (const auto& r : replies) throw_if_error(r);
   return replies;
 }
 
 RedisReply RedisPool::eval(const RedisScript& script, const std::vector<std::string>& keys,
                            const std::vector<std::string>& args) {
-  auto build = [&](const std::string& verb, const std::string& body) {
-    RedisCommand cmd{verb, body, std::to_string(keys.size())};
-    cmd.insert(cmd.end(), keys.begin(), keys.end());
-    cmd.insert(cmd.end(), args.begin(), args.end());
-    return cmd;
+  return std::move(eval_then(script, keys, args, {}).front());
+}
+
+std::vector<RedisReply> RedisPool::eval_then(const RedisScript& script, const std::vector<std::string>& keys,
+                                             const std::vector<std::string>& args,
+                                             const std::vector<RedisCommand>& reads) {
+  const std::string numkeys = std::to_string(keys.size());
+  auto script_call = [&](std::string_view verb, std::string_view body, std::size_t room) {
+    Batch batch;
+    batch.args.reserve(3 + keys.size() + args.size() + room);
+    batch.argc.reserve(1 + reads.size());
+    batch.args.insert(batch.args.end(), {verb, body, numkeys});
+    batch.args.insert(batch.args.end(), keys.begin(), keys.end());
+    batch.args.insert(batch.args.end(), args.begin(), args.end());
+    batch.argc.push_back(batch.args.size());
+    return batch;
   };
-  auto replies = run({build("EVALSHA", script.sha1())});
+  std::size_t read_args = 0;
+  for (const auto& r : reads) read_args += r.size();
+  Batch batch = script_call("EVALSHA", script.sha1(), read_args);
+  for (const auto& r : reads) batch.add(r);
+  auto replies = run(batch);
   if (replies.front().is_error() && replies.front().str().rfind("NOSCRIPT", 0) == 0)
-    replies = run({build("EVAL", script.source())});
-  throw_if_error(replies.front());
-  return std::move(replies.front());
+    replies.front() = std::move(run(script_call("EVAL", script.source(), 0)).front());
+  for (const auto& r : replies) throw_if_error(r);
+  return replies;
 }
 
 bool RedisPool::ping() noexcept {

@@ -52,6 +52,7 @@ class RedisReply {
   bool is_integer() const { return node_ != nullptr && node_->type == REDIS_REPLY_INTEGER; }
   bool is_array() const { return node_ != nullptr && node_->type == REDIS_REPLY_ARRAY; }
   std::string str() const;  // the string, status or error text
+  std::string_view view() const;  // the same without a copy; valid while the reply lives
   long long integer() const;  // throws StoreError if not an integer (or a numeric string)
   std::size_t size() const { return is_array() ? node_->elements : 0; }
   RedisReply operator[](std::size_t i) const;
@@ -97,6 +98,13 @@ class RedisPool {
   RedisReply eval(const RedisScript& script, const std::vector<std::string>& keys,
                   const std::vector<std::string>& args);
 
+  // A script and then `reads`, pipelined in one round trip; replies in order, the
+  // script's first. The reads must not depend on what the script writes: when Redis
+  // has lost the script (NOSCRIPT, after a restart) it is sent again alone, as EVAL,
+  // after the reads ran. The first error reply throws as command() does.
+  std::vector<RedisReply> eval_then(const RedisScript& script, const std::vector<std::string>& keys,
+                                    const std::vector<std::string>& args, const std::vector<RedisCommand>& reads);
+
   // PING; true when Redis answered PONG. Never throws.
   bool ping() noexcept;
 
@@ -105,8 +113,9 @@ class RedisPool {
 
  private:
   struct Connection;
+  struct Batch;
   std::unique_ptr<Connection> connect();
-  std::vector<RedisReply> run(const std::vector<RedisCommand>& commands);  // error replies included
+  std::vector<RedisReply> run(const Batch& batch);  // error replies included
 
   RedisConfig config_;
   std::unique_ptr<BoundedPool<Connection>> pool_;

@@ -1,14 +1,16 @@
-// Sessions in Redis: one JSON string per session (SET EX / GETEX) and a request counter
-// beside it, both expiring together.
-#include <nlohmann/json.hpp>
-
+// Sessions in Redis (layout in redis_layout.hpp): SET EX to create, GETEX to read and
+// slide the expiry.
 #include "common/ids.hpp"
 #include "store/clock.hpp"
-#include "store/errors.hpp"
+#include "store/redis_layout.hpp"
 #include "store/session_store.hpp"
 
 namespace scalelab::store {
 namespace {
+
+using redis_layout::decode_session;
+using redis_layout::session_key;
+using redis_layout::session_requests_key;
 
 // Read, slide the expiry of both keys and count the request, atomically.
 const RedisScript kTouch(R"lua(
@@ -18,24 +20,6 @@ local n = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return {v, n}
 )lua");
-
-std::string session_key(const std::string& id) { return "sl:sess:" + id; }
-std::string counter_key(const std::string& id) { return "sl:sess:" + id + ":n"; }
-
-Session decode(const std::string& id, const std::string& json_text, std::int64_t requests) {
-  Session s;
-  s.id = id;
-  try {
-    auto j = nlohmann::json::parse(json_text);
-    s.user = j.at("user").get<std::string>();
-    s.created_by = j.at("created_by").get<std::string>();
-    s.created_at_ms = j.at("created_at_ms").get<std::int64_t>();
-  } catch (const nlohmann::json::exception& e) {
-    throw StoreError("redis", "session " + id + " holds malformed data: " + e.what());
-  }
-  s.requests = requests;
-  return s;
-}
 
 class RedisSessionStore final : public SessionStore {
  public:
@@ -52,30 +36,29 @@ class RedisSessionStore final : public SessionStore {
   Session create(const std::string& user, const std::string& instance) override {
     OpTimer t(create_);
     Session s{ids::random_token(16), user, instance, unix_ms(), 0};
-    const nlohmann::json j{{"user", s.user}, {"created_by", s.created_by}, {"created_at_ms", s.created_at_ms}};
-    redis_->command({"SET", session_key(s.id), j.dump(), "EX", ttl_});
+    redis_->command({"SET", session_key(s.id), redis_layout::encode_session(s), "EX", ttl_});
     t.ok();
     return s;
   }
 
   std::optional<Session> get(const std::string& id) override {
     OpTimer t(get_);
-    auto replies = redis_->pipeline({{"GET", session_key(id)}, {"GET", counter_key(id)}});
+    auto replies = redis_->pipeline({{"GET", session_key(id)}, {"GET", session_requests_key(id)}});
     if (replies[0].is_nil()) return t.found(std::optional<Session>());
     const std::int64_t n = replies[1].is_nil() ? 0 : replies[1].integer();
-    return t.found(std::optional<Session>(decode(id, replies[0].str(), n)));
+    return t.found(std::optional<Session>(decode_session(id, replies[0].str(), n)));
   }
 
   std::optional<Session> touch(const std::string& id) override {
     OpTimer t(touch_);
-    auto reply = redis_->eval(kTouch, {session_key(id), counter_key(id)}, {ttl_});
+    auto reply = redis_->eval(kTouch, {session_key(id), session_requests_key(id)}, {ttl_});
     if (reply.is_nil() || !reply.is_array()) return t.found(std::optional<Session>());
-    return t.found(std::optional<Session>(decode(id, reply[0].str(), reply[1].integer())));
+    return t.found(std::optional<Session>(decode_session(id, reply[0].str(), reply[1].integer())));
   }
 
   bool destroy(const std::string& id) override {
     OpTimer t(destroy_);
-    const bool existed = redis_->command({"DEL", session_key(id), counter_key(id)}).integer() > 0;
+    const bool existed = redis_->command({"DEL", session_key(id), session_requests_key(id)}).integer() > 0;
     existed ? t.ok() : t.miss();
     return existed;
   }

@@ -25,4 +25,11 @@ const store::Session& require_session(const Exchange& ex) {
   throw HttpError(401, "not_logged_in", "log in first: POST /api/login");
 }
 
+std::optional<std::string> read_cache(App& app, const Exchange& ex, store::Mode mode, const std::string& key) {
+  if (mode == store::Mode::shared)
+    for (const auto& [k, value] : ex.ctx.prefetched)
+      if (k == key) return value;
+  return app.stores.cache(mode).get(key);
+}
+
 }  // namespace scalelab::app

@@ -41,4 +41,8 @@ void add_ops_routes(App& app);       // healthz, readyz, metrics, admin
 // The session of this request, or HttpError 401 (not_logged_in or session_not_found).
 const store::Session& require_session(const Exchange& ex);
 
+// Cache entry `key` from the cache of `mode`: the value the admission already read
+// for this request when that is the cache it read (Route::cache_reads), else a read now.
+std::optional<std::string> read_cache(App& app, const Exchange& ex, store::Mode mode, const std::string& key);
+
 }  // namespace scalelab::app

@@ -215,7 +215,7 @@ void AppServer::dispatch(const httplib::Request& req, httplib::Response& res, co
     }
     if (route.kind == RouteKind::api) {
       StageTimer timer(ctx.middleware);
-      run_middleware(ex);
+      run_middleware(ex, route);
     }
     handler_start = Clock::now();
     route.handler(ex);
@@ -230,23 +230,26 @@ void AppServer::dispatch(const httplib::Request& req, httplib::Response& res, co
   }
 }
 
-void AppServer::run_middleware(Exchange& ex) {
+void AppServer::run_middleware(Exchange& ex, const Route& route) {
   RequestContext& ctx = ex.ctx;
   const auto sid = ex.cookie("sid");
   if (!sid || sid->empty()) {
     ctx.session_state = SessionState::none;
     app_.metrics->session_lookup("no_cookie");
-  } else {
-    std::optional<store::Session> session;
-    // A forged or garbage id never reaches a store.
-    if (ids::is_token(*sid)) session = app_.stores.sessions(app_.state.mode(store::Concern::sessions)).touch(*sid);
-    ctx.session_state = session ? SessionState::found : SessionState::missing;
-    ctx.session = std::move(session);
-    app_.metrics->session_lookup(ctx.session ? "found" : "missing");
+    return;
   }
-  if (!ctx.session) return;
-  const auto decision = app_.stores.limiter(app_.state.mode(store::Concern::ratelimit))
-                            .allow("user:" + ctx.session->user, app_.config.rate_limit, app_.config.rate_window);
+  store::Admitted admitted;
+  // A forged or garbage id never reaches a store.
+  if (ids::is_token(*sid)) {
+    const std::vector<std::string> keys = route.cache_reads ? route.cache_reads(ex) : std::vector<std::string>{};
+    admitted = app_.stores.admit(*sid, {"user:", app_.config.rate_limit, app_.config.rate_window}, app_.state, keys);
+    for (std::size_t i = 0; i < admitted.cached.size(); ++i) ctx.prefetched.emplace_back(keys[i], std::move(admitted.cached[i]));
+  }
+  ctx.session_state = admitted.session ? SessionState::found : SessionState::missing;
+  ctx.session = std::move(admitted.session);
+  app_.metrics->session_lookup(ctx.session ? "found" : "missing");
+  if (!ctx.session || !admitted.rate) return;
+  const store::RateDecision& decision = *admitted.rate;
   app_.metrics->rate_limit(decision.allowed);
   ex.res.set_header("X-RateLimit-Limit", std::to_string(decision.limit));
   ex.res.set_header("X-RateLimit-Remaining", std::to_string(decision.remaining));

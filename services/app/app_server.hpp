@@ -34,7 +34,7 @@ class AppServer {
 
  private:
   void dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader);
-  void run_middleware(Exchange& ex);
+  void run_middleware(Exchange& ex, const Route& route);
   void answer_error(Exchange& ex, std::exception_ptr error);
   RequestContext& context_for(const httplib::Request& req);
   void begin(const httplib::Request& req);

@@ -18,7 +18,22 @@ AppStores::AppStores(const AppConfig& config, store::StoreMetrics& metrics)
       local_limiter_(store::make_local_rate_limiter(metrics)),
       s3_blobs_(store::make_s3_blob_store(config.s3, metrics)),
       local_blobs_(store::make_local_blob_store(config.data_dir + "/uploads", metrics)),
-      catalog_(std::make_unique<store::Catalog>(redis_, metrics, config.db_latency)) {}
+      catalog_(std::make_unique<store::Catalog>(redis_, metrics, config.db_latency)),
+      admission_(std::make_unique<store::RedisAdmission>(redis_, metrics, config.session_ttl)) {}
+
+store::Admitted AppStores::admit(const std::string& session_id, const store::RateRule& rule,
+                                 const StateToggle& state, const std::vector<std::string>& cache_keys) {
+  const store::Mode sessions_mode = state.mode(store::Concern::sessions);
+  const store::Mode rate_mode = state.mode(store::Concern::ratelimit);
+  if (sessions_mode == store::Mode::shared && rate_mode == store::Mode::shared) {
+    const bool prefetch = state.mode(store::Concern::cache) == store::Mode::shared;
+    return admission_->admit(session_id, rule, prefetch ? cache_keys : std::vector<std::string>{});
+  }
+  store::Admitted out;
+  out.session = sessions(sessions_mode).touch(session_id);
+  if (out.session) out.rate = limiter(rate_mode).allow(rule.key_prefix + out.session->user, rule.limit, rule.window);
+  return out;
+}
 
 bool AppStores::ensure_catalog_seeded() noexcept {
   if (seeded_.load()) return true;

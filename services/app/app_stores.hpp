@@ -10,6 +10,7 @@
 
 #include "services/app/app_config.hpp"
 #include "services/app/state_toggle.hpp"
+#include "store/admission.hpp"
 #include "store/blob_store.hpp"
 #include "store/cache.hpp"
 #include "store/cart_store.hpp"
@@ -32,6 +33,14 @@ class AppStores {
   store::BlobStore& blobs(store::Mode m) { return m == store::Mode::shared ? *s3_blobs_ : *local_blobs_; }
   store::Catalog& catalog() { return *catalog_; }
 
+  // What every API request asks before its handler (store/admission.hpp), with each
+  // concern's mode read once from `state`. Sessions and rate limits both shared: one
+  // Redis round trip, the cache reads pipelined in when the cache is shared too (then
+  // `cached` holds one entry per key). Otherwise each concern asks its own store and
+  // `cached` is empty: the handler reads its cache itself.
+  store::Admitted admit(const std::string& session_id, const store::RateRule& rule, const StateToggle& state,
+                        const std::vector<std::string>& cache_keys);
+
   // Seeds the catalog once Redis answers (at start-up, or at a later readiness probe
   // if Redis was down then). Never throws.
   bool ensure_catalog_seeded() noexcept;
@@ -49,6 +58,7 @@ class AppStores {
   std::unique_ptr<store::RateLimiter> redis_limiter_, local_limiter_;
   std::unique_ptr<store::BlobStore> s3_blobs_, local_blobs_;
   std::unique_ptr<store::Catalog> catalog_;
+  std::unique_ptr<store::RedisAdmission> admission_;
   std::atomic<bool> seeded_{false};
 };
 

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/session_store.hpp"
 #include "store/state_mode.hpp"
@@ -29,6 +31,8 @@ struct RequestContext {
   std::string route_label = "unmatched";
   SessionState session_state = SessionState::none;
   std::optional<store::Session> session;
+  // Entries of the shared cache the admission read in its round trip, by key.
+  std::vector<std::pair<std::string, std::optional<std::string>>> prefetched;
   bool keep_alive = true;         // false: answer with Connection: close
   bool counted = false;           // counted in the in-flight gauge (went through routing)
 

@@ -20,12 +20,17 @@ enum class RouteKind {
   admin,  // /admin/...: loopback or bearer token only
 };
 
+// The cache keys a handler is known to read, so the admission can fetch them in the
+// round trip it makes anyway (store/admission.hpp). Empty when there are none.
+using CacheReads = std::function<std::vector<std::string>(const Exchange&)>;
+
 struct Route {
   std::string method;   // GET also answers HEAD
   std::string pattern;  // "/api/items/{id}"
   RouteKind kind;
   bool takes_body;
   Handler handler;
+  CacheReads cache_reads = nullptr;
 };
 
 class Router {

@@ -9,21 +9,33 @@
 namespace scalelab::app {
 namespace {
 
-std::int64_t item_id(const Exchange& ex) {
+std::optional<std::int64_t> parse_item_id(const Exchange& ex) {
   auto id = parse_int(ex.param);
-  if (!id || *id < 1) throw HttpError(400, "bad_item_id", "item ids are positive integers");
+  return id && *id >= 1 ? id : std::nullopt;
+}
+
+std::int64_t item_id(const Exchange& ex) {
+  auto id = parse_item_id(ex);
+  if (!id) throw HttpError(400, "bad_item_id", "item ids are positive integers");
   return *id;
 }
 
 std::string cache_key(std::int64_t id) { return "item:" + std::to_string(id); }
+
+// What GET /api/items/{id} reads first, fetched by the admission with the session.
+std::vector<std::string> item_cache_reads(const Exchange& ex) {
+  auto id = parse_item_id(ex);
+  return id ? std::vector<std::string>{cache_key(*id)} : std::vector<std::string>{};
+}
 
 }  // namespace
 
 void add_catalog_routes(App& app) {
   app.router.add({"GET", "/api/items/{id}", RouteKind::api, false, [&app](Exchange& ex) {
                     const std::int64_t id = item_id(ex);
-                    auto& cache = app.stores.cache(app.state.mode(store::Concern::cache));
-                    if (auto cached = cache.get(cache_key(id))) {
+                    const store::Mode mode = app.state.mode(store::Concern::cache);
+                    auto& cache = app.stores.cache(mode);
+                    if (auto cached = read_cache(app, ex, mode, cache_key(id))) {
                       auto item = nlohmann::json::parse(*cached, nullptr, false);
                       if (item.is_object()) {
                         app.metrics->cache("hit");
@@ -39,7 +51,8 @@ void add_catalog_routes(App& app) {
                     cache.put(cache_key(id), body.dump(), item->version, app.config.cache_ttl);
                     body["cache"] = "miss";
                     ex.send_json(200, body);
-                  }});
+                  },
+                  item_cache_reads});
 
   app.router.add({"PUT", "/api/items/{id}", RouteKind::api, true, [&app](Exchange& ex) {
                     const std::int64_t id = item_id(ex);

@@ -62,6 +62,17 @@ TEST(SharedMode, EveryInstanceSeesSessionsCartsUploadsAndPrices) {
   auto after = body(c3->Get("/api/items/5"));
   EXPECT_EQ(after["version"], body(put)["version"]) << "the shared cache was invalidated for everyone";
   EXPECT_EQ(after["price"], 12.5);
+
+  // Logged in, the cache entry arrives with the session, in the admission's round
+  // trip: it must be just as fresh.
+  EXPECT_EQ(body(c2->Get("/api/items/6", alice))["cache"], "miss");
+  EXPECT_EQ(body(c3->Get("/api/items/6", alice))["cache"], "hit");
+  auto put6 = body(c1->Put("/api/items/6", alice, R"({"price": 3.25})", "application/json"));
+  auto after6 = body(c2->Get("/api/items/6", alice));
+  EXPECT_EQ(after6["version"], put6["version"]);
+  EXPECT_EQ(after6["cache"], "miss");
+  EXPECT_EQ(after6["price"], 3.25);
+  EXPECT_EQ(body(c3->Get("/api/items/6", alice))["cache"], "hit");
 }
 
 TEST(LocalMode, SessionsAndCartsStayOnTheInstanceThatMadeThem) {

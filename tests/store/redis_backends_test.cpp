@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/admission.hpp"
 #include "store/cache.hpp"
 #include "store/cart_store.hpp"
 #include "store/catalog.hpp"
@@ -46,6 +47,13 @@ TEST_F(RedisBackends, PoolRunsCommandsPipelinesAndScripts) {
   EXPECT_EQ(pool_->eval(script, {"n"}, {"5"}).integer(), 7);
   redis_->cli("SCRIPT FLUSH");  // as after a restart: EVALSHA fails, EVAL takes over
   EXPECT_EQ(pool_->eval(script, {"n"}, {"1"}).integer(), 8);
+  redis_->cli("SCRIPT FLUSH");
+  auto both = pool_->eval_then(script, {"n"}, {"2"}, {{"GET", "k"}, {"GET", "missing"}});
+  ASSERT_EQ(both.size(), 3u);
+  EXPECT_EQ(both[0].integer(), 10);
+  EXPECT_EQ(both[1].str(), "v");
+  EXPECT_TRUE(both[2].is_nil());
+  EXPECT_THROW(pool_->eval_then(script, {"n"}, {"1"}, {{"HGET", "k", "f"}}), StoreError);
 }
 
 TEST_F(RedisBackends, SessionsLiveInRedisWithTtl) {
@@ -205,4 +213,76 @@ TEST_F(RedisBackends, MetricsCountOperationsByResult) {
   }
   EXPECT_TRUE(saw_miss);
   EXPECT_TRUE(saw_ok);
+}
+
+TEST_F(RedisBackends, AdmissionAgreesWithTheStoresItStandsFor) {
+  // One round trip must give what the session store, the rate limiter and the cache
+  // give one by one, on the same keys: instances may use either path at once.
+  auto sessions = make_redis_session_store(pool_, metrics_, 30s);
+  auto limiter = make_redis_rate_limiter(pool_, metrics_);
+  auto cache = make_redis_cache(pool_, metrics_);
+  RedisAdmission admission(pool_, metrics_, 30s);
+  const RateRule rule{"user:", 3, 3600s};
+  Session s = sessions->create("al\"ice \u00e9", "app-1");
+  ASSERT_EQ(sessions->touch(s.id)->requests, 1);
+  redis_->cli("EXPIRE sl:sess:" + s.id + " 5");
+  cache->put("item:1", R"({"id":1})", 1, 60s);
+  cache->put("item:2", R"({"id":2})", 1, 60s);
+  cache->invalidate("item:2", 2, 60s);  // a tombstone reads as a miss
+
+  Admitted a = admission.admit(s.id, rule, {"item:1", "item:2", "item:3"});
+  ASSERT_TRUE(a.session);
+  EXPECT_EQ(a.session->user, s.user);
+  EXPECT_EQ(a.session->created_by, "app-1");
+  EXPECT_EQ(a.session->created_at_ms, s.created_at_ms);
+  EXPECT_EQ(a.session->requests, 2) << "counted like touch()";
+  EXPECT_EQ(redis_->cli("TTL sl:sess:" + s.id), "30") << "the expiry slid";
+  ASSERT_TRUE(a.rate);
+  EXPECT_TRUE(a.rate->allowed);
+  EXPECT_EQ(a.rate->remaining, 2);
+  ASSERT_EQ(a.cached.size(), 3u);
+  EXPECT_EQ(a.cached[0], R"({"id":1})");
+  EXPECT_FALSE(a.cached[1]);
+  EXPECT_FALSE(a.cached[2]);
+
+  // The limiter and the admission count into one window of the user.
+  EXPECT_EQ(limiter->allow("user:" + s.user, 3, 3600s).remaining, 1);
+  EXPECT_TRUE(admission.admit(s.id, rule, {}).rate->allowed);
+  auto denied = admission.admit(s.id, rule, {}).rate;
+  EXPECT_FALSE(denied->allowed);
+  EXPECT_GE(denied->retry_after_s, 1);
+  EXPECT_FALSE(limiter->allow("user:" + s.user, 3, 3600s).allowed);
+  EXPECT_EQ(sessions->get(s.id)->requests, 4);
+}
+
+TEST_F(RedisBackends, AdmissionWithoutASessionStillReadsTheCache) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  StoreMetrics metrics(registry);
+  RedisAdmission admission(pool_, metrics, 30s);
+  make_redis_cache(pool_, metrics)->put("item:9", "nine", 1, 60s);
+  redis_->cli("SCRIPT FLUSH");  // Redis restarted: the script is sent again
+  Admitted a = admission.admit("no-such-session-xxxxxxx", {"user:", 3, 3600s}, {"item:9"});
+  EXPECT_FALSE(a.session);
+  EXPECT_FALSE(a.rate);
+  ASSERT_EQ(a.cached.size(), 1u);
+  EXPECT_EQ(a.cached[0], "nine");
+  EXPECT_EQ(pool_->command({"KEYS", "sl:rl:*"}).size(), 0u) << "nothing counted without a session";
+  bool saw_miss = false;
+  for (const auto& family : registry->Collect()) {
+    if (family.name != "store_operations_total") continue;
+    for (const auto& m : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : m.label) labels[l.name] = l.value;
+      if (labels["op"] == "admit" && labels["result"] == "miss") saw_miss = m.counter.value == 1;
+    }
+  }
+  EXPECT_TRUE(saw_miss);
+}
+
+TEST_F(RedisBackends, AdmissionOfAMalformedSessionIsAStoreError) {
+  pool_->command({"SET", "sl:sess:garbagegarbagegarbage1", "not-json"});
+  RedisAdmission admission(pool_, metrics_, 30s);
+  EXPECT_THROW(admission.admit("garbagegarbagegarbage1", {"user:", 3, 3600s}, {}), StoreError);
+  pool_->command({"SET", "sl:sess:garbagegarbagegarbage1", R"({"user":7})"});
+  EXPECT_THROW(admission.admit("garbagegarbagegarbage1", {"user:", 3, 3600s}, {}), StoreError);
 }
