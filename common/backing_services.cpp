@@ -11,12 +11,14 @@
 
 namespace scalelab::services {
 
-process::SpawnOptions redis_server(std::uint16_t port, const std::string& dir, const std::string& log_path) {
+process::SpawnOptions redis_server(std::uint16_t port, const std::string& dir, const std::string& log_path,
+                                   const std::string& unix_socket) {
   process::SpawnOptions o;
   o.argv = {"redis-server",   "--bind",       "127.0.0.1", "--port",       std::to_string(port),
             "--dir",          dir,            "--appendonly", "yes",       "--appendfsync",
             "everysec",       "--save",       "",          "--daemonize", "no",
             "--protected-mode", "no",         "--loglevel", "warning"};
+  if (!unix_socket.empty()) o.argv.insert(o.argv.end(), {"--unixsocket", unix_socket, "--unixsocketperm", "700"});
   o.log_path = log_path;
   return o;
 }

@@ -12,8 +12,10 @@
 
 namespace scalelab::services {
 
-// redis-server on 127.0.0.1:port, data and AOF under `dir`, no RDB snapshots.
-process::SpawnOptions redis_server(std::uint16_t port, const std::string& dir, const std::string& log_path = "");
+// redis-server on 127.0.0.1:port, data and AOF under `dir`, no RDB snapshots; also on
+// the Unix socket `unix_socket` when given (its path must fit in 107 bytes).
+process::SpawnOptions redis_server(std::uint16_t port, const std::string& dir, const std::string& log_path = "",
+                                   const std::string& unix_socket = "");
 
 // The s3rver executable: $SCALELAB_S3RVER, else node_modules/.bin/s3rver in the
 // source tree, else `s3rver` on PATH. Throws std::runtime_error naming what to install.

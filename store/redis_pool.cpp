@@ -40,26 +40,50 @@ bool looks_dead(const redisContext* ctx) {
 
 }  // namespace
 
+namespace {
+
+void parse_db(std::string_view db, RedisConfig& config) {
+  if (db.empty()) return;
+  auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), config.db);
+  if (ec != std::errc() || end != db.data() + db.size() || config.db < 0)
+    throw std::invalid_argument("redis URL database must be a non-negative number (got '" + std::string(db) + "')");
+}
+
+// "[user]:password@" in front of `rest`, if any, goes to config.password.
+std::string_view take_password(std::string_view rest, RedisConfig& config) {
+  const auto at = rest.rfind('@');
+  if (at == std::string_view::npos) return rest;
+  std::string_view userinfo = rest.substr(0, at);
+  if (auto colon = userinfo.find(':'); colon != std::string_view::npos) userinfo = userinfo.substr(colon + 1);
+  config.password = std::string(userinfo);
+  return rest.substr(at + 1);
+}
+
+}  // namespace
+
 RedisConfig parse_redis_url(std::string_view url) {
-  constexpr std::string_view scheme = "redis://";
-  if (url.substr(0, scheme.size()) != scheme)
-    throw std::invalid_argument("redis URL must start with redis:// (got '" + std::string(url) + "')");
-  std::string_view rest = url.substr(scheme.size());
+  constexpr std::string_view scheme = "redis://", unix_scheme = "unix://";
   RedisConfig config;
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at);
-    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) userinfo = userinfo.substr(colon + 1);
-    config.password = std::string(userinfo);
-    rest = rest.substr(at + 1);
-  }
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    std::string_view db = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-    if (!db.empty()) {
-      auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), config.db);
-      if (ec != std::errc() || end != db.data() + db.size() || config.db < 0)
-        throw std::invalid_argument("redis URL database must be a non-negative number (got '" + std::string(db) + "')");
+  if (url.substr(0, unix_scheme.size()) == unix_scheme) {
+    std::string_view rest = take_password(url.substr(unix_scheme.size()), config);
+    if (auto q = rest.find('?'); q != std::string_view::npos) {
+      std::string_view query = rest.substr(q + 1);
+      rest = rest.substr(0, q);
+      if (query.substr(0, 3) != "db=") throw std::invalid_argument("redis unix URL takes only ?db=N (got '?" + std::string(query) + "')");
+      parse_db(query.substr(3), config);
     }
+    if (rest.empty() || rest.front() != '/')
+      throw std::invalid_argument("redis unix URL needs an absolute socket path: unix:///path/redis.sock (got '" +
+                                  std::string(url) + "')");
+    config.unix_socket = std::string(rest);
+    return config;
+  }
+  if (url.substr(0, scheme.size()) != scheme)
+    throw std::invalid_argument("redis URL must start with redis:// or unix:// (got '" + std::string(url) + "')");
+  std::string_view rest = take_password(url.substr(scheme.size()), config);
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    parse_db(rest.substr(slash + 1), config);
+    rest = rest.substr(0, slash);
   }
   if (rest.empty()) throw std::invalid_argument("redis URL has no host");
   if (rest.find(':') == std::string_view::npos) {
@@ -128,7 +152,10 @@ RedisPool::RedisPool(RedisConfig config) : config_(std::move(config)) {
 RedisPool::~RedisPool() = default;
 
 std::unique_ptr<RedisPool::Connection> RedisPool::connect() {
-  redisContext* raw = redisConnectWithTimeout(config_.host.c_str(), config_.port, to_timeval(config_.connect_timeout));
+  const timeval connect_timeout = to_timeval(config_.connect_timeout);
+  redisContext* raw = config_.unix_socket.empty()
+                          ? redisConnectWithTimeout(config_.host.c_str(), config_.port, connect_timeout)
+                          : redisConnectUnixWithTimeout(config_.unix_socket.c_str(), connect_timeout);
   if (raw == nullptr) throw StoreUnavailable(kRedis, "connect to " + address() + ": out of memory");
   auto conn = std::make_unique<Connection>(raw);
   redisContext* ctx = conn->ctx;
@@ -236,13 +263,13 @@ std::vector<RedisReply> RedisPool::pipeline(const std::vector<RedisCommand>& com
   return replies;
 }
 
-RedisReply RedisPool::eval(const RedisScript& script, const std::vector<std::string>& keys,
-                           const std::vector<std::string>& args) {
+RedisReply RedisPool::eval(const RedisScript& script, std::initializer_list<std::string_view> keys,
+                           std::initializer_list<std::string_view> args) {
   return std::move(eval_then(script, keys, args, {}).front());
 }
 
-std::vector<RedisReply> RedisPool::eval_then(const RedisScript& script, const std::vector<std::string>& keys,
-                                             const std::vector<std::string>& args,
+std::vector<RedisReply> RedisPool::eval_then(const RedisScript& script, std::initializer_list<std::string_view> keys,
+                                             std::initializer_list<std::string_view> args,
                                              const std::vector<RedisCommand>& reads) {
   const std::string numkeys = std::to_string(keys.size());
   auto script_call = [&](std::string_view verb, std::string_view body, std::size_t room) {

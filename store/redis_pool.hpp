@@ -26,6 +26,7 @@ namespace scalelab::store {
 struct RedisConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
+  std::string unix_socket;  // when set, a Unix domain socket instead of host and port
   std::string password;
   int db = 0;
   std::size_t pool_size = 8;
@@ -36,8 +37,8 @@ struct RedisConfig {
   std::chrono::milliseconds backoff_max{1000};
 };
 
-// Parses redis://[:password@]host[:port][/db]. Throws std::invalid_argument with a
-// message naming the problem.
+// Parses redis://[:password@]host[:port][/db] or unix://[:password@]/path[?db=N].
+// Throws std::invalid_argument with a message naming the problem.
 RedisConfig parse_redis_url(std::string_view url);
 
 // A reply, or one element of an array reply; elements share ownership of the root.
@@ -95,21 +96,26 @@ class RedisPool {
   std::vector<RedisReply> pipeline(const std::vector<RedisCommand>& commands);
 
   // EVALSHA, falling back to EVAL on NOSCRIPT.
-  RedisReply eval(const RedisScript& script, const std::vector<std::string>& keys,
-                  const std::vector<std::string>& args);
+  // Keys and arguments are views: the strings must outlive the call (temporaries in
+  // the call's braces do).
+  RedisReply eval(const RedisScript& script, std::initializer_list<std::string_view> keys,
+                  std::initializer_list<std::string_view> args);
 
   // A script and then `reads`, pipelined in one round trip; replies in order, the
   // script's first. The reads must not depend on what the script writes: when Redis
   // has lost the script (NOSCRIPT, after a restart) it is sent again alone, as EVAL,
   // after the reads ran. The first error reply throws as command() does.
-  std::vector<RedisReply> eval_then(const RedisScript& script, const std::vector<std::string>& keys,
-                                    const std::vector<std::string>& args, const std::vector<RedisCommand>& reads);
+  std::vector<RedisReply> eval_then(const RedisScript& script, std::initializer_list<std::string_view> keys,
+                                    std::initializer_list<std::string_view> args,
+                                    const std::vector<RedisCommand>& reads);
 
   // PING; true when Redis answered PONG. Never throws.
   bool ping() noexcept;
 
   const RedisConfig& config() const { return config_; }
-  std::string address() const { return config_.host + ":" + std::to_string(config_.port); }
+  std::string address() const {
+    return config_.unix_socket.empty() ? config_.host + ":" + std::to_string(config_.port) : config_.unix_socket;
+  }
 
  private:
   struct Connection;

@@ -5,19 +5,23 @@
 # modes so machine noise hits both; the figures are medians, the ratio shared/local.
 # Also records each instance's RSS when idle and its peak under load.
 #
-#   bench/app/run.sh [--duration S] [--rounds N] [--connections C]
-# The app runs pinned to CPU 0; wrk and redis-server to CPU 1.
+#   bench/app/run.sh [--duration S] [--rounds N] [--connections C] [--redis tcp|unix]
+# The app runs pinned to CPU 0; wrk and redis-server to CPU 1. --redis picks how the
+# app reaches Redis: TCP on loopback (the default, as in the lab and compose), or a
+# Unix domain socket, which shows how much of shared mode's cost is the TCP stack.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=5 rounds=3 connections=16
+duration=5 rounds=3 connections=16 transport=tcp
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
+    --redis) transport=$2; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+case "$transport" in tcp|unix) ;; *) echo "run.sh: --redis is tcp or unix, not '$transport'" >&2; exit 2 ;; esac
 for tool in wrk redis-server taskset; do
   command -v $tool >/dev/null || { echo "run.sh: $tool is missing (apt-get install wrk redis-server util-linux)" >&2; exit 2; }
 done
@@ -26,7 +30,7 @@ app=build/bin/scalelab-app
 
 work=$(mktemp -d /tmp/scalelab-bench-app.XXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { exec 2>/dev/null; for p in "${pids[@]}"; do kill -9 "$p" || true; done; wait; rm -rf "$work"; }  # quietly: no "Killed" job notices
 trap cleanup EXIT
 
 free_port() {  # a port nothing listens on, from a random start
@@ -38,16 +42,18 @@ wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null 
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
 
 redis_port=$(free_port)
-taskset -c 1 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
-  --loglevel warning >"$work/redis.log" 2>&1 &
+taskset -c 1 redis-server --port "$redis_port" --bind 127.0.0.1 --unixsocket "$work/redis.sock" --save "" \
+  --appendonly no --dir "$work" --loglevel warning >"$work/redis.log" 2>&1 &
 pids+=($!)
 wait_port "$redis_port"
+redis_url=redis://127.0.0.1:$redis_port
+[ "$transport" = unix ] && redis_url=unix://$work/redis.sock
 
 declare -A port pid
 for mode in shared local; do
   port[$mode]=$(free_port)
   SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$mode]} SCALELAB_STATE=$mode \
-  SCALELAB_REDIS_URL=redis://127.0.0.1:$redis_port SCALELAB_DATA_DIR="$work/$mode" \
+  SCALELAB_REDIS_URL=$redis_url SCALELAB_DATA_DIR="$work/$mode" \
   SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
     taskset -c 0 "$app" >"$work/app-$mode.log" 2>&1 &
   pid[$mode]=$!
@@ -81,7 +87,7 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0"
+echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0, Redis over $transport"
 printf '%-16s %12s %12s %10s %12s %12s\n' route "shared rps" "local rps" ratio "shared p99" "local p99"
 for path in /api/me /api/items/1; do
   : >"$work/shared.txt"; : >"$work/local.txt"

@@ -44,7 +44,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   config::option(cli, "--listen", "SCALELAB_LISTEN", listen, "Address to listen on (host:port)");
   config::option(cli, "--workers", "SCALELAB_WORKERS", c.workers, "Worker threads (each serves one connection at a time)")
       ->check(CLI::Range(1, 1024));
-  config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db]");
+  config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db] or unix://[:password@]/path/redis.sock[?db=N]");
   config::option(cli, "--redis-pool", "SCALELAB_REDIS_POOL", redis_pool, "Redis connections at most (keep it at --workers, or requests queue for one)")->check(CLI::Range(1, 1024));
   config::option(cli, "--redis-timeout-ms", "SCALELAB_REDIS_TIMEOUT_MS", redis_timeout_ms, "Redis connect and command timeout")
       ->check(CLI::Range(1, 600000));

@@ -56,6 +56,18 @@ TEST_F(RedisBackends, PoolRunsCommandsPipelinesAndScripts) {
   EXPECT_THROW(pool_->eval_then(script, {"n"}, {"1"}, {{"HGET", "k", "f"}}), StoreError);
 }
 
+TEST_F(RedisBackends, PoolSpeaksOverAUnixSocket) {
+  auto config = parse_redis_url(redis_->unix_url());
+  ASSERT_FALSE(config.unix_socket.empty());
+  auto pool = std::make_shared<RedisPool>(config);
+  EXPECT_EQ(pool->address(), config.unix_socket);
+  EXPECT_TRUE(pool->ping());
+  auto sessions = make_redis_session_store(pool_, metrics_, 30s);  // written over TCP,
+  Session s = sessions->create("dave", "app-1");
+  RedisAdmission admission(pool, metrics_, 30s);                   // read over the socket
+  EXPECT_EQ(admission.admit(s.id, {"user:", 3, 3600s}, {}).session->user, "dave");
+}
+
 TEST_F(RedisBackends, SessionsLiveInRedisWithTtl) {
   auto sessions = make_redis_session_store(pool_, metrics_, 30s);
   Session s = sessions->create("alice", "app-1");

@@ -15,10 +15,16 @@ TEST(RedisUrl, ParsesHostPortPasswordAndDatabase) {
   EXPECT_EQ(d.host, "redis");
   EXPECT_EQ(d.port, 6379);
   EXPECT_EQ(d.db, 0);
+  auto u = parse_redis_url("unix://:pw@/run/redis/redis.sock?db=3");
+  EXPECT_EQ(u.unix_socket, "/run/redis/redis.sock");
+  EXPECT_EQ(u.password, "pw");
+  EXPECT_EQ(u.db, 3);
+  EXPECT_EQ(parse_redis_url("unix:///tmp/r.sock").unix_socket, "/tmp/r.sock");
 }
 
 TEST(RedisUrl, RejectsMalformedUrls) {
-  for (const char* bad : {"", "http://x:1", "redis://", "redis://host:0", "redis://host:99999", "redis://h:1/x"})
+  for (const char* bad : {"", "http://x:1", "redis://", "redis://host:0", "redis://host:99999", "redis://h:1/x", "unix://", "unix://relative.sock",
+                          "unix:///tmp/r.sock?db=x", "unix:///tmp/r.sock?timeout=1"})
     EXPECT_THROW(parse_redis_url(bad), std::invalid_argument) << bad;
 }
 

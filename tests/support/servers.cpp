@@ -27,10 +27,12 @@ process::Process start_on_free_port(std::uint16_t& port, Make make, const char* 
 
 }  // namespace
 
+process::SpawnOptions RedisServer::options(std::uint16_t port) const {
+  return services::redis_server(port, dir_.str(), (dir_ / "redis.log").string(), (dir_ / "redis.sock").string());
+}
+
 RedisServer::RedisServer() {
-  proc_ = start_on_free_port(
-      port_, [this](std::uint16_t p) { return services::redis_server(p, dir_.str(), (dir_ / "redis.log").string()); },
-      "redis-server", true);
+  proc_ = start_on_free_port(port_, [this](std::uint16_t p) { return options(p); }, "redis-server", true);
 }
 
 RedisServer::~RedisServer() { proc_.stop(std::chrono::seconds(2)); }
@@ -42,9 +44,7 @@ void RedisServer::kill(int sig) {
 
 void RedisServer::start() {
   if (proc_.running()) return;
-  proc_ = start_on_free_port(
-      port_, [this](std::uint16_t p) { return services::redis_server(p, dir_.str(), (dir_ / "redis.log").string()); },
-      "redis-server", false);
+  proc_ = start_on_free_port(port_, [this](std::uint16_t p) { return options(p); }, "redis-server", false);
 }
 
 std::string RedisServer::cli(const std::string& args) const {

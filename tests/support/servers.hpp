@@ -19,6 +19,8 @@ class RedisServer {
   ~RedisServer();
   std::uint16_t port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // The same server over its Unix socket.
+  std::string unix_url() const { return "unix://" + (dir_ / "redis.sock").string(); }
   void kill(int sig);   // e.g. SIGKILL; reaps it unless sig is STOP/CONT
   void start();         // (re)starts on the same port and folder, waits until ready
   bool running() { return proc_.running(); }
@@ -26,6 +28,7 @@ class RedisServer {
   std::string cli(const std::string& args) const;
 
  private:
+  process::SpawnOptions options(std::uint16_t port) const;
   TempDir dir_{"scalelab-redis"};
   std::uint16_t port_;
   process::Process proc_;
