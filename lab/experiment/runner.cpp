@@ -86,21 +86,34 @@ nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
     if (!journal.contains("t0_unix")) journal["t0_unix"] = log::unix_now();
   };
 
-  // 1. The lab.
+  // 1. The lab. A range of ports picked at random can be taken by another lab starting
+  // at the same moment (checking a range and binding it are not one step), so a picked
+  // range gets one more try on a fresh one; a range the user chose does not.
   lab::LabConfig config;
-  try {
-    config = lab_config_for(x, o);
-    progress("starting the lab", 0);
-    lab::start_lab(config, o.scalelab_exe, std::chrono::seconds(60));
-  } catch (const std::exception& e) {
-    abort(std::string("the lab did not come up: ") + e.what());
-    if (!config.dir.empty()) lab::stop_lab(config.dir, std::chrono::seconds(30));
-    journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
-    journal["ended_at"] = log::now_rfc3339();
-    journal["duration_s"] = std::chrono::duration<double>(Clock::now() - begin).count();
-    return journal;
+  std::string first_failure;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      config = lab_config_for(x, o);
+      progress("starting the lab", 0);
+      lab::start_lab(config, o.scalelab_exe, std::chrono::seconds(60));
+      break;
+    } catch (const std::exception& e) {
+      if (!config.dir.empty()) lab::stop_lab(config.dir, std::chrono::seconds(30));
+      if (attempt == 1 && !o.base_port) {
+        first_failure = "base port " + std::to_string(config.ports.base) + ": " + e.what();
+        log::warn("the lab did not come up; trying a fresh range of ports", {{"cause", first_failure}});
+        continue;
+      }
+      abort(std::string("the lab did not come up: ") + e.what());
+      journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
+      if (!first_failure.empty()) journal["lab"]["first_attempt"] = first_failure;
+      journal["ended_at"] = log::now_rfc3339();
+      journal["duration_s"] = std::chrono::duration<double>(Clock::now() - begin).count();
+      return journal;
+    }
   }
   journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
+  if (!first_failure.empty()) journal["lab"]["first_attempt"] = first_failure;
   lab::LabClient lab(config, std::chrono::seconds(10));
   // The lab's live console shows the run's violation counters (scalelab console --dir).
   lab::SamplePublisher console_feed(config, "experiment: " + x.title);
