@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "common/backing_services.hpp"
 #include "common/net.hpp"
@@ -33,6 +35,18 @@ process::SpawnOptions RedisServer::options(std::uint16_t port) const {
 
 RedisServer::RedisServer() {
   proc_ = start_on_free_port(port_, [this](std::uint16_t p) { return options(p); }, "redis-server", true);
+  wait_serving();
+}
+
+// Redis listens before it has loaded its append-only file and answers LOADING until
+// then; a restarted server is ready for a test only once PING says PONG.
+void RedisServer::wait_serving() const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (cli("PING") != "PONG") {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("redis-server on port " + std::to_string(port_) + " never answered PONG");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 RedisServer::~RedisServer() { proc_.stop(std::chrono::seconds(2)); }
@@ -45,6 +59,7 @@ void RedisServer::kill(int sig) {
 void RedisServer::start() {
   if (proc_.running()) return;
   proc_ = start_on_free_port(port_, [this](std::uint16_t p) { return options(p); }, "redis-server", false);
+  wait_serving();
 }
 
 std::string RedisServer::cli(const std::string& args) const {

@@ -29,6 +29,7 @@ class RedisServer {
 
  private:
   process::SpawnOptions options(std::uint16_t port) const;
+  void wait_serving() const;
   TempDir dir_{"scalelab-redis"};
   std::uint16_t port_;
   process::Process proc_;
