@@ -170,6 +170,19 @@ std::vector<LabEvent> parse_events(const json& journal, const std::string& where
   return out;
 }
 
+std::vector<FailedRequest> parse_failures(const json& load, const std::string& where) {
+  std::vector<FailedRequest> out;
+  for_each_object(load, "failures", where, [&](const json& j, const std::string& here, std::size_t) {
+    FailedRequest f;
+    f.t_s = optional_number(j, "t_s", here).value_or(0);
+    read_strings(j, here, {{"method", &f.method}, {"target", &f.target}, {"error", &f.error}, {"detail", &f.detail},
+                           {"instance", &f.instance}, {"request_id", &f.request_id}, {"transport", &f.outcome}});
+    if (const auto status = optional_number(j, "status", here)) f.outcome = std::to_string(std::lround(*status));
+    out.push_back(std::move(f));
+  });
+  return out;
+}
+
 Sample parse_sample(const json& j, const std::string& path) {
   Sample s;
   const auto elapsed = optional_number(j, "elapsed_s", path);
@@ -260,6 +273,7 @@ Journal parse_journal(const json& journal, const std::string& root) {
 
   out.load_result = optional_object(journal, "load", root);
   const json totals = optional_object(out.load_result, "totals", join(root, "load"));
+  out.failures = parse_failures(out.load_result, join(root, "load"));
   const std::string totals_path = join(root, "load.totals");
   optional_number(totals, "requests", totals_path);
   optional_number(totals, "errors", totals_path);

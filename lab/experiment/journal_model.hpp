@@ -56,6 +56,14 @@ struct LabEvent {
   std::string kind, component, detail;
 };
 
+// One of the first failed requests the load generator kept (load.failures).
+struct FailedRequest {
+  double t_s = 0;
+  std::string method, target;
+  std::string outcome;  // the status ("503") or the transport error ("reset")
+  std::string error, detail, instance, request_id;
+};
+
 // One second of load. Counts absent from the journal read as 0.
 struct Sample {
   double elapsed_s = 0;
@@ -92,6 +100,7 @@ struct Journal {
   std::vector<LabEvent> events;
   std::vector<Sample> series;
   nlohmann::json load_result;  // `load`, an object; empty when absent
+  std::vector<FailedRequest> failures;  // load.failures; empty when absent
 
   std::string status;  // completed | deviated | aborted
   bool deviated = false;

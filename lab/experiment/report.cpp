@@ -105,6 +105,9 @@ std::string run_details(const Journal& run, std::size_t index) {
   out += sections::overview(run) + sections::verdict(run) + sections::key_numbers(run);
   out += "<h4>Steady-state hypothesis</h4>" + sections::hypothesis_table(run);
   out += "<h4>Action timeline</h4>" + sections::actions_table(run);
+  if (!run.failures.empty())
+    out += "<details><summary>Failed requests (" + std::to_string(run.failures.size()) + ")</summary>" +
+           sections::failures_table(run) + "</details>";
   out += "<details><summary>Lab events (" + std::to_string(run.events.size()) + ")</summary>" +
          sections::events_table(run) + "</details>";
   out += "<details><summary>Settings</summary>" + sections::settings(run) + "</details>";
@@ -125,6 +128,7 @@ std::string render_report(const nlohmann::json& journal) {
   const auto charts = charts_for(run, "chart-", false);
   for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], chart_headings()[i]);
   body += "<h2 id=\"actions\">Action timeline</h2>" + sections::actions_table(run);
+  body += "<h2 id=\"failures\">Failed requests</h2>" + sections::failures_table(run);
   body += "<h2 id=\"events\">Lab events</h2>" + sections::events_table(run);
   return html_page(run.title + " \xE2\x80\x94 scalelab experiment", body);
 }

@@ -292,6 +292,25 @@ std::string events_table(const Journal& run) {
   return out + "</tbody></table>";
 }
 
+std::string failures_table(const Journal& run) {
+  if (run.failures.empty()) return "<p class=\"na\">No failed request.</p>";
+  const double errors = run.totals().errors;
+  std::string out;
+  if (errors > static_cast<double>(run.failures.size()))
+    out += "<p>The first " + std::to_string(run.failures.size()) + " of " + std::to_string(std::llround(errors)) +
+           " failed requests.</p>";
+  out += "<table class=\"data failures\"><thead><tr><th>Time</th><th>Request</th><th>Outcome</th><th>Error</th>"
+         "<th>Answered by</th><th>Request id</th></tr></thead><tbody>";
+  for (const FailedRequest& f : run.failures) {
+    const std::string error = f.error.empty() ? f.detail : f.detail.empty() ? f.error : f.error + ": " + f.detail;
+    out += "<tr>" + cell(esc(html::seconds(f.t_s)), "num") + cell(esc(f.method + " " + f.target)) +
+           cell(esc(f.outcome)) + cell(esc(error), "detail") +
+           cell(esc(f.instance.empty() ? (f.error.empty() && f.detail.empty() ? "-" : "balancer") : f.instance)) +
+           cell(esc(f.request_id.empty() ? "-" : f.request_id)) + "</tr>";
+  }
+  return out + "</tbody></table>";
+}
+
 std::string figure(const svg::Chart& chart, const std::string& caption) {
   return "<figure class=\"chart-figure\"><figcaption>" + esc(caption) + "</figcaption>" + svg::render(chart) +
          "</figure>";

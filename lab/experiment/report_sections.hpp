@@ -32,6 +32,8 @@ std::string rate_of_checks(const Totals& totals, const std::string& kind);
 std::string hypothesis_table(const Journal& run);
 std::string actions_table(const Journal& run);
 std::string events_table(const Journal& run);
+// The first failed requests the load generator kept, or a line saying there were none.
+std::string failures_table(const Journal& run);
 
 // A chart in a <figure> with `caption` as its visible heading.
 std::string figure(const svg::Chart& chart, const std::string& caption);

@@ -2,6 +2,7 @@
 // them, stop them at the end, and assemble the LoadResult.
 #include "lab/load/engine.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <random>
 
@@ -113,6 +114,9 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   result.totals = total.tally;
   result.latency = LatencySummary::of(total.latency);
   result.instances = total.instances;
+  result.failures = std::move(total.failures);
+  std::stable_sort(result.failures.begin(), result.failures.end(),
+                   [](const FailedRequest& a, const FailedRequest& b) { return a.t_s < b.t_s; });
   result.target_answered = total.tally.responses > 0;
   return result;
 }

@@ -82,6 +82,17 @@ std::string progress_line(const Sample& s) {
   return line;
 }
 
+std::string failure_line(const FailedRequest& f) {
+  std::string line = format("%.3f s  ", f.t_s) + f.method + " " + f.target + " -> ";
+  if (f.transport != Transport::none) return line + transport_name(f.transport) + " (no answer)";
+  line += std::to_string(f.status);
+  if (!f.error.empty()) line += " " + f.error;
+  if (!f.detail.empty()) line += (f.error.empty() ? " " : ": ") + f.detail;
+  line += "  [" + (f.instance.empty() ? std::string("balancer") : f.instance);
+  if (!f.request_id.empty()) line += ", " + f.request_id;
+  return line + "]";
+}
+
 std::string summary_table(const LoadResult& r) {
   const Tally& t = r.totals;
   const LoadConfig& c = r.config;
@@ -114,6 +125,8 @@ std::string summary_table(const LoadResult& r) {
   for (const auto& [name, n] : r.instances)
     out += format(" %s %" PRIu64 " (%.1f %%)", name.empty() ? "unknown" : name.c_str(), n, percent(n, t.responses));
   out += "\n";
+  if (!r.failures.empty()) out += "  first failures\n";
+  for (std::size_t i = 0; i < r.failures.size() && i < kFailuresShown; ++i) out += "    " + failure_line(r.failures[i]) + "\n";
   return out;
 }
 

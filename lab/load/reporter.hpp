@@ -29,6 +29,10 @@ class Reporter {
 
 // One line, no newline: "[  3s] 12345 req/s  failed 0  violations 0  p50 0.41 ms ..."
 std::string progress_line(const Sample& sample);
+// One failed request, no newline:
+// "8.412 s  GET /api/me -> 503 no_backends: no backend is available  [balancer, b-1f3a]"
+std::string failure_line(const FailedRequest& failure);
+inline constexpr std::size_t kFailuresShown = 5;  // by the summary table
 // The multi-line human summary.
 std::string summary_table(const LoadResult& result);
 

@@ -35,6 +35,7 @@ struct Response {
   bool aborted = false;  // the run stopped mid-request: not an outcome, ignore it
   std::string body;
   std::string instance;                  // X-Instance
+  std::string request_id;                // X-Request-Id
   std::vector<std::string> set_cookies;  // raw Set-Cookie values
   std::optional<RateLimitHeaders> ratelimit;
   int retry_after_seconds = -1;  // Retry-After, -1 when absent
@@ -50,6 +51,7 @@ struct Response {
     aborted = false;
     body.clear();
     instance.clear();
+    request_id.clear();
     set_cookies.clear();
     ratelimit.reset();
     retry_after_seconds = -1;

@@ -47,6 +47,8 @@ void ResponseParser::on_field_impl(http::field name, string_view name_string, st
   if (name_string.size() < 10 || (name_string[0] != 'x' && name_string[0] != 'X')) return;
   if (iequals(name_string, "x-instance")) {
     out_.instance.assign(value.data(), value.size());
+  } else if (iequals(name_string, "x-request-id")) {
+    out_.request_id.assign(value.data(), value.size());
   } else if (iequals(name_string, "x-ratelimit-limit")) {
     rl_limit_ = to_int(value);
   } else if (iequals(name_string, "x-ratelimit-remaining")) {

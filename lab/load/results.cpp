@@ -53,6 +53,44 @@ void to_json(nlohmann::json& j, const LatencySummary& l) {
        {"p999", l.p999_ms}, {"max", l.max_ms}, {"mean", l.mean_ms}};
 }
 
+FailedRequest FailedRequest::of(double t_s, std::string_view method, std::string_view target, const Response& r) {
+  FailedRequest f;
+  f.t_s = t_s;
+  f.method = method;
+  f.target = target;
+  f.status = r.status;
+  f.transport = r.transport;
+  f.instance = r.instance;
+  f.request_id = r.request_id;
+  if (r.transport != Transport::none) return f;
+  const nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  auto text = [&](const char* key) {
+    auto it = body.is_object() ? body.find(key) : body.end();
+    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  f.error = text("error");
+  f.detail = text("detail");
+  if (f.error.empty() && f.detail.empty()) f.detail = r.body.substr(0, 200);
+  return f;
+}
+
+void keep_failures(std::vector<FailedRequest>& kept, const std::vector<FailedRequest>& more) {
+  for (const auto& f : more) {
+    if (kept.size() >= kFailuresKept) return;
+    kept.push_back(f);
+  }
+}
+
+void to_json(nlohmann::json& j, const FailedRequest& f) {
+  j = {{"t_s", round3(f.t_s)}, {"method", f.method},     {"target", f.target},
+       {"error", f.error},     {"detail", f.detail},     {"instance", f.instance},
+       {"request_id", f.request_id}};
+  if (f.transport != Transport::none)
+    j["transport"] = transport_name(f.transport);
+  else
+    j["status"] = f.status;
+}
+
 void to_json(nlohmann::json& j, const Sample& s) {
   j = counts_json(s.counts);
   j["t"] = s.t;
@@ -71,7 +109,7 @@ void to_json(nlohmann::json& j, const LoadResult& r) {
   totals["scenarios"] = scenarios_json(r.totals);
   j = {{"config", r.config},           {"started_at", r.started_at},           {"duration_s", round3(r.duration_s)},
        {"stop_reason", r.stop_reason}, {"target_answered", r.target_answered}, {"totals", std::move(totals)},
-       {"samples", r.samples}};
+       {"samples", r.samples},         {"failures", r.failures}};
 }
 
 }  // namespace scalelab::load

@@ -30,6 +30,26 @@ struct LatencySummary {
 using InstanceCounts = std::vector<std::pair<std::string, std::uint64_t>>;
 void add_instance(InstanceCounts& counts, std::string_view instance, std::uint64_t n = 1);
 
+// One failed request (a 5xx answer or a transport error), kept so a run that fails
+// says what failed, where and when. A run keeps the first kFailuresKept of them.
+struct FailedRequest {
+  double t_s = 0;  // when it was sent, seconds from the start of the run
+  std::string method;
+  std::string target;
+  int status = 0;                        // 0 for a transport error
+  Transport transport = Transport::none;  // none for a 5xx answer
+  std::string error;                     // the body's "error" code; "" when not the JSON error shape
+  std::string detail;                    // the body's "detail" (or its first bytes when not JSON)
+  std::string instance;                  // X-Instance; "" when the balancer answered itself
+  std::string request_id;                // X-Request-Id, to find the request in the lab's logs
+
+  // From a response that failed: reads the error code and detail out of its body.
+  static FailedRequest of(double t_s, std::string_view method, std::string_view target, const Response& r);
+};
+inline constexpr std::size_t kFailuresKept = 20;
+// Appends from `more` while fewer than kFailuresKept are kept.
+void keep_failures(std::vector<FailedRequest>& kept, const std::vector<FailedRequest>& more);
+
 struct Sample {
   unsigned t = 0;         // 1-based index of this second
   double elapsed_s = 0;   // from the start of the run to the end of this sample
@@ -50,10 +70,12 @@ struct LoadResult {
   LatencySummary latency;
   InstanceCounts instances;
   std::vector<Sample> samples;
+  std::vector<FailedRequest> failures;  // the first kFailuresKept, in the order they were seen
   double rps() const { return duration_s > 0 ? static_cast<double>(totals.requests) / duration_s : 0; }
 };
 
 void to_json(nlohmann::json& j, const LatencySummary& l);
+void to_json(nlohmann::json& j, const FailedRequest& f);
 void to_json(nlohmann::json& j, const Sample& s);
 void to_json(nlohmann::json& j, const LoadResult& r);
 

@@ -17,6 +17,7 @@ void Window::merge(const Window& other) {
   tally.merge(other.tally);
   latency.merge(other.latency);
   for (const auto& [name, n] : other.instances) add_instance(instances, name, n);
+  keep_failures(failures, other.failures);
 }
 
 Worker::Worker(RunState& run, unsigned index, std::vector<unsigned> user_indices) : run_(run), index_(index) {

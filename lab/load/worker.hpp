@@ -54,6 +54,7 @@ struct Window {
   Tally tally;
   Histogram latency;
   InstanceCounts instances;
+  std::vector<FailedRequest> failures;  // at most kFailuresKept
   void merge(const Window& other);
 };
 

@@ -1,5 +1,7 @@
 #include "lab/supervisor/spawn_specs.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +16,24 @@ namespace scalelab::lab {
 namespace {
 
 std::string loopback(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+
+// The lab's instances run this many workers unless app_env says otherwise.
+constexpr int kAppWorkers = 32;
+
+// The balancer's connections per backend: three quarters of an instance's workers. Each
+// open connection pins a worker (cpp-httplib serves one connection per thread), so the
+// rest stay free for health checks, scrapes and the supervisor; with fewer, requests
+// would queue in the balancer (and get 503 after its queue timeout) while the instance
+// has idle workers.
+int balancer_conns_per_backend(const LabConfig& c) {
+  int workers = kAppWorkers;
+  if (auto it = c.app_env.find("SCALELAB_WORKERS"); it != c.app_env.end()) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+    if (ec == std::errc() && end == it->second.data() + it->second.size() && n > 0) workers = n;
+  }
+  return std::max(1, workers * 3 / 4);
+}
 
 std::string upper(std::string s) {
   for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -88,7 +108,7 @@ process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::st
       o.argv = {bin + "scalelab-balancer", "--listen", loopback(p.balancer()), "--admin-listen",
                 loopback(p.balancer_admin()), "--algorithm", c.algorithm, "--instance", "balancer",
                 "--health-interval-ms", "500", "--health-timeout-ms", "500", "--health-fall", "2",
-                "--health-rise", "2"};
+                "--health-rise", "2", "--max-conns-per-backend", std::to_string(balancer_conns_per_backend(c))};
       break;
     case Kind::app:
       o.argv = {bin + "scalelab-app"};

@@ -50,7 +50,8 @@ TEST_P(ShippedExperiment, HasItsDocumentedOutcome) {
   EXPECT_EQ(j["verdict"]["deviated"].get<bool>(), e.deviated)
       << e.file << ": " << j["verdict"]["summary"] << "\nviolations: " << totals.value("violations", nlohmann::json()).dump()
       << "\ntransport: " << totals.value("transport", nlohmann::json()).dump()
-      << "\nstatus: " << totals.value("status", nlohmann::json()).dump();
+      << "\nstatus: " << totals.value("status", nlohmann::json()).dump()
+      << "\nfirst failures: " << j.value(nlohmann::json::json_pointer("/load/failures"), nlohmann::json::array()).dump(1);
   for (const auto& a : j["actions"]) EXPECT_EQ(a["status"], "succeeded") << a.dump();
   // A sticky lab holds before its kill: the loss comes with the kill.
   if (std::string(e.file).rfind("sticky", 0) == 0) {

@@ -111,7 +111,13 @@ json realistic_journal(const std::string& mode) {
                   {{"t_s", 21.2}, {"kind", "ready"}, {"component", "app-2"}, {"detail", "readyz 200"}}}},
       {"series", series},
       {"load", {{"started_at", "2026-11-26T09:00:00.250Z"}, {"duration_s", 30.0}, {"stop_reason", "duration"},
-                {"target_answered", true}}},
+                {"target_answered", true},
+                {"failures", {{{"t_s", 10.012}, {"method", "GET"}, {"target", "/api/me"}, {"status", 503},
+                               {"error", "no_backends"}, {"detail", "no backend is available"}, {"instance", ""},
+                               {"request_id", "b-42"}},
+                              {{"t_s", 10.02}, {"method", "POST"}, {"target", "/api/cart/items"},
+                               {"transport", "reset"}, {"error", ""}, {"detail", ""}, {"instance", ""},
+                               {"request_id", ""}}}}}},
       {"verdict", {{"deviated", deviated},
                    {"status", deviated ? "deviated" : "completed"},
                    {"summary", deviated ? "session_lost " + std::to_string(static_cast<int>(session_lost)) + " > 0"
@@ -144,6 +150,7 @@ json hostile_journal() {
   for (auto& p : j["hypothesis"]["after"]["probes"]) p["name"] = h, p["detail"] = h;
   for (auto& a : j["actions"]) a["name"] = h, a["detail"] = h, a["args"]["id"] = h;
   for (auto& e : j["events"]) e["kind"] = h, e["component"] = h, e["detail"] = h;
+  for (auto& f : j["load"]["failures"]) f["target"] = h, f["error"] = h, f["detail"] = h, f["instance"] = h;
   for (auto& s : j["series"]) {
     s["violations"][h] = 1;
     s["instances"][h] = 5;

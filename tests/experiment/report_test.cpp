@@ -137,6 +137,15 @@ TEST(Report, SettingsActionsAndEvents) {
     EXPECT_NE(html.find(text), std::string::npos) << text;
 }
 
+TEST(Report, FailedRequestsSayWhatFailedWhereAndWhen) {
+  const std::string html = experiment::render_report(testkit::realistic_journal("local"));
+  for (const char* text : {"<h2 id=\"failures\">Failed requests</h2>", "GET /api/me", ">503<",
+                           "no_backends: no backend is available", ">balancer<", ">b-42<", "POST /api/cart/items",
+                           ">reset<", "10.01 s"})
+    EXPECT_NE(html.find(text), std::string::npos) << text;
+  EXPECT_NE(experiment::render_report(testkit::empty_journal()).find("No failed request."), std::string::npos);
+}
+
 TEST(Report, EmptyAbortedJournal) {
   const std::string html = experiment::render_report(testkit::empty_journal());
   save("empty.html", html);
@@ -248,6 +257,9 @@ TEST(Report, BadJournalsNameTheField) {
   j = testkit::realistic_journal();
   j["events"][0].erase("t_s");
   EXPECT_EQ(error_of(j), "journal field 'events[0].t_s' is missing");
+  j = testkit::realistic_journal();
+  j["load"]["failures"][0]["status"] = "busy";
+  EXPECT_EQ(error_of(j), "journal field 'load.failures[0].status' must be a number");
   EXPECT_EQ(error_of(json::array()), "journal field '(journal)' must be an object");
 }
 

@@ -103,6 +103,16 @@ LoadConfig full_mix(const std::string& target) {
   return c;
 }
 
+// GET `path` only, as fast as the users go: the shape of most runs below.
+LoadConfig gets(const std::string& target, const std::string& path, unsigned users) {
+  LoadConfig c;
+  c.target = target;
+  c.mix = parse_mix("get");
+  c.path = path;
+  c.users = users;
+  return c;
+}
+
 void expect_no_transport_errors(const LoadResult& r) {
   EXPECT_EQ(r.totals.transport_errors(), 0u);
   EXPECT_EQ(r.totals.of(StatusClass::s5xx), 0u);
@@ -151,12 +161,8 @@ TEST(LoadIntegration, BrokenAppViolationsAreCountedExactly) {
 
 TEST(LoadIntegration, OpenLoopMeasuresLatencyFromIntendedSendTimes) {
   FakeApp app("good");
-  LoadConfig c;
-  c.target = app.target();
-  c.mix = parse_mix("get");
-  c.path = "/fake/slow?ms=50";
+  LoadConfig c = gets(app.target(), "/fake/slow?ms=50", 2);  // at most 40 req/s at 50 ms each
   c.duration = 2s;
-  c.users = 2;  // at most 40 req/s at 50 ms each
   LoadResult closed = run_load(c);
   c.rate = 200;  // five times what two users can serve: the backlog must show
   LoadResult open = run_load(c);
@@ -178,11 +184,7 @@ TEST(LoadIntegration, OpenLoopMeasuresLatencyFromIntendedSendTimes) {
 
 TEST(LoadIntegration, ResponseTimeoutsAreCountedAndTheRunEndsOnTime) {
   FakeApp app("good");
-  LoadConfig c;
-  c.target = app.target();
-  c.mix = parse_mix("get");
-  c.path = "/fake/slow?ms=3000";
-  c.users = 2;
+  LoadConfig c = gets(app.target(), "/fake/slow?ms=3000", 2);
   c.duration = 1200ms;
   c.response_timeout = 300ms;
   const auto start = std::chrono::steady_clock::now();
@@ -221,14 +223,50 @@ TEST(LoadIntegration, ResetConnectionsAreCounted) {
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
     ::close(fd);
   });
-  LoadConfig c;
-  c.target = "127.0.0.1:" + std::to_string(server.port());
-  c.mix = parse_mix("get");
-  c.users = 1;
+  LoadConfig c = gets("127.0.0.1:" + std::to_string(server.port()), "/", 1);
   c.duration = 300ms;
   const LoadResult r = run_load(c);
   EXPECT_GT(r.totals.of(Transport::reset), 0u);
   EXPECT_EQ(r.totals.responses, 0u);
+  ASSERT_FALSE(r.failures.empty());
+  EXPECT_EQ(r.failures[0].transport, Transport::reset);
+  EXPECT_EQ(r.failures[0].method, "GET");
+  EXPECT_EQ(r.failures[0].target, "/");
+}
+
+TEST(LoadIntegration, FailedAnswersAreKeptWithTheirErrorAndWhereTheyCameFrom) {
+  // Every request gets a 503 in the JSON error shape, then the connection closes.
+  RawServer server([](int fd) {
+    char buf[4096];
+    (void)::recv(fd, buf, sizeof buf, 0);
+    const std::string body = R"({"error":"no_backends","detail":"no backend is available"})";
+    const std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                               "X-Request-Id: rid-7\r\nConnection: close\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+    (void)::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  });
+  LoadConfig c = gets("127.0.0.1:" + std::to_string(server.port()), "/probe?x=1", 2);
+  c.max_requests = 60;
+  c.duration = 5s;
+  const LoadResult r = run_load(c);
+  EXPECT_EQ(r.totals.of(StatusClass::s503), 60u);
+  ASSERT_EQ(r.failures.size(), kFailuresKept);  // 60 failed, the first 20 kept
+  for (std::size_t i = 0; i < r.failures.size(); ++i) {
+    const FailedRequest& f = r.failures[i];
+    EXPECT_EQ(f.status, 503);
+    EXPECT_EQ(f.transport, Transport::none);
+    EXPECT_EQ(f.target, "/probe?x=1");
+    EXPECT_EQ(f.error, "no_backends");
+    EXPECT_EQ(f.detail, "no backend is available");
+    EXPECT_EQ(f.instance, "");
+    EXPECT_EQ(f.request_id, "rid-7");
+    if (i > 0) {
+      EXPECT_LE(r.failures[i - 1].t_s, f.t_s);
+    }
+  }
+  const nlohmann::json j = r;
+  EXPECT_EQ(j.at("failures").size(), kFailuresKept);
 }
 
 TEST(LoadIntegration, StopTokenEndsARunEarly) {

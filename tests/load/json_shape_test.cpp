@@ -102,4 +102,33 @@ TEST(JsonShape, LoadResult) {
   EXPECT_EQ(totals.at("scenarios").size(), 7u);
   ASSERT_EQ(j.at("samples").size(), 2u);
   expect_counts_shape(j.at("samples")[1]);
+  EXPECT_EQ(j.at("failures"), json::array());
+}
+
+TEST(JsonShape, FailedRequests) {
+  Response answer;
+  answer.status = 502;
+  answer.body = R"({"error":"upstream_reset","detail":"backend app-2: reset_before_response"})";
+  answer.request_id = "b-9";
+  Response reset;
+  reset.transport = Transport::reset;
+  Response html;
+  html.status = 500;
+  html.instance = "app-1";
+  html.body = "<html>" + std::string(300, 'x');
+  LoadResult r;
+  r.failures = {FailedRequest::of(1.23456, "GET", "/api/me", answer),
+                FailedRequest::of(2.5, "POST", "/api/cart/items", reset),
+                FailedRequest::of(3, "GET", "/", html)};
+  const json j = r;
+  const json& f = j.at("failures");
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0], (json{{"t_s", 1.235}, {"method", "GET"}, {"target", "/api/me"}, {"status", 502},
+                         {"error", "upstream_reset"}, {"detail", "backend app-2: reset_before_response"},
+                         {"instance", ""}, {"request_id", "b-9"}}));
+  EXPECT_EQ(f[1].at("transport"), "reset");
+  EXPECT_FALSE(f[1].contains("status"));
+  EXPECT_EQ(f[2].at("error"), "");
+  EXPECT_EQ(f[2].at("detail").get<std::string>().size(), 200u);  // the first bytes of a body that is not JSON
+  EXPECT_EQ(f[2].at("instance"), "app-1");
 }
