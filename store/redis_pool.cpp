@@ -239,7 +239,8 @@ std::vector<RedisReply> RedisPool::run(const Batch& batch) {
   return replies;
 }
 
-RedisReply RedisPool::command(const RedisCommand& args) {
+template <class Args>
+RedisReply RedisPool::single(const Args& args) {
   Batch batch;
   batch.add(args);
   auto replies = run(batch);
@@ -247,13 +248,9 @@ RedisReply RedisPool::command(const RedisCommand& args) {
   return std::move(replies.front());
 }
 
-RedisReply RedisPool::command(std::initializer_list<std::string_view> args) {
-  Batch batch;
-  batch.add(args);
-  auto replies = run(batch);
-  throw_if_error(replies.front());
-  return std::move(replies.front());
-}
+RedisReply RedisPool::command(const RedisCommand& args) { return single(args); }
+
+RedisReply RedisPool::command(std::initializer_list<std::string_view> args) { return single(args); }
 
 std::vector<RedisReply> RedisPool::pipeline(const std::vector<RedisCommand>& commands) {
   Batch batch;

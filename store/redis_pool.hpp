@@ -122,6 +122,8 @@ class RedisPool {
   struct Batch;
   std::unique_ptr<Connection> connect();
   std::vector<RedisReply> run(const Batch& batch);  // error replies included
+  template <class Args>
+  RedisReply single(const Args& args);  // one command; an error reply throws
 
   RedisConfig config_;
   std::unique_ptr<BoundedPool<Connection>> pool_;

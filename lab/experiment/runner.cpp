@@ -91,6 +91,10 @@ nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
   // range gets one more try on a fresh one; a range the user chose does not.
   lab::LabConfig config;
   std::string first_failure;
+  auto record_lab = [&] {
+    journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
+    if (!first_failure.empty()) journal["lab"]["first_attempt"] = first_failure;
+  };
   for (int attempt = 1;; ++attempt) {
     try {
       config = lab_config_for(x, o);
@@ -105,15 +109,13 @@ nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
         continue;
       }
       abort(std::string("the lab did not come up: ") + e.what());
-      journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
-      if (!first_failure.empty()) journal["lab"]["first_attempt"] = first_failure;
+      record_lab();
       journal["ended_at"] = log::now_rfc3339();
       journal["duration_s"] = std::chrono::duration<double>(Clock::now() - begin).count();
       return journal;
     }
   }
-  journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
-  if (!first_failure.empty()) journal["lab"]["first_attempt"] = first_failure;
+  record_lab();
   lab::LabClient lab(config, std::chrono::seconds(10));
   // The lab's live console shows the run's violation counters (scalelab console --dir).
   lab::SamplePublisher console_feed(config, "experiment: " + x.title);
