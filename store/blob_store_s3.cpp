@@ -392,17 +392,32 @@ class S3BlobStore final : public BlobStore {
   }
 
   // A PUT cut off mid-body must leave nothing behind. S3 and MinIO discard it, but
-  // s3rver stores the bytes it got once the connection closes, a moment later. The key
-  // was never acknowledged to anyone, so delete it, then look again after that moment.
+  // s3rver stores the bytes it got once it notices the closed connection, a moment
+  // later (longer when it is busy). The key was never acknowledged to anyone, so watch
+  // it and delete what appears, until it has stayed absent for kDebrisQuiet (at most
+  // kDebrisWatch). It holds this worker that long; truncated uploads are rare.
   void remove_debris(const std::string& key) noexcept {
+    constexpr auto kDebrisQuiet = std::chrono::milliseconds(300);
+    constexpr auto kDebrisWatch = std::chrono::seconds(2);
+    const auto start = std::chrono::steady_clock::now();
+    auto absent_since = start;
     try {
-      for (int attempt = 0; attempt < 3; ++attempt) {
-        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        auto lease = pool_.acquire();
-        auto head = lease->client.Head(target(object_path(key)),
-                                       sign("HEAD", object_path(key), {}, sigv4::kEmptyPayloadHash));
-        if (head && head->status == 404 && attempt > 0) return;
-        lease->client.Delete(target(object_path(key)), sign("DELETE", object_path(key), {}, sigv4::kEmptyPayloadHash));
+      for (;;) {
+        {
+          auto lease = pool_.acquire();  // back to the pool while waiting
+          auto head = lease->client.Head(target(object_path(key)),
+                                         sign("HEAD", object_path(key), {}, sigv4::kEmptyPayloadHash));
+          const auto now = std::chrono::steady_clock::now();
+          if (!head || head->status != 404) {
+            lease->client.Delete(target(object_path(key)),
+                                 sign("DELETE", object_path(key), {}, sigv4::kEmptyPayloadHash));
+            absent_since = now;
+          } else if (now - absent_since >= kDebrisQuiet) {
+            return;
+          }
+          if (now - start >= kDebrisWatch) return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     } catch (...) {
     }
