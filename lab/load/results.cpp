@@ -23,6 +23,15 @@ nlohmann::json scenarios_json(const Tally& t) {
 
 double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
+// Bytes a server sent, made safe for JSON: up to `max` of them, each outside printable
+// ASCII as '?' (a body or header need not be UTF-8, and the journal must still dump).
+std::string printable(std::string_view bytes, std::size_t max) {
+  std::string out(bytes.substr(0, max));
+  for (char& c : out)
+    if (c < 0x20 || c > 0x7e) c = '?';
+  return out;
+}
+
 }  // namespace
 
 LatencySummary LatencySummary::of(const Histogram& h) {
@@ -60,8 +69,8 @@ FailedRequest FailedRequest::of(double t_s, std::string_view method, std::string
   f.target = target;
   f.status = r.status;
   f.transport = r.transport;
-  f.instance = r.instance;
-  f.request_id = r.request_id;
+  f.instance = printable(r.instance, 100);
+  f.request_id = printable(r.request_id, 100);
   if (r.transport != Transport::none) return f;
   const nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
   auto text = [&](const char* key) {
@@ -70,7 +79,7 @@ FailedRequest FailedRequest::of(double t_s, std::string_view method, std::string
   };
   f.error = text("error");
   f.detail = text("detail");
-  if (f.error.empty() && f.detail.empty()) f.detail = r.body.substr(0, 200);
+  if (f.error.empty() && f.detail.empty()) f.detail = printable(r.body, 200);
   return f;
 }
 

@@ -115,7 +115,8 @@ TEST(JsonShape, FailedRequests) {
   Response html;
   html.status = 500;
   html.instance = "app-1";
-  html.body = "<html>" + std::string(300, 'x');
+  html.body = "<html>\xff\xfe" + std::string(300, 'x');
+  html.request_id = "r\xc3";
   LoadResult r;
   r.failures = {FailedRequest::of(1.23456, "GET", "/api/me", answer),
                 FailedRequest::of(2.5, "POST", "/api/cart/items", reset),
@@ -131,4 +132,7 @@ TEST(JsonShape, FailedRequests) {
   EXPECT_EQ(f[2].at("error"), "");
   EXPECT_EQ(f[2].at("detail").get<std::string>().size(), 200u);  // the first bytes of a body that is not JSON
   EXPECT_EQ(f[2].at("instance"), "app-1");
+  EXPECT_EQ(f[2].at("detail").get<std::string>().substr(0, 8), "<html>??");  // not UTF-8: made printable
+  EXPECT_EQ(f[2].at("request_id"), "r?");
+  EXPECT_NO_THROW((void)j.dump());
 }
