@@ -3,6 +3,8 @@
 // message streaming in relay.hpp; this file sequences them.
 #include "balancer/proxy_session.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -415,6 +417,9 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   }
 
   // The response header; interim 1xx answers are read past (Expect was not forwarded).
+  // A request that may go to another backend waits only the per-try timeout for it.
+  const bool per_try = s_.try_timeout_ms > 0 && retryable(Failure::try_timeout, st.verb, st.body_streamed);
+  const int header_ms = per_try ? std::min(s_.try_timeout_ms, s_.response_timeout_ms) : s_.response_timeout_ms;
   std::optional<ResponseParser>& rp = response_;
   bool got_bytes = false;
   for (;;) {
@@ -426,12 +431,12 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     // limit is spelled as the largest one.
     rp->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (st.head) rp->skip(true);
-    arm(Phase::upstream_read, s_.response_timeout_ms);
+    arm(Phase::upstream_read, header_ms);
     const HeaderRead hr = co_await read_header(conn.socket, conn.buffer, *rp, ec, got_bytes);
     if (hr != HeaderRead::ok) {
       Failure f = Failure::bad_response;
       if (timed_out_)
-        f = Failure::response_timeout;
+        f = per_try && !got_bytes ? Failure::try_timeout : Failure::response_timeout;
       else if (hr == HeaderRead::eof_before_any_byte)
         f = Failure::empty_response;
       else if (hr == HeaderRead::io_error)

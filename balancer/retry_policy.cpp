@@ -21,6 +21,8 @@ const char* failure_name(Failure f) {
       return "reset_before_response";
     case Failure::response_timeout:
       return "response_timeout";
+    case Failure::try_timeout:
+      return "try_timeout";
     case Failure::bad_response:
       return "bad_response";
     case Failure::reset_mid_response:
@@ -33,6 +35,7 @@ unsigned failure_status(Failure f) {
   switch (f) {
     case Failure::connect_timeout:
     case Failure::response_timeout:
+    case Failure::try_timeout:
       return 504;
     default:
       return 502;
@@ -46,6 +49,7 @@ const char* failure_error(Failure f) {
     case Failure::connect_timeout:
       return "upstream_connect_timeout";
     case Failure::response_timeout:
+    case Failure::try_timeout:
       return "upstream_timeout";
     case Failure::bad_response:
       return "bad_upstream_response";
@@ -64,6 +68,7 @@ bool retryable(Failure f, http::verb method, bool body_streamed) {
     case Failure::send_failed:
     case Failure::empty_response:
     case Failure::reset_before_response:
+    case Failure::try_timeout:
       return (method == http::verb::get || method == http::verb::head) && !body_streamed;
     default:
       return false;

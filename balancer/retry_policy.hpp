@@ -5,8 +5,11 @@
 //  - a reset or an empty response after the request was sent may have been processed,
 //    so only GET and HEAD are retried, and only when no request body was streamed
 //    (a streamed body cannot be replayed);
-//  - timeouts waiting for the response, malformed responses and anything that failed
-//    after response bytes arrived are never retried.
+//  - the per-try timeout (--try-timeout-ms) is the one timeout that retries: a GET or
+//    HEAD without a body whose backend sent no response byte within it (a frozen
+//    instance) goes to the next backend; it is armed only for such requests;
+//  - the response timeout, malformed responses and anything that failed after response
+//    bytes arrived are never retried.
 // The budget caps concurrent retries at max(min, ratio * requests in flight), so a
 // failing backend cannot multiply the load on the others (a retry storm).
 #pragma once
@@ -26,6 +29,7 @@ enum class Failure {
   empty_response,         // the connection closed before any response byte
   reset_before_response,  // reset after the request was sent, before any response byte
   response_timeout,       // no response (or no progress) within the response timeout
+  try_timeout,            // no response byte within the per-try timeout (GET/HEAD only)
   bad_response,           // unparsable or oversized response header
   reset_mid_response,     // failed after response bytes arrived
 };

@@ -141,6 +141,8 @@ void add_options(CLI::App& app, Settings& s) {
          "client inactivity while sending its body or receiving the response");
   ranged(app, "--response-timeout-ms", "RESPONSE_TIMEOUT_MS", s.response_timeout_ms, 1, 3600000,
          "upstream silence before or during its response (504)");
+  ranged(app, "--try-timeout-ms", "TRY_TIMEOUT_MS", s.try_timeout_ms, 0, 3600000,
+         "GET/HEAD without a body: no response header within it retries on another backend (0: off)");
   ranged(app, "--idle-timeout-ms", "IDLE_TIMEOUT_MS", s.idle_timeout_ms, 1, 3600000, "idle client keep-alive");
   ranged(app, "--upstream-idle-timeout-ms", "UPSTREAM_IDLE_TIMEOUT_MS", s.upstream_idle_timeout_ms, 1, 3600000,
          "idle pooled upstream connection");

@@ -70,6 +70,7 @@ struct Settings {
   int header_timeout_ms = 10000;        // the whole request header must arrive within this (408)
   int client_timeout_ms = 30000;        // client inactivity while reading its body or writing to it
   int response_timeout_ms = 30000;      // upstream silence while waiting for or reading its response (504)
+  int try_timeout_ms = 0;               // GET/HEAD: wait for the response header this long, then retry (0: off)
   int idle_timeout_ms = 60000;          // idle client keep-alive
   int upstream_idle_timeout_ms = 4000;  // idle pooled upstream connection; below cpp-httplib's 5 s
   int queue_timeout_ms = 2000;          // waiting for a pooled connection slot (503)

@@ -90,6 +90,7 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
   auto up_state = std::make_shared<std::string>("shared");
   auto up_restart = std::make_shared<std::string>("never");
   auto up_env = std::make_shared<std::vector<std::string>>();
+  auto up_balancer_env = std::make_shared<std::vector<std::string>>();
   auto up_timeout = std::make_shared<int>(60);
   auto* up_cmd = root.add_subcommand("up", "Start a lab: redis, s3rver, fault proxies, N app instances and the balancer");
   auto base = std::make_shared<int>(8080);
@@ -109,9 +110,11 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
   config::option(*up_cmd, "--restart-delay-ms", "SCALELAB_RESTART_DELAY_MS", *delay, "Delay before a restart")
       ->check(CLI::Range(0, 600000));
   up_cmd->add_option("--app-env", *up_env, "KEY=VALUE for every instance, e.g. SCALELAB_RATE_LIMIT=20 (repeatable)");
+  up_cmd->add_option("--balancer-env", *up_balancer_env,
+                     "KEY=VALUE for the balancer, e.g. SCALELAB_BALANCER_TRY_TIMEOUT_MS=1000 (repeatable)");
   config::option(*up_cmd, "--timeout", "SCALELAB_UP_TIMEOUT", *up_timeout, "Seconds to wait for every component to be ready")
       ->check(CLI::Range(1, 3600));
-  up_cmd->callback([&ctx, up, up_state, up_restart, up_env, up_timeout, base, delay] {
+  up_cmd->callback([&ctx, up, up_state, up_restart, up_env, up_balancer_env, up_timeout, base, delay] {
     ctx.run([&] {
       lab::LabConfig c = *up;
       c.dir = ctx.dir;
@@ -120,10 +123,14 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
       c.restart = lab::parse_restart_policy(*up_restart);
       c.restart_delay = std::chrono::milliseconds(*delay);
       c.binaries = lab::executable_dir();
-      for (const auto& kv : *up_env) {
-        const auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) return fail("--app-env wants KEY=VALUE (got '" + kv + "')", 2);
-        c.app_env[kv.substr(0, eq)] = kv.substr(eq + 1);
+      for (auto [flag, given, env] : {std::tuple{"--app-env", up_env.get(), &c.app_env},
+                                      std::tuple{"--balancer-env", up_balancer_env.get(), &c.balancer_env}}) {
+        for (const auto& kv : *given) {
+          const auto eq = kv.find('=');
+          if (eq == std::string::npos || eq == 0)
+            return fail(std::string(flag) + " wants KEY=VALUE (got '" + kv + "')", 2);
+          (*env)[kv.substr(0, eq)] = kv.substr(eq + 1);
+        }
       }
       if (c.prometheus && !process::find_executable("prometheus"))
         return fail("--prometheus needs Debian's prometheus package (apt-get install prometheus)", 1);

@@ -262,7 +262,8 @@ nlohmann::json Experiment::to_json() const {
             {"balancer", cluster.balancer},
             {"restart", cluster.restart},
             {"restart_delay_ms", cluster.restart_delay_ms},
-            {"app_env", cluster.app_env}}},
+            {"app_env", cluster.app_env},
+            {"balancer_env", cluster.balancer_env}}},
           {"load", l}};
 }
 
@@ -303,10 +304,11 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
     x.cluster.balancer = c.choice("balancer", "round_robin", {"round_robin", "least_conn", "sticky"});
     x.cluster.restart = c.choice("restart", "never", {"never", "always"});
     x.cluster.restart_delay_ms = static_cast<int>(c.duration("restart_delay", std::chrono::milliseconds(1000)).count());
-    if (c.has("app_env")) {
-      const auto env = c.get("app_env");
-      if (!env.IsMap()) c.fail(env, "expected a mapping of SCALELAB_* variables", "app_env");
-      for (const auto& kv : env) x.cluster.app_env[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    for (auto [field, env] : {std::pair{"app_env", &x.cluster.app_env}, std::pair{"balancer_env", &x.cluster.balancer_env}}) {
+      if (!c.has(field)) continue;
+      const auto vars = c.get(field);
+      if (!vars.IsMap()) c.fail(vars, "expected a mapping of SCALELAB_* variables", field);
+      for (const auto& kv : vars) (*env)[kv.first.as<std::string>()] = kv.second.as<std::string>();
     }
     c.done();
   }

@@ -59,6 +59,7 @@ struct ClusterSpec {
   std::string restart = "never";
   int restart_delay_ms = 1000;
   std::map<std::string, std::string> app_env;
+  std::map<std::string, std::string> balancer_env;
 };
 
 struct Experiment {

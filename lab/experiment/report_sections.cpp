@@ -212,7 +212,8 @@ std::string settings(const Journal& run) {
   static const std::vector<SettingLabel> kCluster = {
       {"instances", "Instances", ""},          {"state", "State", ""},
       {"balancer", "Balancer", ""},            {"restart", "Restart policy", ""},
-      {"restart_delay_ms", "Restart delay", " ms"}, {"app_env", "App environment", ""}};
+      {"restart_delay_ms", "Restart delay", " ms"}, {"app_env", "App environment", ""},
+      {"balancer_env", "Balancer environment", ""}};
   static const std::vector<SettingLabel> kLoad = {
       {"users", "Virtual users", ""}, {"rate", "Open-loop rate", " requests/s"}, {"threads", "Threads", ""},
       {"duration_s", "Duration", " s"}, {"mix", "Scenario mix", ""}};

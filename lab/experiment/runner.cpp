@@ -30,6 +30,7 @@ lab::LabConfig lab_config_for(const Experiment& x, const RunOptions& o) {
   c.restart = lab::parse_restart_policy(x.cluster.restart);
   c.restart_delay = std::chrono::milliseconds(x.cluster.restart_delay_ms);
   c.app_env = x.cluster.app_env;
+  c.balancer_env = x.cluster.balancer_env;
   c.binaries = lab::executable_dir();
   return c;
 }

@@ -25,6 +25,7 @@ nlohmann::json to_json(const LabConfig& c) {
           {"restart_delay_ms", c.restart_delay.count()},
           {"prometheus", c.prometheus},
           {"app_env", c.app_env},
+          {"balancer_env", c.balancer_env},
           {"binaries", c.binaries},
           {"ports",
            {{"balancer", c.ports.balancer()},
@@ -51,6 +52,7 @@ LabConfig lab_config_from_json(const nlohmann::json& j) {
     c.restart_delay = std::chrono::milliseconds(j.value("restart_delay_ms", 1000));
     c.prometheus = j.value("prometheus", false);
     c.app_env = j.value("app_env", std::map<std::string, std::string>{});
+    c.balancer_env = j.value("balancer_env", std::map<std::string, std::string>{});
     c.binaries = j.value("binaries", std::string());
     return c;
   } catch (const nlohmann::json::exception& e) {

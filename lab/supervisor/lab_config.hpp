@@ -44,6 +44,7 @@ struct LabConfig {
   std::chrono::milliseconds restart_delay{1000};
   bool prometheus = false;
   std::map<std::string, std::string> app_env;    // extra SCALELAB_* for every instance
+  std::map<std::string, std::string> balancer_env;  // extra SCALELAB_BALANCER_* for the balancer
   std::string binaries;                          // folder of scalelab-app, -balancer, -faultproxy
 
   std::uint16_t highest_port() const { return ports.app(Ports::kMaxInstances); }

@@ -103,12 +103,18 @@ process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::st
                 "--api", loopback(p.faults_api())};
       break;
     case Kind::balancer:
+      // Where it listens and how it balances are the lab's; the rest are defaults that
+      // balancer_env may override (flags would beat the environment).
+      o.argv = {bin + "scalelab-balancer", "--listen", loopback(p.balancer()), "--admin-listen",
+                loopback(p.balancer_admin()), "--algorithm", c.algorithm, "--instance", "balancer"};
+      o.env = c.balancer_env;
       // Health checks every 500 ms, two failures to eject: a frozen or dead instance
       // leaves the rotation within about a second and a half.
-      o.argv = {bin + "scalelab-balancer", "--listen", loopback(p.balancer()), "--admin-listen",
-                loopback(p.balancer_admin()), "--algorithm", c.algorithm, "--instance", "balancer",
-                "--health-interval-ms", "500", "--health-timeout-ms", "500", "--health-fall", "2",
-                "--health-rise", "2", "--max-conns-per-backend", std::to_string(balancer_conns_per_backend(c))};
+      o.env.emplace("SCALELAB_BALANCER_HEALTH_INTERVAL_MS", "500");
+      o.env.emplace("SCALELAB_BALANCER_HEALTH_TIMEOUT_MS", "500");
+      o.env.emplace("SCALELAB_BALANCER_HEALTH_FALL", "2");
+      o.env.emplace("SCALELAB_BALANCER_HEALTH_RISE", "2");
+      o.env.emplace("SCALELAB_BALANCER_MAX_CONNS_PER_BACKEND", std::to_string(balancer_conns_per_backend(c)));
       break;
     case Kind::app:
       o.argv = {bin + "scalelab-app"};

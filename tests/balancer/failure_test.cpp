@@ -118,6 +118,54 @@ TEST(Failure, ResponseTimeoutIs504AndCountsTowardsEjection) {
   EXPECT_GE(lb.backend("a").value()["ejections"].get<int>(), 1);
 }
 
+TEST(Failure, TryTimeoutRetriesAGetOnAFrozenBackendButNeverAPost) {
+  TestBackend a("a"), b("b");
+  Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--health-interval-ms=0", "--try-timeout-ms=300",
+               "--response-timeout-ms=1500", "--eject-consecutive-5xx=0"});
+  b.signal(SIGSTOP);
+  auto cli = lb.client();
+  for (int i = 0; i < 4; ++i) {  // round robin: two of them go to the frozen b first
+    const auto started = std::chrono::steady_clock::now();
+    auto r = cli.Get("/echo");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("X-Instance"), "a");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1200ms);  // the try timeout, not the response timeout
+  }
+  EXPECT_GE(lb.metric("balancer_retries_total{reason=\"try_timeout\"}"), 2);
+  // A POST cannot be sent twice: the one that reaches b waits for the response timeout.
+  bool timed_out = false;
+  for (int i = 0; i < 3 && !timed_out; ++i) {  // round robin reaches b within two
+    const auto started = std::chrono::steady_clock::now();
+    auto r = cli.Post("/echo", "payload", "text/plain");
+    ASSERT_TRUE(r);
+    if (r->status == 504) {
+      timed_out = true;
+      EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "upstream_timeout");
+      EXPECT_GE(std::chrono::steady_clock::now() - started, 1400ms);
+    } else {
+      EXPECT_EQ(r->status, 200);
+      EXPECT_EQ(r->get_header_value("X-Instance"), "a");
+    }
+  }
+  EXPECT_TRUE(timed_out);
+  b.signal(SIGCONT);
+}
+
+TEST(Failure, TryTimeoutCutsAGetSlowerThanItEverywhere) {
+  TestBackend a("a"), b("b");
+  Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--health-interval-ms=0", "--try-timeout-ms=200",
+               "--retries=1", "--eject-consecutive-5xx=0"});
+  auto cli = lb.client();
+  auto r = cli.Get("/slow?ms=1000");  // slower than the try timeout on every backend
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  const auto body = nlohmann::json::parse(r->body);
+  EXPECT_EQ(body["error"], "upstream_timeout");
+  EXPECT_NE(body["detail"].get<std::string>().find("try_timeout"), std::string::npos) << body.dump();
+  EXPECT_EQ(lb.metric("balancer_retries_total{reason=\"try_timeout\"}"), 1);
+}
+
 TEST(Failure, ConnectFailuresAreRetriedEvenForPost) {
   TestBackend a("a");
   const std::uint16_t nobody = net::free_port();  // nothing listens there

@@ -14,7 +14,7 @@ TEST(RetryPolicy, ConnectFailuresAreRetriedForAnyMethod) {
 }
 
 TEST(RetryPolicy, AfterSendingOnlyGetAndHeadWithoutBody) {
-  for (auto f : {Failure::send_failed, Failure::empty_response, Failure::reset_before_response}) {
+  for (auto f : {Failure::send_failed, Failure::empty_response, Failure::reset_before_response, Failure::try_timeout}) {
     EXPECT_TRUE(retryable(f, http::verb::get, false));
     EXPECT_TRUE(retryable(f, http::verb::head, false));
     EXPECT_FALSE(retryable(f, http::verb::post, false));
@@ -35,6 +35,9 @@ TEST(RetryPolicy, FinalAnswers) {
   EXPECT_EQ(failure_status(Failure::response_timeout), 504u);
   EXPECT_EQ(failure_status(Failure::empty_response), 502u);
   EXPECT_STREQ(failure_error(Failure::response_timeout), "upstream_timeout");
+  EXPECT_EQ(failure_status(Failure::try_timeout), 504u);
+  EXPECT_STREQ(failure_error(Failure::try_timeout), "upstream_timeout");
+  EXPECT_STREQ(failure_name(Failure::try_timeout), "try_timeout");
   EXPECT_TRUE(is_connect_failure(Failure::connect_timeout));
   EXPECT_FALSE(is_connect_failure(Failure::send_failed));
 }

@@ -47,6 +47,7 @@ cluster:
   restart: always
   restart_delay: 500ms
   app_env: {SCALELAB_RATE_LIMIT: "20"}
+  balancer_env: {SCALELAB_BALANCER_TRY_TIMEOUT_MS: "1000"}
 load:
   users: 7
   duration: 12s
@@ -71,6 +72,9 @@ rollbacks:
   EXPECT_EQ(x.cluster.state_overrides.at("sessions"), "local");
   EXPECT_EQ(x.cluster.balancer, "sticky");
   EXPECT_EQ(x.cluster.restart_delay_ms, 500);
+  EXPECT_EQ(x.cluster.app_env.at("SCALELAB_RATE_LIMIT"), "20");
+  EXPECT_EQ(x.cluster.balancer_env.at("SCALELAB_BALANCER_TRY_TIMEOUT_MS"), "1000");
+  EXPECT_EQ(x.to_json()["cluster"]["balancer_env"]["SCALELAB_BALANCER_TRY_TIMEOUT_MS"], "1000");
   EXPECT_EQ(x.load.users, 7u);
   EXPECT_EQ(x.load.duration, std::chrono::seconds(12));
   ASSERT_EQ(x.probes.size(), 3u);
@@ -92,6 +96,8 @@ TEST(ExperimentFile, ErrorsNameFileLineAndField) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  balancer: random\n"),
             "x.yaml:5: cluster.balancer: must be one of round_robin, least_conn, sticky (got 'random')");
   EXPECT_EQ(error_of(std::string(kMinimal) + "clutser:\n  instances: 2\n"), "x.yaml:4: unknown field 'clutser'");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  balancer_env: [a]\n"),
+            "x.yaml:5: cluster.balancer_env: expected a mapping of SCALELAB_* variables");
   EXPECT_EQ(error_of("title: t\nload:\n  duration: soon\n"), "x.yaml:3: load.duration: expected a duration such as 5s, 500ms or 1.5s");
   EXPECT_EQ(error_of(std::string(kMinimal) + "method:\n  - {action: kill, at: 1s}\n"), "x.yaml:5: method[0].args: needs args.id");
   EXPECT_EQ(error_of(std::string(kMinimal) + "method:\n  - {action: explode, at: 1s}\n"),

@@ -1,5 +1,5 @@
-// How the lab starts its balancer: the command line the supervisor derives from the
-// lab's configuration, checked without starting anything.
+// How the lab starts its balancer: the command line and environment the supervisor
+// derives from the lab's configuration, checked without starting anything.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,11 +11,13 @@ using namespace scalelab;
 
 namespace {
 
-// The value after `flag` on the balancer's command line, "" when absent.
-std::string balancer_flag(const lab::LabConfig& c, const std::string& flag) {
+// The balancer's setting `name` (SCALELAB_BALANCER_<name>) as the lab starts it, ""
+// when not set. Settings the lab chooses go in the environment, so balancer_env can
+// change them; a flag would win over it.
+std::string balancer_setting(const lab::LabConfig& c, const std::string& name) {
   const auto o = lab::spawn_options(c, lab::Kind::balancer, "balancer", c.ports.balancer());
-  const auto it = std::find(o.argv.begin(), o.argv.end(), flag);
-  return it == o.argv.end() || it + 1 == o.argv.end() ? "" : *(it + 1);
+  const auto it = o.env.find("SCALELAB_BALANCER_" + name);
+  return it == o.env.end() ? "" : it->second;
 }
 
 }  // namespace
@@ -24,15 +26,31 @@ TEST(SpawnSpecs, BalancerHoldsThreeQuartersOfAnInstancesWorkersPerBackend) {
   testkit::TempDir dir;
   lab::LabConfig c;
   c.dir = dir.path();
-  EXPECT_EQ(balancer_flag(c, "--max-conns-per-backend"), "24");  // the app's 32 workers
+  EXPECT_EQ(balancer_setting(c, "MAX_CONNS_PER_BACKEND"), "24");  // the app's 32 workers
   c.app_env["SCALELAB_WORKERS"] = "8";
-  EXPECT_EQ(balancer_flag(c, "--max-conns-per-backend"), "6");
+  EXPECT_EQ(balancer_setting(c, "MAX_CONNS_PER_BACKEND"), "6");
   c.app_env["SCALELAB_WORKERS"] = "1";
-  EXPECT_EQ(balancer_flag(c, "--max-conns-per-backend"), "1");
+  EXPECT_EQ(balancer_setting(c, "MAX_CONNS_PER_BACKEND"), "1");
   // A value the app will refuse at start-up leaves the balancer at the default.
   for (const char* bad : {"", "many", "8x", "-4", "0"}) {
     c.app_env["SCALELAB_WORKERS"] = bad;
-    EXPECT_EQ(balancer_flag(c, "--max-conns-per-backend"), "24") << bad;
+    EXPECT_EQ(balancer_setting(c, "MAX_CONNS_PER_BACKEND"), "24") << bad;
   }
-  EXPECT_EQ(balancer_flag(c, "--health-interval-ms"), "500");
+  EXPECT_EQ(balancer_setting(c, "HEALTH_INTERVAL_MS"), "500");
+}
+
+TEST(SpawnSpecs, BalancerEnvOverridesTheLabsDefaultsButNotWhereItListens) {
+  testkit::TempDir dir;
+  lab::LabConfig c;
+  c.dir = dir.path();
+  c.balancer_env["SCALELAB_BALANCER_TRY_TIMEOUT_MS"] = "1000";
+  c.balancer_env["SCALELAB_BALANCER_MAX_CONNS_PER_BACKEND"] = "4";
+  c.balancer_env["SCALELAB_BALANCER_LISTEN"] = "127.0.0.1:1";
+  EXPECT_EQ(balancer_setting(c, "TRY_TIMEOUT_MS"), "1000");
+  EXPECT_EQ(balancer_setting(c, "MAX_CONNS_PER_BACKEND"), "4");
+  EXPECT_EQ(balancer_setting(c, "HEALTH_FALL"), "2");
+  const auto o = lab::spawn_options(c, lab::Kind::balancer, "balancer", c.ports.balancer());
+  const auto listen = std::find(o.argv.begin(), o.argv.end(), "--listen");
+  ASSERT_NE(listen, o.argv.end());
+  EXPECT_EQ(*(listen + 1), "127.0.0.1:" + std::to_string(c.ports.balancer()));  // the flag beats the environment
 }
