@@ -4,7 +4,6 @@
 #include "balancer/proxy_session.hpp"
 
 #include <algorithm>
-
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>

@@ -8,6 +8,7 @@
 //   request body / write  --client-timeout-ms    408 or close
 //   upstream connect      --connect-timeout-ms   next backend
 //   upstream response     --response-timeout-ms  504
+//   response header, GET  --try-timeout-ms       next backend (off unless set; retry_policy.hpp)
 #pragma once
 
 #include "common/asio.hpp"
