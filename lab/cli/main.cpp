@@ -1,5 +1,6 @@
 // scalelab: the lab's command line. Every subcommand has --help; exit codes are 0 (done),
 // 1 (failed) and 2 (wrong invocation).
+#include <csignal>
 #include <cstdlib>
 
 #include "common/config.hpp"
@@ -7,6 +8,9 @@
 
 int main(int argc, char** argv) {
   using namespace scalelab;
+  // The lab's HTTP clients (cpp-httplib 0.11) send without MSG_NOSIGNAL: a server that
+  // closes early must cost an EPIPE error, not the command.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App root{"scalelab: a horizontal-scaling lab. Several instances of a service behind a balancer,\n"
                 "state in Redis and S3 or in each process, and the chaos to show the difference."};
   root.name("scalelab");

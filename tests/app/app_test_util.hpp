@@ -29,6 +29,22 @@ inline httplib::Headers login(httplib::Client& client, const std::string& user) 
 // answer, or 300 ms pass in silence after the answer began.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes, bool half_close = false, int timeout_ms = 3000);
 
+// A client connection driven byte by byte, for requests sent in parts.
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port);  // connect() failing leaves it closed
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  bool send(const std::string& bytes);  // false once the server stopped taking them
+  void shutdown_write();                 // a half-close: the request is complete
+  bool readable_within(int timeout_ms);  // an answer (or a close) has begun
+  std::string read_answer(int timeout_ms = 3000);  // as raw_exchange; closes
+
+ private:
+  int fd_ = -1;
+};
+
 // The value of `metric{labels}` in a Prometheus text exposition, or -1 if absent.
 double metric_value(const std::string& exposition, const std::string& series);
 

@@ -89,6 +89,23 @@ TEST_F(BadInput, OversizedBodiesDeclaredOrChunked) {
   EXPECT_EQ(c_->Get("/healthz")->status, 200);
 }
 
+TEST_F(BadInput, ChunkedUploadPastTheLimitIsReadOnSoTheClientGetsThe413) {
+  // Closing with the rest of a body unread would make the kernel reset the connection,
+  // and a client still sending would see that instead of the 413. So past the 1 MiB
+  // limit the app goes on reading (and dropping) what arrives, and answers at the end.
+  RawConnection c(cluster_->app(0).port);
+  ASSERT_TRUE(c.send("POST /api/uploads HTTP/1.1\r\nHost: x\r\nCookie: " + user_.begin()->second +
+                     "\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk = "10000\r\n" + std::string(0x10000, 'x') + "\r\n";  // 64 KiB
+  for (int i = 0; i < 24; ++i) ASSERT_TRUE(c.send(chunk)) << i;                   // 1.5 MiB
+  EXPECT_FALSE(c.readable_within(500)) << "answered before the body ended";
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(c.send(chunk)) << i;
+  ASSERT_TRUE(c.send("0\r\n\r\n"));
+  const std::string answer = c.read_answer();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("payload_too_large"), std::string::npos);
+}
+
 TEST_F(BadInput, TruncatedUploadIsRejectedAndStoresNothing) {
   auto objects = [] {
     std::size_t n = 0;
