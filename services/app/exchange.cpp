@@ -19,10 +19,12 @@ nlohmann::json Exchange::json_body(std::size_t limit) {
   std::string body;
   bool too_large = false;
   if (reader != nullptr) {
+    std::uint64_t past = 0;  // bytes over the limit, read and dropped
     const bool complete = (*reader)([&](const char* data, std::size_t n) {
-      if (body.size() + n > limit) {
+      if (too_large || body.size() + n > limit) {
         too_large = true;
-        return false;
+        past += n;
+        return past <= kReadPastLimit;
       }
       body.append(data, n);
       return true;

@@ -30,6 +30,13 @@ class HttpError : public std::runtime_error {
   std::string code_;
 };
 
+// How far past a size limit a body is still read, its bytes dropped, before the 413.
+// Its client may still be sending (a chunked body has no length to refuse up front);
+// closing a socket that holds unread bytes makes the kernel send a reset, and the
+// client would see that instead of the 413. A longer body is cut off. (A declared
+// length over cpp-httplib's payload limit is drained by cpp-httplib itself.)
+inline constexpr std::uint64_t kReadPastLimit = 4 << 20;
+
 struct Exchange {
   const httplib::Request& req;
   httplib::Response& res;
@@ -38,7 +45,8 @@ struct Exchange {
   std::string param;                     // the {id} of a patterned route
 
   // Reads the body as a JSON object of at most `limit` bytes. Throws HttpError 413
-  // beyond the limit, 400 for anything that is not a JSON object.
+  // beyond the limit (after reading on, see kReadPastLimit), 400 for anything that is
+  // not a JSON object.
   nlohmann::json json_body(std::size_t limit = 64 * 1024);
 
   void send_json(int status, const nlohmann::json& body);

@@ -18,13 +18,6 @@ std::optional<std::uint64_t> declared_length(const httplib::Request& req) {
   return static_cast<std::uint64_t>(*n);
 }
 
-// How far past the limit an upload is still read, its bytes dropped, before the 413.
-// A chunked body has no length to refuse up front, so its client is still sending when
-// the limit is crossed; closing a socket that holds unread bytes makes the kernel send
-// a reset, and the client would see that instead of the 413. A longer body is cut off.
-// (A declared length over the limit is drained by cpp-httplib itself.)
-constexpr std::uint64_t kDrainPastLimit = 4 << 20;
-
 HttpError too_large(Exchange& ex, std::uint64_t limit) {
   ex.ctx.keep_alive = false;  // the rest of the body is still on the wire
   return HttpError(413, "payload_too_large", "uploads are limited to " + std::to_string(limit) + " bytes");
@@ -40,7 +33,7 @@ store::BodySource body_source(Exchange& ex, std::uint64_t limit, std::string& co
       received += n;
       if (received > limit) {
         over = true;
-        return received - limit <= kDrainPastLimit;
+        return received - limit <= kReadPastLimit;  // read on, dropping the bytes
       }
       if (!sink(data, n)) {
         sink_refused = true;
