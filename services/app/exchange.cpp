@@ -30,7 +30,7 @@ nlohmann::json Exchange::json_body(std::size_t limit) {
       return true;
     });
     if (too_large) {
-      ctx.keep_alive = false;  // the rest of the body is still on the wire
+      ctx.keep_alive = false;  // past kReadPastLimit, body bytes are left unread
       throw HttpError(413, "payload_too_large", "the JSON body is larger than " + std::to_string(limit) + " bytes");
     }
     if (!complete) throw HttpError(400, "truncated_body", "the request body ended early");

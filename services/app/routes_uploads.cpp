@@ -19,7 +19,7 @@ std::optional<std::uint64_t> declared_length(const httplib::Request& req) {
 }
 
 HttpError too_large(Exchange& ex, std::uint64_t limit) {
-  ex.ctx.keep_alive = false;  // the rest of the body is still on the wire
+  ex.ctx.keep_alive = false;  // past kReadPastLimit, body bytes are left unread
   return HttpError(413, "payload_too_large", "uploads are limited to " + std::to_string(limit) + " bytes");
 }
 
