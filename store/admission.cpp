@@ -30,7 +30,7 @@ return {s.user, s.created_by, s.created_at_ms, n, c}
 
 }  // namespace
 
-RedisAdmission::RedisAdmission(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics,
+RedisAdmission::RedisAdmission(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics,
                                std::chrono::seconds session_ttl)
     : redis_(std::move(redis)), session_ttl_(std::to_string(session_ttl.count())), admit_(metrics.op("redis", "admit")) {}
 

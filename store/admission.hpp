@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "store/rate_limiter.hpp"
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/session_store.hpp"
 #include "store/store_metrics.hpp"
 
@@ -44,14 +44,14 @@ struct Admitted {
 
 class RedisAdmission {
  public:
-  RedisAdmission(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics, std::chrono::seconds session_ttl);
+  RedisAdmission(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics, std::chrono::seconds session_ttl);
 
   // One round trip. Counted as store_operations_total{backend="redis", op="admit"},
-  // result ok when the session was found, miss when not. Throws as RedisPool does.
+  // result ok when the session was found, miss when not. Throws as RedisClient does.
   Admitted admit(const std::string& session_id, const RateRule& rule, const std::vector<std::string>& cache_keys);
 
  private:
-  std::shared_ptr<RedisPool> redis_;
+  std::shared_ptr<RedisClient> redis_;
   std::string session_ttl_;
   OpMetrics admit_;
 };

@@ -1,13 +1,14 @@
-// A bounded pool of reusable connections, the one mechanism behind both the Redis pool
-// and the S3 client pool. Its rules:
+// A bounded pool of reusable connections, behind the S3 client: an HTTP/1.1 connection
+// carries one request at a time, so concurrent uploads need several. (Redis needs no
+// pool: redis_client.hpp multiplexes one connection.) Its rules:
 //  - at most `max_size` connections exist; a caller waits at most `checkout_timeout`
 //    for one, then gets StoreUnavailable ("pool exhausted") instead of queueing forever;
 //  - an idle connection that `usable` rejects (its peer went away) is dropped before
 //    use, so a restarted backend costs no failed request;
 //  - a caller marks a connection broken (discard) after any transport error, and it is
 //    closed instead of returned;
-//  - after a failed connect, new connects back off exponentially, failing fast in the
-//    meantime, so a dead backend costs microseconds per call, not a connect timeout.
+//  - after a failed connect, new connects back off exponentially (reconnect_backoff.hpp),
+//    failing fast in the meantime, so a dead backend costs microseconds per call.
 #pragma once
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "store/errors.hpp"
+#include "store/reconnect_backoff.hpp"
 
 namespace scalelab::store {
 
@@ -83,22 +85,19 @@ class BoundedPool {
                                                      std::to_string(options_.checkout_timeout.count()) +
                                                      " ms (pool of " + std::to_string(options_.max_size) + ")");
     }
-    if (std::chrono::steady_clock::now() < next_connect_)
-      throw StoreUnavailable(options_.backend, "backing off from " + options_.address + " after: " + last_error_);
+    if (backoff_.in_force())
+      throw StoreUnavailable(options_.backend, "backing off from " + options_.address + " after: " + backoff_.last_error());
     ++open_;
     lock.unlock();
     try {
       std::unique_ptr<Conn> conn = connect_();
       std::lock_guard relock(mu_);
-      backoff_ = std::chrono::milliseconds(0);
-      next_connect_ = {};
+      backoff_.connected();
       return Lease(*this, std::move(conn));
     } catch (const StoreError& e) {
       std::lock_guard relock(mu_);
       --open_;
-      backoff_ = backoff_.count() == 0 ? options_.backoff_min : std::min(backoff_ * 2, options_.backoff_max);
-      next_connect_ = std::chrono::steady_clock::now() + backoff_;
-      last_error_ = e.cause();
+      backoff_.failed(e.cause());
       available_.notify_one();
       throw;
     }
@@ -131,9 +130,7 @@ class BoundedPool {
   std::condition_variable available_;
   std::vector<std::unique_ptr<Conn>> idle_;
   std::size_t open_ = 0;
-  std::chrono::steady_clock::time_point next_connect_{};
-  std::chrono::milliseconds backoff_{0};
-  std::string last_error_;
+  ReconnectBackoff backoff_{options_.backoff_min, options_.backoff_max};
 };
 
 }  // namespace scalelab::store

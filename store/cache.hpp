@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/store_metrics.hpp"
 
 namespace scalelab::store {
@@ -38,7 +38,7 @@ class Cache {
 };
 
 // Shared: Redis strings "<version>|<v or t>|<value>", put and invalidate in Lua.
-std::unique_ptr<Cache> make_redis_cache(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics);
+std::unique_ptr<Cache> make_redis_cache(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics);
 // Local: an LRU of at most `capacity` entries, each with its own expiry.
 std::unique_ptr<Cache> make_local_cache(StoreMetrics& metrics, std::size_t capacity);
 

@@ -39,7 +39,7 @@ std::string ttl_arg(std::chrono::seconds ttl) { return std::to_string(std::max<l
 
 class RedisCache final : public Cache {
  public:
-  RedisCache(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics)
+  RedisCache(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics)
       : redis_(std::move(redis)),
         get_(metrics.op("redis", "cache_get")),
         put_(metrics.op("redis", "cache_put")),
@@ -70,13 +70,13 @@ class RedisCache final : public Cache {
   }
 
  private:
-  std::shared_ptr<RedisPool> redis_;
+  std::shared_ptr<RedisClient> redis_;
   OpMetrics get_, put_, invalidate_;
 };
 
 }  // namespace
 
-std::unique_ptr<Cache> make_redis_cache(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics) {
+std::unique_ptr<Cache> make_redis_cache(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics) {
   return std::make_unique<RedisCache>(std::move(redis), metrics);
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/store_metrics.hpp"
 
 namespace scalelab::store {
@@ -34,7 +34,7 @@ class CartStore {
 
 // Shared: a Redis hash per cart, sku -> quantity; HINCRBY and the expiry refresh run in
 // one MULTI/EXEC, pipelined, so concurrent adds never lose an increment.
-std::unique_ptr<CartStore> make_redis_cart_store(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics,
+std::unique_ptr<CartStore> make_redis_cart_store(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics,
                                                  std::chrono::seconds ttl);
 // Local: a map in this process.
 std::unique_ptr<CartStore> make_local_cart_store(StoreMetrics& metrics, std::chrono::seconds ttl);

@@ -11,7 +11,7 @@ std::string cart_key(const std::string& session_id) { return "sl:cart:" + sessio
 
 class RedisCartStore final : public CartStore {
  public:
-  RedisCartStore(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics, std::chrono::seconds ttl)
+  RedisCartStore(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics, std::chrono::seconds ttl)
       : redis_(std::move(redis)),
         ttl_(std::to_string(ttl.count())),
         add_(metrics.op("redis", "cart_add")),
@@ -49,14 +49,14 @@ class RedisCartStore final : public CartStore {
   }
 
  private:
-  std::shared_ptr<RedisPool> redis_;
+  std::shared_ptr<RedisClient> redis_;
   std::string ttl_;
   OpMetrics add_, items_, clear_;
 };
 
 }  // namespace
 
-std::unique_ptr<CartStore> make_redis_cart_store(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics,
+std::unique_ptr<CartStore> make_redis_cart_store(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics,
                                                  std::chrono::seconds ttl) {
   return std::make_unique<RedisCartStore>(std::move(redis), metrics, ttl);
 }

@@ -71,7 +71,7 @@ Item item_from_json(const nlohmann::json& j) {
               j.at("stock").get<std::int64_t>(), j.at("version").get<std::int64_t>()};
 }
 
-Catalog::Catalog(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics, std::chrono::milliseconds latency)
+Catalog::Catalog(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics, std::chrono::milliseconds latency)
     : redis_(std::move(redis)),
       latency_(latency),
       get_(metrics.op("redis", "catalog_get")),

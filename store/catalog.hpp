@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/store_metrics.hpp"
 
 namespace scalelab::store {
@@ -33,7 +33,7 @@ Item item_from_json(const nlohmann::json& j);
 class Catalog {
  public:
   // `latency` is added to every catalog call: the slow database a cache exists for.
-  Catalog(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics, std::chrono::milliseconds latency);
+  Catalog(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics, std::chrono::milliseconds latency);
 
   // Creates items 1..count that do not exist yet (version 1); existing ones are kept.
   void seed(std::int64_t count);
@@ -43,7 +43,7 @@ class Catalog {
 
  private:
   void simulate_latency() const;
-  std::shared_ptr<RedisPool> redis_;
+  std::shared_ptr<RedisClient> redis_;
   std::chrono::milliseconds latency_;
   OpMetrics get_, set_price_, seed_;
 };

@@ -29,7 +29,7 @@ return n
 
 class RedisRateLimiter final : public RateLimiter {
  public:
-  RedisRateLimiter(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics)
+  RedisRateLimiter(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics)
       : redis_(std::move(redis)), allow_(metrics.op("redis", "ratelimit_allow")) {}
 
   const char* backend() const override { return "redis"; }
@@ -46,7 +46,7 @@ class RedisRateLimiter final : public RateLimiter {
   }
 
  private:
-  std::shared_ptr<RedisPool> redis_;
+  std::shared_ptr<RedisClient> redis_;
   OpMetrics allow_;
 };
 
@@ -87,7 +87,7 @@ class LocalRateLimiter final : public RateLimiter {
 
 }  // namespace
 
-std::unique_ptr<RateLimiter> make_redis_rate_limiter(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics) {
+std::unique_ptr<RateLimiter> make_redis_rate_limiter(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics) {
   return std::make_unique<RedisRateLimiter>(std::move(redis), metrics);
 }
 

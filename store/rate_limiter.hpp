@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/store_metrics.hpp"
 
 namespace scalelab::store {
@@ -33,7 +33,7 @@ class RateLimiter {
 };
 
 // Shared: one Lua script does INCR and the first EXPIRE atomically, one round trip.
-std::unique_ptr<RateLimiter> make_redis_rate_limiter(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics);
+std::unique_ptr<RateLimiter> make_redis_rate_limiter(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics);
 // Local: counters in this process.
 std::unique_ptr<RateLimiter> make_local_rate_limiter(StoreMetrics& metrics);
 

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/store_metrics.hpp"
 
 namespace scalelab::store {
@@ -42,7 +42,7 @@ class SessionStore {
 // Shared: Redis. The session is a JSON string set with SET EX and read with GETEX
 // (read and slide in one command), its request counter a sibling key; touch() runs as
 // one Lua script so the read, the slide and the count are atomic.
-std::unique_ptr<SessionStore> make_redis_session_store(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics,
+std::unique_ptr<SessionStore> make_redis_session_store(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics,
                                                        std::chrono::seconds ttl);
 
 // Local: a map in this process, with the same expiry rules.

@@ -23,7 +23,7 @@ return {v, n}
 
 class RedisSessionStore final : public SessionStore {
  public:
-  RedisSessionStore(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics, std::chrono::seconds ttl)
+  RedisSessionStore(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics, std::chrono::seconds ttl)
       : redis_(std::move(redis)),
         ttl_(std::to_string(ttl.count())),
         create_(metrics.op("redis", "session_create")),
@@ -64,14 +64,14 @@ class RedisSessionStore final : public SessionStore {
   }
 
  private:
-  std::shared_ptr<RedisPool> redis_;
+  std::shared_ptr<RedisClient> redis_;
   std::string ttl_;
   OpMetrics create_, get_, touch_, destroy_;
 };
 
 }  // namespace
 
-std::unique_ptr<SessionStore> make_redis_session_store(std::shared_ptr<RedisPool> redis, StoreMetrics& metrics,
+std::unique_ptr<SessionStore> make_redis_session_store(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics,
                                                        std::chrono::seconds ttl) {
   return std::make_unique<RedisSessionStore>(std::move(redis), metrics, ttl);
 }

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     std::printf("started redis-server on 127.0.0.1:%u and s3rver on 127.0.0.1:%u\n", redis_port, s3_port);
 
     store::StoreMetrics metrics;
-    auto pool = std::make_shared<store::RedisPool>(store::parse_redis_url("redis://127.0.0.1:" + std::to_string(redis_port)));
+    auto pool = std::make_shared<store::RedisClient>(store::parse_redis_url("redis://127.0.0.1:" + std::to_string(redis_port)));
     auto sessions = store::make_redis_session_store(pool, metrics, std::chrono::seconds(60));
     auto session = sessions->create("smoke-user", "smoke");
     auto back = sessions->touch(session.id);

@@ -33,7 +33,7 @@ AppConfig parse_app_config(int argc, char** argv) {
 
   std::string listen = c.listen.str();
   std::string redis_url = "redis://127.0.0.1:6379";
-  int redis_pool = c.workers, redis_timeout_ms = 1000;  // a connection per worker: none waits for another
+  int redis_timeout_ms = 1000;
   int db_latency_ms = static_cast<int>(c.db_latency.count());
   long long session_ttl = c.session_ttl.count(), cache_ttl = c.cache_ttl.count(), rate_window = c.rate_window.count();
   long long drain_grace_ms = c.drain_grace.count(), shutdown_timeout_ms = c.shutdown_timeout.count();
@@ -45,7 +45,6 @@ AppConfig parse_app_config(int argc, char** argv) {
   config::option(cli, "--workers", "SCALELAB_WORKERS", c.workers, "Worker threads (each serves one connection at a time)")
       ->check(CLI::Range(1, 1024));
   config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db] or unix://[:password@]/path/redis.sock[?db=N]");
-  config::option(cli, "--redis-pool", "SCALELAB_REDIS_POOL", redis_pool, "Redis connections at most (keep it at --workers, or requests queue for one)")->check(CLI::Range(1, 1024));
   config::option(cli, "--redis-timeout-ms", "SCALELAB_REDIS_TIMEOUT_MS", redis_timeout_ms, "Redis connect and command timeout")
       ->check(CLI::Range(1, 600000));
   config::option(cli, "--s3-endpoint", "SCALELAB_S3_ENDPOINT", c.s3.endpoint, "S3 endpoint, scheme://host[:port] (path-style)");
@@ -94,8 +93,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     config::die(kProgram, std::string("--redis-url: ") + e.what());
   }
-  c.redis.pool_size = static_cast<std::size_t>(redis_pool);
-  c.redis.connect_timeout = c.redis.command_timeout = c.redis.checkout_timeout = std::chrono::milliseconds(redis_timeout_ms);
+  c.redis.connect_timeout = c.redis.command_timeout = std::chrono::milliseconds(redis_timeout_ms);
   c.s3.io_timeout = std::chrono::milliseconds(s3_timeout_ms);
   c.s3.connect_timeout = std::min(c.s3.io_timeout, std::chrono::milliseconds(1000));
   if (c.s3.endpoint.rfind("http://", 0) != 0 && c.s3.endpoint.rfind("https://", 0) != 0)

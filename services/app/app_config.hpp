@@ -9,7 +9,7 @@
 
 #include "common/net.hpp"
 #include "store/blob_store.hpp"
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/state_mode.hpp"
 
 namespace scalelab::app {
@@ -18,7 +18,7 @@ struct AppConfig {
   std::string instance_id;                 // SCALELAB_INSTANCE_ID, default: the host name
   net::HostPort listen{"127.0.0.1", 8081};  // SCALELAB_LISTEN
   int workers = 32;                        // SCALELAB_WORKERS
-  store::RedisConfig redis;                // SCALELAB_REDIS_URL, _POOL, _TIMEOUT_MS
+  store::RedisConfig redis;                // SCALELAB_REDIS_URL, _TIMEOUT_MS
   store::S3Config s3;                      // SCALELAB_S3_*, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
   std::string data_dir;                    // SCALELAB_DATA_DIR, default data/<instance>
   std::chrono::milliseconds db_latency{20};

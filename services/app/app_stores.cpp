@@ -7,7 +7,7 @@ namespace scalelab::app {
 
 AppStores::AppStores(const AppConfig& config, store::StoreMetrics& metrics)
     : catalog_items_(config.catalog_items),
-      redis_(std::make_shared<store::RedisPool>(config.redis)),
+      redis_(std::make_shared<store::RedisClient>(config.redis)),
       redis_sessions_(store::make_redis_session_store(redis_, metrics, config.session_ttl)),
       local_sessions_(store::make_local_session_store(metrics, config.session_ttl)),
       redis_carts_(store::make_redis_cart_store(redis_, metrics, config.session_ttl)),

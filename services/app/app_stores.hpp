@@ -16,7 +16,7 @@
 #include "store/cart_store.hpp"
 #include "store/catalog.hpp"
 #include "store/rate_limiter.hpp"
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/session_store.hpp"
 
 namespace scalelab::app {
@@ -51,7 +51,7 @@ class AppStores {
 
  private:
   std::int64_t catalog_items_;
-  std::shared_ptr<store::RedisPool> redis_;
+  std::shared_ptr<store::RedisClient> redis_;
   std::unique_ptr<store::SessionStore> redis_sessions_, local_sessions_;
   std::unique_ptr<store::CartStore> redis_carts_, local_carts_;
   std::unique_ptr<store::Cache> redis_cache_, local_cache_;

@@ -27,49 +27,79 @@ class RedisBackends : public ::testing::Test {
   }
   void SetUp() override {
     redis_->cli("FLUSHALL");
-    pool_ = std::make_shared<RedisPool>(parse_redis_url(redis_->url()));
+    client_ = std::make_shared<RedisClient>(parse_redis_url(redis_->url()));
   }
   static scalelab::testkit::RedisServer* redis_;
-  std::shared_ptr<RedisPool> pool_;
+  std::shared_ptr<RedisClient> client_;
   StoreMetrics metrics_;
 };
 scalelab::testkit::RedisServer* RedisBackends::redis_ = nullptr;
 
-TEST_F(RedisBackends, PoolRunsCommandsPipelinesAndScripts) {
-  EXPECT_TRUE(pool_->ping());
-  EXPECT_EQ(pool_->command({"SET", "k", "v"}).str(), "OK");
-  auto replies = pool_->pipeline({{"INCR", "n"}, {"INCR", "n"}, {"GET", "k"}, {"GET", "missing"}});
+TEST_F(RedisBackends, ClientRunsCommandsPipelinesAndScripts) {
+  EXPECT_TRUE(client_->ping());
+  EXPECT_EQ(client_->command({"SET", "k", "v"}).str(), "OK");
+  auto replies = client_->pipeline({{"INCR", "n"}, {"INCR", "n"}, {"GET", "k"}, {"GET", "missing"}});
   EXPECT_EQ(replies[1].integer(), 2);
   EXPECT_EQ(replies[2].str(), "v");
   EXPECT_TRUE(replies[3].is_nil());
-  EXPECT_THROW(pool_->command({"HGET", "k", "f"}), StoreError);  // WRONGTYPE
+  EXPECT_THROW(client_->command({"HGET", "k", "f"}), StoreError);  // WRONGTYPE
   RedisScript script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
-  EXPECT_EQ(pool_->eval(script, {"n"}, {"5"}).integer(), 7);
+  EXPECT_EQ(client_->eval(script, {"n"}, {"5"}).integer(), 7);
   redis_->cli("SCRIPT FLUSH");  // as after a restart: EVALSHA fails, EVAL takes over
-  EXPECT_EQ(pool_->eval(script, {"n"}, {"1"}).integer(), 8);
+  EXPECT_EQ(client_->eval(script, {"n"}, {"1"}).integer(), 8);
   redis_->cli("SCRIPT FLUSH");
-  auto both = pool_->eval_then(script, {"n"}, {"2"}, {{"GET", "k"}, {"GET", "missing"}});
+  auto both = client_->eval_then(script, {"n"}, {"2"}, {{"GET", "k"}, {"GET", "missing"}});
   ASSERT_EQ(both.size(), 3u);
   EXPECT_EQ(both[0].integer(), 10);
   EXPECT_EQ(both[1].str(), "v");
   EXPECT_TRUE(both[2].is_nil());
-  EXPECT_THROW(pool_->eval_then(script, {"n"}, {"1"}, {{"HGET", "k", "f"}}), StoreError);
+  EXPECT_THROW(client_->eval_then(script, {"n"}, {"1"}, {{"HGET", "k", "f"}}), StoreError);
 }
 
-TEST_F(RedisBackends, PoolSpeaksOverAUnixSocket) {
+// Many threads share the one multiplexed connection: every caller gets its own
+// replies, in order, whatever was batched with it.
+TEST_F(RedisBackends, ConcurrentCallersEachGetTheirOwnRepliesOverOneConnection) {
+  constexpr int kThreads = 8, kCalls = 400;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      const std::string key = "mux:" + std::to_string(t);
+      for (int i = 1; i <= kCalls; ++i) {
+        const std::string value = key + ":" + std::to_string(i);
+        auto replies = client_->pipeline({{"SET", key, value}, {"INCR", key + ":n"}, {"GET", key}});
+        if (replies[1].integer() != i || replies[2].str() != value) ++wrong;
+        if (client_->command({"ECHO", value}).str() != value) ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(client_->open_connections(), 1u);
+  const std::string info = redis_->cli("INFO stats");
+  auto stat = [&](const std::string& name) {
+    const auto at = info.find(name + ":");
+    return at == std::string::npos ? -1LL : std::stoll(info.substr(at + name.size() + 1));
+  };
+  // Commands that arrived together were read by Redis together.
+  std::printf("[ redis ] %d calls from %d threads: %lld commands in %lld reads\n", 2 * kThreads * kCalls, kThreads,
+              stat("total_commands_processed"), stat("total_reads_processed"));
+  EXPECT_EQ(redis_->cli("GET mux:0:n"), std::to_string(kCalls));
+}
+
+TEST_F(RedisBackends, ClientSpeaksOverAUnixSocket) {
   auto config = parse_redis_url(redis_->unix_url());
   ASSERT_FALSE(config.unix_socket.empty());
-  auto pool = std::make_shared<RedisPool>(config);
-  EXPECT_EQ(pool->address(), config.unix_socket);
-  EXPECT_TRUE(pool->ping());
-  auto sessions = make_redis_session_store(pool_, metrics_, 30s);  // written over TCP,
+  auto over_socket = std::make_shared<RedisClient>(config);
+  EXPECT_EQ(over_socket->address(), config.unix_socket);
+  EXPECT_TRUE(over_socket->ping());
+  auto sessions = make_redis_session_store(client_, metrics_, 30s);  // written over TCP,
   Session s = sessions->create("dave", "app-1");
-  RedisAdmission admission(pool, metrics_, 30s);                   // read over the socket
+  RedisAdmission admission(over_socket, metrics_, 30s);                   // read over the socket
   EXPECT_EQ(admission.admit(s.id, {"user:", 3, 3600s}, {}).session->user, "dave");
 }
 
 TEST_F(RedisBackends, SessionsLiveInRedisWithTtl) {
-  auto sessions = make_redis_session_store(pool_, metrics_, 30s);
+  auto sessions = make_redis_session_store(client_, metrics_, 30s);
   Session s = sessions->create("alice", "app-1");
   EXPECT_EQ(redis_->cli("TTL sl:sess:" + s.id), "30");
   auto got = sessions->get(s.id);
@@ -79,8 +109,8 @@ TEST_F(RedisBackends, SessionsLiveInRedisWithTtl) {
   EXPECT_EQ(got->created_at_ms, s.created_at_ms);
   EXPECT_EQ(sessions->touch(s.id)->requests, 1);
   EXPECT_EQ(sessions->touch(s.id)->requests, 2);
-  // A second store on another pool (another instance) sees the same session.
-  auto other = make_redis_session_store(std::make_shared<RedisPool>(parse_redis_url(redis_->url())), metrics_, 30s);
+  // A second store on another client (another instance) sees the same session.
+  auto other = make_redis_session_store(std::make_shared<RedisClient>(parse_redis_url(redis_->url())), metrics_, 30s);
   EXPECT_EQ(other->touch(s.id)->requests, 3);
   EXPECT_TRUE(sessions->destroy(s.id));
   EXPECT_FALSE(other->get(s.id));
@@ -89,7 +119,7 @@ TEST_F(RedisBackends, SessionsLiveInRedisWithTtl) {
 }
 
 TEST_F(RedisBackends, SessionsExpireAndTouchSlides) {
-  auto sessions = make_redis_session_store(pool_, metrics_, 1s);
+  auto sessions = make_redis_session_store(client_, metrics_, 1s);
   Session idle = sessions->create("idle", "app-1");
   Session busy = sessions->create("busy", "app-1");
   for (int i = 0; i < 6; ++i) {
@@ -101,7 +131,7 @@ TEST_F(RedisBackends, SessionsExpireAndTouchSlides) {
 }
 
 TEST_F(RedisBackends, ConcurrentCartWritesFromEightThreadsLoseNothing) {
-  auto carts = make_redis_cart_store(pool_, metrics_, 60s);
+  auto carts = make_redis_cart_store(client_, metrics_, 60s);
   constexpr int kThreads = 8, kAdds = 200;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t)
@@ -120,8 +150,8 @@ TEST_F(RedisBackends, ConcurrentCartWritesFromEightThreadsLoseNothing) {
 }
 
 TEST_F(RedisBackends, CacheInvalidationReachesEveryInstance) {
-  auto cache = make_redis_cache(pool_, metrics_);
-  auto other = make_redis_cache(std::make_shared<RedisPool>(parse_redis_url(redis_->url())), metrics_);
+  auto cache = make_redis_cache(client_, metrics_);
+  auto other = make_redis_cache(std::make_shared<RedisClient>(parse_redis_url(redis_->url())), metrics_);
   EXPECT_FALSE(cache->get("item:1"));
   EXPECT_TRUE(cache->put("item:1", "{\"v\":1}", 1, 30s));
   EXPECT_EQ(other->get("item:1"), "{\"v\":1}");
@@ -133,7 +163,7 @@ TEST_F(RedisBackends, CacheInvalidationReachesEveryInstance) {
 }
 
 TEST_F(RedisBackends, CacheVersionsOnlyMoveForward) {
-  auto cache = make_redis_cache(pool_, metrics_);
+  auto cache = make_redis_cache(client_, metrics_);
   cache->put("k", "v2", 2, 30s);
   EXPECT_FALSE(cache->put("k", "v1", 1, 30s));
   EXPECT_EQ(cache->get("k"), "v2");
@@ -147,7 +177,7 @@ TEST_F(RedisBackends, CacheVersionsOnlyMoveForward) {
 }
 
 TEST_F(RedisBackends, CatalogVersionsOnlyGrow) {
-  Catalog catalog(pool_, metrics_, 0ms);
+  Catalog catalog(client_, metrics_, 0ms);
   catalog.seed(100);
   auto item = catalog.get(42);
   ASSERT_TRUE(item);
@@ -180,7 +210,7 @@ TEST_F(RedisBackends, CatalogVersionsOnlyGrow) {
 }
 
 TEST_F(RedisBackends, CatalogLatencyIsSimulated) {
-  Catalog catalog(pool_, metrics_, 30ms);
+  Catalog catalog(client_, metrics_, 30ms);
   catalog.seed(1);
   const auto start = std::chrono::steady_clock::now();
   catalog.get(1);
@@ -188,19 +218,19 @@ TEST_F(RedisBackends, CatalogLatencyIsSimulated) {
 }
 
 TEST_F(RedisBackends, RateLimitIsAtomicUnderConcurrency) {
-  // Eight "instances" (their own pools and limiters) hammer one user's limit at once:
+  // Eight "instances" (their own clients and limiters) hammer one user's limit at once:
   // exactly `limit` requests pass in the window, however they interleave.
   constexpr int kLimit = 50;
   std::atomic<int> allowed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
-      auto limiter = make_redis_rate_limiter(std::make_shared<RedisPool>(parse_redis_url(redis_->url())), metrics_);
+      auto limiter = make_redis_rate_limiter(std::make_shared<RedisClient>(parse_redis_url(redis_->url())), metrics_);
       for (int i = 0; i < 40; ++i) allowed += limiter->allow("alice", kLimit, 3600s).allowed;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(allowed.load(), kLimit);
-  auto limiter = make_redis_rate_limiter(pool_, metrics_);
+  auto limiter = make_redis_rate_limiter(client_, metrics_);
   auto denied = limiter->allow("alice", kLimit, 3600s);
   EXPECT_FALSE(denied.allowed);
   EXPECT_GE(denied.retry_after_s, 1);
@@ -210,7 +240,7 @@ TEST_F(RedisBackends, RateLimitIsAtomicUnderConcurrency) {
 TEST_F(RedisBackends, MetricsCountOperationsByResult) {
   auto registry = std::make_shared<prometheus::Registry>();
   StoreMetrics metrics(registry);
-  auto sessions = make_redis_session_store(pool_, metrics, 30s);
+  auto sessions = make_redis_session_store(client_, metrics, 30s);
   sessions->get("missing-session-id-xxxx");
   sessions->touch(sessions->create("a", "b").id);
   bool saw_miss = false, saw_ok = false;
@@ -230,10 +260,10 @@ TEST_F(RedisBackends, MetricsCountOperationsByResult) {
 TEST_F(RedisBackends, AdmissionAgreesWithTheStoresItStandsFor) {
   // One round trip must give what the session store, the rate limiter and the cache
   // give one by one, on the same keys: instances may use either path at once.
-  auto sessions = make_redis_session_store(pool_, metrics_, 30s);
-  auto limiter = make_redis_rate_limiter(pool_, metrics_);
-  auto cache = make_redis_cache(pool_, metrics_);
-  RedisAdmission admission(pool_, metrics_, 30s);
+  auto sessions = make_redis_session_store(client_, metrics_, 30s);
+  auto limiter = make_redis_rate_limiter(client_, metrics_);
+  auto cache = make_redis_cache(client_, metrics_);
+  RedisAdmission admission(client_, metrics_, 30s);
   const RateRule rule{"user:", 3, 3600s};
   Session s = sessions->create("al\"ice \u00e9", "app-1");
   ASSERT_EQ(sessions->touch(s.id)->requests, 1);
@@ -270,15 +300,15 @@ TEST_F(RedisBackends, AdmissionAgreesWithTheStoresItStandsFor) {
 TEST_F(RedisBackends, AdmissionWithoutASessionStillReadsTheCache) {
   auto registry = std::make_shared<prometheus::Registry>();
   StoreMetrics metrics(registry);
-  RedisAdmission admission(pool_, metrics, 30s);
-  make_redis_cache(pool_, metrics)->put("item:9", "nine", 1, 60s);
+  RedisAdmission admission(client_, metrics, 30s);
+  make_redis_cache(client_, metrics)->put("item:9", "nine", 1, 60s);
   redis_->cli("SCRIPT FLUSH");  // Redis restarted: the script is sent again
   Admitted a = admission.admit("no-such-session-xxxxxxx", {"user:", 3, 3600s}, {"item:9"});
   EXPECT_FALSE(a.session);
   EXPECT_FALSE(a.rate);
   ASSERT_EQ(a.cached.size(), 1u);
   EXPECT_EQ(a.cached[0], "nine");
-  EXPECT_EQ(pool_->command({"KEYS", "sl:rl:*"}).size(), 0u) << "nothing counted without a session";
+  EXPECT_EQ(client_->command({"KEYS", "sl:rl:*"}).size(), 0u) << "nothing counted without a session";
   bool saw_miss = false;
   for (const auto& family : registry->Collect()) {
     if (family.name != "store_operations_total") continue;
@@ -292,9 +322,9 @@ TEST_F(RedisBackends, AdmissionWithoutASessionStillReadsTheCache) {
 }
 
 TEST_F(RedisBackends, AdmissionOfAMalformedSessionIsAStoreError) {
-  pool_->command({"SET", "sl:sess:garbagegarbagegarbage1", "not-json"});
-  RedisAdmission admission(pool_, metrics_, 30s);
+  client_->command({"SET", "sl:sess:garbagegarbagegarbage1", "not-json"});
+  RedisAdmission admission(client_, metrics_, 30s);
   EXPECT_THROW(admission.admit("garbagegarbagegarbage1", {"user:", 3, 3600s}, {}), StoreError);
-  pool_->command({"SET", "sl:sess:garbagegarbagegarbage1", R"({"user":7})"});
+  client_->command({"SET", "sl:sess:garbagegarbagegarbage1", R"({"user":7})"});
   EXPECT_THROW(admission.admit("garbagegarbagegarbage1", {"user:", 3, 3600s}, {}), StoreError);
 }

@@ -2,6 +2,8 @@
 // timeout, nothing hangs or crashes, and the same store works again once Redis is back.
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <thread>
 
@@ -22,7 +24,6 @@ RedisConfig fast_config(const std::string& url) {
   RedisConfig c = parse_redis_url(url);
   c.connect_timeout = 300ms;
   c.command_timeout = 300ms;
-  c.checkout_timeout = 300ms;
   return c;
 }
 
@@ -50,7 +51,7 @@ bool recovers(F call, std::chrono::milliseconds within) {
 TEST(RedisFaults, KilledRedisSurfacesAsUnavailableAndRecoversWithoutANewStore) {
   scalelab::testkit::RedisServer redis;
   StoreMetrics metrics;
-  auto sessions = make_redis_session_store(std::make_shared<RedisPool>(fast_config(redis.url())), metrics, 60s);
+  auto sessions = make_redis_session_store(std::make_shared<RedisClient>(fast_config(redis.url())), metrics, 60s);
   Session s = sessions->create("alice", "app-1");
   ASSERT_TRUE(sessions->touch(s.id));
 
@@ -83,7 +84,7 @@ TEST(RedisFaults, KilledRedisSurfacesAsUnavailableAndRecoversWithoutANewStore) {
 TEST(RedisFaults, FrozenRedisTimesOutInsteadOfHanging) {
   scalelab::testkit::RedisServer redis;
   StoreMetrics metrics;
-  auto sessions = make_redis_session_store(std::make_shared<RedisPool>(fast_config(redis.url())), metrics, 60s);
+  auto sessions = make_redis_session_store(std::make_shared<RedisClient>(fast_config(redis.url())), metrics, 60s);
   Session s = sessions->create("bob", "app-1");
   redis.kill(SIGSTOP);
   const auto start = Clock::now();
@@ -97,42 +98,49 @@ TEST(RedisFaults, FrozenRedisTimesOutInsteadOfHanging) {
   EXPECT_TRUE(sessions->get(s.id));
 }
 
-TEST(RedisFaults, ExhaustedPoolFailsAfterCheckoutTimeout) {
+// Callers queued behind a round trip that never ends all fail with it, within the
+// command timeout, not one timeout after another; then the client reconnects alone.
+TEST(RedisFaults, FrozenRedisFailsEveryWaitingCallerWithinTheTimeout) {
   scalelab::testkit::RedisServer redis;
-  RedisConfig config = fast_config(redis.url());
-  config.pool_size = 2;
-  config.command_timeout = 1500ms;
-  auto pool = std::make_shared<RedisPool>(config);
-  ASSERT_TRUE(pool->ping());
+  RedisClient client(fast_config(redis.url()));
+  ASSERT_TRUE(client.ping());
   redis.kill(SIGSTOP);
-  std::vector<std::thread> holders;
-  for (int i = 0; i < 2; ++i) holders.emplace_back([&] { pool->ping(); });  // both wait on the frozen server
-  std::this_thread::sleep_for(100ms);
+  constexpr int kCallers = 6;
+  std::vector<double> took(kCallers, 0.0);
+  std::atomic<int> unavailable{0};
+  std::vector<std::thread> callers;
   const auto start = Clock::now();
-  try {
-    pool->command({"PING"});
-    FAIL() << "expected StoreUnavailable from an exhausted pool";
-  } catch (const StoreUnavailable& e) {
-    EXPECT_NE(std::string(e.what()).find("no free connection"), std::string::npos) << e.what();
-  }
-  EXPECT_LT(ms_since(start), 1000.0);
+  for (int i = 0; i < kCallers; ++i)
+    callers.emplace_back([&, i] {
+      try {
+        client.command({"INCR", "frozen"});
+      } catch (const StoreUnavailable&) {
+        ++unavailable;
+      }
+      took[i] = ms_since(start);
+    });
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(unavailable.load(), kCallers);
+  const double slowest = *std::max_element(took.begin(), took.end());
+  std::printf("[ redis ] frozen Redis, %d callers: all failed within %.0f ms (command timeout 300 ms)\n", kCallers,
+              slowest);
+  EXPECT_LT(slowest, 1000.0);
   redis.kill(SIGCONT);
-  for (auto& t : holders) t.join();
-  EXPECT_TRUE(pool->ping());
-  EXPECT_LE(pool->open_connections(), 2u);
+  EXPECT_TRUE(recovers([&] { client.command({"PING"}); }, 5s));
+  EXPECT_EQ(client.open_connections(), 1u);
 }
 
 TEST(RedisFaults, NoServerAtAllFailsFastWithBackoff) {
   const auto port = scalelab::net::free_port();
-  RedisPool pool(fast_config("redis://127.0.0.1:" + std::to_string(port)));
+  RedisClient client(fast_config("redis://127.0.0.1:" + std::to_string(port)));
   try {
-    pool.command({"PING"});
+    client.command({"PING"});
     FAIL();
   } catch (const StoreUnavailable& e) {
     EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos) << e.what();
   }
   const auto start = Clock::now();
-  for (int i = 0; i < 100; ++i) EXPECT_THROW(pool.command({"PING"}), StoreUnavailable);
+  for (int i = 0; i < 100; ++i) EXPECT_THROW(client.command({"PING"}), StoreUnavailable);
   EXPECT_LT(ms_since(start), 2000.0);
-  EXPECT_FALSE(pool.ping());
+  EXPECT_FALSE(client.ping());
 }

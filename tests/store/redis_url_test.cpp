@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 #include "store/state_mode.hpp"
 
 using namespace scalelab::store;

@@ -1,9 +1,14 @@
-#include "store/redis_pool.hpp"
+#include "store/redis_client.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <array>
 #include <charconv>
+#include <condition_variable>
 #include <stdexcept>
 
 #include "common/crypto.hpp"
@@ -133,7 +138,7 @@ RedisReply RedisReply::operator[](std::size_t i) const {
 
 RedisScript::RedisScript(std::string source) : source_(std::move(source)), sha1_(crypto::sha1_hex(source_)) {}
 
-struct RedisPool::Connection {
+struct RedisClient::Connection {
   redisContext* ctx;
   explicit Connection(redisContext* c) : ctx(c) {}
   ~Connection() { redisFree(ctx); }
@@ -141,17 +146,30 @@ struct RedisPool::Connection {
   Connection& operator=(const Connection&) = delete;
 };
 
-RedisPool::RedisPool(RedisConfig config) : config_(std::move(config)) {
-  if (config_.pool_size == 0) throw std::invalid_argument("redis pool size must be at least 1");
-  pool_ = std::make_unique<BoundedPool<Connection>>(
-      BoundedPool<Connection>::Options{kRedis, address(), config_.pool_size, config_.checkout_timeout,
-                                       config_.backoff_min, config_.backoff_max},
-      [this] { return connect(); }, [](Connection& c) { return c.ctx->err == 0 && !looks_dead(c.ctx); });
+// One caller's commands in flight: how many replies it is owed and what came back.
+// Owned by the client and reused, not by the caller's stack: a driver wakes waiters
+// after letting go of the lock (so the one it wakes does not run straight into the
+// lock it holds), and by then the waiter may have returned. A late wake-up of a reused
+// waiter is harmless: every wait re-checks under the lock.
+struct RedisClient::Waiter {
+  std::size_t owed = 0;
+  std::vector<RedisReply> replies;
+  std::string error;  // the connection failed before every reply came
+  bool done = false;
+  std::condition_variable wake;  // done, or the connection needs a new driver
+};
+
+RedisClient::RedisClient(RedisConfig config)
+    : config_(std::move(config)), backoff_(config_.backoff_min, config_.backoff_max) {}
+
+RedisClient::~RedisClient() = default;
+
+std::size_t RedisClient::open_connections() {
+  std::lock_guard lock(mu_);
+  return conn_ ? 1 : 0;
 }
 
-RedisPool::~RedisPool() = default;
-
-std::unique_ptr<RedisPool::Connection> RedisPool::connect() {
+std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
   const timeval connect_timeout = to_timeval(config_.connect_timeout);
   redisContext* raw = config_.unix_socket.empty()
                           ? redisConnectWithTimeout(config_.host.c_str(), config_.port, connect_timeout)
@@ -183,7 +201,7 @@ std::unique_ptr<RedisPool::Connection> RedisPool::connect() {
 // Commands for one round trip, as views of strings their caller keeps alive: every
 // argument in order, and how many belong to each command. Flat, so a pipeline costs
 // a handful of allocations however many commands and arguments it has.
-struct RedisPool::Batch {
+struct RedisClient::Batch {
   std::vector<std::string_view> args;
   std::vector<std::size_t> argc;
 
@@ -198,13 +216,10 @@ struct RedisPool::Batch {
   }
 };
 
-std::vector<RedisReply> RedisPool::run(const Batch& batch) {
-  auto lease = pool_->acquire();
-  redisContext* ctx = lease->ctx;
-  auto fail = [&](const std::string& what) {
-    lease.discard();
-    throw StoreUnavailable(kRedis, what + ": " + (ctx->errstr[0] ? ctx->errstr : "connection lost"));
-  };
+namespace {
+
+// The batch in Redis's wire format, ready to be written behind other callers' commands.
+std::string encode(const std::vector<std::string_view>& args, const std::vector<std::size_t>& argc) {
   // hiredis wants arrays of pointers and lengths; small batches (all of the hot ones)
   // build them on the stack.
   constexpr std::size_t kOnStack = 32;
@@ -214,33 +229,156 @@ std::vector<RedisReply> RedisPool::run(const Batch& batch) {
   std::vector<std::size_t> lens_heap;
   const char** argv = argv_stack.data();
   std::size_t* lens = lens_stack.data();
-  if (batch.args.size() > kOnStack) {
-    argv_heap.resize(batch.args.size());
-    lens_heap.resize(batch.args.size());
+  if (args.size() > kOnStack) {
+    argv_heap.resize(args.size());
+    lens_heap.resize(args.size());
     argv = argv_heap.data();
     lens = lens_heap.data();
   }
-  for (std::size_t i = 0; i < batch.args.size(); ++i) {
-    argv[i] = batch.args[i].data();
-    lens[i] = batch.args[i].size();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    argv[i] = args[i].data();
+    lens[i] = args[i].size();
   }
+  std::string wire;
   std::size_t first = 0;
-  for (const std::size_t n : batch.argc) {
-    if (redisAppendCommandArgv(ctx, static_cast<int>(n), argv + first, lens + first) != REDIS_OK) fail("send");
+  for (const std::size_t n : argc) {
+    char* command = nullptr;
+    const int len = redisFormatCommandArgv(&command, static_cast<int>(n), argv + first, lens + first);
+    if (len < 0) throw StoreError(kRedis, "cannot encode a command (out of memory)");
+    wire.append(command, static_cast<std::size_t>(len));
+    redisFreeCommand(command);
     first += n;
   }
-  std::vector<RedisReply> replies;
-  replies.reserve(batch.argc.size());
-  for (std::size_t i = 0; i < batch.argc.size(); ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(ctx, &raw) != REDIS_OK || raw == nullptr) fail("read reply");
-    replies.emplace_back(static_cast<redisReply*>(raw));
+  return wire;
+}
+
+std::string errno_text(const char* what, int err, std::chrono::milliseconds timeout) {
+  if (err == EAGAIN || err == EWOULDBLOCK)
+    return std::string(what) + ": no answer within " + std::to_string(timeout.count()) + " ms";
+  return std::string(what) + ": " + std::strerror(err);
+}
+
+}  // namespace
+
+// Writes `out`, then reads until at least one reply is complete (more, when they came
+// together). Returns "" or what broke the connection. Only the driver calls it, so
+// the context is never used by two threads at once.
+std::string RedisClient::exchange(redisContext* ctx, const std::string& out, std::vector<redisReply*>& got) {
+  for (std::size_t sent = 0; sent < out.size();) {
+    const ssize_t n = ::send(ctx->fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_text("send", errno, config_.command_timeout);
+    sent += static_cast<std::size_t>(n);
   }
+  std::array<char, 16 * 1024> buffer;
+  while (true) {
+    void* reply = nullptr;
+    if (redisReaderGetReply(ctx->reader, &reply) != REDIS_OK)
+      return std::string("read reply: ") + redisReaderGetError(ctx->reader);
+    if (reply != nullptr) {
+      got.push_back(static_cast<redisReply*>(reply));
+      continue;
+    }
+    if (!got.empty()) return {};
+    const ssize_t n = ::recv(ctx->fd, buffer.data(), buffer.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_text("read reply", errno, config_.command_timeout);
+    if (n == 0) return "read reply: connection closed by " + address();
+    if (redisReaderFeed(ctx->reader, buffer.data(), static_cast<std::size_t>(n)) != REDIS_OK)
+      return std::string("read reply: ") + redisReaderGetError(ctx->reader);
+  }
+}
+
+void RedisClient::open_connection() {
+  if (backoff_.in_force()) throw StoreUnavailable(kRedis, "backing off from " + address() + " after: " + backoff_.last_error());
+  conn_.reset();
+  try {
+    conn_ = connect();
+    backoff_.connected();
+  } catch (const StoreError& e) {
+    backoff_.failed(e.cause());
+    throw;
+  }
+}
+
+// Writes what callers queued, reads what came back and hands each caller its replies,
+// until `me` has all of its own; leaves in `wake` the callers to wake once the lock is
+// let go: the ones it served last, and the next caller still owed replies, which
+// drives on. Entered and left with the lock held; the socket is used without it.
+void RedisClient::drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vector<Waiter*>& wake) {
+  driving_ = true;
+  redisContext* ctx = conn_->ctx;
+  std::vector<redisReply*> got;
+  std::string error;
+  while (true) {
+    for (redisReply* raw : got) {
+      Waiter* w = waiting_.front();
+      w->replies.emplace_back(raw);
+      if (w->replies.size() < w->owed) continue;
+      w->done = true;
+      waiting_.pop_front();
+      if (w != &me) wake.push_back(w);
+    }
+    if (!error.empty()) {
+      // Every caller still owed a reply fails: the stream's order is lost with the socket.
+      for (Waiter* w : waiting_) {
+        w->error = error;
+        w->done = true;
+        if (w != &me) wake.push_back(w);
+      }
+      waiting_.clear();
+      outbox_.clear();
+      conn_.reset();
+    }
+    if (me.done) break;
+    std::string out;
+    out.swap(outbox_);
+    lock.unlock();
+    for (Waiter* w : wake) w->wake.notify_one();
+    wake.clear();
+    got.clear();
+    error = exchange(ctx, out, got);
+    lock.lock();
+  }
+  driving_ = false;
+  if (!waiting_.empty()) wake.push_back(waiting_.front());
+}
+
+std::vector<RedisReply> RedisClient::run(const Batch& batch) {
+  std::string wire = encode(batch.args, batch.argc);
+  std::unique_lock lock(mu_);
+  // An idle connection whose socket shows EOF (Redis restarted) is replaced before use,
+  // so a restart costs no failed call.
+  const bool idle = !driving_ && waiting_.empty();
+  if (!conn_ || (idle && looks_dead(conn_->ctx))) open_connection();
+  if (spare_waiters_.empty()) spare_waiters_.push_back(std::make_unique<Waiter>());
+  std::unique_ptr<Waiter> waiter = std::move(spare_waiters_.back());
+  spare_waiters_.pop_back();
+  Waiter& me = *waiter;
+  me.owed = batch.argc.size();
+  me.done = false;
+  outbox_ += wire;
+  waiting_.push_back(&me);
+  std::vector<Waiter*> wake;
+  while (!me.done) {
+    if (!driving_)
+      drive(lock, me, wake);
+    else
+      me.wake.wait(lock);
+  }
+  std::vector<RedisReply> replies = std::move(me.replies);
+  me.replies = {};
+  const std::string error = std::move(me.error);
+  me.error.clear();
+  spare_waiters_.push_back(std::move(waiter));
+  lock.unlock();
+  for (Waiter* w : wake) w->wake.notify_one();
+  if (!error.empty()) throw StoreUnavailable(kRedis, error);
   return replies;
 }
 
 template <class Args>
-RedisReply RedisPool::single(const Args& args) {
+RedisReply RedisClient::single(const Args& args) {
   Batch batch;
   batch.add(args);
   auto replies = run(batch);
@@ -248,11 +386,11 @@ RedisReply RedisPool::single(const Args& args) {
   return std::move(replies.front());
 }
 
-RedisReply RedisPool::command(const RedisCommand& args) { return single(args); }
+RedisReply RedisClient::command(const RedisCommand& args) { return single(args); }
 
-RedisReply RedisPool::command(std::initializer_list<std::string_view> args) { return single(args); }
+RedisReply RedisClient::command(std::initializer_list<std::string_view> args) { return single(args); }
 
-std::vector<RedisReply> RedisPool::pipeline(const std::vector<RedisCommand>& commands) {
+std::vector<RedisReply> RedisClient::pipeline(const std::vector<RedisCommand>& commands) {
   Batch batch;
   for (const auto& c : commands) batch.add(c);
   auto replies = run(batch);
@@ -260,12 +398,12 @@ std::vector<RedisReply> RedisPool::pipeline(const std::vector<RedisCommand>& com
   return replies;
 }
 
-RedisReply RedisPool::eval(const RedisScript& script, std::initializer_list<std::string_view> keys,
+RedisReply RedisClient::eval(const RedisScript& script, std::initializer_list<std::string_view> keys,
                            std::initializer_list<std::string_view> args) {
   return std::move(eval_then(script, keys, args, {}).front());
 }
 
-std::vector<RedisReply> RedisPool::eval_then(const RedisScript& script, std::initializer_list<std::string_view> keys,
+std::vector<RedisReply> RedisClient::eval_then(const RedisScript& script, std::initializer_list<std::string_view> keys,
                                              std::initializer_list<std::string_view> args,
                                              const std::vector<RedisCommand>& reads) {
   const std::string numkeys = std::to_string(keys.size());
@@ -290,7 +428,7 @@ std::vector<RedisReply> RedisPool::eval_then(const RedisScript& script, std::ini
   return replies;
 }
 
-bool RedisPool::ping() noexcept {
+bool RedisClient::ping() noexcept {
   try {
     return command({"PING"}).str() == "PONG";
   } catch (...) {

@@ -1,10 +1,23 @@
-// The one way scalelab talks to Redis: hiredis contexts behind a BoundedPool (see
-// bounded_pool.hpp for checkout, backoff and dead-connection rules). Redis specifics,
-// from NOTES.md on hiredis 0.14:
-//  - a redisContext is not thread-safe, so each call leases one exclusively;
-//  - redisConnectWithTimeout bounds only the connect, so every new context also gets
-//    redisSetTimeout for commands; a context that saw any error is dead and is freed;
-//  - an idle context whose socket shows EOF (Redis restarted) is dropped before use.
+// The one way scalelab talks to Redis: one connection, multiplexed. Every thread's
+// commands go down the same socket, pipelined; replies come back in order and each
+// caller gets its own. Redis runs commands one at a time anyway, so a pool of
+// connections buys no parallelism, only more system calls on both ends: with one
+// connection, callers that arrive while a round trip is in flight are written in one
+// go and read in one go (StackExchange.Redis and ioredis's auto-pipelining work so).
+//
+// How: the caller that finds the socket free becomes its driver. It writes everything
+// queued, reads, and hands replies out until its own are in; then it wakes the next
+// caller still owed replies, which drives on. No thread of our own, and no caller
+// waits longer than its own round trip plus the batch ahead of it.
+//
+// Failure rules (hiredis 0.14 specifics are in NOTES.md):
+//  - every read and write is bounded by the command timeout; a timeout, a reset or a
+//    protocol error fails every caller still owed a reply (the stream's order is lost
+//    with it) and drops the connection; the next call opens a new one;
+//  - an idle connection whose socket shows EOF (Redis restarted) is replaced before
+//    use, so a restart costs no failed call;
+//  - failed connects back off exponentially (reconnect_backoff.hpp), failing fast
+//    meanwhile.
 // Every failure surfaces as StoreUnavailable (transport, timeout, LOADING) or StoreError
 // (an error reply), carrying backend "redis" and the cause.
 #pragma once
@@ -13,13 +26,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "store/bounded_pool.hpp"
+#include "store/errors.hpp"
+#include "store/reconnect_backoff.hpp"
 
 namespace scalelab::store {
 
@@ -29,10 +45,8 @@ struct RedisConfig {
   std::string unix_socket;  // when set, a Unix domain socket instead of host and port
   std::string password;
   int db = 0;
-  std::size_t pool_size = 8;
   std::chrono::milliseconds connect_timeout{500};
   std::chrono::milliseconds command_timeout{1000};
-  std::chrono::milliseconds checkout_timeout{1000};
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{1000};
 };
@@ -78,21 +92,23 @@ class RedisScript {
 
 using RedisCommand = std::vector<std::string>;
 
-class RedisPool {
+class RedisClient {
  public:
-  explicit RedisPool(RedisConfig config);
-  ~RedisPool();
-  RedisPool(const RedisPool&) = delete;
-  // Connections open now (idle or in use).
-  std::size_t open_connections() { return pool_->open(); }
-  RedisPool& operator=(const RedisPool&) = delete;
+  explicit RedisClient(RedisConfig config);
+  ~RedisClient();
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  // Connections open now: 0 or 1.
+  std::size_t open_connections();
 
   // One command. Error replies throw StoreError (StoreUnavailable for LOADING/BUSY).
   RedisReply command(const RedisCommand& args);
   RedisReply command(std::initializer_list<std::string_view> args);
 
-  // Several commands in one round trip (pipelined). Replies in order; the first error
-  // reply throws as command() does.
+  // Several commands in one round trip (pipelined), back to back on the connection, so
+  // MULTI ... EXEC within one call is a transaction (across calls it would not be).
+  // Replies in order; the first error reply throws as command() does.
   std::vector<RedisReply> pipeline(const std::vector<RedisCommand>& commands);
 
   // EVALSHA, falling back to EVAL on NOSCRIPT.
@@ -120,13 +136,23 @@ class RedisPool {
  private:
   struct Connection;
   struct Batch;
+  struct Waiter;
   std::unique_ptr<Connection> connect();
+  void open_connection();  // with mu_ held
   std::vector<RedisReply> run(const Batch& batch);  // error replies included
+  void drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vector<Waiter*>& wake);
+  std::string exchange(redisContext* ctx, const std::string& out, std::vector<redisReply*>& got);
   template <class Args>
   RedisReply single(const Args& args);  // one command; an error reply throws
 
   RedisConfig config_;
-  std::unique_ptr<BoundedPool<Connection>> pool_;
+  std::mutex mu_;
+  std::unique_ptr<Connection> conn_;
+  ReconnectBackoff backoff_;
+  std::string outbox_;            // commands queued behind the ones on the wire
+  std::deque<Waiter*> waiting_;   // callers owed replies, in the order of their commands
+  bool driving_ = false;          // a caller is using the socket
+  std::vector<std::unique_ptr<Waiter>> spare_waiters_;
 };
 
 }  // namespace scalelab::store
