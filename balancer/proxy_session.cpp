@@ -416,7 +416,8 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   }
 
   // The response header; interim 1xx answers are read past (Expect was not forwarded).
-  // A request that may go to another backend waits only the per-try timeout for it.
+  // A request that may go to another backend waits only the per-try timeout for it,
+  // even when the header has begun: nothing reaches the client before it is whole.
   const bool per_try = s_.try_timeout_ms > 0 && retryable(Failure::try_timeout, st.verb, st.body_streamed);
   const int header_ms = per_try ? std::min(s_.try_timeout_ms, s_.response_timeout_ms) : s_.response_timeout_ms;
   std::optional<ResponseParser>& rp = response_;
@@ -435,7 +436,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     if (hr != HeaderRead::ok) {
       Failure f = Failure::bad_response;
       if (timed_out_)
-        f = per_try && !got_bytes ? Failure::try_timeout : Failure::response_timeout;
+        f = per_try ? Failure::try_timeout : Failure::response_timeout;
       else if (hr == HeaderRead::eof_before_any_byte)
         f = Failure::empty_response;
       else if (hr == HeaderRead::io_error)

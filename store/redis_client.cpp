@@ -312,6 +312,11 @@ void RedisClient::drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vec
   std::string error;
   while (true) {
     for (redisReply* raw : got) {
+      if (waiting_.empty()) {  // a reply nobody asked for: the stream cannot be trusted
+        freeReplyObject(raw);
+        error = "read reply: a reply no command asked for";
+        continue;
+      }
       Waiter* w = waiting_.front();
       w->replies.emplace_back(raw);
       if (w->replies.size() < w->owed) continue;

@@ -1,5 +1,9 @@
 // Integration tests: backends that die, drain, hang or misbehave under load, and the
 // retry rules seen from outside.
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -8,6 +12,7 @@
 
 #include "common/net.hpp"
 #include "tests/balancer/harness.hpp"
+#include "tests/support/raw_server.hpp"
 
 using namespace scalelab;
 using namespace scalelab::testkit;
@@ -53,6 +58,17 @@ std::string first_errors(Load& load) {
   std::string out;
   for (std::size_t i = 0; i < load.errors.size() && i < 5; ++i) out += load.errors[i] + "\n";
   return out;
+}
+
+// GET /echo answered 200 by backend "a" within `limit`: a per-try timeout's retry,
+// not the response timeout, when the first try went to a backend that never answers.
+void expect_answered_by_a_within(httplib::Client& cli, std::chrono::milliseconds limit) {
+  const auto started = std::chrono::steady_clock::now();
+  auto r = cli.Get("/echo");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("X-Instance"), "a");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, limit);
 }
 
 }  // namespace
@@ -124,14 +140,8 @@ TEST(Failure, TryTimeoutRetriesAGetOnAFrozenBackendButNeverAPost) {
                "--response-timeout-ms=1500", "--eject-consecutive-5xx=0"});
   b.signal(SIGSTOP);
   auto cli = lb.client();
-  for (int i = 0; i < 4; ++i) {  // round robin: two of them go to the frozen b first
-    const auto started = std::chrono::steady_clock::now();
-    auto r = cli.Get("/echo");
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 200) << r->body;
-    EXPECT_EQ(r->get_header_value("X-Instance"), "a");
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 1200ms);  // the try timeout, not the response timeout
-  }
+  // Round robin: two of them go to the frozen b first.
+  for (int i = 0; i < 4; ++i) expect_answered_by_a_within(cli, 1200ms);
   EXPECT_GE(lb.metric("balancer_retries_total{reason=\"try_timeout\"}"), 2);
   // A POST cannot be sent twice: the one that reaches b waits for the response timeout.
   bool timed_out = false;
@@ -150,6 +160,29 @@ TEST(Failure, TryTimeoutRetriesAGetOnAFrozenBackendButNeverAPost) {
   }
   EXPECT_TRUE(timed_out);
   b.signal(SIGCONT);
+}
+
+// A backend that starts its header and then stalls has sent the client nothing: the
+// proxy forwards a response only once its header is whole. So a GET is retried as if
+// the backend had said nothing at all.
+TEST(Failure, TryTimeoutRetriesAGetWhoseBackendStalledHalfwayThroughItsHeader) {
+  TestBackend a("a");
+  testkit::RawServer stalls([](int fd) {
+    char request[4096];
+    (void)::recv(fd, request, sizeof request, 0);
+    const std::string half = "HTTP/1.1 200 OK\r\nContent-Type: text/pl";
+    (void)::send(fd, half.data(), half.size(), MSG_NOSIGNAL);
+    pollfd closed{fd, POLLIN, 0};
+    (void)::poll(&closed, 1, 5000);  // until the balancer gives up on it
+    ::close(fd);
+  });
+  Balancer lb({"--backend=" + a.spec(), "--backend=stall=127.0.0.1:" + std::to_string(stalls.port()),
+               "--health-interval-ms=0", "--try-timeout-ms=300", "--response-timeout-ms=3000",
+               "--eject-consecutive-5xx=0"});
+  auto cli = lb.client();
+  // Round robin: one of them goes to the stalling backend first.
+  for (int i = 0; i < 2; ++i) expect_answered_by_a_within(cli, 1500ms);
+  EXPECT_GE(lb.metric("balancer_retries_total{reason=\"try_timeout\"}"), 1);
 }
 
 TEST(Failure, TryTimeoutCutsAGetSlowerThanItEverywhere) {

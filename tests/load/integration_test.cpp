@@ -17,11 +17,13 @@
 #include "common/process.hpp"
 #include "lab/load/connection.hpp"
 #include "lab/load/engine.hpp"
+#include "tests/support/raw_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace scalelab;
 using namespace scalelab::load;
 using namespace std::chrono_literals;
+using testkit::RawServer;
 
 namespace {
 
@@ -51,42 +53,6 @@ class FakeApp {
   testkit::TempDir dir_{"scalelab-load-fake"};
   std::uint16_t port_ = 0;
   process::Process proc_;
-};
-
-// A bare TCP server on 127.0.0.1 that runs `serve(fd)` for every connection, for
-// behaviours no HTTP library produces on purpose (resets, close-delimited bodies).
-class RawServer {
- public:
-  explicit RawServer(std::function<void(int)> serve) : serve_(std::move(serve)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 64) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-      throw std::runtime_error("raw server: cannot listen");
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] {
-      for (;;) {
-        const int fd = ::accept(listener_, nullptr, nullptr);
-        if (fd < 0) return;
-        serve_(fd);
-      }
-    });
-  }
-  ~RawServer() {
-    ::shutdown(listener_, SHUT_RDWR);
-    ::close(listener_);
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  std::function<void(int)> serve_;
-  int listener_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
 };
 
 LoadConfig full_mix(const std::string& target) {
