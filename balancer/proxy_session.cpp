@@ -440,7 +440,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
       else if (hr == HeaderRead::eof_before_any_byte)
         f = Failure::empty_response;
       else if (hr == HeaderRead::io_error)
-        f = got_bytes ? Failure::reset_mid_response : Failure::reset_before_response;
+        f = got_bytes ? Failure::reset_mid_header : Failure::reset_before_response;
       log::debug("upstream response unreadable", {{"backend", b->id()}, {"error", ec.message()}});
       release(false);
       co_return failed(f);

@@ -25,8 +25,8 @@ const char* failure_name(Failure f) {
       return "try_timeout";
     case Failure::bad_response:
       return "bad_response";
-    case Failure::reset_mid_response:
-      return "reset_mid_response";
+    case Failure::reset_mid_header:
+      return "reset_mid_header";
   }
   return "unknown";
 }
@@ -68,6 +68,7 @@ bool retryable(Failure f, http::verb method, bool body_streamed) {
     case Failure::send_failed:
     case Failure::empty_response:
     case Failure::reset_before_response:
+    case Failure::reset_mid_header:
     case Failure::try_timeout:
       return (method == http::verb::get || method == http::verb::head) && !body_streamed;
     default:

@@ -29,9 +29,9 @@ enum class Failure {
   empty_response,         // the connection closed before any response byte
   reset_before_response,  // reset after the request was sent, before any response byte
   response_timeout,       // no response (or no progress) within the response timeout
-  try_timeout,            // no response byte within the per-try timeout (GET/HEAD only)
+  try_timeout,            // no whole response header within the per-try timeout (GET/HEAD only)
   bad_response,           // unparsable or oversized response header
-  reset_mid_response,     // failed after response bytes arrived
+  reset_mid_header,       // reset after part of the response header (the client has nothing yet)
 };
 
 const char* failure_name(Failure f);

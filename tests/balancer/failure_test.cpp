@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <memory>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -69,6 +70,26 @@ void expect_answered_by_a_within(httplib::Client& cli, std::chrono::milliseconds
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->get_header_value("X-Instance"), "a");
   EXPECT_LT(std::chrono::steady_clock::now() - started, limit);
+}
+
+// A backend that reads the request, sends the first half of a response header, and
+// then stalls until the balancer hangs up (at most 5 s) or resets the connection.
+enum class AfterHalfAHeader { stall, reset };
+std::unique_ptr<testkit::RawServer> half_header_backend(AfterHalfAHeader then) {
+  return std::make_unique<testkit::RawServer>([then](int fd) {
+    char request[4096];
+    (void)::recv(fd, request, sizeof request, 0);
+    const std::string half = "HTTP/1.1 200 OK\r\nContent-Type: text/pl";
+    (void)::send(fd, half.data(), half.size(), MSG_NOSIGNAL);
+    if (then == AfterHalfAHeader::stall) {
+      pollfd closed{fd, POLLIN, 0};
+      (void)::poll(&closed, 1, 5000);
+    } else {
+      linger abort{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    }
+    ::close(fd);
+  });
 }
 
 }  // namespace
@@ -167,22 +188,38 @@ TEST(Failure, TryTimeoutRetriesAGetOnAFrozenBackendButNeverAPost) {
 // the backend had said nothing at all.
 TEST(Failure, TryTimeoutRetriesAGetWhoseBackendStalledHalfwayThroughItsHeader) {
   TestBackend a("a");
-  testkit::RawServer stalls([](int fd) {
-    char request[4096];
-    (void)::recv(fd, request, sizeof request, 0);
-    const std::string half = "HTTP/1.1 200 OK\r\nContent-Type: text/pl";
-    (void)::send(fd, half.data(), half.size(), MSG_NOSIGNAL);
-    pollfd closed{fd, POLLIN, 0};
-    (void)::poll(&closed, 1, 5000);  // until the balancer gives up on it
-    ::close(fd);
-  });
-  Balancer lb({"--backend=" + a.spec(), "--backend=stall=127.0.0.1:" + std::to_string(stalls.port()),
+  const auto stalls = half_header_backend(AfterHalfAHeader::stall);
+  Balancer lb({"--backend=" + a.spec(), "--backend=stall=127.0.0.1:" + std::to_string(stalls->port()),
                "--health-interval-ms=0", "--try-timeout-ms=300", "--response-timeout-ms=3000",
                "--eject-consecutive-5xx=0"});
   auto cli = lb.client();
   // Round robin: one of them goes to the stalling backend first.
   for (int i = 0; i < 2; ++i) expect_answered_by_a_within(cli, 1500ms);
   EXPECT_GE(lb.metric("balancer_retries_total{reason=\"try_timeout\"}"), 1);
+}
+
+// The same for a reset halfway through the header (nginx's proxy_next_upstream error
+// does so too); a POST is not retried, since its backend may have acted on it.
+TEST(Failure, AGetWhoseBackendResetHalfwayThroughItsHeaderIsRetriedButNotAPost) {
+  TestBackend a("a");
+  const auto resets = half_header_backend(AfterHalfAHeader::reset);
+  Balancer lb({"--backend=" + a.spec(), "--backend=reset=127.0.0.1:" + std::to_string(resets->port()),
+               "--health-interval-ms=0", "--eject-consecutive-5xx=0"});
+  auto cli = lb.client();
+  for (int i = 0; i < 2; ++i) expect_answered_by_a_within(cli, 1500ms);
+  EXPECT_GE(lb.metric("balancer_retries_total{reason=\"reset_mid_header\"}"), 1);
+  bool refused = false;
+  for (int i = 0; i < 2; ++i) {  // round robin: one of the two reaches the resetting backend
+    auto r = cli.Post("/echo", "payload", "text/plain");
+    ASSERT_TRUE(r);
+    if (r->status == 502) {
+      refused = true;
+      EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "upstream_reset") << r->body;
+    } else {
+      EXPECT_EQ(r->status, 200);
+    }
+  }
+  EXPECT_TRUE(refused);
 }
 
 TEST(Failure, TryTimeoutCutsAGetSlowerThanItEverywhere) {
