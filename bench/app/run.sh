@@ -3,7 +3,8 @@
 # run, with wrk on loopback. Two routes: GET /api/me (a session lookup plus the
 # per-user rate limit) and GET /api/items/1 (a cache hit). Rounds alternate between the
 # modes so machine noise hits both; the figures are medians, the ratio shared/local.
-# Also records each instance's RSS when idle and its peak under load.
+# Also records the app's CPU time per request in each mode (from /proc), steadier than
+# req/s on a noisy machine, and each instance's RSS when idle and its peak under load.
 #
 #   bench/app/run.sh [--duration S] [--rounds N] [--connections C] [--redis tcp|unix]
 # The app runs pinned to CPU 0; wrk and redis-server to CPU 1. --redis picks how the
@@ -71,24 +72,34 @@ done
 declare -A idle_rss peak_rss
 for mode in shared local; do idle_rss[$mode]=$(rss_kib "${pid[$mode]}"); peak_rss[$mode]=0; done
 
-# One wrk run; prints "req/s p99_ms". Samples the app's RSS while it runs.
+# The app's CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+
+# One wrk run; prints "req/s p99_ms cpu_us_per_request". Samples the app's RSS while
+# it runs. CPU per request is steadier than req/s on a noisy machine: it says what a
+# request costs the app, whatever else the host was doing.
 measure() {
-  local mode=$1 path=$2 out
+  local mode=$1 path=$2 out ticks_before
+  ticks_before=$(cpu_ticks "${pid[$mode]}")
   out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cookie: ${cookie[$mode]}" \
         "http://127.0.0.1:${port[$mode]}$path" & wrk_pid=$!
         while kill -0 $wrk_pid 2>/dev/null; do rss_kib "${pid[$mode]}" >>"$work/rss-$mode"; sleep 0.5; done
         wait $wrk_pid)
-  local rps p99
+  local rps p99 requests cpu_us
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu_us=$(awk -v t="$(( $(cpu_ticks "${pid[$mode]}") - ticks_before ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN {print t * 1e6 / hz / n}')
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}' <<<"$out")
   if grep -q "Non-2xx" <<<"$out"; then echo "run.sh: non-2xx answers from $mode $path" >&2; grep Non-2xx <<<"$out" >&2; fi
-  echo "$rps $p99"
+  echo "$rps $p99 $cpu_us"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0, Redis over $transport"
-printf '%-16s %12s %12s %10s %12s %12s\n' route "shared rps" "local rps" ratio "shared p99" "local p99"
+printf '%-16s %12s %12s %8s %12s %12s %14s %14s\n' route "shared rps" "local rps" ratio "shared p99" "local p99" \
+  "shared us/req" "local us/req"
 for path in /api/me /api/items/1; do
   : >"$work/shared.txt"; : >"$work/local.txt"
   for _ in $(seq "$rounds"); do
@@ -97,8 +108,9 @@ for path in /api/me /api/items/1; do
   done
   s_rps=$(cut -d' ' -f1 "$work/shared.txt" | median); l_rps=$(cut -d' ' -f1 "$work/local.txt" | median)
   s_p99=$(cut -d' ' -f2 "$work/shared.txt" | median); l_p99=$(cut -d' ' -f2 "$work/local.txt" | median)
-  printf '%-16s %12.0f %12.0f %10.2f %10.2fms %10.2fms\n' "$path" "$s_rps" "$l_rps" \
-    "$(awk -v a="$s_rps" -v b="$l_rps" 'BEGIN {print a/b}')" "$s_p99" "$l_p99"
+  s_cpu=$(cut -d' ' -f3 "$work/shared.txt" | median); l_cpu=$(cut -d' ' -f3 "$work/local.txt" | median)
+  printf '%-16s %12.0f %12.0f %8.2f %10.2fms %10.2fms %14.1f %14.1f\n' "$path" "$s_rps" "$l_rps" \
+    "$(awk -v a="$s_rps" -v b="$l_rps" 'BEGIN {print a/b}')" "$s_p99" "$l_p99" "$s_cpu" "$l_cpu"
 done
 for mode in shared local; do
   peak=$(sort -n "$work/rss-$mode" | tail -1)
