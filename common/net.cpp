@@ -8,9 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -29,7 +32,9 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   return HostPort{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
-std::uint16_t free_port() {
+namespace {
+
+std::uint16_t kernel_free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   sockaddr_in addr{};
@@ -45,6 +50,27 @@ std::uint16_t free_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  // Callers often ask for several ports before binding any (a listener and its admin
+  // port), and the kernel may give a port that was closed a moment ago to the very
+  // next bind. So the answers given lately are remembered and never repeated.
+  static std::mutex mu;
+  static std::deque<std::uint16_t> recent;
+  constexpr std::size_t kRemembered = 256;
+  std::uint16_t port = 0;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    port = kernel_free_port();
+    std::lock_guard lock(mu);
+    if (std::find(recent.begin(), recent.end(), port) != recent.end()) continue;
+    recent.push_back(port);
+    if (recent.size() > kRemembered) recent.pop_front();
+    return port;
+  }
+  return port;  // 64 repeats in a row: the kernel has nothing else to give
 }
 
 bool can_connect(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {

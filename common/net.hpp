@@ -21,7 +21,8 @@ struct HostPort {
 // Parses "host:port" (port 1..65535). Returns nullopt for anything else.
 std::optional<HostPort> parse_host_port(std::string_view text);
 
-// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). Another
+// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it), and not one
+// of the last 256 this process was given, so ports asked for together differ. Another
 // process may still take it before the caller binds; callers retry on EADDRINUSE.
 std::uint16_t free_port();
 

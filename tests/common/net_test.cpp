@@ -1,5 +1,7 @@
 #include "common/net.hpp"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 using namespace scalelab;
@@ -24,6 +26,13 @@ TEST(Net, FreePortIsUnboundAndConnectFails) {
   const auto port = net::free_port();
   EXPECT_GT(port, 0);
   EXPECT_FALSE(net::can_connect("127.0.0.1", port));
+}
+
+// A harness asks for a listener's port and its admin port in a row; the kernel may
+// give the second bind the port the first just closed, and the two must still differ.
+TEST(Net, FreePortsAskedForTogetherDiffer) {
+  std::set<std::uint16_t> seen;
+  for (int i = 0; i < 200; ++i) EXPECT_TRUE(seen.insert(net::free_port()).second) << "call " << i;
 }
 
 TEST(Net, Loopback) {
