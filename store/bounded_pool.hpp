@@ -85,8 +85,7 @@ class BoundedPool {
                                                      std::to_string(options_.checkout_timeout.count()) +
                                                      " ms (pool of " + std::to_string(options_.max_size) + ")");
     }
-    if (backoff_.in_force())
-      throw StoreUnavailable(options_.backend, "backing off from " + options_.address + " after: " + backoff_.last_error());
+    backoff_.throw_if_in_force(options_.backend, options_.address);
     ++open_;
     lock.unlock();
     try {

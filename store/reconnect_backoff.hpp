@@ -8,15 +8,19 @@
 #include <chrono>
 #include <string>
 
+#include "store/errors.hpp"
+
 namespace scalelab::store {
 
 class ReconnectBackoff {
  public:
   ReconnectBackoff(std::chrono::milliseconds min, std::chrono::milliseconds max) : min_(min), max_(max) {}
 
-  // True while connects must not be tried; the caller fails with last_error().
-  bool in_force() const { return std::chrono::steady_clock::now() < next_connect_; }
-  const std::string& last_error() const { return last_error_; }
+  // While connects must not be tried, throws StoreUnavailable naming the last error.
+  void throw_if_in_force(const std::string& backend, const std::string& address) const {
+    if (std::chrono::steady_clock::now() < next_connect_)
+      throw StoreUnavailable(backend, "backing off from " + address + " after: " + last_error_);
+  }
 
   void connected() {
     delay_ = std::chrono::milliseconds(0);

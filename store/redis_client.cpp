@@ -290,7 +290,7 @@ std::string RedisClient::exchange(redisContext* ctx, const std::string& out, std
 }
 
 void RedisClient::open_connection() {
-  if (backoff_.in_force()) throw StoreUnavailable(kRedis, "backing off from " + address() + " after: " + backoff_.last_error());
+  backoff_.throw_if_in_force(kRedis, address());
   conn_.reset();
   try {
     conn_ = connect();
