@@ -1,0 +1,30 @@
+// Bounds on the parts of an HTTP/1.1 message that its parser buffers whole before it
+// can use them: a chunk-size line (with its extensions) and the trailer block. Beast
+// 1.74 sets no limit on either, and waits for ever on a line that ends in a bare LF.
+// The balancer's relay and the app's request gate both call check_pending() whenever
+// their parser asks for more bytes, so both refuse the same inputs at the same size.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace scalelab::http_framing {
+
+// The most a parser may hold while it waits for the end of a chunk line or of the
+// trailers. HAProxy 2.6 answers 400 within its 16 KiB buffer; real chunk lines are a
+// few bytes, and trailers are rare and small.
+inline constexpr std::size_t kMaxPendingLine = 16 * 1024;
+
+enum class Pending { ok, too_long, bare_lf };
+
+// `pending`: what the parser left unconsumed when it asked for more. In the chunked
+// parts of a message every byte of it belongs to the line still being waited for
+// (else the parser would have used it), so its size is that line's size so far, and
+// any LF without its CR makes a line that will never end.
+inline Pending check_pending(std::string_view pending, std::size_t limit = kMaxPendingLine) {
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    if (pending[i] == '\n' && (i == 0 || pending[i - 1] != '\r')) return Pending::bare_lf;
+  return pending.size() >= limit ? Pending::too_long : Pending::ok;
+}
+
+}  // namespace scalelab::http_framing
