@@ -1,14 +1,13 @@
 // The admin API; routes and rules are listed in admin_api.hpp.
 #include "balancer/admin_api.hpp"
 
-#include <openssl/crypto.h>
-
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "balancer/dns_discovery.hpp"
+#include "common/admin_guard.hpp"
 #include "common/json_error.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -34,10 +33,9 @@ AdminApi::Response error_response(http::status status, std::string_view error, s
   return json_response(status, error_json(error, detail), version);
 }
 
-bool token_matches(std::string_view header, const std::string& token) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() != kBearer.size() + token.size() || header.substr(0, kBearer.size()) != kBearer) return false;
-  return CRYPTO_memcmp(header.data() + kBearer.size(), token.data(), token.size()) == 0;
+std::string_view field(const AdminApi::Request& req, http::field f) {
+  const auto v = req[f];
+  return {v.data(), v.size()};
 }
 
 std::uint64_t total_requests(const BackendList& backends) {
@@ -81,6 +79,8 @@ void AdminApi::listen(const tcp::endpoint& endpoint) {
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(endpoint);
   acceptor_.listen();
+  port_ = acceptor_.local_endpoint().port();
+  loopback_listener_ = endpoint.address().is_loopback();
 }
 
 void AdminApi::start() { asio::co_spawn(executor_, accept_loop(), asio::detached); }
@@ -109,6 +109,9 @@ asio::awaitable<void> AdminApi::serve(tcp::socket accepted) {
   connections_.push_back(&socket);
   const auto self = std::prev(connections_.end());
   beast::flat_buffer buffer;
+  boost::system::error_code remote_ec;
+  const auto remote_endpoint = socket.remote_endpoint(remote_ec);
+  const std::string remote = remote_ec ? std::string() : remote_endpoint.address().to_string();
   try {
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -134,7 +137,7 @@ asio::awaitable<void> AdminApi::serve(tcp::socket accepted) {
                              too_big ? "too_large" : "bad_request", rec.message(), 11);
       } else {
         keep = parser.get().keep_alive();
-        res = co_await handle(parser.get());
+        res = co_await handle(parser.get(), remote);
       }
       res.keep_alive(keep);
       res.prepare_payload();
@@ -151,12 +154,23 @@ asio::awaitable<void> AdminApi::serve(tcp::socket accepted) {
   socket.close(ignored);
 }
 
-asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req) {
+asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req, std::string_view remote) {
   const unsigned v = req.version();
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
   Registry& registry = shared_.registry;
   const auto now = Backend::Clock::now();
+
+  const admin::Policy policy{shared_.settings.admin_token, port_, loopback_listener_};
+  const auto method = req.method_string();
+  const admin::Request who{{method.data(), method.size()}, field(req, http::field::host), field(req, http::field::origin),
+                           field(req, http::field::authorization), remote};
+  const auto route = path.rfind("/admin/", 0) == 0 ? admin::Route::admin : admin::Route::probe;
+  if (auto denial = admin::check(policy, who, route)) {
+    auto res = error_response(static_cast<http::status>(denial->status), denial->error, denial->detail, v);
+    if (denial->status == 401) res.set(http::field::www_authenticate, "Bearer");
+    co_return res;
+  }
 
   if (path == "/healthz") co_return json_response(http::status::ok, {{"status", "ok"}}, v);
   if (path == "/metrics") {
@@ -166,14 +180,6 @@ asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req) {
     co_return res;
   }
   if (path.rfind("/admin/", 0) != 0) co_return error_response(http::status::not_found, "not_found", "no such route", v);
-  const auto& token = shared_.settings.admin_token;
-  if (!token.empty() &&
-      !token_matches(std::string_view(req[http::field::authorization].data(), req[http::field::authorization].size()),
-                     token)) {
-    auto res = error_response(http::status::unauthorized, "unauthorized", "missing or wrong bearer token", v);
-    res.set(http::field::www_authenticate, "Bearer");
-    co_return res;
-  }
 
   auto method_not_allowed = [&](const char* allow) {
     auto res =

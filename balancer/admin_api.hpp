@@ -8,9 +8,13 @@
 //   POST   /admin/backends/{id}/undrain back into rotation -> 200
 //   GET    /metrics                     Prometheus text
 //   GET    /healthz                     {"status": "ok"}
-// With --admin-token set, /admin/* requires `Authorization: Bearer <token>` (401
-// otherwise); /metrics and /healthz stay open for scrapers and probes. Errors use the
-// {"error","detail"} shape. The JSON fields are documented in balancer/README.md.
+// Who may call it follows common/admin_guard.hpp, as for every scalelab admin surface:
+// on a loopback listener only a loopback Host with the admin port is answered (DNS
+// rebinding); /admin/* requires `Authorization: Bearer <token>` when --admin-token is
+// set, from loopback too (401 otherwise), and answers only loopback clients when it is
+// not; a mutation with a foreign Origin gets 403. /metrics and /healthz need no token,
+// for scrapers and probes. Errors use the {"error","detail"} shape. The JSON fields
+// are documented in balancer/README.md.
 #pragma once
 
 #include <boost/beast/http/message.hpp>
@@ -41,8 +45,8 @@ class AdminApi {
   void start();
   void stop();
 
-  // Routes one request (exposed for tests).
-  boost::asio::awaitable<Response> handle(const Request& req);
+  // Routes one request from the client at `remote` (exposed for tests).
+  boost::asio::awaitable<Response> handle(const Request& req, std::string_view remote);
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -51,6 +55,8 @@ class AdminApi {
   boost::asio::any_io_executor executor_;
   Shared& shared_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;        // where it listens, for the Host rule
+  bool loopback_listener_ = true;
   bool stopped_ = false;
   std::list<boost::asio::ip::tcp::socket*> connections_;
 };

@@ -12,7 +12,8 @@ namespace pm = prometheus;
 
 BackendMetrics::BackendMetrics(pm::Family<pm::Counter>& requests, pm::Histogram& latency,
                                pm::Family<pm::Counter>& ejections, pm::Family<pm::Counter>& checks,
-                               pm::Counter& connections_opened, std::string id)
+                               pm::Counter& connections_opened, pm::Family<pm::Counter>& connections_closed,
+                               std::string id)
     : requests_(requests),
       latency_(latency),
       ejections_(ejections),
@@ -23,6 +24,9 @@ BackendMetrics::BackendMetrics(pm::Family<pm::Counter>& requests, pm::Histogram&
   // Series start at zero, so rate() and dashboards see them before the first event.
   for (const char* reason : {"connect_failure", "consecutive_5xx", "consecutive_failures"})
     ejections_.Add({{"backend", id_}, {"reason", reason}});
+  for (std::size_t i = 1; i < kReleaseKinds; ++i)
+    connections_closed_[i] = &connections_closed.Add({{"backend", id_}, {"reason", release_name(static_cast<Release>(i))}});
+  connections_closed_[0] = connections_closed_[static_cast<std::size_t>(Release::failed)];  // never used for keep
 }
 
 void BackendMetrics::count_request(unsigned status) {
@@ -70,6 +74,11 @@ Metrics::Metrics()
       upstream_opened_(pm::BuildCounter()
                            .Name("balancer_upstream_connections_opened_total")
                            .Help("Upstream connections opened, by backend")
+                           .Register(*registry_)),
+      upstream_closed_(pm::BuildCounter()
+                           .Name("balancer_upstream_connections_closed_total")
+                           .Help("Upstream connections closed, by backend and reason (overran_framing and idle_data: "
+                                 "the backend sent bytes past its response's framing)")
                            .Register(*registry_)),
       healthy_(pm::BuildGauge()
                    .Name("balancer_backend_healthy")
@@ -159,7 +168,8 @@ std::shared_ptr<BackendMetrics> Metrics::backend(const std::string& id) {
   auto& slot = backends_[id];
   if (!slot) {
     slot = std::make_shared<BackendMetrics>(requests_, latency_.Add({{"backend", id}}, metrics::latency_buckets()),
-                                            ejections_, checks_, upstream_opened_.Add({{"backend", id}}), id);
+                                            ejections_, checks_, upstream_opened_.Add({{"backend", id}}),
+                                            upstream_closed_, id);
   }
   return slot;
 }

@@ -19,6 +19,8 @@
 #include <mutex>
 #include <string>
 
+#include "balancer/connection_release.hpp"
+
 namespace scalelab::balancer {
 
 class Registry;
@@ -29,12 +31,14 @@ class BackendMetrics {
  public:
   BackendMetrics(prometheus::Family<prometheus::Counter>& requests, prometheus::Histogram& latency,
                  prometheus::Family<prometheus::Counter>& ejections, prometheus::Family<prometheus::Counter>& checks,
-                 prometheus::Counter& connections_opened, std::string id);
+                 prometheus::Counter& connections_opened, prometheus::Family<prometheus::Counter>& connections_closed,
+                 std::string id);
   void count_request(unsigned status);
   void observe_latency(double seconds) { latency_.Observe(seconds); }
   void count_ejection(const char* reason);
   void count_check(bool passed) { (passed ? checks_passed_ : checks_failed_).Increment(); }
   void count_connection_opened() { connections_opened_.Increment(); }
+  void count_connection_closed(Release why) { connections_closed_[static_cast<std::size_t>(why)]->Increment(); }
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
@@ -43,6 +47,7 @@ class BackendMetrics {
   prometheus::Counter& checks_passed_;
   prometheus::Counter& checks_failed_;
   prometheus::Counter& connections_opened_;
+  std::array<prometheus::Counter*, kReleaseKinds> connections_closed_{};  // by Release; keep's is unused
   std::string id_;
   std::array<std::atomic<prometheus::Counter*>, 600> by_status_{};
 };
@@ -81,6 +86,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Family<prometheus::Counter>& client_errors_;
   prometheus::Family<prometheus::Counter>& upstream_opened_;
+  prometheus::Family<prometheus::Counter>& upstream_closed_;
   prometheus::Family<prometheus::Gauge>& healthy_;
   prometheus::Family<prometheus::Gauge>& ejected_;
   prometheus::Family<prometheus::Gauge>& draining_;

@@ -7,7 +7,7 @@
 // holds the two side by side): the kept fields in their order, then each replaced or
 // added field in the order the edits appended it.
 //
-// Request:  method target HTTP/1.1; kept fields; X-Forwarded-For (the kept chain plus
+// Request:  method target HTTP/1.1 (and Host, when retargeted: see Retarget); kept fields; X-Forwarded-For (the kept chain plus
 //           the client); X-Forwarded-Proto; X-Request-Id; Transfer-Encoding: chunked or
 //           Content-Length from what the parser read. Expect is answered, not forwarded.
 // Response: the client's version, the upstream's status and reason; kept fields; the
@@ -49,12 +49,51 @@ inline bool named(boost::beast::http::field f, boost::beast::string_view name, b
 }
 }  // namespace forwarded_detail
 
+// Where a request goes, when the proxy must say it differently from the client. An
+// absolute-form target ("GET http://a:1/x") becomes origin-form, and its authority is
+// the Host sent on, whatever Host field came with it (RFC 9112 §3.2.2: the authority
+// wins). A request without Host (HTTP/1.0 allows that) is sent on as HTTP/1.1, which
+// requires one: it gets an empty Host, as §3.2 says for a target with no authority.
+// Inactive for every other request, which costs nothing.
+struct Retarget {
+  bool active = false;
+  std::string target;  // origin-form
+  std::string host;    // the Host value sent on
+};
+
+template <class Fields>
+Retarget retarget(const boost::beast::http::request_header<Fields>& req) {
+  namespace http = boost::beast::http;
+  const auto t = req.target();
+  const std::string_view target(t.data(), t.size());
+  std::size_t scheme = 0;
+  if (boost::beast::iequals(t.substr(0, 7), "http://")) scheme = 7;
+  if (boost::beast::iequals(t.substr(0, 8), "https://")) scheme = 8;
+  Retarget r;
+  if (scheme > 0) {
+    r.active = true;
+    const std::size_t end = target.find_first_of("/?#", scheme);
+    std::string_view authority = target.substr(scheme, end == std::string_view::npos ? end : end - scheme);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    r.host.assign(authority);
+    const std::string_view rest = end == std::string_view::npos ? std::string_view() : target.substr(end);
+    const std::string_view path = rest.substr(0, rest.find('#'));
+    if (path.empty() || path.front() != '/') r.target = req.method() == http::verb::options && path.empty() ? "*" : "/";
+    r.target.append(path);
+  } else if (req.count(http::field::host) == 0) {
+    r.active = true;
+    r.target.assign(target);
+  }
+  return r;
+}
+
 struct ForwardedRequest {
   std::string_view client_ip;   // appended to X-Forwarded-For
   std::string_view proto;       // X-Forwarded-Proto
   std::string_view request_id;  // X-Request-Id, replacing any the client sent
   bool chunked = false;         // the body is chunked: Transfer-Encoding: chunked
   std::optional<std::uint64_t> content_length;  // otherwise, its length when it has one
+  const Retarget* retarget = nullptr;  // when active: its target, and its Host in place of the client's
 };
 
 template <class Fields>
@@ -65,8 +104,15 @@ void render_forwarded_request(std::string& out, const boost::beast::http::reques
   using namespace std::string_view_literals;
   append(out, req.method_string());
   out += ' ';
-  append(out, req.target());
-  out += " HTTP/1.1\r\n"sv;
+  const bool retargeted = f.retarget != nullptr && f.retarget->active;
+  if (retargeted) {
+    out += f.retarget->target;
+    out += " HTTP/1.1\r\n"sv;
+    append_field(out, "Host", {f.retarget->host.data(), f.retarget->host.size()});
+  } else {
+    append(out, req.target());
+    out += " HTTP/1.1\r\n"sv;
+  }
   const HopByHop hop(req);
   auto kept = [&](const auto& field) { return !hop.drops(field.name(), field.name_string()); };
   const bool reframed = f.chunked || f.content_length.has_value();
@@ -74,6 +120,7 @@ void render_forwarded_request(std::string& out, const boost::beast::http::reques
     const http::field name = field.name();
     const auto sname = field.name_string();
     if (!kept(field) || name == http::field::expect || (reframed && name == http::field::content_length) ||
+        (retargeted && name == http::field::host) ||
         is_forwarded_for(name, sname) || named(name, sname, "X-Forwarded-Proto") || named(name, sname, "X-Request-Id"))
       continue;
     append_field(out, sname, field.value());

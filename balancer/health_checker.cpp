@@ -97,7 +97,7 @@ asio::awaitable<HealthChecker::Result> HealthChecker::check_once(const Backend& 
   parser.skip(true);  // only the status matters
   boost::system::error_code ec;
   bool got = false;
-  const HeaderRead hr = co_await read_header(socket, buffer, parser, ec, got);
+  const HeaderRead hr = co_await read_header(socket, buffer, parser, ec, got, settings_.max_response_header_bytes);
   if (hr != HeaderRead::ok) co_return Result{false, expired ? "timeout" : "response: " + ec.message()};
   const unsigned status = parser.get().result_int();
   if (status >= 200 && status < 300) co_return Result{true, ""};

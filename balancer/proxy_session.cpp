@@ -35,6 +35,24 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
+// The answers for a request header or body that broke a bound of relay.hpp's.
+Rejection reject_header_read(HeaderRead r) {
+  switch (r) {
+    case HeaderRead::line_too_long:
+      return {414, "uri_too_long", "the request line is longer than the header limit"};
+    case HeaderRead::bad_line:
+      return {400, "bad_line_ending", "a header line ends in a bare LF; lines end in CRLF"};
+    default:
+      return {431, "header_too_large", "the request header is larger than the limit"};
+  }
+}
+Rejection reject_relay(RelayResult r) {
+  if (r == RelayResult::bad_line) return {400, "bad_line_ending", "a chunk line or trailer ends in a bare LF"};
+  return {400, "chunk_line_too_long",
+          "a chunk-size line, its extensions or the trailers passed " +
+              std::to_string(http_framing::kMaxPendingLine) + " bytes"};
+}
+
 enum class Phase { idle, header, client_body, client_write, connect, upstream_write, upstream_read, closing };
 
 // What one request accumulates for its answer and its access-log line. The views point
@@ -53,6 +71,7 @@ struct RequestState {
   bool close_client = false;  // the connection must close after this exchange
   bool chunked = false;                         // the request body is chunked
   std::optional<std::uint64_t> content_length;  // else its declared length, if any
+  Retarget retarget;                            // absolute-form target or no Host: forwarded_head.hpp
   int attempts = 0;
   unsigned status = 0;
   std::uint64_t bytes_in = 0, bytes_out = 0;
@@ -204,21 +223,22 @@ asio::awaitable<bool> Session::serve_one() {
   configure(parser, w_.shared.limits);
   arm(Phase::header, s_.header_timeout_ms);
   bool got_bytes = false;
-  const HeaderRead r = co_await read_header(client_, in_, parser, ec, got_bytes);
+  const HeaderRead r = co_await read_header(client_, in_, parser, ec, got_bytes, w_.shared.limits.max_header_bytes);
   if (r != HeaderRead::ok) {
     st.close_client = true;
-    if (timed_out_) {
-      w_.shared.metrics.count_client_error("header_timeout");
-      const LocalAnswer local{408, "request_timeout", "the request header did not arrive in time"};
-      co_await answer(st, local);
-    } else if (r == HeaderRead::parse_error && ec != http::error::partial_message) {
-      const Rejection rej = reject_parse_error(ec);
-      w_.shared.metrics.count_client_error(rej.error.c_str());
-      const LocalAnswer local{rej.status, rej.error, rej.detail};
-      co_await answer(st, local);
-    } else {
-      co_return false;  // the client went away mid-header
-    }
+    st.version = 11;
+    std::optional<Rejection> rej;
+    if (timed_out_)
+      rej = Rejection{408, "header_timeout", "the request header did not arrive in time"};
+    else if (r == HeaderRead::parse_error && ec != http::error::partial_message)
+      rej = reject_parse_error(ec, std::string_view(static_cast<const char*>(in_.data().data()), in_.size()));
+    else if (r != HeaderRead::parse_error && r != HeaderRead::io_error && r != HeaderRead::eof_before_any_byte)
+      rej = reject_header_read(r);
+    if (!rej) co_return false;  // the client went away mid-header
+    w_.shared.metrics.count_client_error(rej->error.c_str());
+    if (rej->status == 408) rej->error = "request_timeout";
+    const LocalAnswer local{rej->status, rej->error, rej->detail};
+    co_await answer(st, local);
     log_request(st, started);
     co_return false;
   }
@@ -245,13 +265,16 @@ asio::awaitable<bool> Session::serve_one() {
   }
   st.client_keep_alive = req.keep_alive() && !w_.shared.stopping.load(std::memory_order_relaxed);
   st.has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
-  st.expect_continue = st.has_body && beast::iequals(req[http::field::expect], "100-continue");
+  // An HTTP/1.0 client knows no 100 Continue (RFC 9110 §10.1.1): it just sends the body.
+  st.expect_continue =
+      st.version == 11 && st.has_body && beast::iequals(req[http::field::expect], "100-continue");
   if (s_.algorithm == Algorithm::sticky) st.sticky_id = find_cookie(sv(req[http::field::cookie]), s_.sticky_cookie);
 
   // The forwarded request's framing is re-applied from what the parser read (each
   // attempt renders the head: forwarded_head.hpp).
   st.chunked = parser.chunked();
   if (const auto length = parser.content_length(); length && !st.chunked) st.content_length = *length;
+  st.retarget = retarget(req);
 
   w_.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
   co_await proxy(parser, st);
@@ -334,8 +357,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
                                                  RequestState& st) {
   auto failed = [](Failure f) { return AttemptOutcome{AttemptEnd::failed, f, {}}; };
   deadline_.clear();  // the pool queue has its own timeout
-  const bool retryable_if_stale = retryable(Failure::empty_response, st.verb, st.has_body);
-  UpstreamPool::Lease lease = w_.pool.try_acquire(b, !retryable_if_stale);
+  UpstreamPool::Lease lease = w_.pool.try_acquire(b);
   if (!lease.conn) lease = co_await w_.pool.wait_for_slot(b, s_.ms(s_.queue_timeout_ms));
   if (!lease.conn) {
     w_.shared.metrics.count_queue_timeout();
@@ -346,9 +368,9 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   }
   UpstreamConnection& conn = *lease.conn;
   upstream_ = &conn;
-  auto release = [&](bool reusable) {
+  auto release = [&](Release how) {
     upstream_ = nullptr;
-    w_.pool.release(std::move(lease.conn), reusable);
+    w_.pool.release(std::move(lease.conn), how);
   };
 
   if (!lease.reused) {
@@ -357,7 +379,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     co_await conn.socket.async_connect(b->endpoint(), asio::redirect_error(asio::use_awaitable, cec));
     if (cec) {
       const bool late = timed_out_;
-      release(false);
+      release(Release::failed);
       co_return failed(late ? Failure::connect_timeout : Failure::connect_refused);
     }
     io::reregister_without_write_interest(conn.socket);
@@ -367,7 +389,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
 
   // The request: header, then the body streamed from the client.
   error_code ec;
-  const ForwardedRequest head{client_ip_, "http", st.request_id, st.chunked, st.content_length};
+  const ForwardedRequest head{client_ip_, "http", st.request_id, st.chunked, st.content_length, &st.retarget};
   render_forwarded_request(writer_.start(st.chunked ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw),
                            parser.get(), head);
   if (st.has_body) {
@@ -375,7 +397,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
       arm(Phase::client_write, s_.client_timeout_ms);
       const error_code cec = co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()));
       if (cec) {
-        release(false);
+        release(Release::failed);
         st.close_client = true;
         co_return AttemptOutcome{AttemptEnd::client_gone};
       }
@@ -390,11 +412,11 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     st.bytes_in += moved;
     if (r != RelayResult::done) {
       const bool late = timed_out_;
-      release(false);
+      release(Release::failed);
       if (r == RelayResult::write_error) co_return failed(late ? Failure::response_timeout : Failure::send_failed);
       st.close_client = true;
-      if (r == RelayResult::parse_error) {
-        const Rejection rej = reject_parse_error(ec);
+      if (r == RelayResult::parse_error || r == RelayResult::chunk_line_too_long || r == RelayResult::bad_line) {
+        const Rejection rej = r == RelayResult::parse_error ? reject_parse_error(ec) : reject_relay(r);
         w_.shared.metrics.count_client_error(rej.error.c_str());
         co_return AttemptOutcome{AttemptEnd::local, Failure::connect_refused, {rej.status, rej.error, rej.detail}};
       }
@@ -410,7 +432,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     co_await writer_.send(conn.socket, ec);
     if (ec) {
       const bool late = timed_out_;
-      release(false);
+      release(Release::failed);
       co_return failed(late ? Failure::response_timeout : Failure::send_failed);
     }
   }
@@ -432,7 +454,8 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     rp->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (st.head) rp->skip(true);
     arm(Phase::upstream_read, header_ms);
-    const HeaderRead hr = co_await read_header(conn.socket, conn.buffer, *rp, ec, got_bytes);
+    const HeaderRead hr =
+        co_await read_header(conn.socket, conn.buffer, *rp, ec, got_bytes, s_.max_response_header_bytes);
     if (hr != HeaderRead::ok) {
       Failure f = Failure::bad_response;
       if (timed_out_)
@@ -442,13 +465,13 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
       else if (hr == HeaderRead::io_error)
         f = got_bytes ? Failure::reset_mid_header : Failure::reset_before_response;
       log::debug("upstream response unreadable", {{"backend", b->id()}, {"error", ec.message()}});
-      release(false);
+      release(Release::failed);
       co_return failed(f);
     }
     const unsigned status = rp->get().result_int();
     if (status >= 200 || status < 100) break;
     if (status == 101) {  // Upgrade was stripped, so a switch is a protocol error
-      release(false);
+      release(Release::failed);
       co_return failed(Failure::bad_response);
     }
   }
@@ -484,17 +507,27 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
       [&] { arm(Phase::client_write, s_.client_timeout_ms); });
   st.bytes_out = moved;
   if (r == RelayResult::done) {
-    release(upstream_keep_alive && parser.is_done());
+    // Only a connection whose response ended exactly where its framing said, with
+    // nothing read past that end, may carry another client's request.
+    release(!upstream_keep_alive ? Release::backend_close
+            : conn.buffer.size() > 0 ? Release::overran_framing
+            : !parser.is_done()      ? Release::request_unfinished
+                                     : Release::keep);
     if (!keep) linger_ = true;
     co_return AttemptOutcome{AttemptEnd::answered};
   }
+  release(Release::failed);
+  if (r != RelayResult::write_error && moved == 0) {
+    // Nothing reached the client yet (the head goes out with the first body bytes):
+    // the broken response can still become a clean 502.
+    co_return failed(Failure::bad_response);
+  }
   // Too late to answer: the status line is out. Close both sides.
-  release(false);
   st.close_client = true;
   if (r == RelayResult::write_error) {
     st.error = timed_out_ ? "client_timeout" : "client_gone";
   } else {
-    st.error = "upstream_truncated";
+    st.error = r == RelayResult::read_error ? "upstream_truncated" : "upstream_bad_framing";
     b->on_gateway_failure(Clock::now());
   }
   co_return AttemptOutcome{AttemptEnd::client_gone};

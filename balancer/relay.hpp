@@ -14,32 +14,57 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "balancer/message_writer.hpp"
 #include "balancer/socket_io.hpp"
+#include "common/http_framing.hpp"
 
 namespace scalelab::balancer {
 
 inline constexpr std::size_t kReadChunk = 16 * 1024;
 
-enum class HeaderRead { ok, eof_before_any_byte, io_error, parse_error };
+enum class HeaderRead {
+  ok,
+  eof_before_any_byte,
+  io_error,
+  parse_error,    // Beast refused it; `ec` says why
+  too_large,      // the header block passed `max_bytes`
+  line_too_long,  // ...and its first line had not even ended
+  bad_line,       // a line ended in a bare LF, which Beast would wait past for ever
+};
 
-// Reads until `parser` has a complete header. `got_bytes` tells whether any byte of
-// this message arrived (an EOF before the first byte is a clean close, or an "empty
-// response" upstream). Bytes past the header stay in `buffer`.
-template <class Parser>
-boost::asio::awaitable<HeaderRead> read_header(io::tcp::socket& s, boost::beast::flat_buffer& buffer, Parser& parser,
-                                               io::error_code& ec, bool& got_bytes) {
+// Reads until `parser` has a complete header of at most `max_bytes` in all (Beast
+// 1.74 applies its own header_limit to the start line and to the fields separately,
+// so a header can reach twice it). `got_bytes` tells whether any byte of this message
+// arrived (an EOF before the first byte is a clean close, or an "empty response"
+// upstream). Bytes past the header stay in `buffer`.
+template <class Stream, class Parser>
+boost::asio::awaitable<HeaderRead> read_header(Stream& s, boost::beast::flat_buffer& buffer, Parser& parser,
+                                               io::error_code& ec, bool& got_bytes, std::size_t max_bytes) {
   namespace http = boost::beast::http;
+  std::size_t consumed = 0;  // header bytes the parser has taken so far
   for (;;) {
     if (buffer.size() > 0) {
       got_bytes = true;
       const std::size_t n = parser.put(buffer.data(), ec);
       buffer.consume(n);
-      if (!ec && parser.is_header_done()) co_return HeaderRead::ok;
+      consumed += n;
+      if (!ec && parser.is_header_done()) co_return consumed > max_bytes ? HeaderRead::too_large : HeaderRead::ok;
+      const std::string_view pending(static_cast<const char*>(buffer.data().data()), buffer.size());
+      // Too large, and the first line never even ended: for a request, 414, not 431.
+      const auto too_large = [&] {
+        return consumed == 0 && pending.find("\r\n") == std::string_view::npos ? HeaderRead::line_too_long
+                                                                              : HeaderRead::too_large;
+      };
+      if (ec == http::error::header_limit) co_return too_large();
       if (ec && ec != http::error::need_more) co_return HeaderRead::parse_error;
       if (!ec && n > 0) continue;  // progress without a complete header: parse on
+      // The parser waits for more: what is buffered is the header so far.
+      if (http_framing::check_pending(pending, ~std::size_t{0}) == http_framing::Pending::bare_lf)
+        co_return HeaderRead::bad_line;
+      if (consumed + pending.size() > max_bytes) co_return too_large();
     }
     ec = {};
     const std::size_t n = co_await io::read_some(s, buffer.prepare(kReadChunk), ec);
@@ -53,15 +78,22 @@ boost::asio::awaitable<HeaderRead> read_header(io::tcp::socket& s, boost::beast:
   }
 }
 
-enum class RelayResult { done, read_error, write_error, parse_error };
+enum class RelayResult {
+  done,
+  read_error,
+  write_error,
+  parse_error,         // Beast refused the body's framing; `ec` says why
+  chunk_line_too_long, // a chunk line or the trailers passed http_framing's bound
+  bad_line,            // a chunk line or trailer ended in a bare LF
+};
 
 // Streams the body that `parser` is reading from `src` (its header already parsed) to
 // `dst` through `writer`, which holds the rendered head: the first write carries the
 // head together with the first body bytes. `arm_read` / `arm_write` are called before
 // waiting on the source / the destination. `moved` counts body bytes.
-template <bool isRequest, class Allocator, class ArmRead, class ArmWrite>
+template <bool isRequest, class SrcStream, class Allocator, class ArmRead, class ArmWrite>
 boost::asio::awaitable<RelayResult> relay_message(
-    io::tcp::socket& src, boost::beast::flat_buffer& src_buffer,
+    SrcStream& src, boost::beast::flat_buffer& src_buffer,
     boost::beast::http::parser<isRequest, boost::beast::http::buffer_body, Allocator>& parser, io::tcp::socket& dst,
     MessageWriter& writer, char* relay, std::size_t relay_size, io::error_code& ec, std::uint64_t& moved,
     ArmRead arm_read, ArmWrite arm_write) {
@@ -96,6 +128,14 @@ boost::asio::awaitable<RelayResult> relay_message(
       }
       if (ec == http::error::need_more) {
         ec = {};
+        // Beast needs a whole chunk line (or the whole trailer block) in one buffer
+        // and sets no bound on it: bound it here.
+        const std::string_view pending(static_cast<const char*>(src_buffer.data().data()), src_buffer.size());
+        switch (http_framing::check_pending(pending)) {
+          case http_framing::Pending::ok: break;
+          case http_framing::Pending::too_long: co_return RelayResult::chunk_line_too_long;
+          case http_framing::Pending::bare_lf: co_return RelayResult::bad_line;
+        }
         need_read = true;
         continue;
       }

@@ -15,7 +15,20 @@ void configure(RequestParser& parser, const RequestLimits& limits) {
   parser.eager(false);
 }
 
-Rejection reject_parse_error(const boost::system::error_code& ec) {
+namespace {
+// True when the request line in `unparsed` ends in a well-formed "HTTP/d.d".
+bool ends_in_http_version(std::string_view unparsed) {
+  const std::string_view line = unparsed.substr(0, unparsed.find("\r\n"));
+  if (line.size() < 8) return false;
+  const std::string_view v = line.substr(line.size() - 8);
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return v.substr(0, 5) == "HTTP/" && digit(v[5]) && v[6] == '.' && digit(v[7]) && line.find(' ') < line.size() - 8;
+}
+}  // namespace
+
+Rejection reject_parse_error(const boost::system::error_code& ec, std::string_view unparsed) {
+  if (ec == http::error::bad_version && ends_in_http_version(unparsed))
+    return {505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served"};
   if (ec == http::error::header_limit) return {431, "header_too_large", "the request header is larger than the limit"};
   if (ec == http::error::body_limit) return {413, "body_too_large", "the request body is larger than the limit"};
   if (ec == http::error::bad_content_length || ec == http::error::bad_transfer_encoding)

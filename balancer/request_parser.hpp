@@ -4,12 +4,13 @@
 // adds the checks a proxy needs on top, then maps every rejection to the answer the
 // client gets:
 //   header over the limit                              -> 431 header_too_large
+//   request line alone over the header limit           -> 414 uri_too_long (relay.hpp)
 //   body over the limit (declared or counted, chunked) -> 413 body_too_large
 //   Content-Length with Transfer-Encoding, repeated or
 //   conflicting Content-Length, chunked not last       -> 400 bad_framing (smuggling)
 //   a transfer coding other than chunked               -> 501 unsupported_transfer_encoding
 //   HTTP/1.1 without exactly one Host                  -> 400 bad_host
-//   a version other than 1.0 and 1.1                   -> 505 http_version_not_supported
+//   a well-formed version other than 1.0 and 1.1       -> 505 http_version_not_supported
 //   CONNECT, or a target not in origin/absolute form   -> 501 / 400
 //   any other syntax error                             -> 400 bad_request
 // The caller closes the connection after any rejection.
@@ -45,8 +46,10 @@ using RequestParser =
 // Applies the limits. Call on each fresh parser before it sees a byte.
 void configure(RequestParser& parser, const RequestLimits& limits);
 
-// The answer for a Beast parse error (never for need_more / need_buffer).
-Rejection reject_parse_error(const boost::system::error_code& ec);
+// The answer for a Beast parse error (never for need_more / need_buffer). `unparsed`:
+// the bytes the parser stopped in, when the caller has them; they tell a well-formed
+// but unsupported version such as HTTP/2.0 (505) from a malformed one (400).
+Rejection reject_parse_error(const boost::system::error_code& ec, std::string_view unparsed = {});
 
 // Checks a complete header Beast accepted. nullopt: forward it.
 std::optional<Rejection> validate_request_head(const RequestParser& parser);

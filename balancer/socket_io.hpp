@@ -56,7 +56,9 @@ inline asio::awaitable<bool> wait(asio::steady_timer& timer) {
 // async_wait(wait_read) costs an extra epoll_ctl per wait.
 // Not a coroutine itself: the caller awaits Asio's operation directly, one coroutine
 // frame fewer per read.
-inline asio::awaitable<std::size_t> read_some(tcp::socket& s, asio::mutable_buffer b, error_code& ec) {
+// Any stream with Asio's async_read_some serves (the fuzz targets pass an in-memory one).
+template <class Stream>
+asio::awaitable<std::size_t> read_some(Stream& s, asio::mutable_buffer b, error_code& ec) {
   ec = {};
   return s.async_read_some(b, asio::redirect_error(asio::use_awaitable, ec));
 }

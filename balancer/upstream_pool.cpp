@@ -22,35 +22,41 @@ UpstreamPool::Entry& UpstreamPool::entry(const std::shared_ptr<Backend>& backend
   return it->second;
 }
 
-bool UpstreamPool::still_alive(UpstreamConnection& conn) {
+namespace {
+void count_close(const Backend& b, Release why) {
+  if (auto* m = b.metrics()) m->count_connection_closed(why);
+}
+}  // namespace
+
+Release UpstreamPool::probe_idle(UpstreamConnection& conn) {
   // An idle keep-alive connection the backend closed (timeout, max requests, crash)
-  // reads EOF; unexpected bytes mean it is out of sync. Either way it must not carry a
-  // request, which could then fail after being sent.
+  // reads EOF, and must not carry a request that could then fail after being sent.
+  // Bytes mean the backend wrote past its last response: they would be read as the
+  // answer to the next request, which belongs to another client. It costs a system
+  // call per reuse; HAProxy and nginx watch their idle connections for the same reason.
   char byte;
   const ssize_t n = ::recv(conn.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Release::keep;
+  return n > 0 ? Release::idle_data : Release::idle_eof;
 }
 
-void UpstreamPool::close_conn(Entry& e, std::unique_ptr<UpstreamConnection> conn) {
+void UpstreamPool::close_conn(Entry& e, std::unique_ptr<UpstreamConnection> conn, Release why) {
   boost::system::error_code ignored;
   conn->socket.close(ignored);
+  count_close(*e.backend, why);
   --e.open;
   e.backend->open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-UpstreamPool::Lease UpstreamPool::try_acquire(const std::shared_ptr<Backend>& backend, bool check_fresh) {
+UpstreamPool::Lease UpstreamPool::try_acquire(const std::shared_ptr<Backend>& backend) {
   Entry& e = entry(backend);
-  // The probe is a system call, and at full load every request reuses a connection a
-  // few microseconds old. A stale one costs a GET or HEAD only a retry, so those skip
-  // the probe on connections idle for less than a second; everything else pays it.
-  const auto now = std::chrono::steady_clock::now();
   while (!e.idle.empty()) {
     auto conn = std::move(e.idle.back());
     e.idle.pop_back();
     backend->idle_connections.fetch_sub(1, std::memory_order_relaxed);
-    const bool recent = now - conn->idle_since < std::chrono::seconds(1);
-    if ((recent && !check_fresh) || still_alive(*conn)) return Lease{std::move(conn), true};
-    close_conn(e, std::move(conn));
+    const Release state = probe_idle(*conn);
+    if (state == Release::keep) return Lease{std::move(conn), true};
+    close_conn(e, std::move(conn), state);
   }
   if (e.open < cap_) {
     ++e.open;
@@ -79,21 +85,24 @@ asio::awaitable<UpstreamPool::Lease> UpstreamPool::wait_for_slot(std::shared_ptr
     co_return Lease{};
   }
   if (waiter.handoff) {
-    if (still_alive(*waiter.handoff)) co_return Lease{std::move(waiter.handoff), true};
+    const Release state = probe_idle(*waiter.handoff);
+    if (state == Release::keep) co_return Lease{std::move(waiter.handoff), true};
     boost::system::error_code ignored;
     waiter.handoff->socket.close(ignored);
+    count_close(*backend, state);
     // Its slot stays ours: open a fresh connection in its place.
   }
   co_return Lease{std::make_unique<UpstreamConnection>(executor_, backend), false};
 }
 
-void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusable) {
+void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, Release how) {
   if (!conn) return;
   auto it = entries_.find(conn->backend.get());
   if (it == entries_.end()) return;  // cannot happen: entries with open slots are kept
   Entry& e = it->second;
-  const bool draining = !e.backend->active();
-  if (reusable && !draining && conn->socket.is_open()) {
+  if (how == Release::keep && !e.backend->active()) how = Release::draining;
+  if (how == Release::keep && !conn->socket.is_open()) how = Release::failed;
+  if (how == Release::keep) {
     ++conn->uses;
     if (!e.waiters.empty()) {
       Waiter* w = e.waiters.front();
@@ -110,6 +119,7 @@ void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn, bool reusab
   }
   boost::system::error_code ignored;
   conn->socket.close(ignored);
+  count_close(*e.backend, how);
   if (!e.waiters.empty()) {
     // The slot passes to the next in line, who opens a new connection.
     Waiter* w = e.waiters.front();
@@ -130,7 +140,7 @@ void UpstreamPool::sweep() {
     std::erase_if(e.idle, [&](std::unique_ptr<UpstreamConnection>& c) {
       if (!draining && now - c->idle_since < idle_timeout_) return false;
       e.backend->idle_connections.fetch_sub(1, std::memory_order_relaxed);
-      close_conn(e, std::move(c));
+      close_conn(e, std::move(c), draining ? Release::draining : Release::idle_timeout);
       return true;
     });
     if (draining && e.open == 0 && e.waiters.empty())
@@ -144,7 +154,7 @@ void UpstreamPool::close_idle() {
   for (auto& [key, e] : entries_) {
     for (auto& c : e.idle) {
       e.backend->idle_connections.fetch_sub(1, std::memory_order_relaxed);
-      close_conn(e, std::move(c));
+      close_conn(e, std::move(c), Release::shutdown);
     }
     e.idle.clear();
   }

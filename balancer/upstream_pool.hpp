@@ -7,9 +7,15 @@
 // Contract: acquire() returns a live idle connection, or a slot with an unconnected
 // socket that the caller connects (and releases unusable if that fails). At the cap it
 // queues, FIFO, up to the queue timeout, then reports `busy` (the caller answers 503).
-// Every lease goes back through release(); a reusable connection goes to the first
-// waiter or to the idle list. Idle connections expire after the upstream idle timeout,
-// and those of a draining backend are closed at the next sweep.
+// Every lease goes back through release(); a kept connection goes to the first waiter
+// or to the idle list. Idle connections expire after the upstream idle timeout, and
+// those of a draining backend are closed at the next sweep.
+//
+// A connection is only as trustworthy as its framing. The caller keeps one only when
+// the response ended exactly where its framing said and nothing was read past it; and
+// an idle connection is probed before every reuse, so bytes a backend sent after its
+// response (an over-run, a second response) close it instead of becoming the next
+// client's answer. Every close is counted with its reason.
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -20,6 +26,7 @@
 #include <vector>
 
 #include "balancer/backend.hpp"
+#include "balancer/connection_release.hpp"
 #include "common/asio.hpp"
 
 namespace scalelab::balancer {
@@ -45,18 +52,17 @@ class UpstreamPool {
   };
 
   // See the contract above; acquiring is try_acquire(), then, when that finds the
-  // backend at its cap, wait_for_slot(). `check_fresh`: probe an idle connection for a
-  // close by the backend before handing it out even when it was used a moment ago (the
-  // caller cannot retry if it turns out stale). The first part is not a coroutine, so
-  // the usual case (an idle connection) costs no coroutine frame.
-  Lease try_acquire(const std::shared_ptr<Backend>& backend, bool check_fresh);
+  // backend at its cap, wait_for_slot(). The first part is not a coroutine, so the
+  // usual case (an idle connection) costs no coroutine frame.
+  Lease try_acquire(const std::shared_ptr<Backend>& backend);
   // Queues for a slot; `queue_timeout` 0 means: do not wait. Call right after
   // try_acquire() came back empty.
   boost::asio::awaitable<Lease> wait_for_slot(std::shared_ptr<Backend> backend,
                                               std::chrono::milliseconds queue_timeout);
 
-  // Returns a lease. `reusable`: the connection is clean and may serve another request.
-  void release(std::unique_ptr<UpstreamConnection> conn, bool reusable);
+  // Returns a lease: keep it (Release::keep, only for a connection whose last response
+  // ended cleanly), or close it for the reason given.
+  void release(std::unique_ptr<UpstreamConnection> conn, Release how);
 
   // Closes idle connections that have expired or whose backend is draining, and
   // forgets backends that left. Called periodically by the event loop.
@@ -81,8 +87,9 @@ class UpstreamPool {
   };
 
   Entry& entry(const std::shared_ptr<Backend>& backend);
-  static bool still_alive(UpstreamConnection& conn);
-  void close_conn(Entry& e, std::unique_ptr<UpstreamConnection> conn);
+  // Release::keep when an idle connection shows nothing to read, else why it must go.
+  static Release probe_idle(UpstreamConnection& conn);
+  void close_conn(Entry& e, std::unique_ptr<UpstreamConnection> conn, Release why);
 
   boost::asio::any_io_executor executor_;
   const int cap_;

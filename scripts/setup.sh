@@ -33,6 +33,8 @@ if [ "$profile" = test ]; then
   packages+=(iproute2 chromium)
   # promtool (in Debian's prometheus package) and docker-compose validate deploy/
   packages+=(prometheus docker-compose)
+  # the anchors the adversarial suite runs every case against (tests/adversarial)
+  packages+=(haproxy nginx-light)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -81,6 +81,40 @@ TEST(Admin, BearerTokenGuardsAdminButNotMetrics) {
   EXPECT_EQ(admin.Get("/healthz")->status, 200);
 }
 
+TEST(Admin, ACrossOriginPageCannotChangeBackends) {
+  TestBackend a("a");
+  Balancer lb({"--backend=a=" + a.address(), "--health-interval-ms=0"});
+  auto admin = lb.admin_client();
+  const std::string own = "http://127.0.0.1:" + std::to_string(lb.admin_port());
+  // A form post or fetch from another page needs no preflight and carries its Origin.
+  auto added = admin.Post("/admin/backends", httplib::Headers{{"Origin", "http://evil.example"}},
+                          R"({"id":"redis","address":"127.0.0.1:6379"})", "application/json");
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->status, 403);
+  EXPECT_NE(added->body.find("forbidden_origin"), std::string::npos) << added->body;
+  auto drained = admin.Post("/admin/backends/a/drain", httplib::Headers{{"Origin", "null"}}, "", "application/json");
+  EXPECT_EQ(drained->status, 403);
+  EXPECT_EQ(lb.backend("a").value()["state"], "active");
+  EXPECT_FALSE(lb.backend("redis")) << "nothing was added";
+  // Its own origin, and a client that sends none (curl, the lab), still may.
+  EXPECT_EQ(admin.Post("/admin/backends/a/drain", httplib::Headers{{"Origin", own}}, "", "application/json")->status, 202);
+  EXPECT_EQ(admin.Post("/admin/backends/a/undrain", "", "application/json")->status, 200);
+}
+
+TEST(Admin, ARebindingHostNameGetsNothing) {
+  Balancer lb({});
+  auto admin = lb.admin_client();
+  const std::string port = std::to_string(lb.admin_port());
+  // A page whose DNS name now points at 127.0.0.1 reaches the port with its own Host.
+  for (const char* path : {"/admin/backends", "/metrics", "/healthz"}) {
+    auto res = admin.Get(path, httplib::Headers{{"Host", "rebind.example:" + port}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 403) << path;
+    EXPECT_NE(res->body.find("forbidden_host"), std::string::npos) << res->body;
+  }
+  EXPECT_EQ(admin.Get("/admin/backends", httplib::Headers{{"Host", "localhost:" + port}})->status, 200);
+}
+
 TEST(Admin, MetricsExposeTheDocumentedSeries) {
   TestBackend a("a");
   Balancer lb({"--backend=a=" + a.address(), "--health-interval-ms=100"});
@@ -93,6 +127,7 @@ TEST(Admin, MetricsExposeTheDocumentedSeries) {
         "balancer_backend_ejected", "balancer_backend_draining", "balancer_backend_in_flight",
         "balancer_upstream_connections", "balancer_upstream_idle_connections", "balancer_queue_depth",
         "balancer_client_connections", "balancer_affinity_broken_total", "balancer_panic_mode",
-        "balancer_retry_budget_exhausted_total", "balancer_client_errors_total"})
+        "balancer_retry_budget_exhausted_total", "balancer_client_errors_total",
+        "balancer_upstream_connections_closed_total{backend=\"a\",reason=\"overran_framing\"} 0"})
     EXPECT_NE(text.find(name), std::string::npos) << name;
 }

@@ -92,7 +92,49 @@ std::unique_ptr<testkit::RawServer> half_header_backend(AfterHalfAHeader then) {
   });
 }
 
+// A backend whose first answer over-runs its framing: 5 bytes declared, then a
+// second response nobody asked for, in the same write. Every later request, on that
+// connection or another, is answered honestly; a connection stays open until the
+// balancer hangs up (at most 5 s).
+std::unique_ptr<testkit::RawServer> overrunning_backend() {
+  auto overran = std::make_shared<bool>(false);
+  return std::make_unique<testkit::RawServer>([overran](int fd) {
+    char request[4096];
+    for (;;) {
+      pollfd readable{fd, POLLIN, 0};
+      if (::poll(&readable, 1, 5000) <= 0 || ::recv(fd, request, sizeof request, 0) <= 0) break;
+      const bool first = !*overran;
+      *overran = true;
+      const std::string answer =
+          first ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+                  "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nSet-Cookie: sid=attacker\r\n\r\nPOISONED"
+                : "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhonest";
+      (void)::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    }
+    ::close(fd);
+  });
+}
+
 }  // namespace
+
+TEST(Failure, AConnectionWhoseResponseOverranItsFramingIsClosedAndCounted) {
+  auto backend = overrunning_backend();
+  Balancer lb({"--backend=x=127.0.0.1:" + std::to_string(backend->port()), "--health-interval-ms=0", "--threads=1"});
+  auto client = lb.client();
+  auto first = client.Get("/first");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "hello");
+  for (int i = 0; i < 5; ++i) {
+    auto next = lb.client().Get("/next");
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->body, "honest") << "request " << i << " got the over-run bytes of another";
+    EXPECT_FALSE(next->has_header("Set-Cookie"));
+  }
+  // Closed at once (bytes past the end were read) or at its next reuse (they came later).
+  EXPECT_EQ(lb.metric("balancer_upstream_connections_closed_total{backend=\"x\",reason=\"overran_framing\"}") +
+                lb.metric("balancer_upstream_connections_closed_total{backend=\"x\",reason=\"idle_data\"}"),
+            1);
+}
 
 TEST(Failure, SigkillOneOfThreeUnderLoadEveryGetSucceeds) {
   TestBackend a("a"), b("b"), c("c");

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/process.hpp"
+#include "tests/support/proc_stats.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace scalelab::balancer_test {
@@ -80,9 +81,8 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes,
 // The status code of the first response in `raw`, or 0.
 int status_of(const std::string& raw);
 
-// Resident set size and its peak (VmRSS, VmHWM) of a process, in KiB.
-long rss_kib(pid_t pid);
-long peak_rss_kib(pid_t pid);
+using testkit::peak_rss_kib;  // tests/support/proc_stats.hpp
+using testkit::rss_kib;
 
 // Polls `pred` every 20 ms until it holds or `timeout` passes.
 template <class Pred>

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/balancer/harness.hpp"
+#include "tests/support/sockets.hpp"
 
 using namespace scalelab::testkit;
 using namespace scalelab::balancer_test;
@@ -23,20 +24,6 @@ std::string error_of(const std::string& raw) {
   const auto body = raw.substr(raw.find("\r\n\r\n") + 4);
   const auto j = nlohmann::json::parse(body, nullptr, false);
   return j.is_object() ? j.value("error", "") : "";
-}
-
-int connect_nonblocking(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (fd >= 0) ::close(fd);
-    return -1;
-  }
-  ::fcntl(fd, F_SETFL, O_NONBLOCK);
-  return fd;
 }
 
 }  // namespace
@@ -81,7 +68,11 @@ TEST(Hostile, OversizedAndMalformedInput) {
   EXPECT_EQ(status_of(counted), 413) << counted;
   EXPECT_EQ(status_of(raw_exchange(lb.port(), "NOT A REQUEST\r\n\r\n")), 400);
   EXPECT_EQ(status_of(raw_exchange(lb.port(), "GET / HTTP/1.1\r\n\r\n")), 400);  // no Host
-  EXPECT_EQ(status_of(raw_exchange(lb.port(), "GET / HTTP/9.9\r\nHost: x\r\n\r\n")), 400);
+  // A well-formed version we do not speak is 505; a malformed one is 400.
+  EXPECT_EQ(status_of(raw_exchange(lb.port(), "GET / HTTP/9.9\r\nHost: x\r\n\r\n")), 505);
+  EXPECT_EQ(status_of(raw_exchange(lb.port(), "GET / HTTP/2.0\r\nHost: x\r\n\r\n")), 505);
+  EXPECT_EQ(status_of(raw_exchange(lb.port(), "GET / HTTP/1.x\r\nHost: x\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(raw_exchange(lb.port(), "GET / HTTX/1.1\r\nHost: x\r\n\r\n")), 400);
   EXPECT_EQ(status_of(raw_exchange(lb.port(), std::string("GET / HTTP/1.1\r\nHost: x\0\r\n\r\n", 29))), 400);
   EXPECT_EQ(status_of(raw_exchange(lb.port(), "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")), 400);  // TLS hello
   EXPECT_EQ(lb.client().Get("/echo")->status, 200);
@@ -107,7 +98,7 @@ TEST(Hostile, AThousandSlowlorisClientsDoNotStopOthers) {
   Balancer lb({"--backend=" + a.spec(), "--health-interval-ms=0", "--header-timeout-ms=1500"});
   std::vector<int> slow;
   for (int i = 0; i < slow_count; ++i) {
-    const int fd = connect_nonblocking(lb.port());
+    const int fd = connect_loopback(lb.port(), true);
     ASSERT_GE(fd, 0) << "connection " << i;
     slow.push_back(fd);
   }

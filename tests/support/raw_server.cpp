@@ -1,6 +1,7 @@
 #include "tests/support/raw_server.hpp"
 
-#include <netinet/in.h>
+#include "tests/support/sockets.hpp"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,17 +10,8 @@
 namespace scalelab::testkit {
 
 RawServer::RawServer(std::function<void(int)> serve) : serve_(std::move(serve)) {
-  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listener_, 64) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (listener_ >= 0) ::close(listener_);
-    throw std::runtime_error("raw server: cannot listen on 127.0.0.1");
-  }
-  port_ = ntohs(addr.sin_port);
+  listener_ = listen_loopback(port_, 64);
+  if (listener_ < 0) throw std::runtime_error("raw server: cannot listen on 127.0.0.1");
   thread_ = std::thread([this] {
     for (;;) {
       const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
