@@ -469,11 +469,13 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
       co_return failed(f);
     }
     const unsigned status = rp->get().result_int();
-    if (status >= 200 || status < 100) break;
-    if (status == 101) {  // Upgrade was stripped, so a switch is a protocol error
+    // Beast takes any three digits; a status outside 100..599 cannot be sent on, and a
+    // switch is a protocol error, since Upgrade was stripped.
+    if (!is_forwardable_status(status) || status == 101) {
       release(Release::failed);
       co_return failed(Failure::bad_response);
     }
+    if (status >= 200) break;
   }
 
   auto& res = rp->get();
