@@ -5,16 +5,18 @@
 # coverage (cov, ft) and corpus size, as libFuzzer reports them; any crash fails the
 # run, and its input is kept in the work folder. Record the figures in RESULTS.md.
 #
-#   bench/fuzz/run.sh [--runs N] [--jobs J] [--build DIR] [--work DIR] [TARGET...]
+#   bench/fuzz/run.sh [--runs N] [--time SECONDS] [--jobs J] [--build DIR] [--work DIR] [TARGET...]
 #
 # Targets (default: all): balancer_fuzz_request (the request parser, whole buffers),
 # balancer_fuzz_stream (header read and body relay, in pieces), app_fuzz_gate (the
-# app's request gate, in pieces). --jobs J runs J fuzzers side by side per target,
-# sharing the corpus, each for its share of the runs. Needs clang (Debian's clang and
-# libclang-rt-14-dev).
+# app's request gate, in pieces). --time stops each target after that many seconds
+# even if the runs are not done (CI runs each for 60 s). --jobs J runs J fuzzers side
+# by side per target, sharing the corpus, each for its share of the runs. Needs clang
+# (Debian's clang and libclang-rt-14-dev).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=10000000
+seconds_cap=0
 jobs=1
 build=build
 work=""
@@ -22,6 +24,7 @@ targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
+    --time) seconds_cap=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
@@ -32,6 +35,9 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=(balancer_fuzz_request balancer_fuzz_stream app_fuzz_gate)
 work=${work:-$build/fuzz}
+mkdir -p "$work"
+build=$(cd "$build" && pwd)
+work=$(cd "$work" && pwd)
 . bench/fuzz/seeds.sh
 command -v clang++ >/dev/null || { echo "run.sh: clang++ is not installed" >&2; exit 1; }
 cmake --build "$build" --target "${targets[@]}" >/dev/null
@@ -44,8 +50,8 @@ for t in "${targets[@]}"; do
   per_job=$(( runs / jobs ))
   pids=()
   for j in $(seq 1 "$jobs"); do
-    ( cd "$work/$t/crashes" && exec "$OLDPWD/$build/bin/$t" "$OLDPWD/$corpus" -runs="$per_job" -max_len=65536 \
-        -print_final_stats=1 ) > "$work/$t/job-$j.log" 2>&1 &
+    ( cd "$work/$t/crashes" && exec "$build/bin/$t" "$corpus" -runs="$per_job" -max_len=65536 \
+        -max_total_time="$seconds_cap" -print_final_stats=1 ) > "$work/$t/job-$j.log" 2>&1 &
     pids+=($!)
   done
   status=0
@@ -57,5 +63,8 @@ for t in "${targets[@]}"; do
     "$(( executed / (seconds > 0 ? seconds : 1) ))" "$jobs" \
     "$(echo "$last" | grep -o 'cov: [0-9]* ft: [0-9]*' || echo 'cov: ?')" "$(ls "$corpus" | wc -l)" \
     "$([ $status -eq 0 ] && echo 'no crash' || echo "CRASH: see $work/$t/crashes and job logs")"
-  [ $status -eq 0 ] || exit 1
+  if [ $status -ne 0 ]; then
+    grep -h -B2 -A30 "ERROR\|deadly signal" "$work/$t"/job-*.log | head -60 >&2
+    exit 1
+  fi
 done
