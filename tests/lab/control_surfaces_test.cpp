@@ -28,7 +28,7 @@ std::string state_of(LabHarness& lab, const std::string& id) {
 // The {"error"} of a refusal, or what went wrong instead.
 std::string refusal(const httplib::Result& r, int status) {
   if (!r) return "no answer";
-  if (r->status != status) return "HTTP " + std::to_string(r->status) + ": " + r->body;
+  if (r->status != status) return "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 120);
   const auto body = json::parse(r->body, nullptr, false);
   if (!body.is_object() || !body.contains("detail")) return "not an error body: " + r->body;
   return body.value("error", "");
