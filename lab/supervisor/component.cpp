@@ -39,6 +39,7 @@ nlohmann::json Component::to_json(Clock::time_point now) const {
                    {"started_unix_ms", started_unix_ms},
                    {"restarts", restarts},
                    {"last_exit", last_exit},
+                   {"last_error", last_error},
                    {"detail", detail}};
   if (kind == Kind::app) {
     j["state_mode"] = state_mode;

@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include "common/log.hpp"
+#include "lab/supervisor/log_tail.hpp"
 #include "lab/supervisor/probes.hpp"
 #include "lab/supervisor/spawn_specs.hpp"
 
@@ -77,6 +78,7 @@ void Supervisor::spawn(Component& c) {
   c.kill_signal.reset();
   c.restart_after_exit = false;
   c.detail.clear();
+  c.log_offset = log_size(c.log_path);
   try {
     c.process = process::Process::spawn(lab::spawn_options(config_, c.kind, c.id, c.port));
   } catch (const std::exception& e) {
@@ -198,6 +200,7 @@ void Supervisor::reap(Component& c) {
 
 void Supervisor::on_exit(Component& c, const process::ExitStatus& status) {
   c.last_exit = status.describe();
+  c.last_error = last_error_line(c.log_path, c.log_offset);
   c.stop_deadline.reset();
   state_dirty_ = true;
   const bool killed = c.kill_signal.has_value();
