@@ -38,15 +38,21 @@ const char* error_code_for(int status) {
   }
 }
 
-// Reads and drops a body nobody asked for, up to 64 KiB; a larger one is left on the
-// wire, so the connection must close after the answer.
+// Reads and drops a body the route did not read (it answered first: 401, 404...). A
+// client still sending would see a reset instead of the answer if the socket closed
+// on unread bytes, so up to kReadPastLimit is read on, as for a body over its limit;
+// a longer one is cut off, and the connection closes after the answer. cpp-httplib's
+// reader sets the status to 400 whenever the read stops early, which would replace the
+// route's own answer: the status is put back.
 void discard_body(Exchange& ex, const httplib::ContentReader* reader) {
   if (reader == nullptr) return;
-  std::size_t seen = 0;
+  const int status = ex.res.status;
+  std::uint64_t seen = 0;
   const bool complete = (*reader)([&](const char*, std::size_t n) {
     seen += n;
-    return seen <= 64 * 1024;
+    return seen <= kReadPastLimit;
   });
+  ex.res.status = status;
   if (!complete) ex.ctx.keep_alive = false;
 }
 
@@ -83,6 +89,12 @@ AppServer::AppServer(App& app) : app_(app) {
 
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     begin(req);
+    // The app answers Range itself (range_policy.hpp). cpp-httplib would otherwise
+    // slice every body by the ranges it parsed, errors included, and set 206 and a
+    // multipart length of its own (which underflows). It hands handlers a const view
+    // of a Request that is its own non-const local in process_request, so casting the
+    // const away to clear them is defined; this is the one place that does.
+    const_cast<httplib::Request&>(req).ranges.clear();
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { finish_headers(req, res); });
