@@ -18,6 +18,17 @@ inline nlohmann::json body(const httplib::Result& r) {
   return nlohmann::json::parse(r->body, nullptr, false);
 }
 
+// The status of an answer, or -1 when none came (so a test fails instead of crashing).
+inline int status_of(const httplib::Result& r) { return r ? r->status : -1; }
+
+// An answer with `status` and the JSON error body {"error": code, "detail": "..."}.
+inline void expect_error(const httplib::Result& r, int status, const std::string& code) {
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, status) << r->body;
+  EXPECT_EQ(body(r)["error"], code) << r->body;
+  EXPECT_TRUE(body(r)["detail"].is_string()) << r->body;
+}
+
 // Logs `user` in through `client`; returns the Cookie header to send afterwards.
 inline httplib::Headers login(httplib::Client& client, const std::string& user) {
   auto r = client.Post("/api/login", nlohmann::json{{"user", user}}.dump(), "application/json");

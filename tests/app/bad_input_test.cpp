@@ -6,17 +6,6 @@
 
 using namespace scalelab::testkit;
 
-namespace {
-
-void expect_error(const httplib::Result& r, int status, const std::string& code) {
-  ASSERT_TRUE(r) << httplib::to_string(r.error());
-  EXPECT_EQ(r->status, status) << r->body;
-  EXPECT_EQ(body(r)["error"], code) << r->body;
-  EXPECT_TRUE(body(r)["detail"].is_string()) << r->body;
-}
-
-}  // namespace
-
 class BadInput : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
