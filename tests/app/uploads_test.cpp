@@ -3,9 +3,16 @@
 // several ranges at once), an upload goes only to the user who made it, and it never
 // comes back as a page a browser would run. Each case runs with uploads in S3 (s3rver)
 // and on the instance's local disk.
-#include <random>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "common/net.hpp"
 #include "tests/app/app_test_util.hpp"
+#include "tests/support/raw_server.hpp"
 
 using namespace scalelab::testkit;
 
@@ -16,6 +23,13 @@ std::string random_text(std::size_t n, unsigned seed) {
   std::string s(n, '\0');
   for (auto& c : s) c = static_cast<char>('a' + gen() % 26);
   return s;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 // A GET (or `method`) for `target` with the session cookie and any extra header lines.
@@ -263,4 +277,73 @@ TEST_P(Uploads, UploadsAreNeverServedAsActiveContent) {
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/html");
   EXPECT_EQ(r->get_header_value("Content-Disposition"), "attachment");
   EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+}
+
+// A store that answers a range with other bytes (as s3rver does for "bytes=0-0", here
+// for any range) behind a real app: once the 206's headers are out, the app cuts the
+// connection rather than send a byte that is not the range, or one past it.
+TEST(UploadsFromAMisbehavingStore, TheConnectionIsCutNeverOverrun) {
+  const std::string object(317, 'o');
+  const std::string id(22, 'K');
+  RawServer fake_s3([&](int fd) {
+    std::string request;
+    char buf[4096];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      request.append(buf, static_cast<std::size_t>(n));
+    }
+    const bool head = request.rfind("HEAD ", 0) == 0, ranged = request.find("\r\nRange: ") != std::string::npos;
+    const bool bucket_only = request.find(" /" + std::string(S3Server::kBucket) + " ") != std::string::npos;
+    std::string answer;
+    if (bucket_only) {
+      answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    } else if (head || !ranged) {
+      answer = "HTTP/1.1 200 OK\r\nContent-Length: 317\r\nContent-Type: text/plain\r\nx-amz-meta-owner: alice\r\n"
+               "Connection: close\r\n\r\n" + (head ? std::string() : object);
+    } else {
+      answer = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-316/317\r\nContent-Length: 317\r\n"
+               "Content-Type: text/plain\r\nConnection: close\r\n\r\n" + object;
+    }
+    ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(fd);
+  });
+  RedisServer redis;
+  TempDir dir{"scalelab-misbehaving-s3"};
+  const std::uint16_t port = scalelab::net::free_port();
+  scalelab::process::SpawnOptions options;
+  options.argv = {AppCluster::binary("scalelab-app")};
+  options.env = {{"SCALELAB_LISTEN", "127.0.0.1:" + std::to_string(port)},
+                 {"SCALELAB_ADMIN_LISTEN", "0"},
+                 {"SCALELAB_REDIS_URL", redis.url()},
+                 {"SCALELAB_S3_ENDPOINT", "http://127.0.0.1:" + std::to_string(fake_s3.port())},
+                 {"SCALELAB_S3_BUCKET", S3Server::kBucket},
+                 {"SCALELAB_DATA_DIR", (dir / "data").string()},
+                 {"SCALELAB_DB_LATENCY_MS", "0"}};
+  options.log_path = (dir / "app.log").string();
+  auto app = scalelab::process::Process::spawn(options);
+  ASSERT_TRUE(scalelab::net::wait_for_port("127.0.0.1", port, std::chrono::seconds(10)));
+  httplib::Client c("127.0.0.1", port);
+  const auto alice = login(c, "alice");
+
+  RawConnection raw(port);
+  ASSERT_TRUE(raw.send(request("/api/uploads/" + id, alice.begin()->second, "Range: bytes=5-9\r\n")));
+  const std::string answer = raw.read_answer();
+  ASSERT_EQ(answer.rfind("HTTP/1.1 206", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Content-Length: 5\r\n"), std::string::npos) << answer;
+  const std::string body = answer.substr(answer.find("\r\n\r\n") + 4);
+  EXPECT_LT(body.size(), 5u) << "the app sent bytes that are not the range: " << body;
+  // The store's exact answers still work: the whole upload, and a range from byte 0.
+  EXPECT_EQ(c.Get("/api/uploads/" + id, alice)->body, object);
+  httplib::Headers first = alice;
+  first.emplace("Range", "bytes=0-0");
+  auto r = c.Get("/api/uploads/" + id, first);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 206);
+  EXPECT_EQ(r->body, "o");
+  app.stop(std::chrono::seconds(5));
+  EXPECT_NE(read_text(dir / "app.log").find("upload stream failed"), std::string::npos) << "the cut is logged";
 }
