@@ -3,9 +3,6 @@
 // several ranges at once), an upload goes only to the user who made it, and it never
 // comes back as a page a browser would run. Each case runs with uploads in S3 (s3rver)
 // and on the instance's local disk.
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -286,13 +283,7 @@ TEST(UploadsFromAMisbehavingStore, TheConnectionIsCutNeverOverrun) {
   const std::string object(317, 'o');
   const std::string id(22, 'K');
   RawServer fake_s3([&](int fd) {
-    std::string request;
-    char buf[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      request.append(buf, static_cast<std::size_t>(n));
-    }
+    const std::string request = read_request_head(fd);
     const bool head = request.rfind("HEAD ", 0) == 0, ranged = request.find("\r\nRange: ") != std::string::npos;
     const bool bucket_only = request.find(" /" + std::string(S3Server::kBucket) + " ") != std::string::npos;
     std::string answer;
@@ -305,11 +296,7 @@ TEST(UploadsFromAMisbehavingStore, TheConnectionIsCutNeverOverrun) {
       answer = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-316/317\r\nContent-Length: 317\r\n"
                "Content-Type: text/plain\r\nConnection: close\r\n\r\n" + object;
     }
-    ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
-    ::shutdown(fd, SHUT_WR);
-    while (::recv(fd, buf, sizeof buf, 0) > 0) {
-    }
-    ::close(fd);
+    answer_and_close(fd, answer);
   });
   RedisServer redis;
   TempDir dir{"scalelab-misbehaving-s3"};

@@ -3,8 +3,6 @@
 // itself never verifies signatures).
 #include <httplib.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <random>
 #include <thread>
@@ -212,18 +210,8 @@ TEST(S3Answers, OtherBytesThanAskedForAreAStoreErrorAndReachNoSink) {
   const std::string object(317, 'o');
   std::string answer;  // the raw response the fake S3 sends next
   RawServer fake([&](int fd) {
-    std::string request;
-    char buf[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      request.append(buf, static_cast<std::size_t>(n));
-    }
-    ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
-    ::shutdown(fd, SHUT_WR);
-    while (::recv(fd, buf, sizeof buf, 0) > 0) {
-    }
-    ::close(fd);
+    scalelab::testkit::read_request_head(fd);
+    scalelab::testkit::answer_and_close(fd, answer);
   });
   StoreMetrics metrics;
   auto blobs = make_s3_blob_store(config_for("http://127.0.0.1:" + std::to_string(fake.port()), "bkt"), metrics);
