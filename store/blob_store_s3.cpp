@@ -288,12 +288,14 @@ class S3BlobStore final : public BlobStore {
   static std::string owner_of(const httplib::Response& r) { return r.get_header_value(kOwnerHeader); }
 
   // Why a 2xx answer to a GET is not the one asked for, or "" when it is: a ranged GET
-  // wants 206 with exactly that Content-Range and length; any other GET wants 200.
+  // wants 206 with exactly that Content-Range and length; any other GET wants 200. Both
+  // must declare their length, the bound on what is passed on.
   static std::string answer_mismatch(const httplib::Response& r, std::optional<ByteRange> range, bool ranged) {
     const std::string content_range = r.get_header_value("Content-Range");
     const std::string described = "HTTP " + std::to_string(r.status) +
-                                  (content_range.empty() ? "" : " with Content-Range " + content_range);
-    if (!ranged) return r.status == 200 ? "" : described;
+                                  (content_range.empty() ? "" : " with Content-Range " + content_range) +
+                                  (r.has_header("Content-Length") ? "" : " without Content-Length");
+    if (!ranged) return r.status == 200 && r.has_header("Content-Length") ? "" : described;
     const std::string expected = "bytes " + std::to_string(range->offset) + "-" +
                                  std::to_string(range->offset + range->length - 1) + "/";
     const bool exact = r.status == 206 && content_range.rfind(expected, 0) == 0 &&

@@ -113,7 +113,9 @@ void AppServer::configure(httplib::Server& server, Listener listener, int worker
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { finish_headers(req, res); });
-  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
+  server.set_logger([this, listener](const httplib::Request& req, const httplib::Response& res) {
+    log_request(listener, req, res);
+  });
   // cpp-httplib calls this for every status >= 400; it fills in a JSON body where
   // cpp-httplib itself answered (a malformed request, a bad Range, a body too large).
   server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
@@ -216,7 +218,6 @@ void AppServer::guard_admin(const httplib::Request& req, httplib::Response& res,
 void AppServer::dispatch(Listener listener, const httplib::Request& req, httplib::Response& res,
                          const httplib::ContentReader* reader) {
   RequestContext& ctx = context_for(req);
-  ctx.listener = listener;
   const Router::Match match = app_.router.match(req.method, req.path, listener);
   ctx.route_time = seconds_since(ctx.start);
 
@@ -339,7 +340,7 @@ void AppServer::finish_headers(const httplib::Request& req, httplib::Response& r
   }
 }
 
-void AppServer::log_request(const httplib::Request& req, const httplib::Response& res) {
+void AppServer::log_request(Listener listener, const httplib::Request& req, const httplib::Response& res) {
   RequestContext& ctx = context_for(req);
   const double seconds = seconds_since(ctx.start);
   app_.metrics->request(ctx.route, req.method, res.status, seconds);
@@ -356,7 +357,7 @@ void AppServer::log_request(const httplib::Request& req, const httplib::Response
                {"duration_ms", seconds * 1e3},
                {"bytes", length.empty() ? res.body.size() : std::strtoull(length.c_str(), nullptr, 10)},
                {"state", app_.state.header_value()},
-               {"listener", ctx.listener == Listener::admin ? "admin" : "service"},
+               {"listener", listener == Listener::admin ? "admin" : "service"},
                {"remote", req.remote_addr}});
   ctx.owner = nullptr;  // done: a later unrouted request on this thread starts afresh
 }

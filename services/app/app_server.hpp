@@ -49,7 +49,7 @@ class AppServer {
   RequestContext& context_for(const httplib::Request& req);
   void begin(const httplib::Request& req);
   void finish_headers(const httplib::Request& req, httplib::Response& res);
-  void log_request(const httplib::Request& req, const httplib::Response& res);
+  void log_request(Listener listener, const httplib::Request& req, const httplib::Response& res);
   bool wait_idle(std::chrono::steady_clock::time_point deadline);
 
   App& app_;

@@ -23,9 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 enum class SessionState { none, found, missing };
 
-// Where a request came in: the service port, or the admin address.
-enum class Listener { service, admin };
-
 struct RequestContext {
   const void* owner = nullptr;
   Clock::time_point start{};
@@ -36,7 +33,6 @@ struct RequestContext {
   std::optional<store::Session> session;
   // Entries of the shared cache the admission read in its round trip, by key.
   std::vector<std::pair<std::string, std::optional<std::string>>> prefetched;
-  Listener listener = Listener::service;  // where the request came in
   bool keep_alive = true;         // false: answer with Connection: close
   bool counted = false;           // counted in the in-flight gauge (went through routing)
 

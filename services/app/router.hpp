@@ -20,9 +20,11 @@ enum class RouteKind {
   admin,  // /admin/...: the admin listener only, behind common/admin_guard.hpp
 };
 
-// The service port (what the balancer forwards to) serves api and ops routes; the
-// admin address serves ops and admin routes. A route a listener does not serve does
-// not exist there: 404, and it is not named in a 405's Allow.
+// Where a request came in. The service port (what the balancer forwards to) serves
+// api and ops routes; the admin address serves ops and admin routes. A route a
+// listener does not serve does not exist there: 404, and it is not named in a 405's
+// Allow.
+enum class Listener { service, admin };
 bool serves(Listener listener, RouteKind kind);
 
 // The cache keys a handler is known to read, so the admission can fetch them in the

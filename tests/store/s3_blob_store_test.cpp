@@ -232,6 +232,7 @@ TEST(S3Answers, OtherBytesThanAskedForAreAStoreErrorAndReachNoSink) {
        respond("206 Partial Content", "Content-Range: bytes 5-9/317\r\n", "oooooooooo")},
       {"no Content-Range", ByteRange{5, 5}, respond("206 Partial Content", "", "ooooo")},
       {"a 206 to a whole read", std::nullopt, respond("206 Partial Content", "Content-Range: bytes 0-9/317\r\n", "oooooooooo")},
+      {"no declared length", std::nullopt, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + object},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
