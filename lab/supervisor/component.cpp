@@ -44,6 +44,7 @@ nlohmann::json Component::to_json(Clock::time_point now) const {
   if (kind == Kind::app) {
     j["state_mode"] = state_mode;
     j["in_balancer"] = in_balancer;
+    j["admin_address"] = "127.0.0.1:" + std::to_string(admin_port);
   }
   return j;
 }

@@ -37,6 +37,7 @@ struct Component {
   int number = 0;     // apps: n
   std::uint16_t port = 0;        // where it serves (shown in status)
   std::uint16_t probe_port = 0;  // where its readiness is checked (an admin port for some)
+  std::uint16_t admin_port = 0;  // apps: their admin API (the state toggle)
   std::string log_path;
 
   process::Process process;

@@ -48,7 +48,11 @@ Component& Supervisor::add_component(Kind kind, int number) {
     case Kind::faults: c->id = "faults"; c->port = c->probe_port = p.faults_api(); break;
     case Kind::balancer: c->id = "balancer"; c->port = p.balancer(); c->probe_port = p.balancer_admin(); break;
     case Kind::prometheus: c->id = "prometheus"; c->port = c->probe_port = p.prometheus(); break;
-    case Kind::app: c->id = "app-" + std::to_string(number); c->port = c->probe_port = p.app(number); break;
+    case Kind::app:
+      c->id = "app-" + std::to_string(number);
+      c->port = c->probe_port = p.app(number);
+      c->admin_port = p.app_admin(number);
+      break;
   }
   c->log_path = log_path(config_, c->id).string();
   components_.push_back(std::move(c));
@@ -279,7 +283,7 @@ void Supervisor::sync_state_modes() {
     if (app->state != State::ready || app->state_mode.empty() || app->state_mode == expected) continue;
     if (Clock::now() < app->next_state_sync) continue;
     app->next_state_sync = Clock::now() + std::chrono::seconds(1);
-    httplib::Client client("127.0.0.1", app->port);
+    httplib::Client client("127.0.0.1", app->admin_port);
     client.set_connection_timeout(0, 300000);
     client.set_read_timeout(1, 0);
     if (auto r = client.Put("/admin/state", update.dump(), "application/json"); r && r->status == 200) {

@@ -19,6 +19,7 @@ namespace scalelab::testkit {
 struct AppInstance {
   std::string id;
   std::uint16_t port = 0;
+  std::uint16_t admin_port = 0;  // 0 when the test turned the admin listener off
   std::string log_path;
   process::Process process;
 };
@@ -26,7 +27,8 @@ struct AppInstance {
 class AppCluster {
  public:
   // Starts redis-server, s3rver and `instances` apps (app-1, app-2, ...) with `env`
-  // added to each app's environment; returns once every app is ready.
+  // added to each app's environment; returns once every app is ready. Each app gets
+  // an admin address of its own on a free port unless `env` sets SCALELAB_ADMIN_LISTEN.
   explicit AppCluster(int instances, std::map<std::string, std::string> env = {});
   ~AppCluster();
 
@@ -34,6 +36,8 @@ class AppCluster {
   AppInstance& app(std::size_t i) { return *apps_.at(i); }
   // A client for instance i (0-based), TCP_NODELAY on, 5 s timeouts.
   std::unique_ptr<httplib::Client> client(std::size_t i) const;
+  // The same for instance i's admin address.
+  std::unique_ptr<httplib::Client> admin_client(std::size_t i) const;
   RedisServer& redis() { return redis_; }
   S3Server& s3() { return s3_; }
   const TempDir& dir() const { return dir_; }
@@ -47,6 +51,7 @@ class AppCluster {
   static std::string binary(const std::string& name);
 
  private:
+  static std::unique_ptr<httplib::Client> loopback_client(std::uint16_t port);
   TempDir dir_{"scalelab-cluster"};
   RedisServer redis_;
   S3Server s3_;
