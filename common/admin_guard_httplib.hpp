@@ -14,14 +14,19 @@
 
 namespace scalelab::admin {
 
+// check() for a cpp-httplib request.
+inline std::optional<Denial> check(const Policy& policy, const httplib::Request& req, Route route) {
+  const std::string host = req.get_header_value("Host");
+  const std::string origin = req.get_header_value("Origin");
+  const std::string authorization = req.get_header_value("Authorization");
+  return check(policy, Request{req.method, host, origin, authorization, req.remote_addr}, route);
+}
+
 // Checks `req` against `policy`. When it is refused, fills `res` (the status, an
 // {"error","detail"} body, `WWW-Authenticate: Bearer` on a 401, and `Connection: close`,
 // since a refused request's body is never read) and returns true.
 inline bool refuse(const Policy& policy, const httplib::Request& req, Route route, httplib::Response& res) {
-  const std::string host = req.get_header_value("Host");
-  const std::string origin = req.get_header_value("Origin");
-  const std::string authorization = req.get_header_value("Authorization");
-  const auto denial = check(policy, Request{req.method, host, origin, authorization, req.remote_addr}, route);
+  const auto denial = check(policy, req, route);
   if (!denial) return false;
   res.status = denial->status;
   if (denial->status == 401) res.set_header("WWW-Authenticate", "Bearer");

@@ -2,7 +2,7 @@
 
 #include <sys/socket.h>
 
-#include "common/admin_guard.hpp"
+#include "common/admin_guard_httplib.hpp"
 #include "common/ids.hpp"
 #include "common/json_error.hpp"
 #include "common/log.hpp"
@@ -206,10 +206,7 @@ void AppServer::begin(const httplib::Request& req) {
 void AppServer::guard_admin(const httplib::Request& req, httplib::Response& res, RouteKind kind) {
   const auto& address = *app_.config.admin_listen;
   const admin::Policy policy{app_.config.admin_token, address.port, net::is_loopback(address.host)};
-  const std::string host = req.get_header_value("Host"), origin = req.get_header_value("Origin"),
-                    authorization = req.get_header_value("Authorization");
-  const auto denial = admin::check(policy, {req.method, host, origin, authorization, req.remote_addr},
-                                   kind == RouteKind::admin ? admin::Route::admin : admin::Route::probe);
+  const auto denial = admin::check(policy, req, kind == RouteKind::admin ? admin::Route::admin : admin::Route::probe);
   if (!denial) return;
   if (denial->status == 401) res.set_header("WWW-Authenticate", "Bearer");
   throw HttpError(denial->status, denial->error, denial->detail);
