@@ -62,7 +62,10 @@ TEST(Dockerfile, IsMultiStageOnBookwormSlim) {
 
 TEST(Dockerfile, BuildStageInstallsEveryDevPackageSetupShDoes) {
   const auto installed = stages().front().apt_packages();
-  const std::string setup = read_file(source_dir() / "scripts" / "setup.sh");
+  // What setup.sh installs for a build; the test profile's extras (the fuzzers' clang
+  // runtime) are not needed in the image.
+  std::string setup = read_file(source_dir() / "scripts" / "setup.sh");
+  setup = setup.substr(0, setup.find("if [ \"$profile\" = test ]"));
   const std::regex dev(R"(\b([a-z0-9][a-z0-9.+-]*-dev)\b)");
   int found = 0;
   for (auto it = std::sregex_iterator(setup.begin(), setup.end(), dev); it != std::sregex_iterator(); ++it, ++found)
