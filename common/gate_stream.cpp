@@ -184,14 +184,15 @@ void GateStream::answer_refusal() {
   if (refused_) return;
   refused_ = true;
   const Refusal& refusal = *gate_.refusal();
-  if (settings_.on_refused) settings_.on_refused(refusal.reason);
+  httplib::Headers headers;
+  if (settings_.on_refused) settings_.on_refused(refusal, headers);
   if (answer_started_) return;  // cpp-httplib answered this request already: just close
   const http_rules::Rejection& r = refusal.answer;
   const std::string body = error_body(r.error, r.detail);
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) +
                     "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\nConnection: close\r\n";
-  for (const auto& [name, value] : settings_.refusal_headers) out += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
   out += "\r\n";
   if (!gate_.is_head_request()) out += body;
   send_all(out);

@@ -20,10 +20,9 @@ struct StreamSettings {
   Limits limits;
   std::chrono::microseconds read_timeout{std::chrono::seconds(5)};   // per read
   std::chrono::microseconds write_timeout{std::chrono::seconds(5)};  // per write
-  // Called once per refused request with its reason (kRefusalReasons), if set.
-  std::function<void(const std::string& reason)> on_refused;
-  // Added to every refusal the stream answers (say, X-Instance).
-  httplib::Headers refusal_headers;
+  // Called once per refused request, if set, before the answer goes out; it may add
+  // headers to the answer (say, X-Instance), and count or log the refusal.
+  std::function<void(const Refusal& refusal, httplib::Headers& headers)> on_refused;
 };
 
 class GateStream final : public httplib::Stream {

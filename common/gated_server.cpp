@@ -14,9 +14,9 @@ std::chrono::microseconds duration_of(time_t sec, time_t usec) {
 
 }  // namespace
 
-GatedServer::GatedServer() : GatedServer(Options{}) {}
+GatedServer::GatedServer() : GatedServer(Config{}) {}
 
-GatedServer::GatedServer(Options options) : options_(std::move(options)) {
+GatedServer::GatedServer(Config config) : config_(std::move(config)) {
   set_socket_options([](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
@@ -26,17 +26,16 @@ GatedServer::GatedServer(Options options) : options_(std::move(options)) {
 bool GatedServer::bind(const std::string& host, int port) {
   if (!bind_to_port(host, port)) return false;
   const socket_t sock = svr_sock_;
-  if (sock != INVALID_SOCKET) ::listen(sock, options_.listen_backlog);
+  if (sock != INVALID_SOCKET) ::listen(sock, config_.listen_backlog);
   return true;
 }
 
 bool GatedServer::process_and_close_socket(socket_t sock) {
   http_gate::StreamSettings settings;
-  settings.limits = options_.limits;
+  settings.limits = config_.limits;
   settings.read_timeout = duration_of(read_timeout_sec_, read_timeout_usec_);
   settings.write_timeout = duration_of(write_timeout_sec_, write_timeout_usec_);
-  settings.on_refused = options_.on_refused;
-  settings.refusal_headers = options_.refusal_headers;
+  settings.on_refused = config_.on_refused;
 
   bool ok = false;
   http_gate::GateStream stream(sock, settings);  // closes the socket

@@ -21,17 +21,17 @@ namespace scalelab {
 
 class GatedServer : public httplib::Server {
  public:
-  struct Options {
+  // (Not "Options": that name is httplib::Server's, for its OPTIONS routes.)
+  struct Config {
     http_gate::Limits limits;
     int listen_backlog = 1024;  // cpp-httplib listens with 5: a burst of connects would see SYNs dropped
-    // Called once per refused request with its reason (http_gate::kRefusalReasons).
-    std::function<void(const std::string& reason)> on_refused;
-    // Added to every refusal the gate answers (say, X-Instance).
-    httplib::Headers refusal_headers;
+    // Called once per refused request before the gate answers it; may add headers to
+    // the answer, and count or log the refusal (gate_stream.hpp).
+    std::function<void(const http_gate::Refusal& refusal, httplib::Headers& headers)> on_refused;
   };
 
   GatedServer();
-  explicit GatedServer(Options options);
+  explicit GatedServer(Config config);
 
   // bind_to_port, then the larger listen backlog. False, with errno set, if it cannot
   // (EADDRINUSE when another socket listens on the port).
@@ -40,7 +40,7 @@ class GatedServer : public httplib::Server {
  private:
   bool process_and_close_socket(socket_t sock) override;
 
-  Options options_;
+  Config config_;
 };
 
 }  // namespace scalelab

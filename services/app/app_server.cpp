@@ -1,7 +1,5 @@
 #include "services/app/app_server.hpp"
 
-#include <sys/socket.h>
-
 #include <openssl/crypto.h>
 
 #include "common/ids.hpp"
@@ -50,9 +48,29 @@ void discard_body(Exchange& ex, const httplib::ContentReader* reader) {
   if (!complete) ex.ctx.keep_alive = false;
 }
 
+// The gate in front of cpp-httplib: the app's header limit; a refusal is counted,
+// logged, and carries the headers every answer carries.
+GatedServer::Config gate_config(App& app) {
+  GatedServer::Config gate;
+  gate.limits.max_header_bytes = app.config.max_header_bytes;
+  gate.on_refused = [&app](const http_gate::Refusal& refusal, httplib::Headers& headers) {
+    const std::string id = ids::random_token(12);
+    app.metrics->http_rejected(refusal.reason);
+    log::access({{"request_id", id},
+                 {"status", refusal.answer.status},
+                 {"error", refusal.answer.error},
+                 {"reason", refusal.reason},
+                 {"state", app.state.header_value()}});
+    headers = {{"X-Instance", app.config.instance_id},
+               {"X-Request-Id", id},
+               {"X-Scalelab-State", app.state.header_value()}};
+  };
+  return gate;
+}
+
 }  // namespace
 
-AppServer::AppServer(App& app) : app_(app) {
+AppServer::AppServer(App& app) : app_(app), server_(gate_config(app)) {
   const int workers = app.config.workers;
   server_.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
   server_.set_tcp_nodelay(true);
@@ -61,10 +79,6 @@ AppServer::AppServer(App& app) : app_(app) {
   server_.set_read_timeout(10, 0);
   server_.set_write_timeout(10, 0);
   server_.set_payload_max_length(app.config.max_upload_bytes);
-  server_.set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_fd_ = sock;
-  });
 
   auto plain = [this](const httplib::Request& req, httplib::Response& res) { dispatch(req, res, nullptr); };
   auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
@@ -110,12 +124,10 @@ AppServer::~AppServer() {
 
 void AppServer::bind() {
   const auto& listen = app_.config.listen;
-  if (!server_.bind_to_port(listen.host, listen.port))
+  // Without SO_REUSEPORT, a port another process listens on fails here (exit 1).
+  if (!server_.bind(listen.host, listen.port))
     throw std::runtime_error("cannot listen on " + listen.str() + ": " + std::strerror(errno));
   port_ = listen.port;
-  // cpp-httplib listens with a backlog of 5; a burst of new connections would then see
-  // SYNs dropped and retried a second later. Listening again raises the backlog.
-  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
 }
 
 void AppServer::start() {

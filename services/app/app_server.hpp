@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "common/gated_server.hpp"
 #include "services/app/app.hpp"
 
 namespace scalelab::app {
@@ -43,9 +44,8 @@ class AppServer {
   bool wait_idle(std::chrono::steady_clock::time_point deadline);
 
   App& app_;
-  httplib::Server server_;
+  GatedServer server_;  // cpp-httplib behind the request gate (common/gated_server.hpp)
   std::thread thread_;
-  int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<long> in_flight_{0};
 };

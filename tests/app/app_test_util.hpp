@@ -1,4 +1,5 @@
-// Small helpers for the app's integration tests: JSON bodies, logins, raw sockets.
+// Small helpers for the app's integration tests: JSON bodies, logins, metrics (and the
+// raw-socket client from tests/support).
 #pragma once
 
 #include <httplib.h>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/app_cluster.hpp"
+#include "tests/support/raw_client.hpp"
 
 namespace scalelab::testkit {
 
@@ -23,27 +25,6 @@ inline httplib::Headers login(httplib::Client& client, const std::string& user) 
   EXPECT_TRUE(r && r->status == 200) << (r ? r->body : httplib::to_string(r.error()));
   return {{"Cookie", session_cookie(r)}};
 }
-
-// Sends `bytes` on a fresh connection to 127.0.0.1:port, optionally half-closes, and
-// returns what the server answered: until it closes, `timeout_ms` passes with no
-// answer, or 300 ms pass in silence after the answer began.
-std::string raw_exchange(std::uint16_t port, const std::string& bytes, bool half_close = false, int timeout_ms = 3000);
-
-// A client connection driven byte by byte, for requests sent in parts.
-class RawConnection {
- public:
-  explicit RawConnection(std::uint16_t port);  // connect() failing leaves it closed
-  ~RawConnection();
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-  bool send(const std::string& bytes);  // false once the server stopped taking them
-  void shutdown_write();                 // a half-close: the request is complete
-  bool readable_within(int timeout_ms);  // an answer (or a close) has begun
-  std::string read_answer(int timeout_ms = 3000);  // as raw_exchange; closes
-
- private:
-  int fd_ = -1;
-};
 
 // The value of `metric{labels}` in a Prometheus text exposition, or -1 if absent.
 double metric_value(const std::string& exposition, const std::string& series);

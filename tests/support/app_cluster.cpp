@@ -22,26 +22,31 @@ AppCluster::~AppCluster() {
   for (auto& app : apps_) app->process.stop(std::chrono::seconds(5));
 }
 
-AppInstance& AppCluster::add_instance(std::map<std::string, std::string> env) {
-  auto app = std::make_unique<AppInstance>();
-  app->id = "app-" + std::to_string(apps_.size() + 1);
-  app->log_path = (dir_ / (app->id + ".log")).string();
+process::SpawnOptions AppCluster::spawn_options(const std::string& id, std::uint16_t port,
+                                               const std::map<std::string, std::string>& env) const {
   process::SpawnOptions options;
   options.argv = {binary("scalelab-app")};
   options.env = env_;
   for (auto& [k, v] : env) options.env[k] = v;
-  options.env["SCALELAB_INSTANCE_ID"] = app->id;
+  options.env["SCALELAB_INSTANCE_ID"] = id;
   options.env["SCALELAB_REDIS_URL"] = redis_.url();
   options.env["SCALELAB_S3_ENDPOINT"] = s3_.endpoint();
   options.env["SCALELAB_S3_BUCKET"] = S3Server::kBucket;
-  options.env["SCALELAB_DATA_DIR"] = (dir_ / app->id).string();
+  options.env["SCALELAB_DATA_DIR"] = (dir_ / id).string();
   options.env.emplace("SCALELAB_DRAIN_GRACE_MS", "200");
   options.env.emplace("SCALELAB_DB_LATENCY_MS", "2");
-  options.log_path = app->log_path;
+  options.env["SCALELAB_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+  options.log_path = (dir_ / (id + ".log")).string();
+  return options;
+}
+
+AppInstance& AppCluster::add_instance(std::map<std::string, std::string> env) {
+  auto app = std::make_unique<AppInstance>();
+  app->id = "app-" + std::to_string(apps_.size() + 1);
+  app->log_path = (dir_ / (app->id + ".log")).string();
   for (int attempt = 0; attempt < 5; ++attempt) {
     app->port = net::free_port();
-    options.env["SCALELAB_LISTEN"] = "127.0.0.1:" + std::to_string(app->port);
-    app->process = process::Process::spawn(options);
+    app->process = process::Process::spawn(spawn_options(app->id, app->port, env));
     if (net::wait_for_port("127.0.0.1", app->port, std::chrono::seconds(10))) break;
     app->process.stop();  // lost the port to someone else: try another
   }
