@@ -9,61 +9,17 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/gate_driver.hpp"
+
 using scalelab::http_gate::Limits;
 using scalelab::http_gate::RequestGate;
 
 namespace {
 
-// What the gate made of an input: every complete request's output, the start of the
-// one it stopped inside (if any), and the refusal's status and error.
-struct Outcome {
-  std::vector<std::string> requests;
-  std::string unfinished;
-  unsigned status = 0;
-  std::string error, reason;
-  bool operator==(const Outcome& o) const {
-    return requests == o.requests && status == o.status && error == o.error && (status != 0 || unfinished == o.unfinished);
-  }
-};
+using Outcome = scalelab::testkit::GateOutcome;
 
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  for (const auto& r : o.requests) os << "[" << r << "] ";
-  return os << "unfinished [" << o.unfinished << "] refusal " << o.status << " " << o.error;
-}
-
-// Takes everything the gate has ready, moving on at each request's end, as the server
-// loop does.
-void drain(RequestGate& gate, Outcome& out) {
-  for (;;) {
-    out.unfinished += gate.output();
-    gate.consume(gate.output().size());
-    if (!gate.request_done()) break;
-    out.requests.push_back(std::move(out.unfinished));
-    out.unfinished.clear();
-    gate.next_request();
-  }
-  if (gate.refusal()) {
-    out.status = gate.refusal()->answer.status;
-    out.error = gate.refusal()->answer.error;
-    out.reason = gate.refusal()->reason;
-  }
-}
-
-// Feeds `input` cut at `cuts` (increasing offsets), then the end of input.
 Outcome run(const std::string& input, const std::vector<std::size_t>& cuts, const Limits& limits = {}) {
-  RequestGate gate(limits);
-  Outcome out;
-  std::size_t at = 0;
-  for (std::size_t cut : cuts) {
-    gate.feed(std::string_view(input).substr(at, cut - at));
-    drain(gate, out);
-    at = cut;
-  }
-  gate.feed(std::string_view(input).substr(at));
-  drain(gate, out);
-  gate.feed_eof();
-  drain(gate, out);
-  return out;
+  return scalelab::testkit::drive_gate(input, cuts, limits);
 }
 
 // Runs `input` whole, then cut in two at every offset, then byte by byte, then in random
@@ -100,9 +56,9 @@ Flood flood(const std::string& prefix, const std::string& filler, std::size_t ma
     gate.feed(filler);
     f.fed += filler.size();
     f.held = std::max(f.held, gate.buffered() + gate.output().size());
-    drain(gate, f.outcome);
+    scalelab::testkit::drain_gate(gate, f.outcome);
   }
-  drain(gate, f.outcome);
+  scalelab::testkit::drain_gate(gate, f.outcome);
   return f;
 }
 
