@@ -160,7 +160,7 @@ bool RequestGate::parse_head() {
   boost::system::error_code ec;
   const std::size_t used = parser_->put(boost::asio::const_buffer(head.data(), head.size()), ec);
   if (ec && ec != http::error::need_more) {
-    refuse(http_rules::reject_parse_error(ec));
+    refuse(http_rules::reject_parse_error(ec, head));
     return true;
   }
   if (!parser_->is_header_done() || used != head.size()) {
@@ -200,8 +200,10 @@ bool RequestGate::refuse_incomplete_head(std::string_view window) {
     configure(probe, limits_);
     boost::system::error_code ec;
     probe.put(boost::asio::const_buffer(line.data(), line.size()), ec);
-    if (ec && ec != http::error::need_more && ec != http::error::header_limit) {
-      refuse(http_rules::reject_parse_error(ec));
+    // A version is judged on the whole line: HTTP/2.0 is 505, HTTP/2.0x is 400.
+    const bool judge_later = ec == http::error::bad_version && line_end == std::string_view::npos && !full;
+    if (ec && ec != http::error::need_more && ec != http::error::header_limit && !judge_later) {
+      refuse(http_rules::reject_parse_error(ec, line));
       return true;
     }
   }

@@ -25,7 +25,7 @@
 //   a chunk line or the trailer block: http_framing::check_pending, 400
 //     chunk_line_too_long beyond kMaxPendingLine, 400 bad_request on a bare LF;
 //   a bare LF anywhere in the head: 400 bad_request, at once;
-//   the head rules of common/http_request_rules.hpp (400, 501).
+//   the head rules of common/http_request_rules.hpp (400, 501, 505).
 // The gate holds at most the head limit, or one chunk line, plus what it was fed in
 // one go. Body sizes are the server's business.
 #pragma once

@@ -174,6 +174,8 @@ TEST(RequestGate, HostileHeadsAreRefusedWithTheirStatus) {
       {"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 501, "method_not_supported"},
       {"GET nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_target"},
       {"GET / HTTP/9\r\nHost: x\r\n\r\n", 400, "bad_request"},
+      {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"},
+      {"GET / HTTP/2.0x\r\nHost: x\r\n\r\n", 400, "bad_request"},
       {"GET / HTTP/1.1\r\nHost: x\r\n", 400, "bad_request"},  // the client ends inside the head
   };
   for (const auto& c : cases) {
