@@ -86,8 +86,6 @@ class RequestGate {
   bool request_started() const { return started_; }
   // The current request's method is HEAD (known once its head has been parsed).
   bool is_head_request() const { return head_method_ == "HEAD"; }
-  // False when the current request ends the connection.
-  bool keep_alive() const { return keep_alive_; }
   // Input that arrived and is not yet the current request's output (a pipelined
   // request, or the rest of a line).
   std::size_t buffered() const { return in_.size() - in_pos_; }
