@@ -54,6 +54,7 @@ RequestGate::RequestGate(Limits limits) : limits_(limits) {
   on_chunk_header_ = [this](std::uint64_t size, boost::beast::string_view, boost::system::error_code&) {
     if (size == 0) return;  // the last chunk: written once the trailers have ended
     chunk_left_ = size;
+    data_chunk_seen_ = true;
     emit(hex(size));
     emit(kCrlf);
   };
@@ -99,6 +100,7 @@ void RequestGate::next_request() {
   head_method_.clear();
   body_left_ = chunk_left_ = 0;
   last_chunk_waiting_ = false;
+  data_chunk_seen_ = false;
   probed_ = 0;
   blank_lines_ = 0;
   advance();
@@ -144,14 +146,17 @@ bool RequestGate::parse_head() {
   if (in.empty() || (!started_ && blank_lines_ < kMaxBlankLines && in == "\r")) return false;
   started_ = true;
 
+  // The verdicts come in a fixed order, so they do not depend on how the bytes were
+  // split: the request line, then a bare LF anywhere in the head, then the size.
   const std::string_view window = in.substr(0, limits_.max_header_bytes);
   const std::size_t end = window.find("\r\n\r\n");
-  if (end == std::string_view::npos) return refuse_incomplete_head(window);
-  const std::string_view head = window.substr(0, end + 4);
+  const std::string_view head = end == std::string_view::npos ? window : window.substr(0, end + 4);
+  if (refuse_request_line(head)) return true;
   if (has_bare_lf(head)) {
     refuse(400, "bad_request", "a line of the request head ends in a bare LF", "bare_lf");
     return true;
   }
+  if (end == std::string_view::npos) return refuse_oversized_head(window);
 
   parser_.emplace();
   configure(*parser_, limits_);
@@ -184,32 +189,29 @@ bool RequestGate::parse_head() {
   return true;
 }
 
-bool RequestGate::refuse_incomplete_head(std::string_view window) {
-  if (has_bare_lf(window)) {
-    refuse(400, "bad_request", "a line of the request head ends in a bare LF", "bare_lf");
-    return true;
-  }
-  const std::size_t line_end = window.find(kCrlf);
-  const bool full = window.size() >= limits_.max_header_bytes;
+bool RequestGate::refuse_request_line(std::string_view head) {
+  const std::size_t line_end = head.find(kCrlf);
+  const bool full = head.size() >= limits_.max_header_bytes;
   // Probe the request line on its own: when it ends, when the window fills, and each
   // time what arrived has doubled (so a drip costs linear time).
-  const std::string_view line = line_end == std::string_view::npos ? window : window.substr(0, line_end + 2);
-  if (line.size() > probed_ && (line_end != std::string_view::npos || full || line.size() >= 2 * probed_)) {
-    probed_ = line.size();
-    http_rules::RequestParser probe;
-    configure(probe, limits_);
-    boost::system::error_code ec;
-    probe.put(boost::asio::const_buffer(line.data(), line.size()), ec);
-    // A version is judged on the whole line: HTTP/2.0 is 505, HTTP/2.0x is 400.
-    const bool judge_later = ec == http::error::bad_version && line_end == std::string_view::npos && !full;
-    if (ec && ec != http::error::need_more && ec != http::error::header_limit && !judge_later) {
-      refuse(http_rules::reject_parse_error(ec, line));
-      return true;
-    }
-  }
-  if (!full) return false;
+  const std::string_view line = line_end == std::string_view::npos ? head : head.substr(0, line_end + 2);
+  if (line.size() <= probed_ || (line_end == std::string_view::npos && !full && line.size() < 2 * probed_)) return false;
+  probed_ = line.size();
+  http_rules::RequestParser probe;
+  configure(probe, limits_);
+  boost::system::error_code ec;
+  probe.put(boost::asio::const_buffer(line.data(), line.size()), ec);
+  if (!ec || ec == http::error::need_more || ec == http::error::header_limit) return false;
+  // A version is judged on the whole line: HTTP/2.0 is 505, HTTP/2.0x is 400.
+  if (ec == http::error::bad_version && line_end == std::string_view::npos && !full) return false;
+  refuse(http_rules::reject_parse_error(ec, line));
+  return true;
+}
+
+bool RequestGate::refuse_oversized_head(std::string_view window) {
+  if (window.size() < limits_.max_header_bytes) return false;
   const std::string limit = std::to_string(limits_.max_header_bytes);
-  if (line_end == std::string_view::npos)
+  if (window.find(kCrlf) == std::string_view::npos)
     refuse(414, "uri_too_long", "the request line is longer than " + limit + " bytes", "uri_too_long");
   else
     refuse(431, "header_too_large", "the request head is larger than " + limit + " bytes", "header_too_large");
@@ -267,37 +269,29 @@ bool RequestGate::parse_chunked() {
   const std::string_view in = input();
   if (in.empty()) return false;
   const bool at_line = chunk_left_ == 0;  // a chunk line, or the last one and the trailers
-  // Beast asserts that a last chunk whose trailers it waits for ("0\r\n" seen) comes
-  // back with at least "0\r\n\r\n".
-  if (at_line && last_chunk_waiting_ && in.size() < 5) return false;
+  // Beast asserts that a last chunk whose trailers it waits for comes back with at
+  // least 5 bytes: always true after a data chunk ("\r\n0\r\n"), not for a body
+  // that is only "0\r\n...". Until then only the pending bytes are judged.
+  if (at_line && last_chunk_waiting_ && in.size() < 5) return refuse_pending_line(in);
   const std::string_view offered = at_line ? in.substr(0, limits_.max_chunk_line) : in;
   boost::system::error_code ec;
   const std::size_t used = parser_->put(boost::asio::const_buffer(offered.data(), offered.size()), ec);
-  // Waiting although a line has ended: that was the last chunk, and the trailers follow.
-  last_chunk_waiting_ = ec == http::error::need_more && offered.substr(used).find(kCrlf, 1) != std::string_view::npos;
-  // Where Beast waits for the end of a line, everything it left is that line so far.
-  const auto pending = ec == http::error::need_more ? http_framing::check_pending(offered.substr(used), limits_.max_chunk_line)
-                                                    : http_framing::Pending::ok;
+  // Waiting although the first line has ended: it was the last chunk, and the trailers
+  // follow. (After a data chunk the pending bytes start with its CRLF instead.)
+  last_chunk_waiting_ =
+      ec == http::error::need_more && !data_chunk_seen_ && offered.substr(used).find(kCrlf) != std::string_view::npos;
   if (at_line && has_bare_lf(offered.substr(0, used))) {
     refuse(400, "bad_request", "a chunk line or trailer ends in a bare LF", "bare_lf");
     return true;
   }
+  // Where Beast waits for the end of a line, everything it left is that line so far.
+  const bool refused = ec == http::error::need_more && refuse_pending_line(offered.substr(used));
   take_input(used);
-  if (ec == http::error::need_more) {
-    switch (pending) {
-      case http_framing::Pending::ok: return false;
-      case http_framing::Pending::bare_lf:
-        refuse(400, "bad_request", "a chunk line or trailer ends in a bare LF", "bare_lf");
-        return true;
-      case http_framing::Pending::too_long:
-        refuse(400, "chunk_line_too_long",
-               "a chunk line or the trailers are longer than " + std::to_string(limits_.max_chunk_line) + " bytes",
-               "chunk_line_too_long");
-        return true;
-    }
-  }
+  if (ec == http::error::need_more || refused) return refused;
   if (ec) {
-    refuse(http_rules::reject_parse_error(ec));
+    // One answer for every fault in a chunked body (a Content-Length among the
+    // trailers included), so it cannot depend on whether a bare LF showed first.
+    refuse(400, "bad_request", "malformed chunked body: " + ec.message(), "bad_request");
     return true;
   }
   if (parser_->is_done()) {
@@ -306,6 +300,21 @@ bool RequestGate::parse_chunked() {
     return true;
   }
   return used > 0;
+}
+
+bool RequestGate::refuse_pending_line(std::string_view pending) {
+  switch (http_framing::check_pending(pending, limits_.max_chunk_line)) {
+    case http_framing::Pending::ok: return false;
+    case http_framing::Pending::bare_lf:
+      refuse(400, "bad_request", "a chunk line or trailer ends in a bare LF", "bare_lf");
+      return true;
+    case http_framing::Pending::too_long:
+      refuse(400, "chunk_line_too_long",
+             "a chunk line or the trailers are longer than " + std::to_string(limits_.max_chunk_line) + " bytes",
+             "chunk_line_too_long");
+      return true;
+  }
+  return false;
 }
 
 void RequestGate::refuse(unsigned status, std::string error, std::string detail, std::string reason) {

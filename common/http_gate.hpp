@@ -25,7 +25,10 @@
 //   a chunk line or the trailer block: http_framing::check_pending, 400
 //     chunk_line_too_long beyond kMaxPendingLine, 400 bad_request on a bare LF;
 //   a bare LF anywhere in the head: 400 bad_request, at once;
-//   the head rules of common/http_request_rules.hpp (400, 501, 505).
+//   the head rules of common/http_request_rules.hpp (400, 501, 505);
+//   any other fault in a chunked body: 400 bad_request.
+// The refusal's status and error are the same for every split too; its reason (and
+// detail) name whichever fault showed first.
 // The gate holds at most the head limit, or one chunk line, plus what it was fed in
 // one go. Body sizes are the server's business.
 #pragma once
@@ -103,7 +106,9 @@ class RequestGate {
   void advance();
   bool parse_head();
   bool parse_chunked();
-  bool refuse_incomplete_head(std::string_view window);
+  bool refuse_pending_line(std::string_view pending);
+  bool refuse_request_line(std::string_view head);
+  bool refuse_oversized_head(std::string_view window);
   void render_head();
   void refuse(unsigned status, std::string error, std::string detail, std::string reason);
   void refuse(const http_rules::Rejection& r);
@@ -126,6 +131,7 @@ class RequestGate {
   std::uint64_t body_left_ = 0;   // of a Content-Length body
   std::uint64_t chunk_left_ = 0;  // of the chunk being read; 0 between chunks
   bool last_chunk_waiting_ = false;  // the parser waits for the trailers
+  bool data_chunk_seen_ = false;     // a chunk with data came before
   std::size_t probed_ = 0;        // the head bytes the last start-line probe saw
   int blank_lines_ = 0;           // skipped before the current request
   std::function<void(std::uint64_t, boost::beast::string_view, boost::system::error_code&)> on_chunk_header_;

@@ -1,6 +1,8 @@
 // The request-head rules; stated in http_request_rules.hpp.
 #include "common/http_request_rules.hpp"
 
+#include <algorithm>
+
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -10,13 +12,15 @@ namespace scalelab::http_rules {
 namespace http = boost::beast::http;
 
 namespace {
-// True when the request line in `unparsed` ends in a well-formed "HTTP/d.d".
+// True when the request line in `unparsed` is "method SP target SP HTTP/d.d": exactly
+// two spaces (neither a method nor a target has one), the second before a well-formed
+// version. Beast fails such a line only for the version's value.
 bool ends_in_http_version(std::string_view unparsed) {
   const std::string_view line = unparsed.substr(0, unparsed.find("\r\n"));
-  if (line.size() < 8) return false;
-  const std::string_view v = line.substr(line.size() - 8);
+  if (line.size() < 9 || std::count(line.begin(), line.end(), ' ') != 2) return false;
+  const std::string_view v = line.substr(line.size() - 9);
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  return v.substr(0, 5) == "HTTP/" && digit(v[5]) && v[6] == '.' && digit(v[7]) && line.find(' ') < line.size() - 8;
+  return v.substr(0, 6) == " HTTP/" && digit(v[6]) && v[7] == '.' && digit(v[8]) && line.find(' ') < line.size() - 9;
 }
 }  // namespace
 

@@ -176,6 +176,10 @@ TEST(RequestGate, HostileHeadsAreRefusedWithTheirStatus) {
       {"GET / HTTP/9\r\nHost: x\r\n\r\n", 400, "bad_request"},
       {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"},
       {"GET / HTTP/2.0x\r\nHost: x\r\n\r\n", 400, "bad_request"},
+      // Found by the fuzzer: the request line's verdict comes before the bare LF's.
+      {"O pS/Taioads HTTP/2.1\r\nH 1\t\n\r\n", 505, "http_version_not_supported"},
+      {"GET / \nHTTP/2.0\r\nHost: x\r\n\r\n", 400, "bad_request"},
+      {"GET / HTTP/10\n. HTTP/1.0\r\nHost: x\r\n\r\n", 400, "bad_request"},
       {"GET / HTTP/1.1\r\nHost: x\r\n", 400, "bad_request"},  // the client ends inside the head
   };
   for (const auto& c : cases) {
@@ -200,6 +204,10 @@ TEST(RequestGate, HostileChunksAreRefusedWithTheirStatus) {
       {"0\r\n" + std::string(20000, 't') + "\r\n\r\n", "chunk_line_too_long", "chunk_line_too_long"},
       {"zz\r\n", "bad_request", "bad_request"},
       {"5\r\nhelloXY0\r\n\r\n", "bad_request", "bad_request"},
+      // Found by the fuzzer:
+      {"7;a=b\r\nhello\x13\n0\r\nT", "bad_request", "bad_request"},
+      {"0\r\n\n", "bad_request", "bare_lf"},
+      {"0\r\nContent-Length: 6\r\n\r\"\nabc\r\n\r\n", "bad_request", nullptr},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 40));
