@@ -137,6 +137,10 @@ void render_forwarded_request(std::string& out, const boost::beast::http::reques
   out += "\r\n"sv;
 }
 
+// A status a response may be sent on with: three digits from 100 to 599 (RFC 9110
+// §15). Beast parses "000" as 0, which would go out as "HTTP/1.1 0".
+inline bool is_forwardable_status(unsigned status) { return status >= 100 && status <= 599; }
+
 struct ForwardedResponse {
   unsigned version = 11;  // the client's
   bool bodyless = false;  // HEAD, 204, 304: the framing headers stay as they came

@@ -31,13 +31,12 @@ void MessageWriter::body(const char* data, std::size_t n, bool last) {
   if (last && framing_ == Framing::chunked) (big_.size() > 0 ? tail_ : out_) += "0\r\n\r\n";
 }
 
-boost::asio::awaitable<void> MessageWriter::send(io::tcp::socket& s, io::error_code& ec) {
+void MessageWriter::gather() {
   buffers_.clear();
   if (!out_.empty()) buffers_.emplace_back(out_.data(), out_.size());
   if (big_.size() > 0) buffers_.push_back(big_);
   if (!tail_.empty()) buffers_.emplace_back(tail_.data(), tail_.size());
   sent_ = true;  // cleared by the next body() or start(), once the write is done
-  return batch_.write(s, buffers_, ec);
 }
 
 }  // namespace scalelab::balancer

@@ -18,6 +18,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "balancer/socket_io.hpp"
@@ -42,10 +43,21 @@ class MessageWriter {
   void body(const char* data, std::size_t n, bool last);
 
   // Writes everything pending; the awaitable completes once it is written, or with
-  // the error in `ec`.
-  boost::asio::awaitable<void> send(io::tcp::socket& s, io::error_code& ec);
+  // the error in `ec`. A socket's write joins the event loop's batch; any other sink
+  // (the fuzz targets' in-memory one) must offer
+  // `awaitable<void> write_all(std::vector<const_buffer>&, error_code&)`.
+  template <class Sink>
+  boost::asio::awaitable<void> send(Sink& s, io::error_code& ec) {
+    gather();
+    if constexpr (std::is_same_v<Sink, io::tcp::socket>)
+      return batch_.write(s, buffers_, ec);
+    else
+      return s.write_all(buffers_, ec);
+  }
 
  private:
+  // Puts what is pending in the gather list, and marks it sent.
+  void gather();
   void reset(Framing f) {
     framing_ = f;
     clear();

@@ -79,11 +79,20 @@ struct RequestState {
   BackendMetrics* backend_metrics = nullptr;  // of the backend that answered
 };
 
+// How one attempt on one backend ended: the client has its answer; it failed in a way
+// the retry rules judge; the balancer must answer by itself (a busy pool, bad input
+// found in the body); or the client is gone. `failure` is read for `failed` only,
+// `local` for `local` only.
 enum class AttemptEnd { answered, failed, local, client_gone };
 struct AttemptOutcome {
   AttemptEnd end = AttemptEnd::answered;
-  Failure failure = Failure::connect_refused;
+  Failure failure{};
   LocalAnswer local{};
+
+  static AttemptOutcome answered() { return {AttemptEnd::answered, {}, {}}; }
+  static AttemptOutcome failed(Failure f) { return {AttemptEnd::failed, f, {}}; }
+  static AttemptOutcome answer_locally(LocalAnswer a) { return {AttemptEnd::local, {}, std::move(a)}; }
+  static AttemptOutcome client_gone() { return {AttemptEnd::client_gone, {}, {}}; }
 };
 
 class Session final : public SessionHook {
@@ -114,7 +123,7 @@ class Session final : public SessionHook {
     error_code ignored;
     client_.cancel(ignored);
     client_.close(ignored);
-    if (upstream_ != nullptr) upstream_->socket.close(ignored);
+    if (upstream_) upstream_->socket.close(ignored);
   }
 
  private:
@@ -127,7 +136,7 @@ class Session final : public SessionHook {
     timed_out_ = true;
     error_code ignored;
     client_.cancel(ignored);
-    if (upstream_ != nullptr) upstream_->socket.cancel(ignored);
+    if (upstream_) upstream_->socket.cancel(ignored);
   }
   char* relay_buffer() {
     if (!relay_) relay_ = std::make_unique<char[]>(kRelaySize);
@@ -136,7 +145,15 @@ class Session final : public SessionHook {
 
   asio::awaitable<bool> serve_one();
   asio::awaitable<void> proxy(RequestParser& parser, RequestState& st);
+  // One attempt on backend `b`, in its four phases; each of the first three returns
+  // nothing when the attempt goes on, or how it ended.
   asio::awaitable<AttemptOutcome> attempt(const std::shared_ptr<Backend>& b, RequestParser& parser, RequestState& st);
+  asio::awaitable<std::optional<AttemptOutcome>> connect_upstream(const std::shared_ptr<Backend>& b);
+  asio::awaitable<std::optional<AttemptOutcome>> send_request(RequestParser& parser, RequestState& st);
+  asio::awaitable<std::optional<AttemptOutcome>> read_response_header(const Backend& b, RequestState& st);
+  asio::awaitable<AttemptOutcome> relay_response(Backend& b, const RequestParser& parser, RequestState& st);
+  // Hands the upstream connection back to the pool: kept, or closed for `how`.
+  void release_upstream(Release how) { w_.pool.release(std::move(upstream_), how); }
   asio::awaitable<void> answer(RequestState& st, const LocalAnswer& a);
   asio::awaitable<void> linger_close();
   void log_request(const RequestState& st, Clock::time_point started);
@@ -153,7 +170,7 @@ class Session final : public SessionHook {
   bool timed_out_ = false;
   bool idle_ = false;
   bool linger_ = false;                     // we answered and close: let the client read it (linger_close)
-  UpstreamConnection* upstream_ = nullptr;  // the connection in use, for on_deadline
+  std::unique_ptr<UpstreamConnection> upstream_;  // the connection leased for this attempt
   std::unique_ptr<char[]> relay_;
   MessageWriter writer_;  // renders what goes out, one message at a time
   std::string client_ip_;
@@ -355,95 +372,96 @@ asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
 
 asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>& b, RequestParser& parser,
                                                  RequestState& st) {
-  auto failed = [](Failure f) { return AttemptOutcome{AttemptEnd::failed, f, {}}; };
+  std::optional<AttemptOutcome> ended = co_await connect_upstream(b);
+  if (!ended) ended = co_await send_request(parser, st);
+  if (!ended) ended = co_await read_response_header(*b, st);
+  if (ended) co_return *ended;
+  co_return co_await relay_response(*b, parser, st);
+}
+
+asio::awaitable<std::optional<AttemptOutcome>> Session::connect_upstream(const std::shared_ptr<Backend>& b) {
   deadline_.clear();  // the pool queue has its own timeout
   UpstreamPool::Lease lease = w_.pool.try_acquire(b);
   if (!lease.conn) lease = co_await w_.pool.wait_for_slot(b, s_.ms(s_.queue_timeout_ms));
   if (!lease.conn) {
     w_.shared.metrics.count_queue_timeout();
-    co_return AttemptOutcome{
-        AttemptEnd::local,
-        Failure::connect_refused,
-        {503, "upstream_busy", "every connection to backend " + b->id() + " stayed busy for the queue timeout"}};
+    co_return AttemptOutcome::answer_locally(
+        {503, "upstream_busy", "every connection to backend " + b->id() + " stayed busy for the queue timeout"});
   }
-  UpstreamConnection& conn = *lease.conn;
-  upstream_ = &conn;
-  auto release = [&](Release how) {
-    upstream_ = nullptr;
-    w_.pool.release(std::move(lease.conn), how);
-  };
-
-  if (!lease.reused) {
-    arm(Phase::connect, s_.connect_timeout_ms);
-    boost::system::error_code cec;
-    co_await conn.socket.async_connect(b->endpoint(), asio::redirect_error(asio::use_awaitable, cec));
-    if (cec) {
-      const bool late = timed_out_;
-      release(Release::failed);
-      co_return failed(late ? Failure::connect_timeout : Failure::connect_refused);
-    }
-    io::reregister_without_write_interest(conn.socket);
-    io::set_fast_options(conn.socket);
-    if (auto* m = b->metrics()) m->count_connection_opened();
+  upstream_ = std::move(lease.conn);
+  if (lease.reused) co_return std::nullopt;
+  arm(Phase::connect, s_.connect_timeout_ms);
+  error_code ec;
+  co_await upstream_->socket.async_connect(b->endpoint(), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    const bool late = timed_out_;
+    release_upstream(Release::failed);
+    co_return AttemptOutcome::failed(late ? Failure::connect_timeout : Failure::connect_refused);
   }
+  io::reregister_without_write_interest(upstream_->socket);
+  io::set_fast_options(upstream_->socket);
+  if (auto* m = b->metrics()) m->count_connection_opened();
+  co_return std::nullopt;
+}
 
-  // The request: header, then the body streamed from the client.
+asio::awaitable<std::optional<AttemptOutcome>> Session::send_request(RequestParser& parser, RequestState& st) {
   error_code ec;
   const ForwardedRequest head{client_ip_, "http", st.request_id, st.chunked, st.content_length, &st.retarget};
   render_forwarded_request(writer_.start(st.chunked ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw),
                            parser.get(), head);
-  if (st.has_body) {
-    if (st.expect_continue && !st.sent_continue) {
-      arm(Phase::client_write, s_.client_timeout_ms);
-      const error_code cec = co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()));
-      if (cec) {
-        release(Release::failed);
-        st.close_client = true;
-        co_return AttemptOutcome{AttemptEnd::client_gone};
-      }
-      st.sent_continue = true;
-    }
-    st.body_streamed = true;
-    std::uint64_t moved = 0;
-    const RelayResult r = co_await relay_message<true>(
-        client_, in_, parser, conn.socket, writer_, relay_buffer(), kRelaySize, ec, moved,
-        [&] { arm(Phase::client_body, s_.client_timeout_ms); },
-        [&] { arm(Phase::upstream_write, s_.response_timeout_ms); });
-    st.bytes_in += moved;
-    if (r != RelayResult::done) {
-      const bool late = timed_out_;
-      release(Release::failed);
-      if (r == RelayResult::write_error) co_return failed(late ? Failure::response_timeout : Failure::send_failed);
-      st.close_client = true;
-      if (r == RelayResult::parse_error || r == RelayResult::chunk_line_too_long || r == RelayResult::bad_line) {
-        const Rejection rej = r == RelayResult::parse_error ? reject_parse_error(ec) : reject_relay(r);
-        w_.shared.metrics.count_client_error(rej.error.c_str());
-        co_return AttemptOutcome{AttemptEnd::local, Failure::connect_refused, {rej.status, rej.error, rej.detail}};
-      }
-      if (late) {
-        w_.shared.metrics.count_client_error("body_timeout");
-        co_return AttemptOutcome{
-            AttemptEnd::local, Failure::connect_refused, {408, "request_timeout", "the request body stalled"}};
-      }
-      co_return AttemptOutcome{AttemptEnd::client_gone};
-    }
-  } else {
+  if (!st.has_body) {
     arm(Phase::upstream_write, s_.response_timeout_ms);
-    co_await writer_.send(conn.socket, ec);
-    if (ec) {
-      const bool late = timed_out_;
-      release(Release::failed);
-      co_return failed(late ? Failure::response_timeout : Failure::send_failed);
-    }
+    co_await writer_.send(upstream_->socket, ec);
+    if (!ec) co_return std::nullopt;
+    const bool late = timed_out_;
+    release_upstream(Release::failed);
+    co_return AttemptOutcome::failed(late ? Failure::response_timeout : Failure::send_failed);
   }
+  if (st.expect_continue && !st.sent_continue) {
+    arm(Phase::client_write, s_.client_timeout_ms);
+    const error_code cec = co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()));
+    if (cec) {
+      release_upstream(Release::failed);
+      st.close_client = true;
+      co_return AttemptOutcome::client_gone();
+    }
+    st.sent_continue = true;
+  }
+  // The body streams from the client as it arrives.
+  st.body_streamed = true;
+  std::uint64_t moved = 0;
+  const RelayResult r = co_await relay_message<true>(
+      client_, in_, parser, upstream_->socket, writer_, relay_buffer(), kRelaySize, ec, moved,
+      [&] { arm(Phase::client_body, s_.client_timeout_ms); },
+      [&] { arm(Phase::upstream_write, s_.response_timeout_ms); });
+  st.bytes_in += moved;
+  if (r == RelayResult::done) co_return std::nullopt;
+  const bool late = timed_out_;
+  release_upstream(Release::failed);
+  if (r == RelayResult::write_error)
+    co_return AttemptOutcome::failed(late ? Failure::response_timeout : Failure::send_failed);
+  st.close_client = true;
+  if (r == RelayResult::parse_error || r == RelayResult::chunk_line_too_long || r == RelayResult::bad_line) {
+    const Rejection rej = r == RelayResult::parse_error ? reject_parse_error(ec) : reject_relay(r);
+    w_.shared.metrics.count_client_error(rej.error.c_str());
+    co_return AttemptOutcome::answer_locally({rej.status, rej.error, rej.detail});
+  }
+  if (late) {
+    w_.shared.metrics.count_client_error("body_timeout");
+    co_return AttemptOutcome::answer_locally({408, "request_timeout", "the request body stalled"});
+  }
+  co_return AttemptOutcome::client_gone();
+}
 
-  // The response header; interim 1xx answers are read past (Expect was not forwarded).
-  // A request that may go to another backend waits only the per-try timeout for it,
-  // even when the header has begun: nothing reaches the client before it is whole.
+asio::awaitable<std::optional<AttemptOutcome>> Session::read_response_header(const Backend& b, RequestState& st) {
+  // Interim 1xx answers are read past (Expect was not forwarded). A request that may go
+  // to another backend waits only the per-try timeout for the header, even when it has
+  // begun: nothing reaches the client before it is whole.
   const bool per_try = s_.try_timeout_ms > 0 && retryable(Failure::try_timeout, st.verb, st.body_streamed);
   const int header_ms = per_try ? std::min(s_.try_timeout_ms, s_.response_timeout_ms) : s_.response_timeout_ms;
   std::optional<ResponseParser>& rp = response_;
   bool got_bytes = false;
+  error_code ec;
   for (;;) {
     rp.reset();
     response_arena_.release();  // no parser uses it now
@@ -455,7 +473,7 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     if (st.head) rp->skip(true);
     arm(Phase::upstream_read, header_ms);
     const HeaderRead hr =
-        co_await read_header(conn.socket, conn.buffer, *rp, ec, got_bytes, s_.max_response_header_bytes);
+        co_await read_header(upstream_->socket, upstream_->buffer, *rp, ec, got_bytes, s_.max_response_header_bytes);
     if (hr != HeaderRead::ok) {
       Failure f = Failure::bad_response;
       if (timed_out_)
@@ -464,36 +482,41 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
         f = Failure::empty_response;
       else if (hr == HeaderRead::io_error)
         f = got_bytes ? Failure::reset_mid_header : Failure::reset_before_response;
-      log::debug("upstream response unreadable", {{"backend", b->id()}, {"error", ec.message()}});
-      release(Release::failed);
-      co_return failed(f);
+      log::debug("upstream response unreadable", {{"backend", b.id()}, {"error", ec.message()}});
+      release_upstream(Release::failed);
+      co_return AttemptOutcome::failed(f);
     }
     const unsigned status = rp->get().result_int();
-    if (status >= 200 || status < 100) break;
-    if (status == 101) {  // Upgrade was stripped, so a switch is a protocol error
-      release(Release::failed);
-      co_return failed(Failure::bad_response);
+    // Beast takes any three digits; a status outside 100..599 cannot be sent on, and a
+    // switch is a protocol error, since Upgrade was stripped.
+    if (!is_forwardable_status(status) || status == 101) {
+      release_upstream(Release::failed);
+      co_return AttemptOutcome::failed(Failure::bad_response);
     }
+    if (status >= 200) co_return std::nullopt;
   }
+}
 
-  auto& res = rp->get();
+asio::awaitable<AttemptOutcome> Session::relay_response(Backend& b, const RequestParser& parser, RequestState& st) {
+  ResponseParser& rp = *response_;
+  auto& res = rp.get();
   const unsigned status = res.result_int();
-  b->on_status(status, Clock::now());
-  b->requests_total.fetch_add(1, std::memory_order_relaxed);
-  if (auto* m = b->metrics()) m->count_request(status);
+  b.on_status(status, Clock::now());
+  b.requests_total.fetch_add(1, std::memory_order_relaxed);
+  if (auto* m = b.metrics()) m->count_request(status);
   st.status = status;
-  st.backend_metrics = b->metrics();
+  st.backend_metrics = b.metrics();
 
   // The response as the client gets it: our framing, our connection management.
-  const bool upstream_keep_alive = rp->keep_alive() && !rp->need_eof();
+  const bool upstream_keep_alive = rp.keep_alive() && !rp.need_eof();
   const bool bodyless = st.head || status == 204 || status == 304;
   std::optional<std::uint64_t> length;
-  if (const auto declared = rp->content_length()) length = *declared;
+  if (const auto declared = rp.content_length()) length = *declared;
   bool close_after = st.close_client || !parser.is_done();
   // An HTTP/1.0 client reads a body without a length to the close.
   if (!bodyless && !length && st.version != 11) close_after = true;
   std::string cookie;
-  if (s_.algorithm == Algorithm::sticky && b->id() != st.sticky_id) cookie = affinity_cookie(s_.sticky_cookie, b->id());
+  if (s_.algorithm == Algorithm::sticky && b.id() != st.sticky_id) cookie = affinity_cookie(s_.sticky_cookie, b.id());
   const bool keep = st.client_keep_alive && !close_after && !w_.shared.stopping.load(std::memory_order_relaxed);
   if (!keep) st.close_client = true;
 
@@ -501,26 +524,27 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
   render_forwarded_response(
       writer_.start(forwarded.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw), res, forwarded);
   std::uint64_t moved = 0;
+  error_code ec;
   const RelayResult r = co_await relay_message<false>(
-      conn.socket, conn.buffer, *rp, client_, writer_, relay_buffer(), kRelaySize, ec, moved,
+      upstream_->socket, upstream_->buffer, rp, client_, writer_, relay_buffer(), kRelaySize, ec, moved,
       [&] { arm(Phase::upstream_read, s_.response_timeout_ms); },
       [&] { arm(Phase::client_write, s_.client_timeout_ms); });
   st.bytes_out = moved;
   if (r == RelayResult::done) {
     // Only a connection whose response ended exactly where its framing said, with
     // nothing read past that end, may carry another client's request.
-    release(!upstream_keep_alive ? Release::backend_close
-            : conn.buffer.size() > 0 ? Release::overran_framing
-            : !parser.is_done()      ? Release::request_unfinished
-                                     : Release::keep);
+    release_upstream(!upstream_keep_alive           ? Release::backend_close
+                     : upstream_->buffer.size() > 0 ? Release::overran_framing
+                     : !parser.is_done()            ? Release::request_unfinished
+                                                    : Release::keep);
     if (!keep) linger_ = true;
-    co_return AttemptOutcome{AttemptEnd::answered};
+    co_return AttemptOutcome::answered();
   }
-  release(Release::failed);
+  release_upstream(Release::failed);
   if (r != RelayResult::write_error && moved == 0) {
     // Nothing reached the client yet (the head goes out with the first body bytes):
     // the broken response can still become a clean 502.
-    co_return failed(Failure::bad_response);
+    co_return AttemptOutcome::failed(Failure::bad_response);
   }
   // Too late to answer: the status line is out. Close both sides.
   st.close_client = true;
@@ -528,9 +552,9 @@ asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>&
     st.error = timed_out_ ? "client_timeout" : "client_gone";
   } else {
     st.error = r == RelayResult::read_error ? "upstream_truncated" : "upstream_bad_framing";
-    b->on_gateway_failure(Clock::now());
+    b.on_gateway_failure(Clock::now());
   }
-  co_return AttemptOutcome{AttemptEnd::client_gone};
+  co_return AttemptOutcome::client_gone();
 }
 
 asio::awaitable<void> Session::answer(RequestState& st, const LocalAnswer& a) {

@@ -91,10 +91,10 @@ enum class RelayResult {
 // `dst` through `writer`, which holds the rendered head: the first write carries the
 // head together with the first body bytes. `arm_read` / `arm_write` are called before
 // waiting on the source / the destination. `moved` counts body bytes.
-template <bool isRequest, class SrcStream, class Allocator, class ArmRead, class ArmWrite>
+template <bool isRequest, class SrcStream, class Allocator, class DstStream, class ArmRead, class ArmWrite>
 boost::asio::awaitable<RelayResult> relay_message(
     SrcStream& src, boost::beast::flat_buffer& src_buffer,
-    boost::beast::http::parser<isRequest, boost::beast::http::buffer_body, Allocator>& parser, io::tcp::socket& dst,
+    boost::beast::http::parser<isRequest, boost::beast::http::buffer_body, Allocator>& parser, DstStream& dst,
     MessageWriter& writer, char* relay, std::size_t relay_size, io::error_code& ec, std::uint64_t& moved,
     ArmRead arm_read, ArmWrite arm_write) {
   namespace http = boost::beast::http;

@@ -7,73 +7,55 @@ namespace scalelab::balancer {
 
 namespace http = boost::beast::http;
 
-const char* failure_name(Failure f) {
-  switch (f) {
-    case Failure::connect_refused:
-      return "connect_refused";
-    case Failure::connect_timeout:
-      return "connect_timeout";
-    case Failure::send_failed:
-      return "send_failed";
-    case Failure::empty_response:
-      return "empty_response";
-    case Failure::reset_before_response:
-      return "reset_before_response";
-    case Failure::response_timeout:
-      return "response_timeout";
-    case Failure::try_timeout:
-      return "try_timeout";
-    case Failure::bad_response:
-      return "bad_response";
-    case Failure::reset_mid_header:
-      return "reset_mid_header";
-  }
-  return "unknown";
+namespace {
+
+enum class Retry { any_method, get_or_head_without_body, never };
+
+// Every failure once: its name (logs, metrics), the answer when it is the last one,
+// whether it counts as a failed connect, and when it may be retried.
+struct FailureRow {
+  Failure failure;
+  const char* name;
+  unsigned status;
+  const char* error;
+  bool connect;
+  Retry retry;
+};
+
+constexpr FailureRow kFailures[] = {
+    {Failure::connect_refused, "connect_refused", 502, "upstream_connect_failed", true, Retry::any_method},
+    {Failure::connect_timeout, "connect_timeout", 504, "upstream_connect_timeout", true, Retry::any_method},
+    {Failure::send_failed, "send_failed", 502, "upstream_reset", false, Retry::get_or_head_without_body},
+    {Failure::empty_response, "empty_response", 502, "upstream_reset", false, Retry::get_or_head_without_body},
+    {Failure::reset_before_response, "reset_before_response", 502, "upstream_reset", false,
+     Retry::get_or_head_without_body},
+    {Failure::response_timeout, "response_timeout", 504, "upstream_timeout", false, Retry::never},
+    {Failure::try_timeout, "try_timeout", 504, "upstream_timeout", false, Retry::get_or_head_without_body},
+    {Failure::bad_response, "bad_response", 502, "bad_upstream_response", false, Retry::never},
+    {Failure::reset_mid_header, "reset_mid_header", 502, "upstream_reset", false, Retry::get_or_head_without_body},
+};
+
+const FailureRow& row(Failure f) {
+  for (const auto& r : kFailures)
+    if (r.failure == f) return r;
+  return kFailures[0];  // every enumerator has a row (retry_policy_test checks it)
 }
 
-unsigned failure_status(Failure f) {
-  switch (f) {
-    case Failure::connect_timeout:
-    case Failure::response_timeout:
-    case Failure::try_timeout:
-      return 504;
-    default:
-      return 502;
-  }
-}
+}  // namespace
 
-const char* failure_error(Failure f) {
-  switch (f) {
-    case Failure::connect_refused:
-      return "upstream_connect_failed";
-    case Failure::connect_timeout:
-      return "upstream_connect_timeout";
-    case Failure::response_timeout:
-    case Failure::try_timeout:
-      return "upstream_timeout";
-    case Failure::bad_response:
-      return "bad_upstream_response";
-    default:
-      return "upstream_reset";
-  }
-}
-
-bool is_connect_failure(Failure f) { return f == Failure::connect_refused || f == Failure::connect_timeout; }
+const char* failure_name(Failure f) { return row(f).name; }
+unsigned failure_status(Failure f) { return row(f).status; }
+const char* failure_error(Failure f) { return row(f).error; }
+bool is_connect_failure(Failure f) { return row(f).connect; }
 
 bool retryable(Failure f, http::verb method, bool body_streamed) {
-  switch (f) {
-    case Failure::connect_refused:
-    case Failure::connect_timeout:
-      return true;
-    case Failure::send_failed:
-    case Failure::empty_response:
-    case Failure::reset_before_response:
-    case Failure::reset_mid_header:
-    case Failure::try_timeout:
+  switch (row(f).retry) {
+    case Retry::any_method: return true;
+    case Retry::get_or_head_without_body:
       return (method == http::verb::get || method == http::verb::head) && !body_streamed;
-    default:
-      return false;
+    case Retry::never: return false;
   }
+  return false;
 }
 
 bool RetryBudget::try_acquire(long in_flight) {

@@ -1,15 +1,16 @@
-// Why this file exists: when a failed upstream attempt may be tried again elsewhere,
-// and how many retries may run at once. Pure rules, unit-tested:
+// When a failed upstream attempt may be tried again elsewhere, and how many retries
+// may run at once. Pure rules, unit-tested, kept in one table in retry_policy.cpp:
 //  - a connect failure (refused, unreachable, connect timeout) never reached the
 //    backend, so it is retried on the next backend for any method;
 //  - a reset or an empty response after the request was sent may have been processed,
 //    so only GET and HEAD are retried, and only when no request body was streamed
-//    (a streamed body cannot be replayed);
+//    (a streamed body cannot be replayed). That holds for a reset halfway through the
+//    response header too: the client has received nothing yet;
 //  - the per-try timeout (--try-timeout-ms) is the one timeout that retries: a GET or
-//    HEAD without a body whose backend sent no response byte within it (a frozen
-//    instance) goes to the next backend; it is armed only for such requests;
-//  - the response timeout, malformed responses and anything that failed after response
-//    bytes arrived are never retried.
+//    HEAD without a body whose backend sent no whole response header within it (a
+//    frozen instance) goes to the next backend; it is armed only for such requests;
+//  - the response timeout and malformed responses are never retried, nor is anything
+//    that failed once a whole response header had arrived.
 // The budget caps concurrent retries at max(min, ratio * requests in flight), so a
 // failing backend cannot multiply the load on the others (a retry storm).
 #pragma once

@@ -14,7 +14,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
-#include "common/byte_ranges.hpp"
+#include "common/http_range.hpp"
 
 namespace scalelab::http_gate {
 namespace {
@@ -37,6 +37,27 @@ std::string hex(std::uint64_t n) {
     out.insert(out.begin(), kDigits[n & 15]);
     n >>= 4;
   } while (n != 0);
+  return out;
+}
+
+// A Range value as cpp-httplib reads it without a 416 of its own, when it is a valid
+// byte range-set (common/http_range.hpp): "bytes=" and the specs joined by commas,
+// without blanks or empty elements, each position at most 18 digits (cpp-httplib
+// reads them with std::stoll; a larger one only ever meant "past any end").
+std::optional<std::string> canonical_range(std::string_view value) {
+  const auto specs = http_range::parse(value);
+  if (!specs) return std::nullopt;
+  auto position = [](std::uint64_t v) { return std::to_string(std::min<std::uint64_t>(v, 999'999'999'999'999'999)); };
+  std::string out = "bytes=";
+  for (const auto& spec : *specs) {
+    if (out.size() > 6) out += ',';
+    if (!spec.first) {
+      out += "-" + position(spec.suffix);
+    } else {
+      out += position(*spec.first) + "-";
+      if (spec.last) out += position(*spec.last);
+    }
+  }
   return out;
 }
 
@@ -232,7 +253,7 @@ void RequestGate::render_head() {
   }
   // Range passes only alone and valid; anything else is ignored (RFC 9110 §14.2).
   std::optional<std::string> range;
-  if (req.count(http::field::range) == 1) range = http_ranges::canonical_byte_ranges(sv(req[http::field::range]));
+  if (req.count(http::field::range) == 1) range = canonical_range(sv(req[http::field::range]));
 
   for (const auto& f : req) {
     switch (f.name()) {

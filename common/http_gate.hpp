@@ -11,7 +11,7 @@
 //       neither: RFC 9112 §6.3 gives it an empty body, whatever the method);
 //       Connection: close when the request ends the connection (Keep-Alive for an
 //       HTTP/1.0 one that keeps it);
-//       Range only as a valid byte range-set, canonical (common/byte_ranges.hpp);
+//       Range only as a valid byte range-set (common/http_range.hpp), canonical;
 //       Expect never for HTTP/1.0 (no 100 Continue to a 1.0 client);
 //   - the body: a Content-Length body as it came; a chunked one re-encoded as plain
 //     chunks ("<hex>\r\n<data>\r\n", then "0\r\n\r\n"), extensions and trailers dropped.

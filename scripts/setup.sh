@@ -35,6 +35,8 @@ if [ "$profile" = test ]; then
   packages+=(prometheus docker-compose)
   # the anchors the adversarial suite runs every case against (tests/adversarial)
   packages+=(haproxy nginx-light)
+  # clang with libFuzzer for the fuzz targets (CI runs each for a minute)
+  packages+=(clang libclang-rt-14-dev)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -23,6 +23,7 @@ namespace scalelab::store {
 struct BlobInfo {
   std::uint64_t size = 0;
   std::string content_type;
+  std::string owner;  // the user who stored it, as given to put(); "" when none was
 };
 
 struct PutResult {
@@ -50,6 +51,9 @@ class TruncatedBody : public std::runtime_error {
 // A key both backends accept: 1 to 200 characters of [A-Za-z0-9._-], not starting with
 // '.'. Nothing else can name a path outside the store's folder.
 bool is_valid_blob_key(std::string_view key);
+// An owner both backends can keep: at most 200 characters, each printable ASCII other
+// than a space (S3 user metadata is US-ASCII); "" for none.
+bool is_valid_blob_owner(std::string_view owner);
 
 class BlobStore {
  public:
@@ -61,12 +65,17 @@ class BlobStore {
   // `content_type` is read when the first byte is stored (at the end for an empty
   // body), except when `size` is known, where it is read at once: a source that learns
   // the type from the body itself (a multipart part header) may set it before pushing.
+  // `owner` is kept with the object and comes back in BlobInfo (S3: x-amz-meta-owner;
+  // local: the object's metadata file).
   virtual PutResult put(const std::string& key, const BodySource& body, std::optional<std::uint64_t> size,
-                        const std::string& content_type) = 0;
+                        const std::string& content_type, const std::string& owner) = 0;
   // Size and type, or nullopt if there is no such object.
   virtual std::optional<BlobInfo> head(const std::string& key) = 0;
-  // Streams the object, or `range` of it, into `sink`. nullopt if there is no such
-  // object. The returned size is the whole object's.
+  // Streams the object, or `range` of it, into `sink`: exactly those bytes, never one
+  // past them, whatever the backend sent. nullopt if there is no such object. Throws
+  // StoreError when the backend answered with other bytes than asked for (another range,
+  // or fewer bytes than the range holds), which may be after some reached the sink. The
+  // returned size is the whole object's.
   virtual std::optional<BlobInfo> get(const std::string& key, std::optional<ByteRange> range,
                                       const ChunkSink& sink) = 0;
   // Deletes it. True if it existed.

@@ -1,9 +1,11 @@
-// Uploads on the instance's own disk. Objects live in <folder>/objects, their content
-// types in <folder>/meta, and a body is written to <folder>/tmp first and renamed into
-// place once complete, so a reader never sees half an upload.
+// Uploads on the instance's own disk. Objects live in <folder>/objects, their metadata
+// in <folder>/meta (one file per object: the content type on the first line, the owner
+// on the second), and a body is written to <folder>/tmp first and renamed into place
+// once complete, so a reader never sees half an upload.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -24,6 +26,13 @@ bool is_valid_blob_key(std::string_view key) {
                     c == '_' || c == '.';
     if (!ok) return false;
   }
+  return true;
+}
+
+bool is_valid_blob_owner(std::string_view owner) {
+  if (owner.size() > 200) return false;
+  for (char c : owner)
+    if (c <= ' ' || c > '~') return false;
   return true;
 }
 
@@ -69,8 +78,9 @@ class LocalBlobStore final : public BlobStore {
   const char* backend() const override { return kLocalDisk; }
 
   PutResult put(const std::string& key, const BodySource& body, std::optional<std::uint64_t> size,
-                const std::string& content_type) override {
+                const std::string& content_type, const std::string& owner) override {
     require_valid(key);
+    if (!is_valid_blob_owner(owner)) throw std::invalid_argument("invalid blob owner '" + owner + "'");
     OpTimer t(put_);
     const fs::path tmp = tmp_ / (key + "." + ids::random_token(8));
     struct RemoveOnFailure {
@@ -105,7 +115,8 @@ class LocalBlobStore final : public BlobStore {
         throw TruncatedBody("body ended after " + std::to_string(result.size) + " of " + std::to_string(*size) +
                             " bytes");
     }
-    write_small_file(meta_ / key, content_type);
+    // The metadata goes first: once the object appears, so has its owner.
+    write_small_file(meta_ / key, one_line(content_type) + "\n" + owner + "\n");
     std::error_code ec;
     fs::rename(tmp, objects_ / key, ec);  // the commit point: the object appears whole
     if (ec) throw StoreError(kLocalDisk, "rename into " + (objects_ / key).string() + ": " + ec.message());
@@ -138,7 +149,10 @@ class LocalBlobStore final : public BlobStore {
       const ssize_t n = ::pread(in.fd, buf.data(), std::min<std::uint64_t>(buf.size(), left), static_cast<off_t>(offset));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) fail("read " + (objects_ / key).string());
-      if (n == 0) break;
+      if (n == 0) {  // the file ends before the range does: no byte may be made up
+        throw StoreError(kLocalDisk, "read " + (objects_ / key).string() + ": " + std::to_string(left) +
+                                         " bytes of the range are past the end of the file");
+      }
       if (!sink(buf.data(), static_cast<std::size_t>(n))) break;
       offset += static_cast<std::uint64_t>(n);
       left -= static_cast<std::uint64_t>(n);
@@ -165,18 +179,26 @@ class LocalBlobStore final : public BlobStore {
     std::error_code ec;
     const auto size = fs::file_size(objects_ / key, ec);
     if (ec) return std::nullopt;
-    BlobInfo i{size, "application/octet-stream"};
-    std::ifstream type(meta_ / key);
+    BlobInfo i{size, "application/octet-stream", ""};
+    std::ifstream meta(meta_ / key);
     std::string line;
-    if (type && std::getline(type, line) && !line.empty()) i.content_type = line;
+    if (meta && std::getline(meta, line) && !line.empty()) i.content_type = line;
+    if (meta && std::getline(meta, line)) i.owner = line;
     return i;
+  }
+
+  // A content type as one line: a line break in it would end it early, and make what
+  // follows read as the owner.
+  static std::string one_line(std::string text) {
+    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }), text.end());
+    return text;
   }
 
   void write_small_file(const fs::path& path, const std::string& text) {
     const fs::path tmp = tmp_ / (path.filename().string() + ".meta." + ids::random_token(8));
     {
       std::ofstream out(tmp, std::ios::trunc);
-      out << text << '\n';
+      out << text;
       if (!out) throw StoreError(kLocalDisk, "write " + tmp.string());
     }
     std::error_code ec;

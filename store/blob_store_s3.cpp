@@ -11,6 +11,7 @@
 #include "common/crypto.hpp"
 #include "store/blob_store.hpp"
 #include "store/bounded_pool.hpp"
+#include "store/bounded_sink.hpp"
 #include "store/errors.hpp"
 #include "store/sigv4.hpp"
 
@@ -18,6 +19,8 @@ namespace scalelab::store {
 namespace {
 
 constexpr const char* kS3 = "s3";
+// The S3 user metadata that names an object's owner (the uploader).
+constexpr const char* kOwnerHeader = "x-amz-meta-owner";
 
 struct Endpoint {
   std::string base_url;     // scheme://host:port, what httplib connects to
@@ -105,11 +108,13 @@ class S3BlobStore final : public BlobStore {
   const char* backend() const override { return kS3; }
 
   PutResult put(const std::string& key, const BodySource& body, std::optional<std::uint64_t> size,
-                const std::string& content_type) override {
+                const std::string& content_type, const std::string& owner) override {
     if (!is_valid_blob_key(key)) throw std::invalid_argument("invalid blob key '" + key + "'");
+    if (!is_valid_blob_owner(owner)) throw std::invalid_argument("invalid blob owner '" + owner + "'");
     OpTimer t(put_);
-    PutResult result = size && *size > 0 ? put_streamed(key, body, *size, content_type)
-                                         : put_buffered(key, body, content_type);
+    const sigv4::Pairs metadata = object_metadata(owner);
+    PutResult result = size && *size > 0 ? put_streamed(key, body, *size, content_type, metadata)
+                                         : put_buffered(key, body, content_type, metadata);
     t.ok();
     return result;
   }
@@ -122,41 +127,54 @@ class S3BlobStore final : public BlobStore {
     if (!res) transport_failure(lease, "HEAD " + key, res.error());
     if (res->status == 404) return t.found(std::optional<BlobInfo>());
     check_status(res->status, res->body, "HEAD " + key);
-    return t.found(std::optional<BlobInfo>(BlobInfo{content_length(*res), content_type_of(*res)}));
+    return t.found(std::optional<BlobInfo>(BlobInfo{content_length(*res), content_type_of(*res), owner_of(*res)}));
   }
 
+  // The range goes to S3 only to skip a prefix: a read from byte 0 is a plain GET cut
+  // off after `length` bytes, which also keeps clear of s3rver 3.7.1 reading the end of
+  // "bytes=0-0" as "no end". A ranged answer must be a 206 whose Content-Range is
+  // exactly the range asked for; the bytes reach the sink through a BoundedSink, so
+  // none past the range ever does.
   std::optional<BlobInfo> get(const std::string& key, std::optional<ByteRange> range, const ChunkSink& sink) override {
     if (!is_valid_blob_key(key)) throw std::invalid_argument("invalid blob key '" + key + "'");
     OpTimer t(get_);
+    const bool ranged = range && range->offset > 0;
     auto lease = pool_.acquire();
     httplib::Headers headers = sign("GET", object_path(key), {}, sigv4::kEmptyPayloadHash);
-    if (range)
-      headers.emplace("Range", "bytes=" + std::to_string(range->offset) + "-" +
-                                   std::to_string(range->offset + range->length - 1));
+    const std::string asked = range ? "bytes=" + std::to_string(range->offset) + "-" +
+                                          std::to_string(range->offset + range->length - 1)
+                                    : std::string("the whole object");
+    if (ranged) headers.emplace("Range", asked);
     int status = 0;
     BlobInfo info;
-    std::string error_body;
-    bool sink_stopped = false;
+    std::string error_body, mismatch;
+    std::optional<BoundedSink> out;
     auto res = lease->client.Get(
         target(object_path(key)), headers,
         [&](const httplib::Response& r) {
           status = r.status;
-          if (ok_status(status)) info = BlobInfo{total_size(r), content_type_of(r)};
+          if (!ok_status(status)) return true;  // read the error body
+          info = BlobInfo{total_size(r), content_type_of(r), owner_of(r)};
+          mismatch = answer_mismatch(r, range, ranged);
+          if (!mismatch.empty()) return false;
+          out.emplace(sink, range ? range->length : content_length(r));
           return true;
         },
         [&](const char* data, std::size_t n) {
-          if (!ok_status(status)) {
+          if (!out) {
             if (error_body.size() < 4096) error_body.append(data, n);
             return true;
           }
-          if (!sink(data, n)) {
-            sink_stopped = true;
-            return false;
-          }
-          return true;
+          return (*out)(data, n);
         });
+    if (!mismatch.empty()) {
+      lease.discard();  // the rest of that answer is unread
+      throw StoreError(kS3, "GET " + key + ": asked for " + asked + ", got " + mismatch);
+    }
     if (!res) {
-      if (sink_stopped) {  // our reader went away; the object is fine
+      // Stopped on purpose: our reader went away, or a read from byte 0 got its range.
+      // The object is fine; the connection holds the unread rest, so it goes.
+      if (out && (out->sink_stopped() || (!ranged && range && out->full()))) {
         lease.discard();
         t.ok();
         return info;
@@ -165,6 +183,9 @@ class S3BlobStore final : public BlobStore {
     }
     if (status == 404) return t.found(std::optional<BlobInfo>());
     check_status(status, error_body, "GET " + key);
+    if (out && range && !out->full())
+      throw StoreError(kS3, "GET " + key + ": asked for " + asked + ", got " + std::to_string(out->passed()) +
+                                " bytes (the object has " + std::to_string(info.size) + ")");
     return t.found(std::optional<BlobInfo>(info));
   }
 
@@ -206,16 +227,26 @@ class S3BlobStore final : public BlobStore {
     return t;
   }
 
+  // The headers of a signed request: Host, `extra` (signed too: AWS wants every
+  // x-amz-* header signed), and the signature's own.
   httplib::Headers sign(const std::string& method, const std::string& path, const sigv4::Pairs& query,
-                        const std::string& payload_hash) const {
+                        const std::string& payload_hash, const sigv4::Pairs& extra = {}) const {
     sigv4::Request req{method, path, query, {{"Host", endpoint_.host_header}}, payload_hash};
+    req.headers.insert(req.headers.end(), extra.begin(), extra.end());
     sigv4::Options options;
     options.region = config_.region;
     options.service = "s3";
     auto s = sigv4::sign(req, {config_.access_key, config_.secret_key, config_.session_token}, options);
     httplib::Headers headers{{"Host", endpoint_.host_header}};
+    for (const auto& [k, v] : extra) headers.emplace(k, v);
     for (auto& [k, v] : s.headers_to_add) headers.emplace(k, v);
     return headers;
+  }
+
+  // The user metadata stored with a new object.
+  static sigv4::Pairs object_metadata(const std::string& owner) {
+    if (owner.empty()) return {};
+    return {{kOwnerHeader, owner}};
   }
 
   [[noreturn]] static void transport_failure(Lease& lease, const std::string& what, httplib::Error error) {
@@ -254,16 +285,35 @@ class S3BlobStore final : public BlobStore {
     return type.empty() ? "application/octet-stream" : type;
   }
 
+  static std::string owner_of(const httplib::Response& r) { return r.get_header_value(kOwnerHeader); }
+
+  // Why a 2xx answer to a GET is not the one asked for, or "" when it is: a ranged GET
+  // wants 206 with exactly that Content-Range and length; any other GET wants 200. Both
+  // must declare their length, the bound on what is passed on.
+  static std::string answer_mismatch(const httplib::Response& r, std::optional<ByteRange> range, bool ranged) {
+    const std::string content_range = r.get_header_value("Content-Range");
+    const std::string described = "HTTP " + std::to_string(r.status) +
+                                  (content_range.empty() ? "" : " with Content-Range " + content_range) +
+                                  (r.has_header("Content-Length") ? "" : " without Content-Length");
+    if (!ranged) return r.status == 200 && r.has_header("Content-Length") ? "" : described;
+    const std::string expected = "bytes " + std::to_string(range->offset) + "-" +
+                                 std::to_string(range->offset + range->length - 1) + "/";
+    const bool exact = r.status == 206 && content_range.rfind(expected, 0) == 0 &&
+                       content_range.size() > expected.size() && r.has_header("Content-Length") &&
+                       content_length(r) == range->length;
+    return exact ? "" : described;
+  }
+
   // Known size: one PUT whose body is pulled from the source as httplib writes it.
   PutResult put_streamed(const std::string& key, const BodySource& body, std::uint64_t size,
-                         const std::string& content_type) {
+                         const std::string& content_type, const sigv4::Pairs& metadata) {
     PutResult result;
     crypto::Sha256 hash;
     std::exception_ptr body_error;
     bool pushed = false;
     auto lease = pool_.acquire();
     auto res = lease->client.Put(
-        target(object_path(key)), sign("PUT", object_path(key), {}, sigv4::kUnsignedPayload), size,
+        target(object_path(key)), sign("PUT", object_path(key), {}, sigv4::kUnsignedPayload, metadata), size,
         [&](std::size_t, std::size_t, httplib::DataSink& out) {
           // The source pushes the whole body in the first call; a second call means it
           // came up short of the declared size.
@@ -301,14 +351,15 @@ class S3BlobStore final : public BlobStore {
 
   // Unknown size: buffer up to one part; a body that fits is one signed PUT, a larger
   // one becomes a multipart upload of part_size pieces.
-  PutResult put_buffered(const std::string& key, const BodySource& body, const std::string& content_type) {
+  PutResult put_buffered(const std::string& key, const BodySource& body, const std::string& content_type,
+                         const sigv4::Pairs& metadata) {
     PutResult result;
     crypto::Sha256 hash;
     std::string part;
     std::string upload_id;
     std::vector<std::string> etags;
     auto flush = [&] {
-      if (upload_id.empty()) upload_id = initiate_multipart(key, content_type);
+      if (upload_id.empty()) upload_id = initiate_multipart(key, content_type, metadata);
       etags.push_back(upload_part(key, upload_id, static_cast<int>(etags.size()) + 1, part));
       part.clear();
     };
@@ -326,7 +377,7 @@ class S3BlobStore final : public BlobStore {
         return true;
       });
       if (upload_id.empty()) {
-        put_whole(key, part, content_type);
+        put_whole(key, part, content_type, metadata);
       } else {
         if (!part.empty()) flush();
         complete_multipart(key, upload_id, etags);
@@ -339,18 +390,21 @@ class S3BlobStore final : public BlobStore {
     return result;
   }
 
-  void put_whole(const std::string& key, const std::string& data, const std::string& content_type) {
+  void put_whole(const std::string& key, const std::string& data, const std::string& content_type,
+                 const sigv4::Pairs& metadata) {
     auto lease = pool_.acquire();
     auto res = lease->client.Put(target(object_path(key)),
-                                 sign("PUT", object_path(key), {}, crypto::sha256_hex(data)), data, content_type);
+                                 sign("PUT", object_path(key), {}, crypto::sha256_hex(data), metadata), data,
+                                 content_type);
     if (!res) transport_failure(lease, "PUT " + key, res.error());
     check_status(res->status, res->body, "PUT " + key);
   }
 
-  std::string initiate_multipart(const std::string& key, const std::string& content_type) {
+  std::string initiate_multipart(const std::string& key, const std::string& content_type,
+                                 const sigv4::Pairs& metadata) {
     const sigv4::Pairs query{{"uploads", ""}};
     auto lease = pool_.acquire();
-    auto headers = sign("POST", object_path(key), query, sigv4::kEmptyPayloadHash);
+    auto headers = sign("POST", object_path(key), query, sigv4::kEmptyPayloadHash, metadata);
     headers.emplace("Content-Type", content_type);
     auto res = lease->client.Post(target(object_path(key), query), headers);
     if (!res) transport_failure(lease, "initiate multipart " + key, res.error());

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     const std::string body(256 * 1024, 'x');
     const std::string key = ids::random_token();
     auto put = blobs->put(key, [&](const store::ChunkSink& sink) { sink(body.data(), body.size()); }, body.size(),
-                          "application/octet-stream");
+                          "application/octet-stream", "smoke");
     crypto::Sha256 hash;
     std::uint64_t read = 0;
     blobs->get(key, std::nullopt, [&](const char* d, std::size_t n) {

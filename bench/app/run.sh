@@ -53,7 +53,7 @@ redis_url=redis://127.0.0.1:$redis_port
 declare -A port pid
 for mode in shared local; do
   port[$mode]=$(free_port)
-  SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$mode]} SCALELAB_STATE=$mode \
+  SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$mode]} SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=$mode \
   SCALELAB_REDIS_URL=$redis_url SCALELAB_DATA_DIR="$work/$mode" \
   SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
     taskset -c 0 "$app" >"$work/app-$mode.log" 2>&1 &

@@ -30,7 +30,8 @@ void print_urls(const lab::LabConfig& c, const json& status, double seconds) {
   for (const auto& comp : status["components"])
     if (comp["kind"] == "app")
       rows.push_back({"  " + comp["id"].get<std::string>(), "http://" + comp["address"].get<std::string>() + "/",
-                      "pid " + std::to_string(comp["pid"].get<int>())});
+                      "pid " + std::to_string(comp["pid"].get<int>()) + ", admin API on " +
+                          comp.value("admin_address", std::string("-"))});
   rows.push_back({"  redis", "127.0.0.1:" + std::to_string(p.redis()), "apps use the fault proxy on 127.0.0.1:" + std::to_string(p.redis_proxy())});
   rows.push_back({"  s3", url(p.s3()), "s3rver; apps use the fault proxy on 127.0.0.1:" + std::to_string(p.s3_proxy())});
   rows.push_back({"  faults", url(p.faults_api(), "/proxies"), "the fault proxy's API"});
@@ -100,8 +101,8 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
       ->check(CLI::IsMember({"shared", "local"}));
   config::option(*up_cmd, "--lb", "SCALELAB_LB", up->algorithm, "Balancing: round_robin, least_conn or sticky")
       ->check(CLI::IsMember({"round_robin", "least_conn", "sticky"}));
-  config::option(*up_cmd, "--base-port", "SCALELAB_BASE_PORT", *base, "First of the lab's ports (it uses P..P+10+N)")
-      ->check(CLI::Range(1024, 65535 - 10 - lab::Ports::kMaxInstances));
+  config::option(*up_cmd, "--base-port", "SCALELAB_BASE_PORT", *base, "First of the lab's ports (it uses P..P+" + std::to_string(lab::Ports::kSpan) + ")")
+      ->check(CLI::Range(1024, 65535 - lab::Ports::kSpan));
   up_cmd->add_flag("--prometheus", up->prometheus, "Also run Prometheus (Debian's package) scraping every target")
       ->envname("SCALELAB_PROMETHEUS");
   config::option(*up_cmd, "--restart", "SCALELAB_RESTART", *up_restart, "Restart policy: never or always")

@@ -4,6 +4,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/admin_guard.hpp"
 #include "common/json_error.hpp"
 #include "common/log.hpp"
 #include "lab/faultproxy/listen.hpp"
@@ -41,6 +42,27 @@ http::response<http::string_body> make_response(const ApiResponse& r, unsigned v
 ApiServer::ApiServer(asio::io_context& io, const net::HostPort& endpoint, ApiHandler& handler)
     : io_(io), acceptor_(io), handler_(handler) {
   listen_or_throw(acceptor_, resolve_endpoint(io, endpoint), "control API");
+  const auto bound = acceptor_.local_endpoint();
+  policy_ = admin::Policy{"", bound.port(), bound.address().is_loopback()};
+}
+
+// The admin rules of common/admin_guard.hpp first; the probes are GET /healthz and GET
+// /metrics, every other route is the API's own. Not a coroutine, so that nothing of it
+// lives in session()'s frame.
+ApiResponse ApiServer::respond(const http::request<http::string_body>& req, const tcp::socket& socket) {
+  const std::string_view method = sv(req.method_string());
+  const std::string_view target = sv(req.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool probe = method == "GET" && (path == "/healthz" || path == "/metrics");
+  error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  const std::string remote = ec ? std::string() : peer.address().to_string();
+  const auto denial = admin::check(policy_,
+                                   admin::Request{method, sv(req[http::field::host]), sv(req[http::field::origin]),
+                                                  sv(req[http::field::authorization]), remote},
+                                   probe ? admin::Route::probe : admin::Route::admin);
+  if (denial) return {denial->status, "application/json", error_body(denial->error, denial->detail)};
+  return handler_.handle(method, target, req.body());
 }
 
 void ApiServer::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
@@ -108,7 +130,7 @@ asio::awaitable<void> ApiServer::session(tcp::socket socket) {
       const auto& req = parser.get();
       version = req.version();
       keep_alive = req.keep_alive();
-      answer = handler_.handle(sv(req.method_string()), sv(req.target()), req.body());
+      answer = respond(req, stream.socket());
     }
     auto res = make_response(answer, version, keep_alive);
     stream.expires_after(kIoTimeout);

@@ -99,10 +99,12 @@ void run_command(Flags& f) {
                                                        : ProgressMode::automatic;
   Reporter reporter(progress, f.output == "json" ? OutputFormat::json : OutputFormat::table);
   std::function<void(const Sample&)> also;
-  if (f.hook) also = f.hook(c, f.target_given);
   LoadResult result;
   {
+    // First: every thread started from here on inherits the blocked signals, the hook's
+    // too (its console publisher), so SIGINT reaches the waiter and never kills the run.
     SignalStop signals;
+    if (f.hook) also = f.hook(c, f.target_given);
     result = run_load(
         c,
         [&](const Sample& s) {

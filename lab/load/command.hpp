@@ -24,7 +24,9 @@ namespace scalelab::load {
 // run: it may change the configuration (`target_given` is false when neither --target
 // nor its variable was set), and it may return a function that receives every
 // one-second Sample too (an empty function otherwise). It reports its own problems and
-// does not throw: a load run does not depend on what the hook adds.
+// does not throw: a load run does not depend on what the hook adds. It runs with SIGINT
+// and SIGTERM blocked, so threads it starts inherit the mask and never take the signal
+// that must stop the run and print its summary.
 using RunHook = std::function<std::function<void(const Sample&)>(LoadConfig& config, bool target_given)>;
 
 CLI::App* add_load_command(CLI::App& parent, RunHook hook = {});

@@ -39,10 +39,12 @@ nlohmann::json Component::to_json(Clock::time_point now) const {
                    {"started_unix_ms", started_unix_ms},
                    {"restarts", restarts},
                    {"last_exit", last_exit},
+                   {"last_error", last_error},
                    {"detail", detail}};
   if (kind == Kind::app) {
     j["state_mode"] = state_mode;
     j["in_balancer"] = in_balancer;
+    j["admin_address"] = "127.0.0.1:" + std::to_string(admin_port);
   }
   return j;
 }

@@ -37,6 +37,7 @@ struct Component {
   int number = 0;     // apps: n
   std::uint16_t port = 0;        // where it serves (shown in status)
   std::uint16_t probe_port = 0;  // where its readiness is checked (an admin port for some)
+  std::uint16_t admin_port = 0;  // apps: their admin API (the state toggle)
   std::string log_path;
 
   process::Process process;
@@ -45,6 +46,8 @@ struct Component {
   std::int64_t started_unix_ms = 0;
   int restarts = 0;
   std::string last_exit;      // "exit 0", "signal KILL"
+  std::string last_error;     // at its last exit, the line of its log that says why (log_tail.hpp)
+  std::uint64_t log_offset = 0;  // the size of its log when it was last spawned
   std::string detail;         // the last readiness detail
   std::string state_mode;     // apps
   std::optional<int> kill_signal;  // set by `kill`: the next exit is a kill

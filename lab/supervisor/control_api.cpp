@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "common/admin_guard_httplib.hpp"
 #include "common/json_error.hpp"
 #include "common/process.hpp"
 #include "lab/supervisor/spawn_specs.hpp"
@@ -52,17 +53,13 @@ ControlApi::ControlApi(Supervisor& supervisor) : supervisor_(supervisor) {
   server_.set_tcp_nodelay(true);
   server_.set_keep_alive_timeout(2);
   server_.set_payload_max_length(64 * 1024);
-  // The API changes the lab (kill, fault, down) and listens on loopback, where any web
-  // page open in a local browser could post to it. A browser names the page's origin on
-  // such requests: only the supervisor's own (the console) may change anything.
+  // The API changes the lab (kill, fault, down) and shows its logs, on loopback, where
+  // any web page open in a local browser can reach it: common/admin_guard.hpp's rules
+  // apply to every route, the console's included (lab/README.md, "Who may use it").
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.method == "GET" || req.method == "HEAD" || !req.has_header("Origin")) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string origin = req.get_header_value("Origin");
-    const std::string port = std::to_string(port_);
-    if (origin == "http://127.0.0.1:" + port || origin == "http://localhost:" + port)
-      return httplib::Server::HandlerResponse::Unhandled;
-    fail(res, 403, "forbidden_origin", "requests from " + origin + " may not change the lab");
-    return httplib::Server::HandlerResponse::Handled;
+    const auto route = req.path == "/healthz" ? admin::Route::probe : admin::Route::admin;
+    return admin::refuse(admin::Policy{"", port_, true}, req, route, res) ? httplib::Server::HandlerResponse::Handled
+                                                                        : httplib::Server::HandlerResponse::Unhandled;
   });
   server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty() && !res.has_header("Content-Type"))

@@ -30,7 +30,10 @@ struct Ports {
   std::uint16_t faults_api() const { return base + 7; }      // P+7   the fault proxy's API
   std::uint16_t prometheus() const { return base + 8; }      // P+8
   std::uint16_t app(int n) const { return static_cast<std::uint16_t>(base + 10 + n); }  // P+11, P+12, ...
+  // app-N's admin API (/admin/state, /admin/drain), never reachable through the balancer.
+  std::uint16_t app_admin(int n) const { return static_cast<std::uint16_t>(app(n) + kMaxInstances); }  // P+61, ...
   static constexpr int kMaxInstances = 50;
+  static constexpr int kSpan = 10 + 2 * kMaxInstances;  // a lab uses ports P to P+kSpan
 };
 
 struct LabConfig {
@@ -47,7 +50,7 @@ struct LabConfig {
   std::map<std::string, std::string> balancer_env;  // extra SCALELAB_BALANCER_* for the balancer
   std::string binaries;                          // folder of scalelab-app, -balancer, -faultproxy
 
-  std::uint16_t highest_port() const { return ports.app(Ports::kMaxInstances); }
+  std::uint16_t highest_port() const { return ports.app_admin(Ports::kMaxInstances); }
 };
 
 nlohmann::json to_json(const LabConfig& c);

@@ -3,28 +3,66 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "common/log.hpp"
 #include "common/process.hpp"
 #include "lab/supervisor/control_api.hpp"
 #include "lab/supervisor/lab_client.hpp"
+#include "lab/supervisor/log_tail.hpp"
 #include "lab/supervisor/run_dir.hpp"
 #include "lab/supervisor/supervisor.hpp"
 
 namespace scalelab::lab {
 namespace {
 
-// The last meaningful line of the supervisor's log, for an error message.
+// Why the supervisor stopped, from its log.
 std::string last_words(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "supervisor.log");
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty()) last = line;
-  auto j = nlohmann::json::parse(last, nullptr, false);
-  if (j.is_object() && j.contains("msg")) return j.value("msg", last) + (j.contains("cause") ? ": " + j.value("cause", "") : "");
-  return last.empty() ? "no output (see " + (dir / "supervisor.log").string() + ")" : last;
+  const std::string line = last_error_line(dir / "supervisor.log");
+  return line.empty() ? "no output (see " + (dir / "supervisor.log").string() + ")" : line;
+}
+
+// The components of `status` that ended while the lab was starting (an exit, or a spawn
+// that failed), described by the first of them in its own words: "app-1
+// (127.0.0.1:8091) exited during start-up (exit 2): scalelab-app: --workers: ... (also:
+// app-2)". nullopt when none did.
+std::optional<std::string> startup_failure(const nlohmann::json& status) {
+  std::string first;
+  std::vector<std::string> others;
+  for (const auto& c : status["components"]) {
+    const std::string state = c["state"], last_exit = c.value("last_exit", ""), id = c["id"];
+    const bool ended = state == "down" || state == "killed" || !last_exit.empty() || c.value("restarts", 0) > 0;
+    if (!ended) continue;
+    if (!first.empty()) {
+      others.push_back(id);
+      continue;
+    }
+    first = id + " (" + c.value("address", "") + ")" +
+            (last_exit.empty() ? " could not start" : " exited during start-up (" + last_exit + ")");
+    std::string why = c.value("last_error", "");
+    if (why.empty()) why = c.value("detail", "");
+    if (!why.empty()) first += ": " + why;
+  }
+  if (first.empty()) return std::nullopt;
+  if (!others.empty()) {
+    first += " (also:";
+    for (const auto& id : others) first += " " + id;
+    first += ")";
+  }
+  return first;
+}
+
+// Brings a lab that failed to start down, so `up` leaves nothing behind: SIGTERM makes
+// the supervisor stop every component as `scalelab down` does; one that does not
+// finish in time is killed, its children die with it (PR_SET_PDEATHSIG), and what is
+// left of it is cleaned up. Returns how it ended, for the message.
+std::string tear_down(process::Process& supervisor, const std::filesystem::path& dir) {
+  const auto ended = supervisor.stop(std::chrono::seconds(30));
+  if (!ended.signaled) return "the lab has been brought down";
+  clean_up_stale(dir);
+  return "the lab has been brought down (its supervisor did not stop within 30 s and was killed)";
 }
 
 }  // namespace
@@ -93,27 +131,41 @@ nlohmann::json start_lab(LabConfig config, const std::string& scalelab_exe, std:
   o.new_session = true;
   process::Process supervisor = process::Process::spawn(o);
 
+  // Every way out but success and the timeout takes the lab down (the supervisor's
+  // Process kills it if nothing else did), and the message says so.
+  auto stopped = [&](const process::ExitStatus& exited) {
+    return std::runtime_error("the supervisor stopped (" + exited.describe() + "): " + last_words(config.dir));
+  };
+  auto failed = [&](const std::string& why) {
+    const std::string outcome = tear_down(supervisor, config.dir);
+    return std::runtime_error(why + "; " + outcome + " (logs in " + (config.dir / "logs").string() + ")");
+  };
   LabClient client(config, std::chrono::seconds(5));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!client.reachable()) {
-    if (auto status = supervisor.poll())
-      throw std::runtime_error("the supervisor stopped (" + status->describe() + "): " + last_words(config.dir));
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the supervisor did not start in time");
+    if (auto exited = supervisor.poll()) throw stopped(*exited);
+    if (std::chrono::steady_clock::now() > deadline) throw failed("the supervisor did not start in time");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   nlohmann::json status;
   while (true) {
-    status = client.status();
+    try {
+      status = client.status();
+    } catch (const LabClientError& e) {
+      if (auto exited = supervisor.wait_for(std::chrono::seconds(1))) throw stopped(*exited);
+      throw failed(e.what());
+    }
     if (progress) progress(status);
     if (all_ready(status)) break;
-    if (auto exited = supervisor.poll())
-      throw std::runtime_error("the supervisor stopped (" + exited->describe() + "): " + last_words(config.dir));
+    if (auto failure = startup_failure(status)) throw failed(*failure);
+    if (auto exited = supervisor.poll()) throw stopped(*exited);
     if (std::chrono::steady_clock::now() > deadline) {
       std::string waiting;
       for (const auto& c : status["components"])
         if (c["state"] != "ready")
           waiting += (waiting.empty() ? "" : ", ") + c["id"].get<std::string>() + " (" + c["state"].get<std::string>() +
                      (c["detail"].get<std::string>().empty() ? "" : ": " + c["detail"].get<std::string>()) + ")";
+      supervisor.detach();  // what the message says: it stays up to be looked at
       throw std::runtime_error("not ready in time: " + waiting + "; the lab is still running (scalelab status, scalelab down)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

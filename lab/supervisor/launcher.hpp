@@ -33,7 +33,13 @@ int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtens
 
 // Starts a lab (`scalelab supervise` from `scalelab_exe`) and returns its status once
 // every component is ready. `progress` sees each status while it waits. Throws
-// std::runtime_error with the reason (from the supervisor's log when it died).
+// std::runtime_error with the reason:
+//  - a component that exits (or cannot be spawned) before the lab is ready fails it at
+//    once, in that component's words (the last error line of its log); the lab is
+//    brought down first, and the message says so;
+//  - the supervisor dying says why, from its own log; its components die with it;
+//  - at `timeout` the lab is left running, and the message says that instead.
+// With no exception, the lab runs on after this returns.
 nlohmann::json start_lab(LabConfig config, const std::string& scalelab_exe, std::chrono::milliseconds timeout,
                          const std::function<void(const nlohmann::json&)>& progress = {});
 

@@ -105,14 +105,15 @@ std::uint16_t find_free_base_port(int max_instances) {
   // an outgoing connection (the load's, the balancer's), and then listening on it fails.
   int ephemeral_low = 32768;
   if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> ephemeral_low;
-  const int span = 10 + max_instances;
+  const Ports offsets{0};  // each port as an offset from the base
+  const int span = offsets.app_admin(max_instances);
   const int high = std::max(12000, ephemeral_low - span - 1);
   std::mt19937 gen(std::random_device{}());
   std::uniform_int_distribution<int> pick(10000, high);
   for (int attempt = 0; attempt < 100; ++attempt) {
     const int base = pick(gen);
     bool free = true;
-    for (int p = base; p <= base + 10 + max_instances && free; ++p)
+    for (int p = base; p <= base + span && free; ++p)
       free = !net::can_connect("127.0.0.1", static_cast<std::uint16_t>(p), std::chrono::milliseconds(20));
     if (free) return static_cast<std::uint16_t>(base);
   }
@@ -126,7 +127,10 @@ void require_free_ports(const LabConfig& config) {
       {"redis", p.redis()},       {"redis proxy", p.redis_proxy()},       {"s3", p.s3()},
       {"s3 proxy", p.s3_proxy()}, {"fault proxy API", p.faults_api()}};
   if (config.prometheus) ports.emplace_back("prometheus", p.prometheus());
-  for (int n = 1; n <= config.instances; ++n) ports.emplace_back("app-" + std::to_string(n), p.app(n));
+  for (int n = 1; n <= config.instances; ++n) {
+    ports.emplace_back("app-" + std::to_string(n), p.app(n));
+    ports.emplace_back("app-" + std::to_string(n) + " admin", p.app_admin(n));
+  }
   for (const auto& [what, port] : ports)
     if (net::can_connect("127.0.0.1", port, std::chrono::milliseconds(100)))
       throw std::runtime_error("port " + std::to_string(port) + " (" + what + ") is in use: pick another --base-port");

@@ -122,6 +122,7 @@ process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::st
       for (auto& [k, v] : state_environment(c)) o.env[k] = v;
       o.env["SCALELAB_INSTANCE_ID"] = id;
       o.env["SCALELAB_LISTEN"] = loopback(port);
+      o.env["SCALELAB_ADMIN_LISTEN"] = loopback(p.app_admin(port - p.app(0)));
       o.env["SCALELAB_REDIS_URL"] = "redis://" + loopback(p.redis_proxy());
       o.env["SCALELAB_S3_ENDPOINT"] = "http://" + loopback(p.s3_proxy());
       o.env["SCALELAB_S3_BUCKET"] = "scalelab";

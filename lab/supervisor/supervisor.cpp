@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include "common/log.hpp"
+#include "lab/supervisor/log_tail.hpp"
 #include "lab/supervisor/probes.hpp"
 #include "lab/supervisor/spawn_specs.hpp"
 
@@ -47,7 +48,11 @@ Component& Supervisor::add_component(Kind kind, int number) {
     case Kind::faults: c->id = "faults"; c->port = c->probe_port = p.faults_api(); break;
     case Kind::balancer: c->id = "balancer"; c->port = p.balancer(); c->probe_port = p.balancer_admin(); break;
     case Kind::prometheus: c->id = "prometheus"; c->port = c->probe_port = p.prometheus(); break;
-    case Kind::app: c->id = "app-" + std::to_string(number); c->port = c->probe_port = p.app(number); break;
+    case Kind::app:
+      c->id = "app-" + std::to_string(number);
+      c->port = c->probe_port = p.app(number);
+      c->admin_port = p.app_admin(number);
+      break;
   }
   c->log_path = log_path(config_, c->id).string();
   components_.push_back(std::move(c));
@@ -77,6 +82,7 @@ void Supervisor::spawn(Component& c) {
   c.kill_signal.reset();
   c.restart_after_exit = false;
   c.detail.clear();
+  c.log_offset = log_size(c.log_path);
   try {
     c.process = process::Process::spawn(lab::spawn_options(config_, c.kind, c.id, c.port));
   } catch (const std::exception& e) {
@@ -198,6 +204,7 @@ void Supervisor::reap(Component& c) {
 
 void Supervisor::on_exit(Component& c, const process::ExitStatus& status) {
   c.last_exit = status.describe();
+  c.last_error = last_error_line(c.log_path, c.log_offset);
   c.stop_deadline.reset();
   state_dirty_ = true;
   const bool killed = c.kill_signal.has_value();
@@ -276,7 +283,7 @@ void Supervisor::sync_state_modes() {
     if (app->state != State::ready || app->state_mode.empty() || app->state_mode == expected) continue;
     if (Clock::now() < app->next_state_sync) continue;
     app->next_state_sync = Clock::now() + std::chrono::seconds(1);
-    httplib::Client client("127.0.0.1", app->port);
+    httplib::Client client("127.0.0.1", app->admin_port);
     client.set_connection_timeout(0, 300000);
     client.set_read_timeout(1, 0);
     if (auto r = client.Put("/admin/state", update.dump(), "application/json"); r && r->status == 200) {

@@ -158,7 +158,7 @@ nlohmann::json Supervisor::toggle(const std::string& concern, const std::string&
       instances[app->id] = "not running: it gets the new state when it starts";
       continue;
     }
-    httplib::Client client("127.0.0.1", app->port);
+    httplib::Client client("127.0.0.1", app->admin_port);
     client.set_connection_timeout(0, 500000);
     client.set_read_timeout(1, 0);
     auto r = client.Put("/admin/state", update.dump(), "application/json");

@@ -22,6 +22,21 @@ store::Mode mode_or_die(const std::string& value, const std::string& what) {
   return *mode;
 }
 
+bool is_wildcard(const std::string& host) { return host == "0.0.0.0" || host == "::" || host == "[::]"; }
+
+// "" or "0": off. Else host:port, on another port than the service, or on another host
+// where neither is a wildcard.
+std::optional<net::HostPort> parse_admin_listen(const std::string& text, const net::HostPort& service) {
+  if (text.empty() || text == "0") return std::nullopt;
+  auto hp = net::parse_host_port(text);
+  if (!hp) config::die(kProgram, "--admin-listen must be host:port, or \"\" or 0 to turn it off (got '" + text + "')");
+  const bool overlap = hp->host == service.host || is_wildcard(hp->host) || is_wildcard(service.host);
+  if (hp->port == service.port && overlap)
+    config::die(kProgram, "--admin-listen (" + hp->str() + ") must not be the service address --listen (" +
+                              service.str() + "): the admin API would be reachable through the balancer");
+  return hp;
+}
+
 }  // namespace
 
 AppConfig parse_app_config(int argc, char** argv) {
@@ -32,6 +47,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   cli.get_formatter()->column_width(42);
 
   std::string listen = c.listen.str();
+  std::string admin_listen = c.admin_listen->str();
   std::string redis_url = "redis://127.0.0.1:6379";
   int redis_timeout_ms = 1000;
   int db_latency_ms = static_cast<int>(c.db_latency.count());
@@ -42,6 +58,9 @@ AppConfig parse_app_config(int argc, char** argv) {
 
   config::option(cli, "--instance-id", "SCALELAB_INSTANCE_ID", c.instance_id, "Instance id in X-Instance (default: host name)");
   config::option(cli, "--listen", "SCALELAB_LISTEN", listen, "Address to listen on (host:port)");
+  config::option(cli, "--admin-listen", "SCALELAB_ADMIN_LISTEN", admin_listen,
+                 "Address of the admin API (/admin/*, /healthz, /readyz, /metrics), never the service port; "
+                 "\"\" or 0 turns it off");
   config::option(cli, "--workers", "SCALELAB_WORKERS", c.workers, "Worker threads (each serves one connection at a time)")
       ->check(CLI::Range(1, 1024));
   config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db] or unix://[:password@]/path/redis.sock[?db=N]");
@@ -68,7 +87,8 @@ AppConfig parse_app_config(int argc, char** argv) {
   config::option(cli, "--rate-limit", "SCALELAB_RATE_LIMIT", c.rate_limit, "Requests per window per logged-in user")
       ->check(CLI::Range(1ll, 1ll << 40));
   config::option(cli, "--rate-window", "SCALELAB_RATE_WINDOW_SECONDS", rate_window, "Rate-limit window length")->check(CLI::Range(1, 86400));
-  config::option(cli, "--admin-token", "SCALELAB_ADMIN_TOKEN", c.admin_token, "Bearer token for /admin from non-loopback clients");
+  config::option(cli, "--admin-token", "SCALELAB_ADMIN_TOKEN", c.admin_token,
+                 "Bearer token the admin API requires, from loopback too (without one: loopback clients only)");
   config::option(cli, "--state", "SCALELAB_STATE", state, "Where state lives for every concern: shared or local");
   config::option(cli, "--state-sessions", "SCALELAB_STATE_SESSIONS", state_sessions, "Override for sessions and carts");
   config::option(cli, "--state-cache", "SCALELAB_STATE_CACHE", state_cache, "Override for the catalog cache");
@@ -91,6 +111,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   auto hp = net::parse_host_port(listen);
   if (!hp) config::die(kProgram, "--listen must be host:port (got '" + listen + "')");
   c.listen = *hp;
+  c.admin_listen = parse_admin_listen(admin_listen, c.listen);
   try {
     c.redis = store::parse_redis_url(redis_url);
   } catch (const std::invalid_argument& e) {

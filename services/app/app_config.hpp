@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/net.hpp"
@@ -17,6 +18,10 @@ namespace scalelab::app {
 struct AppConfig {
   std::string instance_id;                 // SCALELAB_INSTANCE_ID, default: the host name
   net::HostPort listen{"127.0.0.1", 8081};  // SCALELAB_LISTEN
+  // SCALELAB_ADMIN_LISTEN: the admin API's own address (/admin/*, plus /healthz,
+  // /readyz, /metrics); never the service port, so a balancer cannot forward to it.
+  // nullopt ("" or "0") turns the admin API off.
+  std::optional<net::HostPort> admin_listen = net::HostPort{"127.0.0.1", 9081};
   int workers = 32;                        // SCALELAB_WORKERS
   store::RedisConfig redis;                // SCALELAB_REDIS_URL, _TIMEOUT_MS
   store::S3Config s3;                      // SCALELAB_S3_*, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
@@ -29,7 +34,7 @@ struct AppConfig {
   std::uint64_t max_upload_bytes = 64ull << 20;
   std::int64_t rate_limit = 100;            // requests per window, per user
   std::chrono::seconds rate_window{1};
-  std::string admin_token;
+  std::string admin_token;                 // required on the admin address when set, from loopback too
   store::Mode state[4] = {store::Mode::shared, store::Mode::shared, store::Mode::shared, store::Mode::shared};
   std::chrono::milliseconds drain_grace{2000};       // readiness false -> stop accepting
   std::chrono::milliseconds shutdown_timeout{10000};  // stop accepting -> give up on in-flight

@@ -33,10 +33,12 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
   draining_ = &BuildGauge().Name("app_draining").Help("1 while the instance drains before exit").Register(registry).Add({});
   auto& uploads = BuildCounter()
                       .Name("app_upload_reads_total")
-                      .Help("Upload reads: found, or missing (an id this instance's store does not have)")
+                      .Help("Upload reads: found, missing (an id this instance's store does not have) or foreign "
+                            "(another user's upload, answered as missing)")
                       .Register(registry);
   upload_found_ = &uploads.Add({{"result", "found"}});
   upload_missing_ = &uploads.Add({{"result", "missing"}});
+  upload_foreign_ = &uploads.Add({{"result", "foreign"}});
   auto& rate = BuildCounter().Name("app_rate_limit_decisions_total").Help("Rate-limit decisions").Register(registry);
   rate_allowed_ = &rate.Add({{"decision", "allowed"}});
   rate_denied_ = &rate.Add({{"decision", "denied"}});

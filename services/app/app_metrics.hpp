@@ -1,6 +1,7 @@
 // What scalelab-app tells Prometheus. The breakage the lab is about shows up here as
 // plain counters: a session lookup that misses although a cookie was presented is a
-// lost session; an upload read that finds nothing is a missing upload.
+// lost session; an upload read that finds nothing is a missing upload (another user's
+// upload is answered as missing, and counted apart).
 //
 //   app_requests_total{route,method,status}     app_request_duration_seconds{route}
 //   app_requests_in_flight                      app_session_lookups_total{result}
@@ -37,7 +38,11 @@ class AppMetrics {
   prometheus::Gauge& in_flight() { return *in_flight_; }
 
   void session_lookup(const char* result) { counter(session_lookups_, "result", result).Increment(); }
-  void upload_read(bool found) { (found ? *upload_found_ : *upload_missing_).Increment(); }
+  enum class UploadRead { found, missing, foreign };
+  void upload_read(UploadRead result) {
+    (result == UploadRead::found ? *upload_found_ : result == UploadRead::missing ? *upload_missing_ : *upload_foreign_)
+        .Increment();
+  }
   void cache(const char* op) { counter(cache_ops_, "op", op).Increment(); }
   void rate_limit(bool allowed) { (allowed ? *rate_allowed_ : *rate_denied_).Increment(); }
   void store_error(const std::string& backend) { counter(store_errors_, "backend", backend).Increment(); }
@@ -62,6 +67,7 @@ class AppMetrics {
   prometheus::Gauge* draining_;
   prometheus::Counter* upload_found_;
   prometheus::Counter* upload_missing_;
+  prometheus::Counter* upload_foreign_;
   prometheus::Counter* rate_allowed_;
   prometheus::Counter* rate_denied_;
   std::mutex mu_;

@@ -1,7 +1,6 @@
 #include "services/app/app_server.hpp"
 
-#include <openssl/crypto.h>
-
+#include "common/admin_guard_httplib.hpp"
 #include "common/ids.hpp"
 #include "common/json_error.hpp"
 #include "common/log.hpp"
@@ -36,31 +35,39 @@ const char* error_code_for(int status) {
   }
 }
 
-// Reads and drops a body nobody asked for, up to 64 KiB; a larger one is left on the
-// wire, so the connection must close after the answer.
+// Reads and drops a body the route did not read (it answered first: 401, 404...). A
+// client still sending would see a reset instead of the answer if the socket closed
+// on unread bytes, so up to kReadPastLimit is read on, as for a body over its limit;
+// a longer one is cut off, and the connection closes after the answer. cpp-httplib's
+// reader sets the status to 400 whenever the read stops early, which would replace the
+// route's own answer: the status is put back.
 void discard_body(Exchange& ex, const httplib::ContentReader* reader) {
   if (reader == nullptr) return;
-  std::size_t seen = 0;
+  const int status = ex.res.status;
+  std::uint64_t seen = 0;
   const bool complete = (*reader)([&](const char*, std::size_t n) {
     seen += n;
-    return seen <= 64 * 1024;
+    return seen <= kReadPastLimit;
   });
+  ex.res.status = status;
   if (!complete) ex.ctx.keep_alive = false;
 }
 
-// The gate in front of cpp-httplib: the app's header limit; a refusal is counted,
-// logged, and carries the headers every answer carries.
-GatedServer::Config gate_config(App& app) {
+// The gate in front of a listener's cpp-httplib: the app's header limit; a refusal is
+// counted, logged, and carries the headers every answer carries. (The gated server
+// binds without SO_REUSEPORT, so a second instance cannot share either address.)
+GatedServer::Config gate_config(App& app, Listener listener) {
   GatedServer::Config gate;
   gate.limits.max_header_bytes = app.config.max_header_bytes;
-  gate.on_refused = [&app](const http_gate::Refusal& refusal, httplib::Headers& headers) {
+  gate.on_refused = [&app, listener](const http_gate::Refusal& refusal, httplib::Headers& headers) {
     const std::string id = ids::random_token(12);
     app.metrics->http_rejected(refusal.reason);
     log::access({{"request_id", id},
                  {"status", refusal.answer.status},
                  {"error", refusal.answer.error},
                  {"reason", refusal.reason},
-                 {"state", app.state.header_value()}});
+                 {"state", app.state.header_value()},
+                 {"listener", listener == Listener::admin ? "admin" : "service"}});
     headers = {{"X-Instance", app.config.instance_id},
                {"X-Request-Id", id},
                {"X-Scalelab-State", app.state.header_value()}};
@@ -70,61 +77,75 @@ GatedServer::Config gate_config(App& app) {
 
 }  // namespace
 
-AppServer::AppServer(App& app) : app_(app), server_(gate_config(app)) {
-  const int workers = app.config.workers;
-  server_.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
-  server_.set_tcp_nodelay(true);
-  server_.set_keep_alive_max_count(1000000);
-  server_.set_keep_alive_timeout(app.config.keepalive_timeout_s);
-  server_.set_read_timeout(10, 0);
-  server_.set_write_timeout(10, 0);
-  server_.set_payload_max_length(app.config.max_upload_bytes);
+AppServer::AppServer(App& app)
+    : app_(app), server_(gate_config(app, Listener::service)), admin_(gate_config(app, Listener::admin)) {
+  configure(server_, Listener::service, app.config.workers);
+  // The admin API serves a few probes and toggles: a small pool of its own, so it
+  // answers even while every service worker is busy.
+  configure(admin_, Listener::admin, 4);
+}
 
-  auto plain = [this](const httplib::Request& req, httplib::Response& res) { dispatch(req, res, nullptr); };
-  auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    dispatch(req, res, &reader);
+void AppServer::configure(GatedServer& server, Listener listener, int workers) {
+  server.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(1000000);
+  server.set_keep_alive_timeout(app_.config.keepalive_timeout_s);
+  server.set_read_timeout(10, 0);
+  server.set_write_timeout(10, 0);
+  server.set_payload_max_length(app_.config.max_upload_bytes);
+
+  auto plain = [this, listener](const httplib::Request& req, httplib::Response& res) {
+    dispatch(listener, req, res, nullptr);
   };
-  server_.Get(".*", plain);  // and HEAD
-  server_.Options(".*", plain);
-  server_.Post(".*", plain);
-  server_.Put(".*", plain);
-  server_.Patch(".*", plain);
-  server_.Delete(".*", plain);
-  server_.Post(".*", with_body);
-  server_.Put(".*", with_body);
-  server_.Patch(".*", with_body);
-  server_.Delete(".*", with_body);
+  auto with_body = [this, listener](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& reader) { dispatch(listener, req, res, &reader); };
+  server.Get(".*", plain);  // and HEAD
+  server.Options(".*", plain);
+  server.Post(".*", plain);
+  server.Put(".*", plain);
+  server.Patch(".*", plain);
+  server.Delete(".*", plain);
+  server.Post(".*", with_body);
+  server.Put(".*", with_body);
+  server.Patch(".*", with_body);
+  server.Delete(".*", with_body);
 
-  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     begin(req);
+    // The app answers Range itself (range_policy.hpp). cpp-httplib would otherwise
+    // slice every body by the ranges it parsed, errors included, and set 206 and a
+    // multipart length of its own (which underflows). It hands handlers a const view
+    // of a Request that is its own non-const local in process_request, so casting the
+    // const away to clear them is defined; this is the one place that does.
+    const_cast<httplib::Request&>(req).ranges.clear();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  server_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { finish_headers(req, res); });
-  server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
+  server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { finish_headers(req, res); });
+  server.set_logger([this, listener](const httplib::Request& req, const httplib::Response& res) {
+    log_request(listener, req, res);
+  });
   // cpp-httplib calls this for every status >= 400; it fills in a JSON body where
   // cpp-httplib itself answered (a malformed request, a bad Range, a body too large).
-  server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty() && !res.has_header("Content-Type")) {  // not a (streamed) answer of ours
       res.set_content(error_body(error_code_for(res.status), "HTTP " + std::to_string(res.status)), "application/json");
     }
     return httplib::Server::HandlerResponse::Unhandled;  // never re-slice a body by Range
   }));
-  server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
     res.set_content(error_body("internal_error", "unexpected failure"), "application/json");
   });
 }
 
-AppServer::~AppServer() {
-  if (thread_.joinable()) {
-    server_.stop();
-    thread_.join();
-  }
-}
+AppServer::~AppServer() { stop(); }
 
 void AppServer::bind() {
+  // The admin address first: once the service port accepts, both are bound.
+  // Without SO_REUSEPORT, an address another process listens on fails here (exit 1).
+  if (const auto& admin = app_.config.admin_listen; admin && !admin_.bind(admin->host, admin->port))
+    throw std::runtime_error("cannot listen on the admin address " + admin->str() + ": " + std::strerror(errno));
   const auto& listen = app_.config.listen;
-  // Without SO_REUSEPORT, a port another process listens on fails here (exit 1).
   if (!server_.bind(listen.host, listen.port))
     throw std::runtime_error("cannot listen on " + listen.str() + ": " + std::strerror(errno));
   port_ = listen.port;
@@ -132,12 +153,17 @@ void AppServer::bind() {
 
 void AppServer::start() {
   thread_ = std::thread([this] { server_.listen_after_bind(); });
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (app_.config.admin_listen) admin_thread_ = std::thread([this] { admin_.listen_after_bind(); });
+  while (!server_.is_running() || (app_.config.admin_listen && !admin_.is_running()))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void AppServer::stop() {
-  server_.stop();
-  if (thread_.joinable()) thread_.join();
+  for (auto [server, thread] : {std::pair{&server_, &thread_}, std::pair{&admin_, &admin_thread_}}) {
+    if (!thread->joinable()) continue;
+    server->stop();
+    thread->join();
+  }
 }
 
 bool AppServer::wait_idle(Clock::time_point deadline) {
@@ -157,6 +183,7 @@ bool AppServer::drain(std::chrono::milliseconds grace, std::chrono::milliseconds
   const auto deadline = Clock::now() + timeout;
   const bool finished = wait_idle(deadline);
   server_.stop();  // no new connections; the pool's idle keep-alive threads are not waited for
+  admin_.stop();
   return wait_idle(std::max(deadline, Clock::now() + std::chrono::milliseconds(100))) && finished;
 }
 
@@ -182,9 +209,19 @@ void AppServer::begin(const httplib::Request& req) {
   app_.metrics->in_flight().Increment();
 }
 
-void AppServer::dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
+void AppServer::guard_admin(const httplib::Request& req, httplib::Response& res, RouteKind kind) {
+  const auto& address = *app_.config.admin_listen;
+  const admin::Policy policy{app_.config.admin_token, address.port, net::is_loopback(address.host)};
+  const auto denial = admin::check(policy, req, kind == RouteKind::admin ? admin::Route::admin : admin::Route::probe);
+  if (!denial) return;
+  if (denial->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  throw HttpError(denial->status, denial->error, denial->detail);
+}
+
+void AppServer::dispatch(Listener listener, const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader* reader) {
   RequestContext& ctx = context_for(req);
-  const Router::Match match = app_.router.match(req.method, req.path);
+  const Router::Match match = app_.router.match(req.method, req.path, listener);
   ctx.route_time = seconds_since(ctx.start);
 
   // Tracks whether the handler read the body, so an unread one is dealt with.
@@ -205,6 +242,10 @@ void AppServer::dispatch(const httplib::Request& req, httplib::Response& res, co
   const double parse_before = ctx.parse, serialize_before = ctx.serialize;
   Clock::time_point handler_start{};
   try {
+    // On the admin listener the guard speaks first, for unknown paths too (as probes:
+    // a 404 tells nothing), so a foreign Host learns nothing at all.
+    if (listener == Listener::admin)
+      guard_admin(req, res, match.index < 0 ? RouteKind::ops : app_.router.routes()[static_cast<std::size_t>(match.index)].kind);
     if (match.index < 0) {
       if (!match.allow.empty()) {
         res.set_header("Allow", match.allow);
@@ -216,15 +257,6 @@ void AppServer::dispatch(const httplib::Request& req, httplib::Response& res, co
     ctx.route = match.index;
     ctx.route_label = route.pattern;
     if (route.takes_body && tracked) ex.reader = &*tracked;
-    if (route.kind == RouteKind::admin) {
-      const std::string& token = app_.config.admin_token;
-      const std::string auth = req.get_header_value("Authorization");
-      const std::string expected = "Bearer " + token;
-      const bool token_ok = !token.empty() && auth.size() == expected.size() &&
-                            CRYPTO_memcmp(auth.data(), expected.data(), auth.size()) == 0;
-      if (!net::is_loopback(req.remote_addr) && !token_ok)
-        throw HttpError(403, "forbidden", "the admin API answers loopback clients, or a valid bearer token");
-    }
     if (route.kind == RouteKind::api) {
       StageTimer timer(ctx.middleware);
       run_middleware(ex, route);
@@ -311,7 +343,7 @@ void AppServer::finish_headers(const httplib::Request& req, httplib::Response& r
   }
 }
 
-void AppServer::log_request(const httplib::Request& req, const httplib::Response& res) {
+void AppServer::log_request(Listener listener, const httplib::Request& req, const httplib::Response& res) {
   RequestContext& ctx = context_for(req);
   const double seconds = seconds_since(ctx.start);
   app_.metrics->request(ctx.route, req.method, res.status, seconds);
@@ -328,6 +360,7 @@ void AppServer::log_request(const httplib::Request& req, const httplib::Response
                {"duration_ms", seconds * 1e3},
                {"bytes", length.empty() ? res.body.size() : std::strtoull(length.c_str(), nullptr, 10)},
                {"state", app_.state.header_value()},
+               {"listener", listener == Listener::admin ? "admin" : "service"},
                {"remote", req.remote_addr}});
   ctx.owner = nullptr;  // done: a later unrouted request on this thread starts afresh
 }

@@ -46,19 +46,9 @@ nlohmann::json Exchange::json_body(std::size_t limit) {
 void Exchange::send_json(int status, const nlohmann::json& body) {
   StageTimer timer(ctx.serialize);
   res.status = status;
-  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (req.ranges.empty()) {
-    res.set_content(std::move(text), "application/json");
-    return;
-  }
-  // cpp-httplib slices any body by the request's Range, errors included (a 404 would
-  // arrive as 10 bytes of JSON with a Content-Range). Ranges are for uploads only: a
-  // streamed body is never sliced, and ignoring Range for JSON is what RFC 9110 allows.
-  res.set_chunked_content_provider("application/json", [text = std::move(text)](std::size_t, httplib::DataSink& sink) {
-    sink.write(text.data(), text.size());
-    sink.done();
-    return true;
-  });
+  // Range never applies here: AppServer clears cpp-httplib's ranges before routing, and
+  // RFC 9110 lets a server ignore Range, so JSON is always sent whole.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void Exchange::send_error(int status, std::string_view code, std::string_view detail) {

@@ -49,6 +49,7 @@ struct Exchange {
   // not a JSON object.
   nlohmann::json json_body(std::size_t limit = 64 * 1024);
 
+  // Answers `body` whole, whatever the request's Range.
   void send_json(int status, const nlohmann::json& body);
   void send_error(int status, std::string_view code, std::string_view detail);
 

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   }
   server.start();
   log::info("listening", {{"address", config.listen.str()},
+                          {"admin_address", config.admin_listen ? config.admin_listen->str() : "off"},
                           {"workers", config.workers},
                           {"state", application->state.to_json()},
                           {"redis", config.redis.host + ":" + std::to_string(config.redis.port)},

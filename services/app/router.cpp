@@ -17,14 +17,18 @@ bool path_matches(const std::string& pattern, const std::string& path, std::stri
 
 }  // namespace
 
+bool serves(Listener listener, RouteKind kind) {
+  return kind == RouteKind::ops || (kind == RouteKind::admin) == (listener == Listener::admin);
+}
+
 void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
-Router::Match Router::match(const std::string& method, const std::string& path) const {
+Router::Match Router::match(const std::string& method, const std::string& path, Listener listener) const {
   Match m;
   const std::string& effective = method == "HEAD" ? std::string("GET") : method;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     std::string param;
-    if (!path_matches(routes_[i].pattern, path, param)) continue;
+    if (!serves(listener, routes_[i].kind) || !path_matches(routes_[i].pattern, path, param)) continue;
     if (routes_[i].method == effective) {
       m.index = static_cast<int>(i);
       m.param = std::move(param);

@@ -17,8 +17,15 @@ using Handler = std::function<void(Exchange&)>;
 enum class RouteKind {
   api,    // /api/...: session lookup and the per-user rate limit run first
   ops,    // health, readiness, metrics: nothing runs first
-  admin,  // /admin/...: loopback or bearer token only
+  admin,  // /admin/...: the admin listener only, behind common/admin_guard.hpp
 };
+
+// Where a request came in. The service port (what the balancer forwards to) serves
+// api and ops routes; the admin address serves ops and admin routes. A route a
+// listener does not serve does not exist there: 404, and it is not named in a 405's
+// Allow.
+enum class Listener { service, admin };
+bool serves(Listener listener, RouteKind kind);
 
 // The cache keys a handler is known to read, so the admission can fetch them in the
 // round trip it makes anyway (store/admission.hpp). Empty when there are none.
@@ -42,7 +49,7 @@ class Router {
     std::string param;       // the {id}
     std::string allow;       // for 405: the methods this path answers
   };
-  Match match(const std::string& method, const std::string& path) const;
+  Match match(const std::string& method, const std::string& path, Listener listener = Listener::service) const;
 
   const std::vector<Route>& routes() const { return routes_; }
   std::vector<std::string> labels() const;

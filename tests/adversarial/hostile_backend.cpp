@@ -155,6 +155,8 @@ const std::vector<CaseEntry>& case_table() {
          return send_all(fd, std::string("HTTP/1.1 200 OK\r\nContent-Length: 200\r\nTransfer-Encoding: chunked\r\n\r\n"
                                          "5\r\nhello\r\n0\r\n\r\n") + kPoison);
        }},
+      {{"status_000", "a status line with code 000 (Beast parses it as 0)"},
+       [](int fd) { return send_all(fd, "HTTP/1.1 000 OK\r\nContent-Length: 5\r\n\r\nhello"); }},
       {{"switching_protocols", "101 Switching Protocols to a request that asked for no upgrade"},
        [](int fd) {
          return send_all(fd, std::string("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n") +

@@ -4,6 +4,21 @@
 
 namespace scalelab::testkit {
 
+httplib::Result post_chunked(httplib::Client& client, const std::string& path, const httplib::Headers& headers,
+                             const std::string& data, std::size_t chunk) {
+  return client.Post(
+      path, headers,
+      [&](std::size_t offset, httplib::DataSink& sink) {
+        if (offset >= data.size()) {
+          sink.done();
+          return true;
+        }
+        sink.write(data.data() + offset, std::min(chunk, data.size() - offset));
+        return true;
+      },
+      "application/octet-stream");
+}
+
 double metric_value(const std::string& exposition, const std::string& series) {
   std::istringstream in(exposition);
   std::string line;

@@ -6,17 +6,6 @@
 
 using namespace scalelab::testkit;
 
-namespace {
-
-void expect_error(const httplib::Result& r, int status, const std::string& code) {
-  ASSERT_TRUE(r) << httplib::to_string(r.error());
-  EXPECT_EQ(r->status, status) << r->body;
-  EXPECT_EQ(body(r)["error"], code) << r->body;
-  EXPECT_TRUE(body(r)["detail"].is_string()) << r->body;
-}
-
-}  // namespace
-
 class BadInput : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -74,18 +63,7 @@ TEST_F(BadInput, OversizedBodiesDeclaredOrChunked) {
   const std::string big(2 * 1024 * 1024, 'x');
   expect_error(c_->Post("/api/uploads", user_, big, "application/octet-stream"), 413, "payload_too_large");
   // Chunked: no Content-Length for cpp-httplib to check, so the app counts bytes.
-  auto chunked = c_->Post(
-      "/api/uploads", user_,
-      [&](std::size_t offset, httplib::DataSink& sink) {
-        if (offset >= big.size()) {
-          sink.done();
-          return true;
-        }
-        sink.write(big.data() + offset, 64 * 1024);
-        return true;
-      },
-      "application/octet-stream");
-  expect_error(chunked, 413, "payload_too_large");
+  expect_error(post_chunked(*c_, "/api/uploads", user_, big, 64 * 1024), 413, "payload_too_large");
   EXPECT_EQ(c_->Get("/healthz")->status, 200);
 }
 
@@ -157,4 +135,33 @@ TEST_F(BadInput, MalformedRequestsGetJson400) {
   // A Range that is not a byte range-set is ignored (RFC 9110 §14.2), not a 416.
   const std::string range = raw_exchange(cluster_->app(0).port, "GET /healthz HTTP/1.1\r\nHost: x\r\nRange: bytes=z\r\n\r\n");
   EXPECT_EQ(range.rfind("HTTP/1.1 200", 0), 0u) << range;
+}
+
+TEST_F(BadInput, MultipartWithoutABoundaryIs400BadMultipart) {
+  const std::string form = "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nhi\r\n--b--\r\n";
+  for (const char* type : {"multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\"\"",
+                           "multipart/form-data; charset=utf-8"}) {
+    SCOPED_TRACE(type);
+    expect_error(c_->Post("/api/uploads", user_, form, type), 400, "bad_multipart");
+  }
+  // The same form with its boundary is stored.
+  auto ok = c_->Post("/api/uploads", user_, form, "multipart/form-data; boundary=b");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 201) << ok->body;
+  EXPECT_EQ(body(ok)["size"], 2);
+}
+
+TEST_F(BadInput, AnErrorAnsweredBeforeTheBodyKeepsItsStatus) {
+  // The upload route refuses a request without a session before reading its body. The
+  // body is then read and dropped; beyond 64 KiB that once turned the 401 into a 400.
+  for (std::size_t size : {std::size_t{65535}, std::size_t{65536}, std::size_t{65537}, std::size_t{1} << 20}) {
+    SCOPED_TRACE(size);
+    const std::string big(size, 'x');
+    expect_error(c_->Post("/api/uploads", big, "application/octet-stream"), 401, "not_logged_in");
+    expect_error(c_->Post("/api/uploads", {{"Cookie", "sid=AAAAAAAAAAAAAAAAAAAAAA"}}, big, "application/octet-stream"),
+                 401, "session_not_found");
+    expect_error(c_->Post("/api/nowhere", big, "application/octet-stream"), 404, "not_found");
+  }
+  // Chunked, too.
+  expect_error(post_chunked(*c_, "/api/uploads", {}, std::string(200 * 1024, 'y'), 16 * 1024), 401, "not_logged_in");
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/net.hpp"
 #include "common/process.hpp"
 #include "tests/app/app_test_util.hpp"
 #include "tests/support/proc_stats.hpp"
@@ -158,7 +159,10 @@ TEST_F(Gate, AHalfClosedClientGetsItsAnswer) {
 }
 
 TEST_F(Gate, ASecondInstanceOnAPortInUseExitsOne) {
-  process::Process second = process::Process::spawn(cluster_->spawn_options("app-dup", port()));
+  // The same service port as app-1, an admin address of its own.
+  process::Process second = process::Process::spawn(cluster_->spawn_options(
+      "app-dup", {{"SCALELAB_LISTEN", "127.0.0.1:" + std::to_string(port())},
+                  {"SCALELAB_ADMIN_LISTEN", "127.0.0.1:" + std::to_string(net::free_port())}}));
   const auto status = second.wait_for(10s);
   ASSERT_TRUE(status) << "a second scalelab-app started on a port in use";
   EXPECT_FALSE(status->signaled);

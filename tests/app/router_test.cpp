@@ -38,6 +38,22 @@ TEST(Router, UnknownPathsAndWrongMethods) {
   EXPECT_EQ(r.match("GET", "/api/uploads").allow, "POST");
 }
 
+TEST(Router, EachListenerServesItsOwnKindsOfRoute) {
+  Router r = sample();
+  auto nop = [](Exchange&) {};
+  r.add({"GET", "/healthz", RouteKind::ops, false, nop});
+  r.add({"GET", "/admin/state", RouteKind::admin, false, nop});
+  r.add({"PUT", "/admin/state", RouteKind::admin, true, nop});
+  EXPECT_EQ(r.match("GET", "/healthz", Listener::service).index, 4);
+  EXPECT_EQ(r.match("GET", "/healthz", Listener::admin).index, 4);
+  EXPECT_EQ(r.match("GET", "/admin/state", Listener::admin).index, 5);
+  EXPECT_EQ(r.match("GET", "/api/me", Listener::admin).index, -1);
+  const auto hidden = r.match("GET", "/admin/state", Listener::service);
+  EXPECT_EQ(hidden.index, -1);
+  EXPECT_TRUE(hidden.allow.empty()) << "no 405 names a route this listener does not have";
+  EXPECT_EQ(r.match("DELETE", "/admin/state", Listener::admin).allow, "GET, HEAD, PUT");
+}
+
 TEST(Router, LabelsAreTheTemplates) {
   EXPECT_EQ(sample().labels(), (std::vector<std::string>{"/api/me", "/api/items/{id}", "/api/items/{id}", "/api/uploads"}));
 }

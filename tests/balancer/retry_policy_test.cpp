@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 using namespace scalelab::balancer;
 namespace http = boost::beast::http;
 
@@ -41,6 +44,12 @@ TEST(RetryPolicy, FinalAnswers) {
   EXPECT_STREQ(failure_name(Failure::try_timeout), "try_timeout");
   EXPECT_TRUE(is_connect_failure(Failure::connect_timeout));
   EXPECT_FALSE(is_connect_failure(Failure::send_failed));
+}
+
+TEST(RetryPolicy, EveryFailureHasItsOwnRow) {
+  std::set<std::string> names;
+  for (int i = 0; i <= static_cast<int>(Failure::reset_mid_header); ++i)
+    EXPECT_TRUE(names.insert(failure_name(static_cast<Failure>(i))).second) << i << " shares a row";
 }
 
 TEST(RetryBudget, MinimumAlwaysAllowed) {

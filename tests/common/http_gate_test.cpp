@@ -110,17 +110,19 @@ TEST(RequestGate, OnlyAValidByteRangeSetPasses) {
   const auto garbage = same_for_every_split("GET /api/me HTTP/1.1\r\nHost: x\r\nRange: bytes=z\r\n\r\n");
   ASSERT_EQ(garbage.requests.size(), 1u);
   EXPECT_EQ(garbage.requests[0], "GET /api/me HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-  for (const char* dropped : {"items=0-1", "bytes=5-1", "bytes=0-1,,2-3", "bytes=-", "bytes = 0-1",
-                              "bytes=0-1234567890123456789", "bytes=+1-2"}) {
+  for (const char* dropped : {"items=0-1", "bytes=5-1", "bytes=-", "bytes = 0-1", "bytes=+1-2", "bytes=", "bytes=,"}) {
     const auto o = run(std::string("GET / HTTP/1.1\r\nHost: x\r\nRange: ") + dropped + "\r\n\r\n", {});
     ASSERT_EQ(o.requests.size(), 1u) << dropped;
     EXPECT_EQ(o.requests[0].find("Range"), std::string::npos) << dropped;
   }
   const auto two = run("GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nRange: bytes=2-3\r\n\r\n", {});
   EXPECT_EQ(two.requests.at(0).find("Range"), std::string::npos) << "two Range fields: ignored";
-  const auto valid = same_for_every_split("GET /u HTTP/1.1\r\nHost: x\r\nRange: BYTES=0-1 , 5-,-20\r\n\r\n");
+  // Valid sets come out in the one spelling cpp-httplib reads without a 416 of its own.
+  const auto valid = same_for_every_split("GET /u HTTP/1.1\r\nHost: x\r\nRange: BYTES=0-1 , 5-,,-20\r\n\r\n");
   ASSERT_EQ(valid.requests.size(), 1u);
   EXPECT_EQ(valid.requests[0], "GET /u HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nRange: bytes=0-1,5-,-20\r\n\r\n");
+  const auto huge = run("GET /u HTTP/1.1\r\nHost: x\r\nRange: bytes=123456789012345678901-\r\n\r\n", {});
+  EXPECT_NE(huge.requests.at(0).find("Range: bytes=999999999999999999-\r\n"), std::string::npos) << huge;
 }
 
 TEST(RequestGate, Http10LosesExpectAndKeepsItsConnectionRule) {

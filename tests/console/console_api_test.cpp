@@ -16,13 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-httplib::Client client(std::uint16_t port) {
-  httplib::Client c("127.0.0.1", port);
-  c.set_tcp_nodelay(true);
-  c.set_read_timeout(5, 0);
-  return c;
-}
-
 json snapshot(httplib::Client& sup, const std::string& query = "") {
   auto r = sup.Get("/console/api/snapshot" + query);
   if (!r || r->status != 200) return nullptr;
@@ -31,7 +24,7 @@ json snapshot(httplib::Client& sup, const std::string& query = "") {
 
 // Sends GETs through the balancer for `d`, about 100 a second.
 void traffic(std::uint16_t port, std::chrono::milliseconds d) {
-  auto svc = client(port);
+  auto svc = loopback_client(port);
   const auto end = std::chrono::steady_clock::now() + d;
   while (std::chrono::steady_clock::now() < end) {
     svc.Get("/api/items/1");
@@ -47,7 +40,7 @@ TEST(ConsoleApi, PageSamplerLoadBoardAndEjections) {
   EXPECT_EQ(none.exit_code, 1) << "no lab yet: " << none.output;
   lab.up({"--instances", "3"});
   const std::uint16_t control = lab.base_port() + 2;
-  auto sup = client(control);
+  auto sup = loopback_client(control);
 
   // `scalelab console` prints the URL, and the URL serves the page and its files.
   const auto printed = lab.cli({"console"});

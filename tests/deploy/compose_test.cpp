@@ -76,6 +76,18 @@ TEST_F(ComposeTest, AppHasThreeReplicasAndTakesTheStateFromTheEnvironment) {
   EXPECT_EQ(env("app", "SCALELAB_LISTEN"), "0.0.0.0:8080") << "other containers must reach the app";
 }
 
+TEST_F(ComposeTest, TheAppsAdminApiIsOnLoopbackInsideEachContainerOnly) {
+  const std::string admin = env("app", "SCALELAB_ADMIN_LISTEN");
+  EXPECT_EQ(admin.rfind("127.0.0.1:", 0), 0u) << "no other container (the balancer included) may reach " << admin;
+  EXPECT_NE(port_of(admin), port_of(env("app", "SCALELAB_LISTEN")));
+  EXPECT_FALSE(env("app", "SCALELAB_ADMIN_TOKEN").empty());
+  // The walkthrough toggles inside each container, never through the balancer.
+  const std::string walkthrough = read_file(source_dir() / "deploy" / "COMPOSE.md");
+  EXPECT_EQ(walkthrough.find(":8080/admin"), std::string::npos);
+  EXPECT_NE(walkthrough.find("scalelab-probe -a -X PUT -d '{\"mode\":\"local\"}' " + port_of(admin) + " /admin/state"),
+            std::string::npos);
+}
+
 TEST_F(ComposeTest, HealthchecksGateStartUp) {
   auto condition = [&](const std::string& svc, const std::string& dep) {
     const YAML::Node d = service(svc)["depends_on"][dep];

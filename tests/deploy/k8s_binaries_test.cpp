@@ -30,9 +30,11 @@ TEST(K8sBinaries, ScalelabContainersPassOnlyWhatTheBinariesAccept) {
       const std::string program = hook[0].as<std::string>();
       EXPECT_TRUE(program == "/bin/bash" || program == "sleep" || program == "scalelab-probe") << where << ": " << line;
       if (line.find("scalelab-probe") != std::string::npos) {
-        const std::string listen = container_env_value(all, c, "SCALELAB_LISTEN");
+        // The app's admin API (the drain) is on its admin address, not the service port.
+        const std::string listen = container_env_value(all, c, "SCALELAB_ADMIN_LISTEN");
+        ASSERT_FALSE(listen.empty()) << where << ": the preStop probe needs the app's admin address";
         EXPECT_NE(line.find(" " + listen.substr(listen.rfind(':') + 1) + " "), std::string::npos)
-            << where << ": the preStop probe does not use the port the app listens on (" << listen << ")";
+            << where << ": the preStop probe does not use the app's admin port (" << listen << ")";
       }
     }
   }

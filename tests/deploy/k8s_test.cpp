@@ -179,6 +179,19 @@ TEST(K8s, AppHasReplicasProbesDrainAndResources) {
   std::string pre_stop;
   for (const auto& w : c["lifecycle"]["preStop"]["exec"]["command"]) pre_stop += w.as<std::string>() + " ";
   EXPECT_NE(pre_stop.find("/admin/drain"), std::string::npos) << pre_stop;
+  // The drain goes to the app's admin address, on loopback in the pod (never the
+  // service port, which has no /admin), with the token the admin API wants.
+  const std::string admin = container_env_value(manifests(), c, "SCALELAB_ADMIN_LISTEN");
+  EXPECT_EQ(admin.rfind("127.0.0.1:", 0), 0u) << admin;
+  EXPECT_NE(admin.substr(admin.rfind(':')), ":" + c["ports"][0]["containerPort"].as<std::string>());
+  EXPECT_NE(pre_stop.find("scalelab-probe -a -X POST " + admin.substr(admin.rfind(':') + 1) + " /admin/drain"),
+            std::string::npos)
+      << pre_stop;
+  bool token_from_secret = false;
+  for (const auto& e : c["env"])
+    if (e["name"].as<std::string>() == "SCALELAB_ADMIN_TOKEN" && at(e, {"valueFrom", "secretKeyRef", "name"}))
+      token_from_secret = true;
+  EXPECT_TRUE(token_from_secret) << "-a sends $SCALELAB_ADMIN_TOKEN, which the container must have";
   // preStop's sleep, then the app's drain grace and shutdown timeout, must fit in the
   // grace period, or the kubelet SIGKILLs a pod that is still finishing requests.
   std::smatch sleep;

@@ -76,10 +76,13 @@ LiveStack::LiveStack() {
   faults_ = spawn("faultproxy", faults, faults_api_port_, "/healthz");
 
   app_port_ = net::free_port();
+  app_admin_port_ = net::free_port();
   process::SpawnOptions app;
   app.argv = {binary("scalelab-app").string()};
   app.env = {{"SCALELAB_INSTANCE_ID", "app-1"},
              {"SCALELAB_LISTEN", loopback(app_port_)},
+             {"SCALELAB_ADMIN_LISTEN", loopback(app_admin_port_)},
+             {"SCALELAB_ADMIN_TOKEN", kAdminToken},
              {"SCALELAB_REDIS_URL", "redis://" + loopback(redis_proxy_port_)},
              {"SCALELAB_REDIS_TIMEOUT_MS", "300"},
              {"SCALELAB_S3_ENDPOINT", s3_.endpoint()},

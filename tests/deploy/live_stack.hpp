@@ -1,6 +1,6 @@
 // A small real scalelab topology on loopback, for the tests that need live /metrics:
 // redis-server and s3rver, a scalelab-faultproxy on the Redis link, one scalelab-app
-// behind it, and a scalelab-balancer with that app plus a backend that refuses
+// behind it (its admin API on an address of its own, with kAdminToken), and a scalelab-balancer with that app plus a backend that refuses
 // connections (so ejections and retries happen). drive() sends traffic that makes
 // every labelled series the dashboard and the rules use exist, including a store
 // error (a `down` fault on the Redis link for a moment).
@@ -20,7 +20,10 @@ class LiveStack {
   LiveStack();  // starts everything; throws std::runtime_error naming what failed
   ~LiveStack();
 
+  static constexpr const char* kAdminToken = "deploy-test-token";
+
   std::uint16_t app_port() const { return app_port_; }
+  std::uint16_t app_admin_port() const { return app_admin_port_; }
   std::uint16_t balancer_port() const { return balancer_port_; }
   std::uint16_t balancer_admin_port() const { return balancer_admin_port_; }
   std::uint16_t faults_api_port() const { return faults_api_port_; }
@@ -45,7 +48,7 @@ class LiveStack {
   testkit::TempDir dir_{"scalelab-deploy-stack"};
   testkit::RedisServer redis_;
   testkit::S3Server s3_;
-  std::uint16_t redis_proxy_port_ = 0, faults_api_port_ = 0, app_port_ = 0;
+  std::uint16_t redis_proxy_port_ = 0, faults_api_port_ = 0, app_port_ = 0, app_admin_port_ = 0;
   std::uint16_t balancer_port_ = 0, balancer_admin_port_ = 0;
   process::Process faults_, app_, balancer_;
   std::string faults_during_fault_;

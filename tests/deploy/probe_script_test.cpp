@@ -17,10 +17,10 @@
 namespace scalelab::deploytest {
 namespace {
 
-CommandResult probe(const std::vector<std::string>& args) {
+CommandResult probe(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
   std::vector<std::string> argv{(source_dir() / "deploy" / "scalelab-probe").string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, {}, {}, std::chrono::seconds(20));
+  return run(argv, env, {}, std::chrono::seconds(20));
 }
 
 TEST(ProbeScript, ChecksTheAppAndTheBalancerLikeTheirHealthchecks) {
@@ -38,8 +38,23 @@ TEST(ProbeScript, ChecksTheAppAndTheBalancerLikeTheirHealthchecks) {
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.output.find("cannot connect"), std::string::npos) << refused.output;
 
-  // The preStop hook: POST /admin/drain from loopback turns readiness off.
-  EXPECT_EQ(probe({"-X", "POST", app, "/admin/drain"}).exit_code, 0);
+  // The admin API is not on the service port, and wants the token from loopback too:
+  // -a sends $SCALELAB_ADMIN_TOKEN, as the preStop hook and the compose toggle do.
+  const auto admin = std::to_string(stack.app_admin_port());
+  const std::map<std::string, std::string> token{{"SCALELAB_ADMIN_TOKEN", LiveStack::kAdminToken}};
+  EXPECT_EQ(probe({"-X", "POST", app, "/admin/drain"}, token).exit_code, 1);
+  EXPECT_EQ(probe({admin, "/readyz"}).exit_code, 0) << "probes need no token, and the Host names the port";
+  const auto tokenless = probe({"-X", "POST", admin, "/admin/drain"}, token);
+  EXPECT_EQ(tokenless.exit_code, 1) << "without -a no token is sent";
+  EXPECT_NE(tokenless.output.find("401"), std::string::npos) << tokenless.output;
+  const auto toggled = probe({"-a", "-X", "PUT", "-d", R"({"cache":"local"})", admin, "/admin/state"}, token);
+  EXPECT_EQ(toggled.exit_code, 0) << toggled.output;
+  const auto bad_body = probe({"-a", "-X", "PUT", "-d", R"({"cache":"sideways"})", admin, "/admin/state"}, token);
+  EXPECT_EQ(bad_body.exit_code, 1);
+  EXPECT_NE(bad_body.output.find("400"), std::string::npos) << bad_body.output;
+
+  // The preStop hook: POST /admin/drain turns readiness off.
+  EXPECT_EQ(probe({"-a", "-X", "POST", admin, "/admin/drain"}, token).exit_code, 0);
   const auto draining = probe({app, "/readyz"});
   EXPECT_EQ(draining.exit_code, 1);
   EXPECT_NE(draining.output.find("503"), std::string::npos) << draining.output;
@@ -72,6 +87,7 @@ TEST(ProbeScript, RejectsAWrongInvocation) {
   EXPECT_EQ(probe({"http://x", "/readyz"}).exit_code, 2);
   EXPECT_EQ(probe({"8080", "readyz"}).exit_code, 2);
   EXPECT_EQ(probe({"-X", "get", "8080", "/readyz"}).exit_code, 2);
+  EXPECT_EQ(probe({"-d", "{\n}", "8080", "/readyz"}).exit_code, 2) << "a body is one line";
 }
 
 }  // namespace

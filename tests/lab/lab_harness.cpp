@@ -13,6 +13,13 @@
 
 namespace scalelab::testkit {
 
+httplib::Client loopback_client(std::uint16_t port) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_tcp_nodelay(true);
+  c.set_read_timeout(5, 0);
+  return c;
+}
+
 std::uint16_t free_base_port() { return lab::find_free_base_port(60); }
 
 bool running(int pid) {

@@ -2,6 +2,7 @@
 // guarantees the lab is brought down (and its processes gone) when the test ends.
 #pragma once
 
+#include <httplib.h>
 #include <signal.h>
 
 #include <string>
@@ -43,6 +44,9 @@ class LabHarness {
   std::uint16_t base_port_;
   int runs_ = 0;
 };
+
+// A client for 127.0.0.1:port, TCP_NODELAY on, 5 s read timeout.
+httplib::Client loopback_client(std::uint16_t port);
 
 // A base port with the next 70 ports free.
 std::uint16_t free_base_port();

@@ -29,12 +29,6 @@ int count_apps(const json& status) {
   return n;
 }
 
-httplib::Client service(std::uint16_t port) {
-  httplib::Client c("127.0.0.1", port);
-  c.set_tcp_nodelay(true);
-  c.set_read_timeout(5, 0);
-  return c;
-}
 
 }  // namespace
 
@@ -50,7 +44,7 @@ TEST(Lab, UpStatusScaleKillPauseToggleDown) {
   EXPECT_NE(text.output.find("app-3"), std::string::npos) << text.output;
 
   // Through the balancer, one session is served by every instance in turn.
-  auto svc = service(lab.base_port());
+  auto svc = loopback_client(lab.base_port());
   auto login = svc.Post("/api/login", R"({"user":"alice"})", "application/json");
   ASSERT_EQ(login->status, 200);
   const std::string cookie = login->get_header_value("Set-Cookie").substr(0, login->get_header_value("Set-Cookie").find(';'));
@@ -120,7 +114,7 @@ TEST(Lab, KillingTheSupervisorTakesEveryChildWithItAndASecondLabSurvives) {
     if (!all_gone) std::this_thread::sleep_for(20ms);
   }
   EXPECT_TRUE(all_gone) << "every child of a SIGKILLed supervisor dies within 2 s";
-  auto other = service(second.base_port()).Get("/healthz");
+  auto other = loopback_client(second.base_port()).Get("/healthz");
   ASSERT_TRUE(other) << "a second lab on another base port is unaffected";
   EXPECT_EQ(other->status, 200);
   EXPECT_EQ(count_apps(second.status()), 1);

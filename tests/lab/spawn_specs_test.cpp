@@ -54,3 +54,23 @@ TEST(SpawnSpecs, BalancerEnvOverridesTheLabsDefaultsButNotWhereItListens) {
   ASSERT_NE(listen, o.argv.end());
   EXPECT_EQ(*(listen + 1), "127.0.0.1:" + std::to_string(c.ports.balancer()));  // the flag beats the environment
 }
+
+TEST(SpawnSpecs, EachInstanceGetsAnAdminAddressOfItsOwnOffTheServicePort) {
+  testkit::TempDir dir;
+  lab::LabConfig c;
+  c.dir = dir.path();
+  c.ports.base = 20000;
+  c.app_env["SCALELAB_ADMIN_LISTEN"] = "0.0.0.0:1";  // the lab's own choice wins
+  for (int n : {1, 2, lab::Ports::kMaxInstances}) {
+    const auto o = lab::spawn_options(c, lab::Kind::app, "app-" + std::to_string(n), c.ports.app(n));
+    EXPECT_EQ(o.env.at("SCALELAB_LISTEN"), "127.0.0.1:" + std::to_string(20010 + n));
+    EXPECT_EQ(o.env.at("SCALELAB_ADMIN_LISTEN"), "127.0.0.1:" + std::to_string(20060 + n)) << n;
+  }
+  // No admin port is another lab port.
+  const auto& p = c.ports;
+  for (int n = 1; n <= lab::Ports::kMaxInstances; ++n) {
+    EXPECT_GT(p.app_admin(n), p.app(lab::Ports::kMaxInstances));
+    EXPECT_LE(p.app_admin(n), p.base + lab::Ports::kSpan);
+  }
+  EXPECT_EQ(c.highest_port(), p.base + lab::Ports::kSpan);
+}

@@ -15,10 +15,12 @@
 #include "tests/store/blob_io.hpp"
 #include "store/errors.hpp"
 #include "store/sigv4.hpp"
+#include "tests/support/raw_server.hpp"
 #include "tests/support/servers.hpp"
 
 using namespace scalelab::store;
 using namespace std::chrono_literals;
+using scalelab::testkit::RawServer;
 using scalelab::testkit::S3Server;
 using scalelab::testkit::chunks_of;
 using scalelab::testkit::read_all;
@@ -64,7 +66,7 @@ S3Server* S3BlobStoreTest::s3_ = nullptr;
 
 TEST_F(S3BlobStoreTest, FiveMebibyteRoundTripStreamsWithSha256) {
   const std::string data = random_bytes(5 * 1024 * 1024 + 123, 1);
-  auto put = blobs_->put("five-mib", chunks_of(data), data.size(), "application/x-test");
+  auto put = blobs_->put("five-mib", chunks_of(data), data.size(), "application/x-test", "owner-1");
   EXPECT_EQ(put.size, data.size());
   EXPECT_EQ(put.sha256, scalelab::crypto::sha256_hex(data));
   auto info = blobs_->head("five-mib");
@@ -78,7 +80,7 @@ TEST_F(S3BlobStoreTest, FiveMebibyteRoundTripStreamsWithSha256) {
 
 TEST_F(S3BlobStoreTest, UnknownSizeBecomesAMultipartUpload) {
   const std::string data = random_bytes(11 * 1024 * 1024 + 7, 2);  // three parts
-  auto put = blobs_->put("chunked-big", chunks_of(data, 100 * 1000), std::nullopt, "application/octet-stream");
+  auto put = blobs_->put("chunked-big", chunks_of(data, 100 * 1000), std::nullopt, "application/octet-stream", "owner-1");
   EXPECT_EQ(put.size, data.size());
   EXPECT_EQ(put.sha256, scalelab::crypto::sha256_hex(data));
   EXPECT_EQ(blobs_->head("chunked-big")->size, data.size());
@@ -86,17 +88,17 @@ TEST_F(S3BlobStoreTest, UnknownSizeBecomesAMultipartUpload) {
 }
 
 TEST_F(S3BlobStoreTest, SmallUnknownSizeAndEmptyBodies) {
-  auto small = blobs_->put("chunked-small", chunks_of("tiny body", 3), std::nullopt, "text/plain");
+  auto small = blobs_->put("chunked-small", chunks_of("tiny body", 3), std::nullopt, "text/plain", "owner-1");
   EXPECT_EQ(small.size, 9u);
   EXPECT_EQ(read_all(*blobs_, "chunked-small"), "tiny body");
-  auto empty = blobs_->put("empty", chunks_of(""), 0, "text/plain");
+  auto empty = blobs_->put("empty", chunks_of(""), 0, "text/plain", "owner-1");
   EXPECT_EQ(empty.sha256, scalelab::crypto::sha256_hex(""));
   EXPECT_EQ(blobs_->head("empty")->size, 0u);
 }
 
 TEST_F(S3BlobStoreTest, RangeReads) {
   const std::string data = random_bytes(300000, 3);
-  blobs_->put("ranged", chunks_of(data), data.size(), "application/octet-stream");
+  blobs_->put("ranged", chunks_of(data), data.size(), "application/octet-stream", "owner-1");
   EXPECT_EQ(read_all(*blobs_, "ranged", ByteRange{0, 10}), data.substr(0, 10));
   EXPECT_EQ(read_all(*blobs_, "ranged", ByteRange{123456, 1000}), data.substr(123456, 1000));
   EXPECT_EQ(read_all(*blobs_, "ranged", ByteRange{data.size() - 1, 1}), data.substr(data.size() - 1));
@@ -109,10 +111,46 @@ TEST_F(S3BlobStoreTest, RangeReads) {
   EXPECT_EQ(info->size, data.size()) << "a range read still reports the whole object's size";
 }
 
+TEST_F(S3BlobStoreTest, ARangeFromByteZeroIsExactThoughS3rverSendsTheWholeObject) {
+  // s3rver 3.7.1 reads the end of "bytes=0-0" as "no end" and sends all 317 bytes;
+  // the store once passed every one of them on.
+  const std::string data = random_bytes(317, 5);
+  blobs_->put("first-byte", chunks_of(data), data.size(), "application/octet-stream", "owner-1");
+  EXPECT_EQ(read_all(*blobs_, "first-byte", ByteRange{0, 1}), data.substr(0, 1));
+  EXPECT_EQ(read_all(*blobs_, "first-byte", ByteRange{0, 100}), data.substr(0, 100));
+  EXPECT_EQ(read_all(*blobs_, "first-byte", ByteRange{316, 1}), data.substr(316));
+  EXPECT_EQ(read_all(*blobs_, "first-byte", ByteRange{1, 316}), data.substr(1));
+  EXPECT_EQ(read_all(*blobs_, "first-byte"), data) << "the pool's connections are in step afterwards";
+  // A range past the end is the store's error, not a short answer.
+  EXPECT_THROW(read_all(*blobs_, "first-byte", ByteRange{0, 400}), StoreError);
+  EXPECT_THROW(read_all(*blobs_, "first-byte", ByteRange{300, 100}), StoreError);
+  EXPECT_EQ(read_all(*blobs_, "first-byte"), data);
+}
+
+TEST_F(S3BlobStoreTest, TheOwnerIsKeptWithTheObject) {
+  const std::string big = random_bytes(6 * 1024 * 1024, 6);
+  blobs_->put("owned-streamed", chunks_of("abc"), 3, "text/plain", "alice");
+  blobs_->put("owned-small", chunks_of("abc", 1), std::nullopt, "text/plain", "bob@example.org");
+  blobs_->put("owned-multipart", chunks_of(big, 1 << 20), std::nullopt, "text/plain", "carol");
+  blobs_->put("owned-by-nobody", chunks_of("abc"), 3, "text/plain", "");
+  for (const auto& [key, owner] : std::vector<std::pair<std::string, std::string>>{
+           {"owned-streamed", "alice"}, {"owned-small", "bob@example.org"}, {"owned-multipart", "carol"},
+           {"owned-by-nobody", ""}}) {
+    SCOPED_TRACE(key);
+    ASSERT_TRUE(blobs_->head(key));
+    EXPECT_EQ(blobs_->head(key)->owner, owner);
+    auto info = blobs_->get(key, ByteRange{1, 1}, [](const char*, std::size_t) { return true; });
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->owner, owner);
+  }
+  EXPECT_THROW(blobs_->put("bad-owner", chunks_of("x"), 1, "", "two words"), std::invalid_argument);
+  EXPECT_THROW(blobs_->put("bad-owner", chunks_of("x"), 1, "", "line\r\nX-Evil: 1"), std::invalid_argument);
+}
+
 TEST_F(S3BlobStoreTest, MissingKeysAndRemoval) {
   EXPECT_FALSE(blobs_->head("never-written"));
   EXPECT_FALSE(blobs_->get("never-written", std::nullopt, [](const char*, std::size_t) { return true; }));
-  blobs_->put("doomed", chunks_of("x"), 1, "");
+  blobs_->put("doomed", chunks_of("x"), 1, "", "owner-1");
   EXPECT_TRUE(blobs_->remove("doomed"));
   EXPECT_FALSE(blobs_->head("doomed"));
   EXPECT_FALSE(blobs_->remove("doomed"));
@@ -121,18 +159,18 @@ TEST_F(S3BlobStoreTest, MissingKeysAndRemoval) {
 
 TEST_F(S3BlobStoreTest, ShortBodyStoresNothing) {
   const std::string data = random_bytes(1000, 4);
-  EXPECT_THROW(blobs_->put("short", chunks_of(data), 5000, ""), TruncatedBody);
+  EXPECT_THROW(blobs_->put("short", chunks_of(data), 5000, "", "owner-1"), TruncatedBody);
   EXPECT_THROW(blobs_->put("aborted",
                            [](const ChunkSink& sink) {
                              sink("abc", 3);
                              throw std::runtime_error("client went away");
                            },
-                           100, ""),
+                           100, "", "owner-1"),
                std::runtime_error);
   EXPECT_FALSE(blobs_->head("short"));
   EXPECT_FALSE(blobs_->head("aborted"));
   // The store is still healthy afterwards.
-  EXPECT_EQ(blobs_->put("after", chunks_of("ok"), 2, "").size, 2u);
+  EXPECT_EQ(blobs_->put("after", chunks_of("ok"), 2, "", "owner-1").size, 2u);
 }
 
 TEST_F(S3BlobStoreTest, ReadinessCheckNamesAMissingBucket) {
@@ -142,7 +180,7 @@ TEST_F(S3BlobStoreTest, ReadinessCheckNamesAMissingBucket) {
 }
 
 TEST_F(S3BlobStoreTest, DownServerSurfacesAsUnavailableThenRecovers) {
-  blobs_->put("survivor", chunks_of("still here"), 10, "text/plain");
+  blobs_->put("survivor", chunks_of("still here"), 10, "text/plain", "owner-1");
   s3_->kill(SIGKILL);
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -152,7 +190,7 @@ TEST_F(S3BlobStoreTest, DownServerSurfacesAsUnavailableThenRecovers) {
     EXPECT_EQ(e.backend(), "s3");
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
-  EXPECT_THROW(blobs_->put("during-outage", chunks_of("x"), 1, ""), StoreUnavailable);
+  EXPECT_THROW(blobs_->put("during-outage", chunks_of("x"), 1, "", "owner-1"), StoreUnavailable);
   EXPECT_THROW(blobs_->check(), StoreUnavailable);
   s3_->start();
   bool back = false;
@@ -164,6 +202,52 @@ TEST_F(S3BlobStoreTest, DownServerSurfacesAsUnavailableThenRecovers) {
     }
   }
   EXPECT_TRUE(back) << "the same store must work again once S3 is back";
+}
+
+// A store that answers a GET with other bytes than were asked for: the read fails with
+// StoreError before any of them reaches the sink.
+TEST(S3Answers, OtherBytesThanAskedForAreAStoreErrorAndReachNoSink) {
+  const std::string object(317, 'o');
+  std::string answer;  // the raw response the fake S3 sends next
+  RawServer fake([&](int fd) {
+    scalelab::testkit::read_request_head(fd);
+    scalelab::testkit::answer_and_close(fd, answer);
+  });
+  StoreMetrics metrics;
+  auto blobs = make_s3_blob_store(config_for("http://127.0.0.1:" + std::to_string(fake.port()), "bkt"), metrics);
+  auto respond = [](const std::string& status, const std::string& headers, const std::string& body) {
+    return "HTTP/1.1 " + status + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + headers +
+           "Connection: close\r\n\r\n" + body;
+  };
+  struct Case {
+    std::string what;
+    std::optional<ByteRange> range;
+    std::string answer;
+  };
+  const std::vector<Case> cases{
+      {"a wider range", ByteRange{5, 5}, respond("206 Partial Content", "Content-Range: bytes 0-316/317\r\n", object)},
+      {"another range", ByteRange{5, 5}, respond("206 Partial Content", "Content-Range: bytes 6-10/317\r\n", "ooooo")},
+      {"a 200 to a range", ByteRange{5, 5}, respond("200 OK", "", object)},
+      {"the range, with a longer body", ByteRange{5, 5},
+       respond("206 Partial Content", "Content-Range: bytes 5-9/317\r\n", "oooooooooo")},
+      {"no Content-Range", ByteRange{5, 5}, respond("206 Partial Content", "", "ooooo")},
+      {"a 206 to a whole read", std::nullopt, respond("206 Partial Content", "Content-Range: bytes 0-9/317\r\n", "oooooooooo")},
+      {"no declared length", std::nullopt, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + object},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    answer = c.answer;
+    std::size_t reached = 0;
+    EXPECT_THROW(blobs->get("obj", c.range,
+                            [&](const char*, std::size_t n) {
+                              reached += n;
+                              return true;
+                            }),
+                 StoreError);
+    EXPECT_EQ(reached, 0u);
+  }
+  answer = respond("206 Partial Content", "Content-Range: bytes 5-9/317\r\n", "ooooo");
+  EXPECT_EQ(read_all(*blobs, "obj", ByteRange{5, 5}), "ooooo") << "the exact answer is taken";
 }
 
 TEST(S3Signing, SignatureCoversExactlyTheHeadersSent) {
@@ -182,7 +266,7 @@ TEST(S3Signing, SignatureCoversExactlyTheHeadersSent) {
 
   StoreMetrics metrics;
   auto blobs = make_s3_blob_store(config_for("http://127.0.0.1:" + std::to_string(port), "bkt"), metrics);
-  blobs->put("obj-1", chunks_of("payload"), 7, "text/plain");
+  blobs->put("obj-1", chunks_of("payload"), 7, "text/plain", "owner-1");
   blobs.reset();  // closes its keep-alive connection, so stop() need not wait for it
   recorder.stop();
   server.join();
@@ -196,10 +280,13 @@ TEST(S3Signing, SignatureCoversExactlyTheHeadersSent) {
   EXPECT_EQ(header("Host"), "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(seen.count("Host"), 1u);
   EXPECT_EQ(header("X-Amz-Content-Sha256"), "UNSIGNED-PAYLOAD");
-  // Re-sign what arrived, with the date it carried: the signatures must agree.
+  EXPECT_EQ(header("X-Amz-Meta-Owner"), "owner-1");
+  // Re-sign what arrived, with the date it carried: the signatures must agree, and
+  // cover the owner (AWS wants every x-amz-* header signed).
   sigv4::Options options;
   options.amz_date = header("X-Amz-Date");
-  auto expected = sigv4::sign({"PUT", "/bkt/obj-1", {}, {{"Host", header("Host")}}, "UNSIGNED-PAYLOAD"},
+  auto expected = sigv4::sign({"PUT", "/bkt/obj-1", {}, {{"Host", header("Host")}, {"x-amz-meta-owner", "owner-1"}},
+                               "UNSIGNED-PAYLOAD"},
                               {S3Server::kAccessKey, S3Server::kSecretKey, ""}, options);
   EXPECT_EQ(header("Authorization"), expected.headers_to_add.back().second);
 }

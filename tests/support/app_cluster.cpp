@@ -22,8 +22,7 @@ AppCluster::~AppCluster() {
   for (auto& app : apps_) app->process.stop(std::chrono::seconds(5));
 }
 
-process::SpawnOptions AppCluster::spawn_options(const std::string& id, std::uint16_t port,
-                                               const std::map<std::string, std::string>& env) const {
+process::SpawnOptions AppCluster::spawn_options(const std::string& id, const std::map<std::string, std::string>& env) const {
   process::SpawnOptions options;
   options.argv = {binary("scalelab-app")};
   options.env = env_;
@@ -35,7 +34,6 @@ process::SpawnOptions AppCluster::spawn_options(const std::string& id, std::uint
   options.env["SCALELAB_DATA_DIR"] = (dir_ / id).string();
   options.env.emplace("SCALELAB_DRAIN_GRACE_MS", "200");
   options.env.emplace("SCALELAB_DB_LATENCY_MS", "2");
-  options.env["SCALELAB_LISTEN"] = "127.0.0.1:" + std::to_string(port);
   options.log_path = (dir_ / (id + ".log")).string();
   return options;
 }
@@ -44,11 +42,20 @@ AppInstance& AppCluster::add_instance(std::map<std::string, std::string> env) {
   auto app = std::make_unique<AppInstance>();
   app->id = "app-" + std::to_string(apps_.size() + 1);
   app->log_path = (dir_ / (app->id + ".log")).string();
+  process::SpawnOptions options = spawn_options(app->id, env);
+  const bool own_admin = !options.env.count("SCALELAB_ADMIN_LISTEN");
   for (int attempt = 0; attempt < 5; ++attempt) {
     app->port = net::free_port();
-    app->process = process::Process::spawn(spawn_options(app->id, app->port, env));
+    options.env["SCALELAB_LISTEN"] = "127.0.0.1:" + std::to_string(app->port);
+    if (own_admin) {
+      app->admin_port = net::free_port();
+      options.env["SCALELAB_ADMIN_LISTEN"] = "127.0.0.1:" + std::to_string(app->admin_port);
+    }
+    app->process = process::Process::spawn(options);
+    // The app binds its admin address first: once the service port answers, both are
+    // bound.
     if (net::wait_for_port("127.0.0.1", app->port, std::chrono::seconds(10))) break;
-    app->process.stop();  // lost the port to someone else: try another
+    app->process.stop();  // lost a port to someone else: try others
   }
   apps_.push_back(std::move(app));
   return *apps_.back();
@@ -64,8 +71,14 @@ bool AppCluster::wait_ready(std::size_t i, std::chrono::milliseconds timeout) {
   return false;
 }
 
-std::unique_ptr<httplib::Client> AppCluster::client(std::size_t i) const {
-  auto c = std::make_unique<httplib::Client>("127.0.0.1", apps_.at(i)->port);
+std::unique_ptr<httplib::Client> AppCluster::client(std::size_t i) const { return loopback_client(apps_.at(i)->port); }
+
+std::unique_ptr<httplib::Client> AppCluster::admin_client(std::size_t i) const {
+  return loopback_client(apps_.at(i)->admin_port);
+}
+
+std::unique_ptr<httplib::Client> AppCluster::loopback_client(std::uint16_t port) {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
   c->set_tcp_nodelay(true);
   c->set_connection_timeout(5, 0);
   c->set_read_timeout(5, 0);

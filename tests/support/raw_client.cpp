@@ -1,12 +1,15 @@
 #include "tests/support/raw_client.hpp"
 
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/sockets.hpp"
@@ -52,6 +55,90 @@ std::string RawConnection::read_answer(int timeout_ms) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   return out;
+}
+
+bool RawConnection::fill(int timeout_ms) {
+  if (fd_ < 0 || eof_ || !readable_within(timeout_ms)) return false;
+  char buf[16384];
+  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n <= 0) {
+    eof_ = true;
+    return false;
+  }
+  buffer_.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+std::optional<RawResponse> RawConnection::read_response(bool head_only, int timeout_ms) {
+  std::size_t end;
+  while ((end = buffer_.find("\r\n\r\n")) == std::string::npos)
+    if (!fill(timeout_ms)) return std::nullopt;
+  RawResponse r;
+  r.head = buffer_.substr(0, end + 2);
+  buffer_.erase(0, end + 4);
+  if (r.head.rfind("HTTP/1.", 0) != 0 || r.head.size() < 12) return std::nullopt;
+  r.status = std::atoi(r.head.c_str() + 9);
+  if (head_only || r.status == 204 || r.status == 304 || r.status < 200) return r;
+  if (r.has_header("Content-Length")) {
+    const std::size_t length = std::stoull(r.header("Content-Length"));
+    while (buffer_.size() < length)
+      if (!fill(timeout_ms)) return std::nullopt;
+    r.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return r;
+  }
+  if (r.header("Transfer-Encoding") == "chunked") {
+    for (;;) {
+      std::size_t line_end;
+      while ((line_end = buffer_.find("\r\n")) == std::string::npos)
+        if (!fill(timeout_ms)) return std::nullopt;
+      const std::size_t size = std::stoull(buffer_.substr(0, line_end), nullptr, 16);
+      while (buffer_.size() < line_end + 2 + size + 2)
+        if (!fill(timeout_ms)) return std::nullopt;
+      r.body += buffer_.substr(line_end + 2, size);
+      buffer_.erase(0, line_end + 2 + size + 2);  // no trailers from our servers
+      if (size == 0) return r;
+    }
+  }
+  return std::nullopt;  // close-delimited: not something these servers send
+}
+
+std::string RawConnection::extra_bytes(int quiet_ms) {
+  while (fill(quiet_ms)) {
+  }
+  std::string out;
+  out.swap(buffer_);
+  return out;
+}
+
+bool RawConnection::closed_within(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!eof_ && std::chrono::steady_clock::now() < deadline) fill(50);
+  return eof_;
+}
+
+std::string RawResponse::header(const std::string& name) const {
+  std::istringstream in(head);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon != name.size() || ::strncasecmp(line.c_str(), name.c_str(), colon) != 0)
+      continue;
+    std::size_t start = colon + 1;
+    while (start < line.size() && line[start] == ' ') ++start;
+    return line.substr(start);
+  }
+  return {};
+}
+
+bool RawResponse::has_header(const std::string& name) const {
+  std::istringstream in(head);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.size() > name.size() && line[name.size()] == ':' && ::strncasecmp(line.c_str(), name.c_str(), name.size()) == 0)
+      return true;
+  return false;
 }
 
 std::string raw_exchange(std::uint16_t port, const std::string& bytes, bool half_close, int timeout_ms) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace scalelab::testkit {
@@ -13,6 +14,16 @@ namespace scalelab::testkit {
 // returns what the server answered: until it closes, `timeout_ms` passes with no
 // answer, or 300 ms pass in silence after the answer began.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes, bool half_close = false, int timeout_ms = 3000);
+
+// One response as it came off a raw connection.
+struct RawResponse {
+  int status = 0;
+  std::string head;  // the status line and header fields, as received
+  std::string body;  // decoded when chunked
+  // The first value of header `name` (any case), or "" when absent.
+  std::string header(const std::string& name) const;
+  bool has_header(const std::string& name) const;
+};
 
 // A client connection driven byte by byte, for requests sent in parts.
 class RawConnection {
@@ -25,9 +36,21 @@ class RawConnection {
   void shutdown_write();                 // a half-close: the request is complete
   bool readable_within(int timeout_ms);  // an answer (or a close) has begun
   std::string read_answer(int timeout_ms = 3000);  // as raw_exchange; closes
+  // Reads exactly one response, framed by its Content-Length or chunked encoding (no
+  // body for HEAD or when `head_only`), leaving whatever follows it buffered. nullopt
+  // when the connection closed or went silent for `timeout_ms` before it was whole.
+  std::optional<RawResponse> read_response(bool head_only = false, int timeout_ms = 3000);
+  // What arrived after the responses read so far, waiting `quiet_ms` for more: a
+  // server that keeps to its framing leaves nothing here.
+  std::string extra_bytes(int quiet_ms = 300);
+  // True when the server closed the connection (within `timeout_ms`).
+  bool closed_within(int timeout_ms);
 
  private:
+  bool fill(int timeout_ms);  // reads more into buffer_; false on close or timeout
   int fd_ = -1;
+  std::string buffer_;
+  bool eof_ = false;
 };
 
 // The status code of the first response in `raw`, or 0.

@@ -10,6 +10,13 @@
 
 namespace scalelab::testkit {
 
+// Reads a request's head (through its blank line) from `fd`; what arrived so far if the
+// peer stops first.
+std::string read_request_head(int fd);
+// Sends `response`, half-closes, waits for the peer to close, and closes `fd`: the
+// one-answer-per-connection shape of a fake HTTP server.
+void answer_and_close(int fd, const std::string& response);
+
 class RawServer {
  public:
   explicit RawServer(std::function<void(int)> serve);
