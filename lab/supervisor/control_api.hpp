@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "common/gated_server.hpp"
 #include "lab/supervisor/supervisor.hpp"
 
 namespace scalelab::lab {
@@ -26,7 +27,7 @@ class ControlApi {
  private:
   void routes();
   Supervisor& supervisor_;
-  httplib::Server server_;
+  GatedServer server_;  // cpp-httplib behind the request gate (common/gated_server.hpp)
   std::thread thread_;
   std::uint16_t port_ = 0;
 };

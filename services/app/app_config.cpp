@@ -100,6 +100,9 @@ AppConfig parse_app_config(int argc, char** argv) {
       ->check(CLI::Range(0, 600000));
   config::option(cli, "--keepalive-timeout", "SCALELAB_KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, "Idle keep-alive connection lifetime")
       ->check(CLI::Range(1, 3600));
+  config::option(cli, "--max-header-bytes", "SCALELAB_MAX_HEADER_BYTES", c.max_header_bytes,
+                 "Largest request head, request line to blank line (414 or 431 beyond)")
+      ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
   config::option(cli, "--log-level", "SCALELAB_LOG_LEVEL", c.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   config::parse_or_exit(cli, argc, argv);

@@ -1,5 +1,6 @@
 #include "services/app/app_metrics.hpp"
 
+#include "common/http_gate.hpp"
 #include "common/metrics.hpp"
 
 namespace scalelab::app {
@@ -18,6 +19,10 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
                             .Register(registry)),
       cache_ops_(&BuildCounter().Name("app_cache_operations_total").Help("Catalog cache hits, misses and invalidations").Register(registry)),
       store_errors_(&BuildCounter().Name("app_store_errors_total").Help("Requests failed by a store error, by backend").Register(registry)),
+      http_rejected_(&BuildCounter()
+                          .Name("app_http_rejected_total")
+                          .Help("Requests refused before cpp-httplib read them (a bound or a framing rule), by reason")
+                          .Register(registry)),
       state_mode_(&BuildGauge().Name("app_state_mode").Help("1 for the mode in force per concern, 0 otherwise").Register(registry)),
       route_names_(routes) {
   auto& durations = BuildHistogram().Name("app_request_duration_seconds").Help("Request latency by route").Register(registry);
@@ -40,6 +45,7 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
   BuildGauge().Name("app_info").Help("Constant 1, labelled with the instance id").Register(registry).Add({{"instance", instance}}).Set(1);
   for (const char* r : {"found", "missing", "no_cookie"}) counter(session_lookups_, "result", r);
   for (const char* op : {"hit", "miss", "invalidate"}) counter(cache_ops_, "op", op);
+  for (const char* reason : http_gate::kRefusalReasons) counter(http_rejected_, "reason", reason);
 }
 
 void AppMetrics::request(int route, const std::string& method, int status, double seconds) {

@@ -8,7 +8,7 @@
 //   app_upload_reads_total{result}              app_cache_operations_total{op}
 //   app_rate_limit_decisions_total{decision}    app_store_errors_total{backend}
 //   app_state_mode{concern,mode}                app_draining
-//   app_info{instance}
+//   app_info{instance}                          app_http_rejected_total{reason}
 // plus store_operations_total and store_operation_duration_seconds from the store.
 #pragma once
 
@@ -47,6 +47,8 @@ class AppMetrics {
   void rate_limit(bool allowed) { (allowed ? *rate_allowed_ : *rate_denied_).Increment(); }
   void store_error(const std::string& backend) { counter(store_errors_, "backend", backend).Increment(); }
   void draining(bool on) { draining_->Set(on ? 1 : 0); }
+  // A request the gate in front of cpp-httplib refused (http_gate::kRefusalReasons).
+  void http_rejected(const std::string& reason) { counter(http_rejected_, "reason", reason).Increment(); }
   // Sets app_state_mode to the toggle's current modes.
   void state(const StateToggle& toggle);
 
@@ -57,6 +59,7 @@ class AppMetrics {
   prometheus::Family<prometheus::Counter>* session_lookups_;
   prometheus::Family<prometheus::Counter>* cache_ops_;
   prometheus::Family<prometheus::Counter>* store_errors_;
+  prometheus::Family<prometheus::Counter>* http_rejected_;
   prometheus::Family<prometheus::Gauge>* state_mode_;
   std::vector<std::string> route_names_;
   std::vector<prometheus::Histogram*> durations_;  // per route, the last for unmatched

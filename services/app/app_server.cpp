@@ -1,7 +1,5 @@
 #include "services/app/app_server.hpp"
 
-#include <sys/socket.h>
-
 #include "common/admin_guard_httplib.hpp"
 #include "common/ids.hpp"
 #include "common/json_error.hpp"
@@ -55,29 +53,39 @@ void discard_body(Exchange& ex, const httplib::ContentReader* reader) {
   if (!complete) ex.ctx.keep_alive = false;
 }
 
-// Socket options for the admin listener: cpp-httplib's defaults set SO_REUSEPORT, with
-// which a second instance could bind the same admin address and take half its
-// requests. SO_REUSEADDR alone lets a restart rebind at once.
-void exclusive_socket_options(socket_t sock) {
-  const int yes = 1;
-  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+// The gate in front of a listener's cpp-httplib: the app's header limit; a refusal is
+// counted, logged, and carries the headers every answer carries. (The gated server
+// binds without SO_REUSEPORT, so a second instance cannot share either address.)
+GatedServer::Config gate_config(App& app, Listener listener) {
+  GatedServer::Config gate;
+  gate.limits.max_header_bytes = app.config.max_header_bytes;
+  gate.on_refused = [&app, listener](const http_gate::Refusal& refusal, httplib::Headers& headers) {
+    const std::string id = ids::random_token(12);
+    app.metrics->http_rejected(refusal.reason);
+    log::access({{"request_id", id},
+                 {"status", refusal.answer.status},
+                 {"error", refusal.answer.error},
+                 {"reason", refusal.reason},
+                 {"state", app.state.header_value()},
+                 {"listener", listener == Listener::admin ? "admin" : "service"}});
+    headers = {{"X-Instance", app.config.instance_id},
+               {"X-Request-Id", id},
+               {"X-Scalelab-State", app.state.header_value()}};
+  };
+  return gate;
 }
 
 }  // namespace
 
-AppServer::AppServer(App& app) : app_(app) {
+AppServer::AppServer(App& app)
+    : app_(app), server_(gate_config(app, Listener::service)), admin_(gate_config(app, Listener::admin)) {
   configure(server_, Listener::service, app.config.workers);
-  server_.set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_fd_ = sock;
-  });
   // The admin API serves a few probes and toggles: a small pool of its own, so it
   // answers even while every service worker is busy.
   configure(admin_, Listener::admin, 4);
-  admin_.set_socket_options(exclusive_socket_options);
 }
 
-void AppServer::configure(httplib::Server& server, Listener listener, int workers) {
+void AppServer::configure(GatedServer& server, Listener listener, int workers) {
   server.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(1000000);
@@ -134,15 +142,13 @@ AppServer::~AppServer() { stop(); }
 
 void AppServer::bind() {
   // The admin address first: once the service port accepts, both are bound.
-  if (const auto& admin = app_.config.admin_listen; admin && !admin_.bind_to_port(admin->host, admin->port))
+  // Without SO_REUSEPORT, an address another process listens on fails here (exit 1).
+  if (const auto& admin = app_.config.admin_listen; admin && !admin_.bind(admin->host, admin->port))
     throw std::runtime_error("cannot listen on the admin address " + admin->str() + ": " + std::strerror(errno));
   const auto& listen = app_.config.listen;
-  if (!server_.bind_to_port(listen.host, listen.port))
+  if (!server_.bind(listen.host, listen.port))
     throw std::runtime_error("cannot listen on " + listen.str() + ": " + std::strerror(errno));
   port_ = listen.port;
-  // cpp-httplib listens with a backlog of 5; a burst of new connections would then see
-  // SYNs dropped and retried a second later. Listening again raises the backlog.
-  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
 }
 
 void AppServer::start() {

@@ -6,7 +6,8 @@
 // Two listeners: the service port (api and ops routes; what the balancer forwards to)
 // and, unless turned off, the admin address (ops and admin routes), where every request
 // passes common/admin_guard.hpp first. /admin/* does not exist on the service port, so
-// nothing that reaches it through the balancer can toggle or drain an instance.
+// nothing that reaches it through the balancer can toggle or drain an instance. Both
+// read their requests through the request gate (common/gated_server.hpp).
 #pragma once
 
 #include <httplib.h>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "common/gated_server.hpp"
 #include "services/app/app.hpp"
 
 namespace scalelab::app {
@@ -38,7 +40,7 @@ class AppServer {
   void stop();
 
  private:
-  void configure(httplib::Server& server, Listener listener, int workers);
+  void configure(GatedServer& server, Listener listener, int workers);
   void dispatch(Listener listener, const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* reader);
   // Lets a request to the admin listener through, or throws the guard's HttpError
@@ -53,10 +55,9 @@ class AppServer {
   bool wait_idle(std::chrono::steady_clock::time_point deadline);
 
   App& app_;
-  httplib::Server server_;  // the service port
-  httplib::Server admin_;   // the admin address, when configured
+  GatedServer server_;  // the service port
+  GatedServer admin_;   // the admin address, when configured
   std::thread thread_, admin_thread_;
-  int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<long> in_flight_{0};
 };

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
                          {"timeout_ms", config.shutdown_timeout.count()}});
   const bool clean = server.drain(config.drain_grace, config.shutdown_timeout);
   log::info(clean ? "stopped: every in-flight request finished" : "stopped: in-flight requests were cut at the timeout");
-  // The worker pool's idle keep-alive threads would hold a normal exit for up to the
-  // keep-alive timeout; nothing they hold needs saving, so leave now.
+  // A worker still serving a request the timeout cut would hold a normal exit (the
+  // pool joins its threads); nothing it holds needs saving, so leave now.
   ::_exit(clean ? 0 : 1);
 }

@@ -22,22 +22,27 @@ AppCluster::~AppCluster() {
   for (auto& app : apps_) app->process.stop(std::chrono::seconds(5));
 }
 
-AppInstance& AppCluster::add_instance(std::map<std::string, std::string> env) {
-  auto app = std::make_unique<AppInstance>();
-  app->id = "app-" + std::to_string(apps_.size() + 1);
-  app->log_path = (dir_ / (app->id + ".log")).string();
+process::SpawnOptions AppCluster::spawn_options(const std::string& id, const std::map<std::string, std::string>& env) const {
   process::SpawnOptions options;
   options.argv = {binary("scalelab-app")};
   options.env = env_;
   for (auto& [k, v] : env) options.env[k] = v;
-  options.env["SCALELAB_INSTANCE_ID"] = app->id;
+  options.env["SCALELAB_INSTANCE_ID"] = id;
   options.env["SCALELAB_REDIS_URL"] = redis_.url();
   options.env["SCALELAB_S3_ENDPOINT"] = s3_.endpoint();
   options.env["SCALELAB_S3_BUCKET"] = S3Server::kBucket;
-  options.env["SCALELAB_DATA_DIR"] = (dir_ / app->id).string();
+  options.env["SCALELAB_DATA_DIR"] = (dir_ / id).string();
   options.env.emplace("SCALELAB_DRAIN_GRACE_MS", "200");
   options.env.emplace("SCALELAB_DB_LATENCY_MS", "2");
-  options.log_path = app->log_path;
+  options.log_path = (dir_ / (id + ".log")).string();
+  return options;
+}
+
+AppInstance& AppCluster::add_instance(std::map<std::string, std::string> env) {
+  auto app = std::make_unique<AppInstance>();
+  app->id = "app-" + std::to_string(apps_.size() + 1);
+  app->log_path = (dir_ / (app->id + ".log")).string();
+  process::SpawnOptions options = spawn_options(app->id, env);
   const bool own_admin = !options.env.count("SCALELAB_ADMIN_LISTEN");
   for (int attempt = 0; attempt < 5; ++attempt) {
     app->port = net::free_port();

@@ -44,6 +44,14 @@ class AppCluster {
 
   // Starts one more instance (id app-<n>) with the cluster's environment plus `env`.
   AppInstance& add_instance(std::map<std::string, std::string> env = {});
+  // How an instance `id` is started (log: <dir>/<id>.log), before its addresses
+  // (SCALELAB_LISTEN, SCALELAB_ADMIN_LISTEN) are set: for a test that starts one
+  // itself, say on a port already in use.
+  process::SpawnOptions spawn_options(const std::string& id, const std::map<std::string, std::string>& env = {}) const;
+  // How an instance `id` on `port` is started (log: <dir>/<id>.log), for a test that
+  // starts one itself, say on a port already in use.
+  process::SpawnOptions spawn_options(const std::string& id, std::uint16_t port,
+                                      const std::map<std::string, std::string>& env = {}) const;
   // Waits until instance i answers /readyz with 200; false after `timeout`.
   bool wait_ready(std::size_t i, std::chrono::milliseconds timeout = std::chrono::seconds(15));
 

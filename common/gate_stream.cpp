@@ -1,0 +1,226 @@
+// The gated connection; its contract is in gate_stream.hpp.
+#include "common/gate_stream.hpp"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "common/json_error.hpp"
+
+namespace scalelab::http_gate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kReadSize = 16 * 1024;
+constexpr std::size_t kMaxUnreadBody = 1 << 20;  // dropped between requests at most
+constexpr milliseconds kLingerTime{500};
+constexpr std::size_t kMaxLingerBytes = 16 << 20;
+constexpr milliseconds kStopCheck{50};
+
+const char* reason_phrase(unsigned status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Error";
+  }
+}
+
+// A 1xx that cpp-httplib writes in one piece (100 Continue) leaves room for the answer.
+bool is_interim_response(std::string_view written) {
+  return written.starts_with("HTTP/1.1 1") && written.ends_with("\r\n\r\n");
+}
+
+void address_of(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
+  if (addr.ss_family == AF_INET)
+    port = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+  else if (addr.ss_family == AF_INET6)
+    port = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+  else
+    return;
+  std::array<char, NI_MAXHOST> host{};
+  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host.data(), host.size(), nullptr, 0, NI_NUMERICHOST) == 0)
+    ip = host.data();
+}
+
+}  // namespace
+
+GateStream::GateStream(socket_t sock, const StreamSettings& settings)
+    : sock_(sock), settings_(settings), gate_(settings.limits) {}
+
+GateStream::~GateStream() {
+  // Closing with unread input makes the kernel send a reset, which can destroy an
+  // answer the client has not read yet.
+  if (refused_ || gate_.buffered() > 0 || (gate_.request_started() && !gate_.request_done())) linger();
+  ::shutdown(sock_, SHUT_RDWR);
+  ::close(sock_);
+}
+
+int GateStream::wait(short events, std::chrono::microseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    pollfd pfd{sock_, events, 0};
+    const int r = ::poll(&pfd, 1, static_cast<int>(std::max<milliseconds::rep>(0, left.count())));
+    if (r > 0) return pfd.revents;
+    if (r == 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+ssize_t GateStream::receive() {
+  if (wait(POLLIN, settings_.read_timeout) <= 0) return -1;
+  char buf[kReadSize];
+  ssize_t n;
+  do {
+    n = ::recv(sock_, buf, sizeof buf, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -1;
+  if (n == 0)
+    gate_.feed_eof();
+  else
+    gate_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+  return n;
+}
+
+bool GateStream::await_request(std::chrono::seconds idle, const std::atomic<socket_t>& listener) {
+  const auto deadline = Clock::now() + idle;
+  while (listener != INVALID_SOCKET) {
+    if (gate_.buffered() > 0 || !gate_.output().empty() || gate_.refusal()) return true;
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    const int r = wait(POLLIN, std::min(left, kStopCheck));
+    if (r != 0) return r > 0;  // readable (a request, or the client's EOF), or an error
+  }
+  return false;
+}
+
+bool GateStream::finish_request() {
+  if (refused_) return false;
+  std::size_t dropped = 0;
+  while (!gate_.request_done()) {
+    if (gate_.refusal()) {
+      answer_refusal();  // after an answer began, this only closes the connection
+      return false;
+    }
+    const std::size_t n = gate_.output().size();
+    gate_.consume(n);
+    dropped += n;
+    if (dropped > kMaxUnreadBody) return false;
+    if (n == 0 && (gate_.at_eof() || receive() <= 0)) return false;
+  }
+  gate_.next_request();
+  answer_started_ = false;
+  return true;
+}
+
+ssize_t GateStream::read(char* ptr, size_t size) {
+  for (;;) {
+    if (gate_.refusal()) {
+      answer_refusal();
+      return 0;
+    }
+    const std::string_view out = gate_.output();
+    if (!out.empty()) {
+      const std::size_t n = std::min(size, out.size());
+      std::memcpy(ptr, out.data(), n);
+      gate_.consume(n);
+      return static_cast<ssize_t>(n);
+    }
+    // The end of this request is the end of cpp-httplib's input: it can never read
+    // into the next one.
+    if (gate_.request_done() || gate_.at_eof()) return 0;
+    if (receive() < 0) return -1;
+  }
+}
+
+ssize_t GateStream::write(const char* ptr, size_t size) {
+  if (refused_) return static_cast<ssize_t>(size);  // the gate has answered already
+  const int ready = wait(POLLOUT, settings_.write_timeout);
+  if (ready <= 0 || (ready & POLLERR)) return -1;
+  ssize_t n;
+  do {
+    n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0 && !answer_started_) answer_started_ = !is_interim_response(std::string_view(ptr, static_cast<std::size_t>(n)));
+  return n < 0 ? -1 : n;
+}
+
+bool GateStream::is_readable() const {
+  return !gate_.output().empty() || wait(POLLIN, settings_.read_timeout) > 0;
+}
+
+bool GateStream::is_writable() const {
+  // A client that half-closed can still read its answer; only an error or a full
+  // close makes the socket useless.
+  const int r = wait(POLLOUT, settings_.write_timeout);
+  return r > 0 && (r & POLLOUT) && !(r & (POLLERR | POLLHUP));
+}
+
+void GateStream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_of(addr, len, ip, port);
+}
+
+void GateStream::get_local_ip_and_port(std::string& ip, int& port) const {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_of(addr, len, ip, port);
+}
+
+void GateStream::answer_refusal() {
+  if (refused_) return;
+  refused_ = true;
+  const Refusal& refusal = *gate_.refusal();
+  httplib::Headers headers;
+  if (settings_.on_refused) settings_.on_refused(refusal, headers);
+  if (answer_started_) return;  // cpp-httplib answered this request already: just close
+  const http_rules::Rejection& r = refusal.answer;
+  const std::string body = error_body(r.error, r.detail);
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) +
+                    "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
+  out += "\r\n";
+  if (!gate_.is_head_request()) out += body;
+  send_all(out);
+}
+
+bool GateStream::send_all(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (wait(POLLOUT, settings_.write_timeout) <= 0) return false;
+    const ssize_t n = ::send(sock_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void GateStream::linger() {
+  ::shutdown(sock_, SHUT_WR);
+  const auto deadline = Clock::now() + kLingerTime;
+  std::size_t drained = 0;
+  char buf[kReadSize];
+  while (drained < kMaxLingerBytes) {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+    if (left.count() <= 0 || wait(POLLIN, left) <= 0) return;
+    const ssize_t n = ::recv(sock_, buf, sizeof buf, 0);
+    if (n <= 0) return;
+    drained += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace scalelab::http_gate
