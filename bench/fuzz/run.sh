@@ -8,8 +8,8 @@
 #   bench/fuzz/run.sh [--runs N] [--time SECONDS] [--jobs J] [--build DIR] [--work DIR] [TARGET...]
 #
 # Targets (default: all): balancer_fuzz_request (the request parser, whole buffers),
-# balancer_fuzz_stream (header read and body relay, in pieces), app_fuzz_gate (the
-# app's request gate, in pieces). --time stops each target after that many seconds
+# balancer_fuzz_stream (header read and body relay, in pieces), common_fuzz_request_gate
+# (the request gate in front of the app and the supervisor, in pieces). --time stops each target after that many seconds
 # even if the runs are not done (CI runs each for 60 s). --jobs J runs J fuzzers side
 # by side per target, sharing the corpus, each for its share of the runs. Needs clang
 # (Debian's clang and libclang-rt-14-dev).
@@ -33,14 +33,18 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(balancer_fuzz_request balancer_fuzz_stream app_fuzz_gate)
+[ ${#targets[@]} -gt 0 ] || targets=(balancer_fuzz_request balancer_fuzz_stream common_fuzz_request_gate)
 work=${work:-$build/fuzz}
 mkdir -p "$work"
 build=$(cd "$build" && pwd)
 work=$(cd "$work" && pwd)
 . bench/fuzz/seeds.sh
 command -v clang++ >/dev/null || { echo "run.sh: clang++ is not installed" >&2; exit 1; }
-cmake --build "$build" --target "${targets[@]}" >/dev/null
+if ! cmake --build "$build" --target "${targets[@]}" > "$work/build.log" 2>&1; then
+  tail -30 "$work/build.log" >&2
+  echo "run.sh: building the fuzz targets failed (log: $work/build.log)" >&2
+  exit 1
+fi
 
 for t in "${targets[@]}"; do
   corpus="$work/$t/corpus"

@@ -20,8 +20,11 @@ write_seeds() {
   )
   local i=0 m
   case "$target" in
-    balancer_fuzz_request|app_fuzz_gate)
+    balancer_fuzz_request)
       for m in "${requests[@]}"; do printf '%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done ;;
+    common_fuzz_request_gate)
+      # four bytes seed the splits
+      for m in "${requests[@]}"; do printf '\x07\x00\x00\x01%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done ;;
     balancer_fuzz_stream)
       # byte 0: 0 request, 1 response, 3 answer to HEAD; byte 1: split count; then sizes
       for m in "${requests[@]}"; do printf '\x00\x02\x00\x06%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done
