@@ -145,13 +145,21 @@ class Session final : public SessionHook {
 
   asio::awaitable<bool> serve_one();
   asio::awaitable<void> proxy(RequestParser& parser, RequestState& st);
-  // One attempt on backend `b`, in its four phases; each of the first three returns
-  // nothing when the attempt goes on, or how it ended.
+  // One attempt on backend `b`, in four phases: connect, send, header, relay. The
+  // waits stay in attempt() itself and the work around them is in plain functions:
+  // each coroutine called per request costs a frame (an allocation), so the phases are
+  // not coroutines of their own, except connect_upstream(), which only a new connection
+  // needs. A phase helper returns how the attempt ended, or nothing when it goes on.
   asio::awaitable<AttemptOutcome> attempt(const std::shared_ptr<Backend>& b, RequestParser& parser, RequestState& st);
-  asio::awaitable<std::optional<AttemptOutcome>> connect_upstream(const std::shared_ptr<Backend>& b);
-  asio::awaitable<std::optional<AttemptOutcome>> send_request(RequestParser& parser, RequestState& st);
-  asio::awaitable<std::optional<AttemptOutcome>> read_response_header(const Backend& b, RequestState& st);
-  asio::awaitable<AttemptOutcome> relay_response(Backend& b, const RequestParser& parser, RequestState& st);
+  asio::awaitable<std::optional<AttemptOutcome>> connect_upstream(const std::shared_ptr<Backend>& b,
+                                                                  UpstreamPool::Lease lease);
+  std::optional<AttemptOutcome> after_send(RelayResult r, const error_code& ec, RequestState& st);
+  void start_response_parser(const RequestState& st);
+  std::optional<AttemptOutcome> after_header(HeaderRead hr, const error_code& ec, const Backend& b, bool per_try,
+                                             bool got_bytes);
+  bool start_response(Backend& b, const RequestParser& parser, RequestState& st);
+  AttemptOutcome after_relay(RelayResult r, std::uint64_t moved, Backend& b, const RequestParser& parser,
+                             RequestState& st, bool keep);
   // Hands the upstream connection back to the pool: kept, or closed for `how`.
   void release_upstream(Release how) { w_.pool.release(std::move(upstream_), how); }
   asio::awaitable<void> answer(RequestState& st, const LocalAnswer& a);
@@ -372,16 +380,73 @@ asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
 
 asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>& b, RequestParser& parser,
                                                  RequestState& st) {
-  std::optional<AttemptOutcome> ended = co_await connect_upstream(b);
-  if (!ended) ended = co_await send_request(parser, st);
-  if (!ended) ended = co_await read_response_header(*b, st);
-  if (ended) co_return *ended;
-  co_return co_await relay_response(*b, parser, st);
-}
-
-asio::awaitable<std::optional<AttemptOutcome>> Session::connect_upstream(const std::shared_ptr<Backend>& b) {
+  // Connect: usually a pooled connection, at once.
   deadline_.clear();  // the pool queue has its own timeout
   UpstreamPool::Lease lease = w_.pool.try_acquire(b);
+  if (lease.reused) {
+    upstream_ = std::move(lease.conn);
+  } else {
+    const std::optional<AttemptOutcome> ended = co_await connect_upstream(b, std::move(lease));
+    if (ended) co_return *ended;
+  }
+
+  // Send: the head, then the body streamed from the client as it arrives.
+  error_code ec;
+  const ForwardedRequest head{client_ip_, "http", st.request_id, st.chunked, st.content_length, &st.retarget};
+  render_forwarded_request(writer_.start(st.chunked ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw),
+                           parser.get(), head);
+  RelayResult sent = RelayResult::done;
+  if (!st.has_body) {
+    arm(Phase::upstream_write, s_.response_timeout_ms);
+    co_await writer_.send(upstream_->socket, ec);
+    if (ec) sent = RelayResult::write_error;
+  } else {
+    if (st.expect_continue && !st.sent_continue) {
+      arm(Phase::client_write, s_.client_timeout_ms);
+      const error_code cec = co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()));
+      if (cec) {
+        release_upstream(Release::failed);
+        st.close_client = true;
+        co_return AttemptOutcome::client_gone();
+      }
+      st.sent_continue = true;
+    }
+    st.body_streamed = true;
+    std::uint64_t moved = 0;
+    sent = co_await relay_message<true>(
+        client_, in_, parser, upstream_->socket, writer_, relay_buffer(), kRelaySize, ec, moved,
+        [&] { arm(Phase::client_body, s_.client_timeout_ms); },
+        [&] { arm(Phase::upstream_write, s_.response_timeout_ms); });
+    st.bytes_in += moved;
+  }
+  if (auto ended = after_send(sent, ec, st)) co_return *ended;
+
+  // Header: interim 1xx answers are read past (Expect was not forwarded). A request
+  // that may go to another backend waits only the per-try timeout for the header, even
+  // when it has begun: nothing reaches the client before it is whole.
+  const bool per_try = s_.try_timeout_ms > 0 && retryable(Failure::try_timeout, st.verb, st.body_streamed);
+  const int header_ms = per_try ? std::min(s_.try_timeout_ms, s_.response_timeout_ms) : s_.response_timeout_ms;
+  bool got_bytes = false;
+  do {
+    start_response_parser(st);
+    arm(Phase::upstream_read, header_ms);
+    const HeaderRead hr =
+        co_await read_header(upstream_->socket, upstream_->buffer, *response_, ec, got_bytes, s_.max_response_header_bytes);
+    if (auto ended = after_header(hr, ec, *b, per_try, got_bytes)) co_return *ended;
+  } while (response_->get().result_int() < 200);
+
+  // Relay: the response as the client gets it.
+  const bool keep = start_response(*b, parser, st);
+  std::uint64_t moved = 0;
+  const RelayResult r = co_await relay_message<false>(
+      upstream_->socket, upstream_->buffer, *response_, client_, writer_, relay_buffer(), kRelaySize, ec, moved,
+      [&] { arm(Phase::upstream_read, s_.response_timeout_ms); },
+      [&] { arm(Phase::client_write, s_.client_timeout_ms); });
+  co_return after_relay(r, moved, *b, parser, st, keep);
+}
+
+asio::awaitable<std::optional<AttemptOutcome>> Session::connect_upstream(const std::shared_ptr<Backend>& b,
+                                                                         UpstreamPool::Lease lease) {
   if (!lease.conn) lease = co_await w_.pool.wait_for_slot(b, s_.ms(s_.queue_timeout_ms));
   if (!lease.conn) {
     w_.shared.metrics.count_queue_timeout();
@@ -389,7 +454,7 @@ asio::awaitable<std::optional<AttemptOutcome>> Session::connect_upstream(const s
         {503, "upstream_busy", "every connection to backend " + b->id() + " stayed busy for the queue timeout"});
   }
   upstream_ = std::move(lease.conn);
-  if (lease.reused) co_return std::nullopt;
+  if (lease.reused) co_return std::nullopt;  // handed over by another request
   arm(Phase::connect, s_.connect_timeout_ms);
   error_code ec;
   co_await upstream_->socket.async_connect(b->endpoint(), asio::redirect_error(asio::use_awaitable, ec));
@@ -404,102 +469,63 @@ asio::awaitable<std::optional<AttemptOutcome>> Session::connect_upstream(const s
   co_return std::nullopt;
 }
 
-asio::awaitable<std::optional<AttemptOutcome>> Session::send_request(RequestParser& parser, RequestState& st) {
-  error_code ec;
-  const ForwardedRequest head{client_ip_, "http", st.request_id, st.chunked, st.content_length, &st.retarget};
-  render_forwarded_request(writer_.start(st.chunked ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw),
-                           parser.get(), head);
-  if (!st.has_body) {
-    arm(Phase::upstream_write, s_.response_timeout_ms);
-    co_await writer_.send(upstream_->socket, ec);
-    if (!ec) co_return std::nullopt;
-    const bool late = timed_out_;
-    release_upstream(Release::failed);
-    co_return AttemptOutcome::failed(late ? Failure::response_timeout : Failure::send_failed);
-  }
-  if (st.expect_continue && !st.sent_continue) {
-    arm(Phase::client_write, s_.client_timeout_ms);
-    const error_code cec = co_await io::write_all(client_, asio::buffer(kContinue.data(), kContinue.size()));
-    if (cec) {
-      release_upstream(Release::failed);
-      st.close_client = true;
-      co_return AttemptOutcome::client_gone();
-    }
-    st.sent_continue = true;
-  }
-  // The body streams from the client as it arrives.
-  st.body_streamed = true;
-  std::uint64_t moved = 0;
-  const RelayResult r = co_await relay_message<true>(
-      client_, in_, parser, upstream_->socket, writer_, relay_buffer(), kRelaySize, ec, moved,
-      [&] { arm(Phase::client_body, s_.client_timeout_ms); },
-      [&] { arm(Phase::upstream_write, s_.response_timeout_ms); });
-  st.bytes_in += moved;
-  if (r == RelayResult::done) co_return std::nullopt;
+std::optional<AttemptOutcome> Session::after_send(RelayResult r, const error_code& ec, RequestState& st) {
+  if (r == RelayResult::done) return std::nullopt;
   const bool late = timed_out_;
   release_upstream(Release::failed);
-  if (r == RelayResult::write_error)
-    co_return AttemptOutcome::failed(late ? Failure::response_timeout : Failure::send_failed);
+  if (r == RelayResult::write_error) return AttemptOutcome::failed(late ? Failure::response_timeout : Failure::send_failed);
+  // The client's body was at fault, or the client: nothing a retry could mend.
   st.close_client = true;
   if (r == RelayResult::parse_error || r == RelayResult::chunk_line_too_long || r == RelayResult::bad_line) {
     const Rejection rej = r == RelayResult::parse_error ? reject_parse_error(ec) : reject_relay(r);
     w_.shared.metrics.count_client_error(rej.error.c_str());
-    co_return AttemptOutcome::answer_locally({rej.status, rej.error, rej.detail});
+    return AttemptOutcome::answer_locally({rej.status, rej.error, rej.detail});
   }
   if (late) {
     w_.shared.metrics.count_client_error("body_timeout");
-    co_return AttemptOutcome::answer_locally({408, "request_timeout", "the request body stalled"});
+    return AttemptOutcome::answer_locally({408, "request_timeout", "the request body stalled"});
   }
-  co_return AttemptOutcome::client_gone();
+  return AttemptOutcome::client_gone();
 }
 
-asio::awaitable<std::optional<AttemptOutcome>> Session::read_response_header(const Backend& b, RequestState& st) {
-  // Interim 1xx answers are read past (Expect was not forwarded). A request that may go
-  // to another backend waits only the per-try timeout for the header, even when it has
-  // begun: nothing reaches the client before it is whole.
-  const bool per_try = s_.try_timeout_ms > 0 && retryable(Failure::try_timeout, st.verb, st.body_streamed);
-  const int header_ms = per_try ? std::min(s_.try_timeout_ms, s_.response_timeout_ms) : s_.response_timeout_ms;
+void Session::start_response_parser(const RequestState& st) {
   std::optional<ResponseParser>& rp = response_;
-  bool got_bytes = false;
-  error_code ec;
-  for (;;) {
-    rp.reset();
-    response_arena_.release();  // no parser uses it now
-    rp.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(response_arena_.allocator()));
-    rp->header_limit(static_cast<std::uint32_t>(s_.max_response_header_bytes));
-    // Beast 1.74 compares the length with an empty optional limit as "exceeded", so no
-    // limit is spelled as the largest one.
-    rp->body_limit(std::numeric_limits<std::uint64_t>::max());
-    if (st.head) rp->skip(true);
-    arm(Phase::upstream_read, header_ms);
-    const HeaderRead hr =
-        co_await read_header(upstream_->socket, upstream_->buffer, *rp, ec, got_bytes, s_.max_response_header_bytes);
-    if (hr != HeaderRead::ok) {
-      Failure f = Failure::bad_response;
-      if (timed_out_)
-        f = per_try ? Failure::try_timeout : Failure::response_timeout;
-      else if (hr == HeaderRead::eof_before_any_byte)
-        f = Failure::empty_response;
-      else if (hr == HeaderRead::io_error)
-        f = got_bytes ? Failure::reset_mid_header : Failure::reset_before_response;
-      log::debug("upstream response unreadable", {{"backend", b.id()}, {"error", ec.message()}});
-      release_upstream(Release::failed);
-      co_return AttemptOutcome::failed(f);
-    }
-    const unsigned status = rp->get().result_int();
-    // Beast takes any three digits; a status outside 100..599 cannot be sent on, and a
-    // switch is a protocol error, since Upgrade was stripped.
-    if (!is_forwardable_status(status) || status == 101) {
-      release_upstream(Release::failed);
-      co_return AttemptOutcome::failed(Failure::bad_response);
-    }
-    if (status >= 200) co_return std::nullopt;
-  }
+  rp.reset();
+  response_arena_.release();  // no parser uses it now
+  rp.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(response_arena_.allocator()));
+  rp->header_limit(static_cast<std::uint32_t>(s_.max_response_header_bytes));
+  // Beast 1.74 compares the length with an empty optional limit as "exceeded", so no
+  // limit is spelled as the largest one.
+  rp->body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (st.head) rp->skip(true);
 }
 
-asio::awaitable<AttemptOutcome> Session::relay_response(Backend& b, const RequestParser& parser, RequestState& st) {
-  ResponseParser& rp = *response_;
-  auto& res = rp.get();
+std::optional<AttemptOutcome> Session::after_header(HeaderRead hr, const error_code& ec, const Backend& b,
+                                                    bool per_try, bool got_bytes) {
+  if (hr != HeaderRead::ok) {
+    Failure f = Failure::bad_response;
+    if (timed_out_)
+      f = per_try ? Failure::try_timeout : Failure::response_timeout;
+    else if (hr == HeaderRead::eof_before_any_byte)
+      f = Failure::empty_response;
+    else if (hr == HeaderRead::io_error)
+      f = got_bytes ? Failure::reset_mid_header : Failure::reset_before_response;
+    log::debug("upstream response unreadable", {{"backend", b.id()}, {"error", ec.message()}});
+    release_upstream(Release::failed);
+    return AttemptOutcome::failed(f);
+  }
+  const unsigned status = response_->get().result_int();
+  // Beast takes any three digits; a status outside 100..599 cannot be sent on, and a
+  // switch is a protocol error, since Upgrade was stripped.
+  if (!is_forwardable_status(status) || status == 101) {
+    release_upstream(Release::failed);
+    return AttemptOutcome::failed(Failure::bad_response);
+  }
+  return std::nullopt;
+}
+
+bool Session::start_response(Backend& b, const RequestParser& parser, RequestState& st) {
+  const auto& res = response_->get();
   const unsigned status = res.result_int();
   b.on_status(status, Clock::now());
   b.requests_total.fetch_add(1, std::memory_order_relaxed);
@@ -507,11 +533,10 @@ asio::awaitable<AttemptOutcome> Session::relay_response(Backend& b, const Reques
   st.status = status;
   st.backend_metrics = b.metrics();
 
-  // The response as the client gets it: our framing, our connection management.
-  const bool upstream_keep_alive = rp.keep_alive() && !rp.need_eof();
+  // Our framing, our connection management.
   const bool bodyless = st.head || status == 204 || status == 304;
   std::optional<std::uint64_t> length;
-  if (const auto declared = rp.content_length()) length = *declared;
+  if (const auto declared = response_->content_length()) length = *declared;
   bool close_after = st.close_client || !parser.is_done();
   // An HTTP/1.0 client reads a body without a length to the close.
   if (!bodyless && !length && st.version != 11) close_after = true;
@@ -519,32 +544,31 @@ asio::awaitable<AttemptOutcome> Session::relay_response(Backend& b, const Reques
   if (s_.algorithm == Algorithm::sticky && b.id() != st.sticky_id) cookie = affinity_cookie(s_.sticky_cookie, b.id());
   const bool keep = st.client_keep_alive && !close_after && !w_.shared.stopping.load(std::memory_order_relaxed);
   if (!keep) st.close_client = true;
-
   const ForwardedResponse forwarded{st.version, bodyless, length, st.request_id, cookie, keep};
   render_forwarded_response(
       writer_.start(forwarded.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw), res, forwarded);
-  std::uint64_t moved = 0;
-  error_code ec;
-  const RelayResult r = co_await relay_message<false>(
-      upstream_->socket, upstream_->buffer, rp, client_, writer_, relay_buffer(), kRelaySize, ec, moved,
-      [&] { arm(Phase::upstream_read, s_.response_timeout_ms); },
-      [&] { arm(Phase::client_write, s_.client_timeout_ms); });
+  return keep;
+}
+
+AttemptOutcome Session::after_relay(RelayResult r, std::uint64_t moved, Backend& b, const RequestParser& parser,
+                                    RequestState& st, bool keep) {
   st.bytes_out = moved;
   if (r == RelayResult::done) {
     // Only a connection whose response ended exactly where its framing said, with
     // nothing read past that end, may carry another client's request.
+    const bool upstream_keep_alive = response_->keep_alive() && !response_->need_eof();
     release_upstream(!upstream_keep_alive           ? Release::backend_close
                      : upstream_->buffer.size() > 0 ? Release::overran_framing
                      : !parser.is_done()            ? Release::request_unfinished
                                                     : Release::keep);
     if (!keep) linger_ = true;
-    co_return AttemptOutcome::answered();
+    return AttemptOutcome::answered();
   }
   release_upstream(Release::failed);
   if (r != RelayResult::write_error && moved == 0) {
     // Nothing reached the client yet (the head goes out with the first body bytes):
     // the broken response can still become a clean 502.
-    co_return AttemptOutcome::failed(Failure::bad_response);
+    return AttemptOutcome::failed(Failure::bad_response);
   }
   // Too late to answer: the status line is out. Close both sides.
   st.close_client = true;
@@ -554,7 +578,7 @@ asio::awaitable<AttemptOutcome> Session::relay_response(Backend& b, const Reques
     st.error = r == RelayResult::read_error ? "upstream_truncated" : "upstream_bad_framing";
     b.on_gateway_failure(Clock::now());
   }
-  co_return AttemptOutcome::client_gone();
+  return AttemptOutcome::client_gone();
 }
 
 asio::awaitable<void> Session::answer(RequestState& st, const LocalAnswer& a) {

@@ -28,6 +28,8 @@ write_seeds() {
     balancer_fuzz_stream)
       # byte 0: 0 request, 1 response, 3 answer to HEAD; byte 1: split count; then sizes
       for m in "${requests[@]}"; do printf '\x00\x02\x00\x06%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done
-      for m in "${responses[@]}"; do printf '\x01\x01\x02%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done ;;
+      for m in "${responses[@]}"; do printf '\x01\x01\x02%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done
+      # past finds, kept as regressions: the last chunk, then one byte at a time
+      printf '\x01\x01\x00HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nhello\r\n0\r\ng: \r*' > "$dir/seed-found-1" ;;
   esac
 }
