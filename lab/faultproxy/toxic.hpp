@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <string_view>
+#include <vector>
 
 #include "lab/faultproxy/toxic_spec.hpp"
 
@@ -96,6 +97,17 @@ class Toxic {
  private:
   ToxicSpec spec_;
 };
+
+// A kind of toxic: its catalog entry (type, help, attributes with their ranges) and
+// how to build one from a spec parse_toxic_spec accepted. Each toxic file under
+// toxics/ defines one; the registry there lists them all.
+struct ToxicKind {
+  ToxicTypeInfo info;
+  std::shared_ptr<const Toxic> (*make)(const ToxicSpec& spec);
+};
+
+// Every kind, in the registry's order (toxics/toxics.hpp).
+const std::vector<const ToxicKind*>& toxic_kinds();
 
 // Builds the toxic class for spec.type (a type parse_toxic_spec accepted).
 std::shared_ptr<const Toxic> make_toxic(const ToxicSpec& spec);

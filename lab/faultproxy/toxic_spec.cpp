@@ -7,8 +7,6 @@
 namespace scalelab::faultproxy {
 namespace {
 
-constexpr double kDayMs = 86'400'000;  // no delay in the lab needs more than a day
-
 std::string number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", v);
@@ -46,23 +44,6 @@ std::optional<Direction> parse_direction(std::string_view text) {
   if (text == "downstream") return Direction::downstream;
   if (text == "both") return Direction::both;
   return std::nullopt;
-}
-
-const std::vector<ToxicTypeInfo>& toxic_types() {
-  static const std::vector<ToxicTypeInfo> types = {
-      {"latency", "delays every chunk of data by latency +/- jitter",
-       {{"latency", 0, 0, kDayMs, false, "ms", "added delay"},
-        {"jitter", 0, 0, kDayMs, false, "ms", "uniform random spread around latency"}}},
-      {"bandwidth", "limits the data rate",
-       {{"rate", 0, 1, 10'000'000, true, "KB/s", "rate in kilobytes (1000 bytes) per second"}}},
-      {"timeout", "swallows data and closes the connection after timeout ms; 0 blackholes until removed",
-       {{"timeout", 0, 0, kDayMs, false, "ms", "time before the close; 0 never closes"}}},
-      {"reset_peer", "resets the connection with a TCP RST after timeout ms",
-       {{"timeout", 0, 0, kDayMs, false, "ms", "time before the reset"}}},
-      {"slow_close", "delays passing a close on by delay ms", {{"delay", 0, 0, kDayMs, false, "ms", "added delay"}}},
-      {"down", "refuses new connections and cuts existing ones", {}},
-  };
-  return types;
 }
 
 const ToxicTypeInfo* find_toxic_type(std::string_view type) {

@@ -1,8 +1,8 @@
 // Why this file exists: a toxic is described the same way wherever it enters the lab
 // (the HTTP API's JSON body, the `scalelab fault` arguments, the supervisor), so the
-// description, the catalog of toxic types with their attributes, and the validation
-// live here once. Every entry point gets the same defaults and the same error
-// messages, each naming the bad key.
+// description, the shape of the catalog of toxic types (each toxic's file under
+// toxics/ fills in its entry), and the validation live here once. Every entry point
+// gets the same defaults and the same error messages, each naming the bad key.
 #pragma once
 
 #include <map>
@@ -41,8 +41,11 @@ struct ToxicTypeInfo {
   std::vector<AttributeInfo> attributes;
 };
 
-// Every toxic type the proxy knows: latency, bandwidth, timeout, reset_peer,
-// slow_close, down.
+// No delay in the lab needs more than a day: the upper bound of time attributes.
+inline constexpr double kDayMs = 86'400'000;
+
+// Every toxic type the proxy knows, in the registry's order (toxics/toxics.hpp):
+// latency, bandwidth, timeout, reset_peer, slow_close, down.
 const std::vector<ToxicTypeInfo>& toxic_types();
 const ToxicTypeInfo* find_toxic_type(std::string_view type);
 // "latency, bandwidth, ..." for error messages and help.

@@ -42,6 +42,12 @@ class Bandwidth final : public Toxic {
 
 }  // namespace
 
-std::shared_ptr<const Toxic> make_bandwidth(const ToxicSpec& spec) { return std::make_shared<Bandwidth>(spec); }
+const ToxicKind& bandwidth() {
+  static const ToxicKind kind{
+      {"bandwidth", "limits the data rate",
+       {{"rate", 0, 1, 10'000'000, true, "KB/s", "rate in kilobytes (1000 bytes) per second"}}},
+      make<Bandwidth>};
+  return kind;
+}
 
 }  // namespace scalelab::faultproxy::toxics

@@ -22,6 +22,11 @@ class Down final : public Toxic {
 
 }  // namespace
 
-std::shared_ptr<const Toxic> make_down(const ToxicSpec& spec) { return std::make_shared<Down>(spec); }
+const ToxicKind& down() {
+  static const ToxicKind kind{
+      {"down", "refuses new connections and cuts existing ones", {}},
+      make<Down>};
+  return kind;
+}
 
 }  // namespace scalelab::faultproxy::toxics

@@ -29,6 +29,13 @@ class Latency final : public Toxic {
 
 }  // namespace
 
-std::shared_ptr<const Toxic> make_latency(const ToxicSpec& spec) { return std::make_shared<Latency>(spec); }
+const ToxicKind& latency() {
+  static const ToxicKind kind{
+      {"latency", "delays every chunk of data by latency +/- jitter",
+       {{"latency", 0, 0, kDayMs, false, "ms", "added delay"},
+        {"jitter", 0, 0, kDayMs, false, "ms", "uniform random spread around latency"}}},
+      make<Latency>};
+  return kind;
+}
 
 }  // namespace scalelab::faultproxy::toxics

@@ -25,6 +25,12 @@ class ResetPeer final : public Toxic {
 
 }  // namespace
 
-std::shared_ptr<const Toxic> make_reset_peer(const ToxicSpec& spec) { return std::make_shared<ResetPeer>(spec); }
+const ToxicKind& reset_peer() {
+  static const ToxicKind kind{
+      {"reset_peer", "resets the connection with a TCP RST after timeout ms",
+       {{"timeout", 0, 0, kDayMs, false, "ms", "time before the reset"}}},
+      make<ResetPeer>};
+  return kind;
+}
 
 }  // namespace scalelab::faultproxy::toxics

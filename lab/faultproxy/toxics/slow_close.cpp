@@ -20,6 +20,11 @@ class SlowClose final : public Toxic {
 
 }  // namespace
 
-std::shared_ptr<const Toxic> make_slow_close(const ToxicSpec& spec) { return std::make_shared<SlowClose>(spec); }
+const ToxicKind& slow_close() {
+  static const ToxicKind kind{
+      {"slow_close", "delays passing a close on by delay ms", {{"delay", 0, 0, kDayMs, false, "ms", "added delay"}}},
+      make<SlowClose>};
+  return kind;
+}
 
 }  // namespace scalelab::faultproxy::toxics

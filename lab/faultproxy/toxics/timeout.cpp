@@ -32,6 +32,12 @@ class Timeout final : public Toxic {
 
 }  // namespace
 
-std::shared_ptr<const Toxic> make_timeout(const ToxicSpec& spec) { return std::make_shared<Timeout>(spec); }
+const ToxicKind& timeout() {
+  static const ToxicKind kind{
+      {"timeout", "swallows data and closes the connection after timeout ms; 0 blackholes until removed",
+       {{"timeout", 0, 0, kDayMs, false, "ms", "time before the close; 0 never closes"}}},
+      make<Timeout>};
+  return kind;
+}
 
 }  // namespace scalelab::faultproxy::toxics

@@ -1,19 +1,29 @@
-// Why this file exists: the one place that names every toxic class's maker, so the
-// factory (toxic_factory.cpp) can build any of them while each class stays private to
-// its own file under toxics/.
+// The registry of toxics: one line each below, in the order help and error messages
+// list them. A toxic is a file in this folder that defines `const ToxicKind& NAME()`
+// (its catalog entry and its maker, next to its class) and its line here; the build
+// picks up every .cpp in the folder. registry.cpp turns the list into toxic_kinds().
 #pragma once
-
-#include <memory>
 
 #include "lab/faultproxy/toxic.hpp"
 
+#define SCALELAB_TOXICS(X) \
+  X(latency)               \
+  X(bandwidth)             \
+  X(timeout)               \
+  X(reset_peer)            \
+  X(slow_close)            \
+  X(down)
+
 namespace scalelab::faultproxy::toxics {
 
-std::shared_ptr<const Toxic> make_latency(const ToxicSpec& spec);
-std::shared_ptr<const Toxic> make_bandwidth(const ToxicSpec& spec);
-std::shared_ptr<const Toxic> make_timeout(const ToxicSpec& spec);
-std::shared_ptr<const Toxic> make_reset_peer(const ToxicSpec& spec);
-std::shared_ptr<const Toxic> make_slow_close(const ToxicSpec& spec);
-std::shared_ptr<const Toxic> make_down(const ToxicSpec& spec);
+#define SCALELAB_DECLARE_TOXIC(name) const ToxicKind& name();
+SCALELAB_TOXICS(SCALELAB_DECLARE_TOXIC)
+#undef SCALELAB_DECLARE_TOXIC
+
+// Makes a toxic of class T from a spec: the maker most kinds use.
+template <class T>
+std::shared_ptr<const Toxic> make(const ToxicSpec& spec) {
+  return std::make_shared<T>(spec);
+}
 
 }  // namespace scalelab::faultproxy::toxics
