@@ -44,8 +44,6 @@ class Picker {
   Choice pick(const BackendList& backends, std::chrono::steady_clock::time_point now,
               std::span<Backend* const> exclude = {}, std::string_view sticky_id = {});
 
-  Algorithm algorithm() const { return algorithm_; }
-
  private:
   template <class Usable>
   const std::shared_ptr<Backend>* rotate(const BackendList& backends, Usable usable);

@@ -51,9 +51,7 @@ class HealthState {
   time_point ejected_until() const { return ejected_until_; }
   std::uint64_t ejections() const { return ejections_; }
   int consecutive_failures() const { return consecutive_failures_; }
-  int consecutive_passes() const { return consecutive_passes_; }
   int consecutive_5xx() const { return consecutive_5xx_; }
-  const HealthPolicy& policy() const { return policy_; }
 
  private:
   bool count_server_error(time_point now);

@@ -41,7 +41,6 @@ class Registry {
 
   std::shared_ptr<const BackendList> snapshot() const;
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
-  const HealthPolicy& policy() const { return policy_; }
 
  private:
   void publish_locked();

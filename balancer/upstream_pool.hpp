@@ -70,8 +70,6 @@ class UpstreamPool {
   // Closes every idle connection (shutdown).
   void close_idle();
 
-  int cap() const { return cap_; }
-
  private:
   struct Waiter {
     explicit Waiter(boost::asio::any_io_executor ex) : timer(std::move(ex)) {}

@@ -37,7 +37,6 @@ Worker::Worker(Shared& s, int index)
            s.settings.ms(s.settings.upstream_idle_timeout_ms)),
       picker(s.settings.algorithm),
       access_log("balancer", s.settings.instance, s.settings.access_log),
-      index_(index),
       housekeeping_timer_(io_.get_executor()) {}
 
 void Worker::start() {

@@ -67,7 +67,6 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   boost::asio::io_context& io() { return io_; }
-  int index() const { return index_; }
 
   // Starts the loop's own tasks (deadline scanner, housekeeping). Call before run().
   void start();
@@ -96,7 +95,6 @@ class Worker {
  private:
   boost::asio::awaitable<void> housekeeping();
 
-  const int index_;
   boost::asio::steady_timer housekeeping_timer_;
   bool tasks_stopped_ = false;
   std::uint64_t version_ = 0;

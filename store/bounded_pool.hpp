@@ -107,7 +107,6 @@ class BoundedPool {
     std::lock_guard lock(mu_);
     return open_;
   }
-  const Options& options() const { return options_; }
 
  private:
   void checkin(std::unique_ptr<Conn> conn, bool healthy) {

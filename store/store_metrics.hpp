@@ -39,7 +39,6 @@ class StoreMetrics {
   explicit StoreMetrics(std::shared_ptr<prometheus::Registry> registry = nullptr);
 
   OpMetrics op(const std::string& backend, const std::string& op);
-  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

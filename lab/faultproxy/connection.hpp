@@ -54,7 +54,6 @@ class Connection final : public ConnectionControl, public std::enable_shared_fro
   void close() { finish(End::normal, false, false, ""); }
 
   std::uint64_t id() const { return id_; }
-  bool closed() const { return closed_; }
 
   // ConnectionControl
   asio::any_io_executor executor() override { return client_.get_executor(); }

@@ -35,8 +35,6 @@ class Server {
   // Thread-safe; may be called before, during or after run().
   void stop();
 
-  const ServerOptions& options() const { return options_; }
-
  private:
   void shutdown();
 

@@ -22,9 +22,6 @@ class NameChecker {
   // Problems with one expression, each a sentence naming `e.where`.
   std::vector<std::string> check(const Expression& e) const;
 
-  // The labels a recording rule's series carry, derived from its expression.
-  const std::map<std::string, std::set<std::string>>& recorded_labels() const { return recorded_; }
-
  private:
   // Labels `metric` carries; false when the name is unknown.
   bool labels_of(const std::string& metric, std::set<std::string>& labels) const;
