@@ -5,13 +5,6 @@
 
 namespace scalelab::balancer {
 
-bool is_acceptable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id)
-    if (c < 0x21 || c > 0x7e) return false;
-  return true;
-}
-
 RequestIdGenerator::RequestIdGenerator() : prefix_(ids::random_token(9) + "-") {}
 
 std::string RequestIdGenerator::next() {

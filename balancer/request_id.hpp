@@ -6,12 +6,10 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
+
+#include "common/request_id.hpp"  // is_acceptable_request_id: which incoming ids are kept
 
 namespace scalelab::balancer {
-
-// An incoming X-Request-Id is kept when it is 1..128 visible ASCII characters.
-bool is_acceptable_request_id(std::string_view id);
 
 // Unique ids: a random per-generator prefix from the CSPRNG, then a counter. They are
 // not secrets; they correlate log lines. One generator per event loop.

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "lab/supervisor/lab_error.hpp"
+#include "common/http_error.hpp"
 
 namespace scalelab::cli {
 
@@ -16,7 +16,7 @@ void Context::run(const std::function<int()>& work) {
   dir = dir_option;
   try {
     exit_code = work();
-  } catch (const lab::LabClientError& e) {
+  } catch (const HttpError& e) {
     // A request the lab refused as wrong (unknown component, bad value) is a usage
     // error; anything else is a failure.
     exit_code = fail(e.what(), e.status() == 400 || e.status() == 404 ? 2 : 1);

@@ -66,7 +66,7 @@ double number_param(const httplib::Request& req, const char* key, double fallbac
 json status_or_error(lab::Supervisor& s) {
   try {
     return s.call([](lab::Supervisor& sup) { return sup.status(); });
-  } catch (const lab::LabError& e) {
+  } catch (const HttpError& e) {
     return error_json(e.code(), e.what());
   }
 }

@@ -104,7 +104,7 @@ void Sampler::sample_once() {
   json status;
   try {
     status = supervisor_.call([](lab::Supervisor& s) { return s.status(); });
-  } catch (const lab::LabError&) {
+  } catch (const HttpError&) {
     std::lock_guard lock(mu_);
     lab_down_ = true;  // the main loop has finished: the lab is down, nothing runs
     balancer_ = nullptr;

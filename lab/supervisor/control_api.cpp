@@ -23,7 +23,7 @@ void fail(httplib::Response& res, int status, const std::string& code, const std
 nlohmann::json body_of(const httplib::Request& req) {
   if (req.body.empty()) return nlohmann::json::object();
   auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw LabError(400, "bad_json", "the body must be a JSON object");
+  if (j.is_discarded() || !j.is_object()) throw HttpError(400, "bad_json", "the body must be a JSON object");
   return j;
 }
 
@@ -32,7 +32,7 @@ template <class F>
 void answer(httplib::Response& res, int ok, F f) {
   try {
     send(res, ok, f());
-  } catch (const LabError& e) {
+  } catch (const HttpError& e) {
     fail(res, e.status(), e.code(), e.what());
   } catch (const std::exception& e) {
     fail(res, 500, "internal_error", e.what());
@@ -102,7 +102,7 @@ void ControlApi::routes() {
         try {
           since = std::stoull(req.get_param_value("since"));
         } catch (const std::exception&) {
-          throw LabError(400, "bad_parameter", "since must be an event sequence number");
+          throw HttpError(400, "bad_parameter", "since must be an event sequence number");
         }
       }
       return s.events().since(since);
@@ -116,7 +116,7 @@ void ControlApi::routes() {
       if (action == "kill") {
         const std::string name = body.value("signal", "KILL");
         auto sig = process::parse_signal(name);
-        if (!sig) throw LabError(400, "bad_signal", "unknown signal '" + name + "' (KILL, TERM, INT, ...)");
+        if (!sig) throw HttpError(400, "bad_signal", "unknown signal '" + name + "' (KILL, TERM, INT, ...)");
         return s.call([&](Supervisor& sup) { return sup.kill(id, *sig); });
       }
       if (action == "pause") return s.call([&](Supervisor& sup) { return sup.pause(id); });
@@ -129,7 +129,7 @@ void ControlApi::routes() {
     answer(res, 202, [&] {
       const auto body = body_of(req);
       if (!body.contains("instances") || !body["instances"].is_number_integer())
-        throw LabError(400, "bad_instances", "\"instances\" must be an integer");
+        throw HttpError(400, "bad_instances", "\"instances\" must be an integer");
       const int n = body["instances"].get<int>();
       return s.call([n](Supervisor& sup) { return sup.scale(n); });
     });
@@ -139,7 +139,7 @@ void ControlApi::routes() {
     answer(res, 200, [&] {
       const auto body = body_of(req);
       if (!body.contains("mode") || !body["mode"].is_string())
-        throw LabError(400, "bad_mode", "\"mode\" must be \"shared\" or \"local\"");
+        throw HttpError(400, "bad_mode", "\"mode\" must be \"shared\" or \"local\"");
       const std::string concern = body.value("concern", std::string());
       const std::string mode = body["mode"];
       return s.call([&](Supervisor& sup) { return sup.toggle(concern, mode); });
@@ -173,11 +173,11 @@ void ControlApi::routes() {
   server_.Get(R"(/logs/([^/]+))", [&s](const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
     answer(res, 200, [&] {
-      if (!valid_id(id)) throw LabError(400, "bad_id", "component ids are letters, digits, - and _");
+      if (!valid_id(id)) throw HttpError(400, "bad_id", "component ids are letters, digits, - and _");
       const auto path = id == "supervisor" ? std::filesystem::absolute(s.config().dir) / "supervisor.log"
                                            : log_path(s.config(), id);
       std::ifstream in(path, std::ios::binary);
-      if (!in) throw LabError(404, "unknown_component", "no log for '" + id + "'");
+      if (!in) throw HttpError(404, "unknown_component", "no log for '" + id + "'");
       in.seekg(0, std::ios::end);
       const std::uint64_t size = static_cast<std::uint64_t>(in.tellg());
       std::uint64_t max = 65536, offset = size > max ? size - max : 0;
@@ -185,7 +185,7 @@ void ControlApi::routes() {
         if (req.has_param("max")) max = std::min<std::uint64_t>(std::stoull(req.get_param_value("max")), 1 << 20);
         if (req.has_param("offset")) offset = std::min<std::uint64_t>(std::stoull(req.get_param_value("offset")), size);
       } catch (const std::exception&) {
-        throw LabError(400, "bad_parameter", "offset and max are byte counts");
+        throw HttpError(400, "bad_parameter", "offset and max are byte counts");
       }
       std::string text(static_cast<std::size_t>(std::min(max, size - offset)), '\0');
       in.seekg(static_cast<std::streamoff>(offset));

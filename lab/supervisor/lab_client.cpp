@@ -24,16 +24,16 @@ nlohmann::json LabClient::call(const std::string& method, const std::string& pat
                       : method == "POST" ? http_->Post(path, text, "application/json")
                                          : http_->Delete(path);
   if (!r)
-    throw LabClientError(0, "unreachable",
+    throw HttpError(0, "unreachable",
                          "the lab's supervisor does not answer on 127.0.0.1:" + std::to_string(config_.ports.supervisor()) +
                              " (" + httplib::to_string(r.error()) + "); is the lab up? (scalelab status)");
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (r->status >= 400) {
     const std::string code = j.is_object() ? j.value("error", "error") : "error";
     const std::string detail = j.is_object() ? j.value("detail", r->body) : r->body;
-    throw LabClientError(r->status, code, detail);
+    throw HttpError(r->status, code, detail);
   }
-  if (j.is_discarded()) throw LabClientError(502, "bad_answer", "the supervisor answered something that is not JSON");
+  if (j.is_discarded()) throw HttpError(502, "bad_answer", "the supervisor answered something that is not JSON");
   return j;
 }
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/http_error.hpp"
 #include "lab/supervisor/lab_config.hpp"
 
 namespace httplib {
@@ -18,20 +19,8 @@ class Client;
 
 namespace scalelab::lab {
 
-// A call that failed: status() is the HTTP status, 0 when the supervisor is not
-// reachable; code() the API's error code.
-class LabClientError : public std::runtime_error {
- public:
-  LabClientError(int status, std::string code, const std::string& detail)
-      : std::runtime_error(detail), status_(status), code_(std::move(code)) {}
-  int status() const { return status_; }
-  const std::string& code() const { return code_; }
-
- private:
-  int status_;
-  std::string code_;
-};
-
+// Every call that fails throws HttpError: status() is the HTTP status, 0 when the
+// supervisor is not reachable; code() the API's error code.
 class LabClient {
  public:
   // Reads <dir>/lab.json; throws std::runtime_error when there is no lab there.

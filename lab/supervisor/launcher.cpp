@@ -151,7 +151,7 @@ nlohmann::json start_lab(LabConfig config, const std::string& scalelab_exe, std:
   while (true) {
     try {
       status = client.status();
-    } catch (const LabClientError& e) {
+    } catch (const HttpError& e) {
       if (auto exited = supervisor.wait_for(std::chrono::seconds(1))) throw stopped(*exited);
       throw failed(e.what());
     }
@@ -180,7 +180,7 @@ bool stop_lab(const std::filesystem::path& dir, std::chrono::milliseconds timeou
   LabClient client(dir, std::chrono::seconds(5));
   try {
     client.down();
-  } catch (const LabClientError&) {
+  } catch (const HttpError&) {
     if (*pid > 0) ::kill(*pid, SIGTERM);  // the API is gone: the signal does the same
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -65,7 +65,7 @@ Component& Supervisor::find(const std::string& id) {
     if (c->id == id) return *c;
   std::string known;
   for (auto& c : components_) known += (known.empty() ? "" : ", ") + c->id;
-  throw LabError(404, "unknown_component", "no component '" + id + "' (the lab has: " + known + ")");
+  throw HttpError(404, "unknown_component", "no component '" + id + "' (the lab has: " + known + ")");
 }
 
 std::vector<Component*> Supervisor::apps() {
@@ -121,7 +121,7 @@ int Supervisor::run() {
   std::lock_guard lock(mu_);
   finished_ = true;
   for (auto& cmd : commands_)
-    cmd->result.set_exception(std::make_exception_ptr(LabError(503, "lab_stopped", "the lab has been brought down")));
+    cmd->result.set_exception(std::make_exception_ptr(HttpError(503, "lab_stopped", "the lab has been brought down")));
   commands_.clear();
   return 0;
 }
@@ -182,7 +182,7 @@ nlohmann::json Supervisor::call(std::function<nlohmann::json(Supervisor&)> comma
   auto future = cmd->result.get_future();
   {
     std::lock_guard lock(mu_);
-    if (finished_) throw LabError(503, "lab_stopped", "the lab has been brought down");
+    if (finished_) throw HttpError(503, "lab_stopped", "the lab has been brought down");
     commands_.push_back(std::move(cmd));
   }
   wake_.notify_one();

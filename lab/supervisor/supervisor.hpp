@@ -21,11 +21,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/http_error.hpp"
 #include "lab/supervisor/balancer_admin.hpp"
 #include "lab/supervisor/component.hpp"
 #include "lab/supervisor/event_log.hpp"
 #include "lab/supervisor/lab_config.hpp"
-#include "lab/supervisor/lab_error.hpp"
 
 namespace scalelab::lab {
 
@@ -38,7 +38,7 @@ class Supervisor {
   int run();
 
   // Runs `command` on the main loop and returns its result. Thread-safe. Throws what
-  // the command throws (LabError for refusals).
+  // the command throws (HttpError for refusals).
   nlohmann::json call(std::function<nlohmann::json(Supervisor&)> command);
 
   // Asks the main loop to bring the lab down (thread-safe, returns at once).

@@ -1,6 +1,6 @@
 // The supervisor's commands, run on its main loop: status, kill, pause, resume,
 // restart, scale, toggle, faults and down. Each returns the JSON the control API
-// answers, or throws LabError.
+// answers, or throws HttpError.
 #include <signal.h>
 
 #include <httplib.h>
@@ -14,7 +14,7 @@ namespace scalelab::lab {
 namespace {
 
 void require_link(const std::string& link) {
-  if (link != "redis" && link != "s3") throw LabError(400, "unknown_link", "LINK is redis or s3 (got '" + link + "')");
+  if (link != "redis" && link != "s3") throw HttpError(400, "unknown_link", "LINK is redis or s3 (got '" + link + "')");
 }
 
 template <class F>
@@ -23,8 +23,8 @@ nlohmann::json with_faults(std::uint16_t port, F f) {
     faultproxy::Client client("127.0.0.1", port, std::chrono::milliseconds(2000));
     return f(client);
   } catch (const faultproxy::ClientError& e) {
-    if (e.status() == 0) throw LabError(503, "faults_unreachable", "the fault proxy does not answer: " + e.detail());
-    throw LabError(e.status(), e.error(), e.detail());
+    if (e.status() == 0) throw HttpError(503, "faults_unreachable", "the fault proxy does not answer: " + e.detail());
+    throw HttpError(e.status(), e.error(), e.detail());
   }
 }
 
@@ -60,7 +60,7 @@ nlohmann::json Supervisor::status() {
 
 nlohmann::json Supervisor::kill(const std::string& id, int sig) {
   Component& c = find(id);
-  if (!c.alive()) throw LabError(409, "not_running", id + " is not running (" + to_string(c.state) + ")");
+  if (!c.alive()) throw HttpError(409, "not_running", id + " is not running (" + to_string(c.state) + ")");
   c.kill_signal = sig;
   c.process.signal(sig);
   if (c.state == State::paused && sig != SIGKILL) c.process.signal(SIGCONT);  // so it can act on the signal
@@ -70,8 +70,8 @@ nlohmann::json Supervisor::kill(const std::string& id, int sig) {
 
 nlohmann::json Supervisor::pause(const std::string& id) {
   Component& c = find(id);
-  if (!c.alive()) throw LabError(409, "not_running", id + " is not running (" + to_string(c.state) + ")");
-  if (c.state == State::paused) throw LabError(409, "already_paused", id + " is paused already");
+  if (!c.alive()) throw HttpError(409, "not_running", id + " is not running (" + to_string(c.state) + ")");
+  if (c.state == State::paused) throw HttpError(409, "already_paused", id + " is paused already");
   c.process.signal(SIGSTOP);
   c.state = State::paused;
   events_.add("pause", id, "SIGSTOP");
@@ -80,7 +80,7 @@ nlohmann::json Supervisor::pause(const std::string& id) {
 
 nlohmann::json Supervisor::resume(const std::string& id) {
   Component& c = find(id);
-  if (c.state != State::paused) throw LabError(409, "not_paused", id + " is not paused (" + to_string(c.state) + ")");
+  if (c.state != State::paused) throw HttpError(409, "not_paused", id + " is not paused (" + to_string(c.state) + ")");
   c.process.signal(SIGCONT);
   c.state = State::unready;  // until its readiness check says otherwise
   c.next_probe = Clock::now();
@@ -90,7 +90,7 @@ nlohmann::json Supervisor::resume(const std::string& id) {
 
 nlohmann::json Supervisor::restart(const std::string& id) {
   Component& c = find(id);
-  if (c.removing) throw LabError(409, "removing", id + " is being scaled in");
+  if (c.removing) throw HttpError(409, "removing", id + " is being scaled in");
   events_.add("restart", id, c.alive() ? "SIGTERM, then start again" : "start again");
   if (c.alive()) {
     c.restart_after_exit = true;
@@ -106,7 +106,7 @@ nlohmann::json Supervisor::restart(const std::string& id) {
 
 nlohmann::json Supervisor::scale(int instances) {
   if (instances < 1 || instances > Ports::kMaxInstances)
-    throw LabError(400, "bad_instances", "instances must be from 1 to " + std::to_string(Ports::kMaxInstances));
+    throw HttpError(400, "bad_instances", "instances must be from 1 to " + std::to_string(Ports::kMaxInstances));
   std::vector<Component*> current;
   for (auto* app : apps())
     if (!app->removing) current.push_back(app);
@@ -139,7 +139,7 @@ nlohmann::json Supervisor::scale(int instances) {
 }
 
 nlohmann::json Supervisor::toggle(const std::string& concern, const std::string& mode) {
-  if (mode != "shared" && mode != "local") throw LabError(400, "bad_mode", "mode is shared or local (got '" + mode + "')");
+  if (mode != "shared" && mode != "local") throw HttpError(400, "bad_mode", "mode is shared or local (got '" + mode + "')");
   nlohmann::json update;
   if (concern.empty() || concern == "all") {
     config_.state = mode;
@@ -149,7 +149,7 @@ nlohmann::json Supervisor::toggle(const std::string& concern, const std::string&
     config_.state_overrides[concern] = mode;
     update = {{concern, mode}};
   } else {
-    throw LabError(400, "bad_concern", "CONCERN is sessions, cache, uploads or ratelimit (got '" + concern + "')");
+    throw HttpError(400, "bad_concern", "CONCERN is sessions, cache, uploads or ratelimit (got '" + concern + "')");
   }
   write_lab_config(config_);  // instances started later get it from their environment
   nlohmann::json instances = nlohmann::json::object();

@@ -5,6 +5,7 @@
 #include "common/json_error.hpp"
 #include "common/log.hpp"
 #include "common/net.hpp"
+#include "common/request_id.hpp"
 #include "store/errors.hpp"
 
 namespace scalelab::app {
@@ -12,12 +13,10 @@ namespace {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// An incoming X-Request-Id is kept when it is short printable ASCII; else a new one.
+// An incoming X-Request-Id is kept when the shared rule accepts it; else a new one.
 std::string request_id_for(const httplib::Request& req) {
   std::string id = req.get_header_value("X-Request-Id");
-  bool ok = !id.empty() && id.size() <= 128;
-  for (char c : id) ok = ok && c > 32 && c < 127;
-  return ok ? id : ids::random_token(12);
+  return is_acceptable_request_id(id) ? id : ids::random_token(12);
 }
 
 const char* error_code_for(int status) {

@@ -1,6 +1,6 @@
 // One request and its response as handlers see them, with the helpers every handler
 // needs: read a bounded JSON body, answer JSON, fail with a typed HTTP error. Errors
-// are thrown as HttpError and turned into {"error","detail"} in one place.
+// are thrown as HttpError (common/) and turned into {"error","detail"} in one place.
 #pragma once
 
 #include <httplib.h>
@@ -13,22 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/http_error.hpp"
 #include "services/app/request_context.hpp"
 
 namespace scalelab::app {
-
-// A failure with its HTTP answer. `headers` are added to the response (Retry-After...).
-class HttpError : public std::runtime_error {
- public:
-  HttpError(int status, std::string code, std::string detail)
-      : std::runtime_error(detail), status_(status), code_(std::move(code)) {}
-  int status() const { return status_; }
-  const std::string& code() const { return code_; }
-
- private:
-  int status_;
-  std::string code_;
-};
 
 // How far past a size limit a body is still read, its bytes dropped, before the 413.
 // Its client may still be sending (a chunked body has no length to refuse up front);

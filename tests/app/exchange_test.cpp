@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 using namespace scalelab::app;
+using scalelab::HttpError;
 
 namespace {
 struct Fixture {

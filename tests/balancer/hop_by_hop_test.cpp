@@ -6,6 +6,7 @@
 #include "balancer/request_id.hpp"
 
 using namespace scalelab::balancer;
+using scalelab::is_acceptable_request_id;
 namespace http = boost::beast::http;
 
 TEST(HopByHop, StripsTheStandardSet) {
