@@ -12,6 +12,9 @@
 
 namespace scalelab::store {
 
+// Every backend name a StoreError carries, for metrics that show each from the start.
+inline constexpr const char* kErrorBackends[] = {"redis", "s3", "local-disk"};
+
 class StoreError : public std::runtime_error {
  public:
   StoreError(std::string backend, std::string cause)

@@ -2,6 +2,7 @@
 
 #include "common/http_gate.hpp"
 #include "common/metrics.hpp"
+#include "store/errors.hpp"
 
 namespace scalelab::app {
 
@@ -46,6 +47,8 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
   for (const char* r : {"found", "missing", "no_cookie"}) counter(session_lookups_, "result", r);
   for (const char* op : {"hit", "miss", "invalidate"}) counter(cache_ops_, "op", op);
   for (const char* reason : http_gate::kRefusalReasons) counter(http_rejected_, "reason", reason);
+  // At 0 from the start, so a rate or an alert on it has a series before the first error.
+  for (const char* backend : store::kErrorBackends) counter(store_errors_, "backend", backend);
 }
 
 void AppMetrics::request(int route, const std::string& method, int status, double seconds) {
