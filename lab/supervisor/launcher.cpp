@@ -13,6 +13,7 @@
 #include "lab/supervisor/lab_client.hpp"
 #include "lab/supervisor/log_tail.hpp"
 #include "lab/supervisor/run_dir.hpp"
+#include "lab/supervisor/spawn_specs.hpp"
 #include "lab/supervisor/supervisor.hpp"
 
 namespace scalelab::lab {
@@ -116,6 +117,8 @@ int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtens
 
 nlohmann::json start_lab(LabConfig config, const std::string& scalelab_exe, std::chrono::milliseconds timeout,
                          const std::function<void(const nlohmann::json&)>& progress) {
+  for (const auto& kv : config.balancer_env)
+    if (auto refusal = refused_balancer_env(kv.first)) throw std::invalid_argument(*refusal);
   if (auto pid = running_supervisor(config.dir))
     throw std::runtime_error("a lab is already running in " + config.dir.string() + " (supervisor pid " +
                              std::to_string(*pid) + "); `scalelab down` first, or use another --dir");

@@ -32,8 +32,9 @@ std::string executable_dir();
 int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtension>& extensions = {});
 
 // Starts a lab (`scalelab supervise` from `scalelab_exe`) and returns its status once
-// every component is ready. `progress` sees each status while it waits. Throws
-// std::runtime_error with the reason:
+// every component is ready. `progress` sees each status while it waits. A balancer_env
+// key the lab sets itself (refused_balancer_env) throws std::invalid_argument before
+// anything starts. Otherwise it throws std::runtime_error with the reason:
 //  - a component that exits (or cannot be spawned) before the lab is ready fails it at
 //    once, in that component's words (the last error line of its log); the lab is
 //    brought down first, and the message says so;

@@ -82,6 +82,19 @@ std::map<std::string, std::string> state_environment(const LabConfig& c) {
   return env;
 }
 
+std::optional<std::string> refused_balancer_env(const std::string& key) {
+  // Each of these is a flag in spawn_options' balancer command line below.
+  static const std::map<std::string, std::string> kLabOwned = {
+      {"SCALELAB_BALANCER_ALGORITHM", "the lab sets the algorithm: use --lb (scalelab up) or cluster.balancer (an experiment)"},
+      {"SCALELAB_BALANCER_LISTEN", "the lab's balancer listens on its base port (--base-port)"},
+      {"SCALELAB_BALANCER_ADMIN_LISTEN", "the lab's balancer admin port follows its base port (--base-port)"},
+      {"SCALELAB_BALANCER_INSTANCE", "the lab names its balancer \"balancer\""},
+  };
+  const auto it = kLabOwned.find(key);
+  if (it == kLabOwned.end()) return std::nullopt;
+  return "balancer env " + key + " would be ignored: " + it->second;
+}
+
 process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::string& id, std::uint16_t port) {
   const auto data = data_dir(c, id);
   std::filesystem::create_directories(data);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/process.hpp"
@@ -19,6 +20,11 @@ std::filesystem::path log_path(const LabConfig& c, const std::string& id);
 // The command line and environment for `component`. For apps, `state_env` carries
 // SCALELAB_STATE and its per-concern overrides as the lab has them now.
 process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::string& id, std::uint16_t port);
+
+// The balancer settings the lab passes as flags, which flags would beat in
+// balancer_env: for such a key, a one-line refusal naming what sets it instead
+// (SCALELAB_BALANCER_ALGORITHM: `--lb`); for any other key, nothing.
+std::optional<std::string> refused_balancer_env(const std::string& key);
 
 // What an instance in the lab's current state shows in X-Scalelab-State: "shared" or
 // "local" when every concern agrees, else "sessions=local,cache=shared,...".
