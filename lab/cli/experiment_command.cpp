@@ -1,16 +1,16 @@
 // `scalelab experiment FILE` and `scalelab demo`: runs as Chaos Toolkit does them, exit
 // code 0 when the steady state held after the method and 1 when it deviated.
-#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <thread>
 
 #include "common/config.hpp"
 #include "lab/cli/cli.hpp"
+#include "lab/cli/signal_stop.hpp"
 #include "lab/experiment/demo.hpp"
 #include "lab/experiment/runner.hpp"
 #include "lab/supervisor/launcher.hpp"
+#include "lab/supervisor/run_dir.hpp"
 
 #ifndef SCALELAB_SOURCE_DIR
 #define SCALELAB_SOURCE_DIR "."
@@ -19,35 +19,18 @@
 namespace scalelab::cli {
 namespace {
 
-// SIGINT or SIGTERM stop the run early: the load ends, rollbacks and down still run.
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this] {
-      int sig = 0;
-      sigwait(&set_, &sig);
-      if (sig != SIGUSR2) {
-        std::fprintf(stderr, "\nscalelab: stopping early (rollbacks and down still run)\n");
-        source_.request_stop();
-      }
-    });
+// Where a lab left running by --keep-lab is, and the command that stops it: it lives in
+// its own folder (under --out unless --dir was given), not in the default .scalelab.
+void print_kept_lab(const std::filesystem::path& dir) {
+  const auto abs = std::filesystem::absolute(dir);
+  if (!lab::running_supervisor(abs)) {
+    std::printf("lab:     not running any more (its folder: %s)\n", abs.c_str());
+    return;
   }
-  ~StopOnSignal() {
-    ::kill(::getpid(), SIGUSR2);
-    thread_.join();
-  }
-  std::stop_token token() const { return source_.get_token(); }
-
- private:
-  sigset_t set_;
-  std::stop_source source_;
-  std::thread thread_;
-};
+  const lab::LabConfig config = lab::read_lab_config(abs);
+  std::printf("lab:     still running in %s (balancer 127.0.0.1:%d); stop it with: scalelab --dir %s down\n", abs.c_str(),
+              config.ports.balancer(), abs.c_str());
+}
 
 }  // namespace
 
@@ -56,9 +39,9 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
   auto out = std::make_shared<std::string>("scalelab-runs");
   auto keep = std::make_shared<bool>(false);
   auto* cmd = root.add_subcommand("experiment", "Run a chaos experiment file; exit 0 if the steady state held, 1 if it deviated");
-  cmd->add_option("file", *file, "The experiment (YAML), e.g. experiments/kill-one-of-three.yaml")->required();
+  cmd->add_option("file", *file, "The experiment (YAML), e.g. experiments/kill-one-of-three-shared.yaml")->required();
   config::option(*cmd, "--out", "SCALELAB_OUT", *out, "Where the journal (JSON) and the report (HTML) go");
-  cmd->add_flag("--keep-lab", *keep, "Leave the lab running afterwards (scalelab down stops it)");
+  cmd->add_flag("--keep-lab", *keep, "Leave the lab running afterwards; it prints the scalelab --dir ... down that stops it");
   cmd->callback([&ctx, file, out, keep] {
     ctx.run([&] {
       experiment::Experiment x;
@@ -67,11 +50,10 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
       } catch (const experiment::ExperimentError& e) {
         return fail(e.what(), 2);
       }
-      StopOnSignal stop;
+      SignalStop stop("scalelab: stopping early (rollbacks and down still run)");
       const std::string name = experiment::run_name(x.title);
       experiment::RunOptions o;
-      o.lab_dir = std::filesystem::path(*out) / (name + "-lab");
-      if (ctx.dir_option != ".scalelab") o.lab_dir = ctx.dir;  // an explicit --dir wins
+      o.lab_dir = ctx.dir_given() ? ctx.dir : std::filesystem::path(*out) / (name + "-lab");
       o.scalelab_exe = lab::executable_dir() + "/scalelab";
       o.keep_lab = *keep;
       o.stop = stop.token();
@@ -101,6 +83,7 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
       std::printf("verdict: %s: %s\njournal: %s\nreport:  %s\n", verdict["status"].get<std::string>().c_str(),
                   verdict["summary"].get<std::string>().c_str(), std::filesystem::absolute(report).replace_extension(".json").c_str(),
                   std::filesystem::absolute(report).c_str());
+      if (*keep) print_kept_lab(o.lab_dir);
       return verdict["deviated"].get<bool>() ? 1 : 0;
     });
   });

@@ -1,10 +1,12 @@
-// The lab's lifecycle commands: up, down, status, scale, kill, pause, resume, restart,
-// toggle and logs. They talk to the lab's supervisor through LabClient.
+// The lab's lifecycle commands: up and down; status; scale; kill, pause, resume and
+// restart; toggle. One function per group; they talk to the lab's supervisor through
+// LabClient (`up` and `down` through the launcher, which starts and stops it).
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <thread>
+#include <functional>
+#include <map>
+#include <stdexcept>
 
 #include "common/config.hpp"
 #include "common/process.hpp"
@@ -64,94 +66,84 @@ std::vector<json> apps_of(const json& status) {
   return out;
 }
 
-int read_log(const std::filesystem::path& dir, const std::string& id, bool follow) {
-  const auto path = id == "supervisor" ? dir / "supervisor.log" : dir / "logs" / (id + ".log");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("no log for '" + id + "' in " + dir.string() + " (ids: scalelab status)", 2);
-  std::string chunk(64 * 1024, '\0');
-  while (true) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    const auto n = in.gcount();
-    if (n > 0) {
-      std::fwrite(chunk.data(), 1, static_cast<std::size_t>(n), stdout);
-      std::fflush(stdout);
-      continue;
-    }
-    if (!follow) return 0;
-    in.clear();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+struct UpFlags {
+  lab::LabConfig config;
+  std::string state = "shared";
+  std::string restart = "never";
+  int base_port = 8080;
+  int restart_delay_ms = 1000;
+  int timeout_s = 60;
+  std::vector<std::string> app_env, balancer_env;
+};
+
+void add_up_flags(CLI::App& cmd, UpFlags& f) {
+  using config::option;
+  option(cmd, "--instances,-n", "SCALELAB_INSTANCES", f.config.instances, "App instances")
+      ->check(CLI::Range(1, lab::Ports::kMaxInstances));
+  option(cmd, "--state", "SCALELAB_STATE", f.state, "Where state lives: shared or local")
+      ->check(CLI::IsMember({"shared", "local"}));
+  option(cmd, "--lb", "SCALELAB_LB", f.config.algorithm, "Balancing: round_robin, least_conn or sticky")
+      ->check(CLI::IsMember({"round_robin", "least_conn", "sticky"}));
+  option(cmd, "--base-port", "SCALELAB_BASE_PORT", f.base_port,
+         "First of the lab's ports (it uses P..P+" + std::to_string(lab::Ports::kSpan) + ")")
+      ->check(CLI::Range(1024, 65535 - lab::Ports::kSpan));
+  cmd.add_flag("--prometheus", f.config.prometheus, "Also run Prometheus (Debian's package) scraping every target")
+      ->envname("SCALELAB_PROMETHEUS");
+  option(cmd, "--restart", "SCALELAB_RESTART", f.restart, "Restart policy: never or always")
+      ->check(CLI::IsMember({"never", "always"}));
+  option(cmd, "--restart-delay-ms", "SCALELAB_RESTART_DELAY_MS", f.restart_delay_ms, "Delay before a restart")
+      ->check(CLI::Range(0, 600000));
+  cmd.add_option("--app-env", f.app_env, "KEY=VALUE for every instance, e.g. SCALELAB_RATE_LIMIT=20 (repeatable)");
+  cmd.add_option("--balancer-env", f.balancer_env,
+                 "KEY=VALUE for the balancer, e.g. SCALELAB_BALANCER_TRY_TIMEOUT_MS=1000 (repeatable; not what "
+                 "--lb and the lab's ports set)");
+  option(cmd, "--timeout", "SCALELAB_UP_TIMEOUT", f.timeout_s, "Seconds to wait for every component to be ready")
+      ->check(CLI::Range(1, 3600));
+}
+
+// KEY=VALUE words into `env`. Throws std::invalid_argument naming the flag and word.
+void parse_env_words(const char* flag, const std::vector<std::string>& words, std::map<std::string, std::string>& env) {
+  for (const auto& kv : words) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument(std::string(flag) + " wants KEY=VALUE (got '" + kv + "')");
+    env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
 }
 
-}  // namespace
-
-void add_lab_commands(CLI::App& root, Context& ctx) {
-  // --- up ---------------------------------------------------------------------------
-  auto up = std::make_shared<lab::LabConfig>();
-  auto up_state = std::make_shared<std::string>("shared");
-  auto up_restart = std::make_shared<std::string>("never");
-  auto up_env = std::make_shared<std::vector<std::string>>();
-  auto up_balancer_env = std::make_shared<std::vector<std::string>>();
-  auto up_timeout = std::make_shared<int>(60);
-  auto* up_cmd = root.add_subcommand("up", "Start a lab: redis, s3rver, fault proxies, N app instances and the balancer");
-  auto base = std::make_shared<int>(8080);
-  config::option(*up_cmd, "--instances,-n", "SCALELAB_INSTANCES", up->instances, "App instances")
-      ->check(CLI::Range(1, lab::Ports::kMaxInstances));
-  config::option(*up_cmd, "--state", "SCALELAB_STATE", *up_state, "Where state lives: shared or local")
-      ->check(CLI::IsMember({"shared", "local"}));
-  config::option(*up_cmd, "--lb", "SCALELAB_LB", up->algorithm, "Balancing: round_robin, least_conn or sticky")
-      ->check(CLI::IsMember({"round_robin", "least_conn", "sticky"}));
-  config::option(*up_cmd, "--base-port", "SCALELAB_BASE_PORT", *base, "First of the lab's ports (it uses P..P+" + std::to_string(lab::Ports::kSpan) + ")")
-      ->check(CLI::Range(1024, 65535 - lab::Ports::kSpan));
-  up_cmd->add_flag("--prometheus", up->prometheus, "Also run Prometheus (Debian's package) scraping every target")
-      ->envname("SCALELAB_PROMETHEUS");
-  config::option(*up_cmd, "--restart", "SCALELAB_RESTART", *up_restart, "Restart policy: never or always")
-      ->check(CLI::IsMember({"never", "always"}));
-  auto delay = std::make_shared<int>(1000);
-  config::option(*up_cmd, "--restart-delay-ms", "SCALELAB_RESTART_DELAY_MS", *delay, "Delay before a restart")
-      ->check(CLI::Range(0, 600000));
-  up_cmd->add_option("--app-env", *up_env, "KEY=VALUE for every instance, e.g. SCALELAB_RATE_LIMIT=20 (repeatable)");
-  up_cmd->add_option("--balancer-env", *up_balancer_env,
-                     "KEY=VALUE for the balancer, e.g. SCALELAB_BALANCER_TRY_TIMEOUT_MS=1000 (repeatable)");
-  config::option(*up_cmd, "--timeout", "SCALELAB_UP_TIMEOUT", *up_timeout, "Seconds to wait for every component to be ready")
-      ->check(CLI::Range(1, 3600));
-  up_cmd->callback([&ctx, up, up_state, up_restart, up_env, up_balancer_env, up_timeout, base, delay] {
-    ctx.run([&] {
-      lab::LabConfig c = *up;
-      c.dir = ctx.dir;
-      c.ports.base = static_cast<std::uint16_t>(*base);
-      c.state = *up_state;
-      c.restart = lab::parse_restart_policy(*up_restart);
-      c.restart_delay = std::chrono::milliseconds(*delay);
-      c.binaries = lab::executable_dir();
-      for (auto [flag, given, env] : {std::tuple{"--app-env", up_env.get(), &c.app_env},
-                                      std::tuple{"--balancer-env", up_balancer_env.get(), &c.balancer_env}}) {
-        for (const auto& kv : *given) {
-          const auto eq = kv.find('=');
-          if (eq == std::string::npos || eq == 0)
-            return fail(std::string(flag) + " wants KEY=VALUE (got '" + kv + "')", 2);
-          (*env)[kv.substr(0, eq)] = kv.substr(eq + 1);
-        }
-      }
-      if (c.prometheus && !process::find_executable("prometheus"))
-        return fail("--prometheus needs Debian's prometheus package (apt-get install prometheus)", 1);
-      const auto start = std::chrono::steady_clock::now();
-      bool tty = ::isatty(1);
-      auto status = lab::start_lab(c, lab::executable_dir() + "/scalelab", std::chrono::seconds(*up_timeout),
-                                   [tty](const json& s) {
-                                     if (!tty) return;
-                                     int ready = 0, total = 0;
-                                     for (const auto& comp : s["components"]) ++total, ready += comp["state"] == "ready";
-                                     std::printf("\rstarting: %d of %d ready", ready, total);
-                                     std::fflush(stdout);
-                                   });
-      if (tty) std::printf("\r\033[K");
-      print_urls(c, status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      return 0;
-    });
+int run_up(const UpFlags& f, const std::filesystem::path& dir) {
+  lab::LabConfig c = f.config;
+  c.dir = dir;
+  c.ports.base = static_cast<std::uint16_t>(f.base_port);
+  c.state = f.state;
+  c.restart = lab::parse_restart_policy(f.restart);
+  c.restart_delay = std::chrono::milliseconds(f.restart_delay_ms);
+  c.binaries = lab::executable_dir();
+  parse_env_words("--app-env", f.app_env, c.app_env);
+  parse_env_words("--balancer-env", f.balancer_env, c.balancer_env);
+  if (c.prometheus && !process::find_executable("prometheus"))
+    return fail("--prometheus needs Debian's prometheus package (apt-get install prometheus)", 1);
+  const auto start = std::chrono::steady_clock::now();
+  const bool tty = ::isatty(1);
+  auto status = lab::start_lab(c, lab::executable_dir() + "/scalelab", std::chrono::seconds(f.timeout_s), [tty](const json& s) {
+    if (!tty) return;
+    int ready = 0, total = 0;
+    for (const auto& comp : s["components"]) ++total, ready += comp["state"] == "ready";
+    std::printf("\rstarting: %d of %d ready", ready, total);
+    std::fflush(stdout);
   });
+  if (tty) std::printf("\r\033[K");
+  print_urls(c, status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return 0;
+}
 
-  // --- down -------------------------------------------------------------------------
+// up and down.
+void add_up_down_commands(CLI::App& root, Context& ctx) {
+  auto up = std::make_shared<UpFlags>();
+  auto* up_cmd = root.add_subcommand("up", "Start a lab: redis, s3rver, fault proxies, N app instances and the balancer");
+  add_up_flags(*up_cmd, *up);
+  up_cmd->callback([&ctx, up] { ctx.run([&] { return run_up(*up, ctx.dir); }); });
+
   auto* down_cmd = root.add_subcommand("down", "Stop the lab gracefully (apps drained first); leaves no process behind");
   down_cmd->callback([&ctx] {
     ctx.run([&] {
@@ -168,12 +160,13 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
       return 0;
     });
   });
+}
 
-  // --- status -----------------------------------------------------------------------
+void add_status_command(CLI::App& root, Context& ctx) {
   auto as_json = std::make_shared<bool>(false);
-  auto* status_cmd = root.add_subcommand("status", "Every component: pid, address, state, uptime, restarts, state mode");
-  status_cmd->add_flag("--json", *as_json, "Print the supervisor's JSON");
-  status_cmd->callback([&ctx, as_json] {
+  auto* cmd = root.add_subcommand("status", "Every component: pid, address, state, uptime, restarts, state mode");
+  cmd->add_flag("--json", *as_json, "Print the supervisor's JSON");
+  cmd->callback([&ctx, as_json] {
     ctx.run([&] {
       if (!lab::running_supervisor(ctx.dir)) return fail("no lab is running in " + ctx.dir.string(), 1);
       auto status = lab::LabClient(ctx.dir).status();
@@ -185,12 +178,13 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
       return 0;
     });
   });
+}
 
-  // --- scale ------------------------------------------------------------------------
+void add_scale_command(CLI::App& root, Context& ctx) {
   auto target = std::make_shared<int>(0);
-  auto* scale_cmd = root.add_subcommand("scale", "Add or remove app instances (removed ones are drained first)");
-  scale_cmd->add_option("instances", *target, "How many instances to run")->required()->check(CLI::Range(1, lab::Ports::kMaxInstances));
-  scale_cmd->callback([&ctx, target] {
+  auto* cmd = root.add_subcommand("scale", "Add or remove app instances (removed ones are drained first)");
+  cmd->add_option("instances", *target, "How many instances to run")->required()->check(CLI::Range(1, lab::Ports::kMaxInstances));
+  cmd->callback([&ctx, target] {
     ctx.run([&] {
       lab::LabClient client(ctx.dir);
       auto answer = client.scale(*target);
@@ -210,8 +204,46 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
       return static_cast<int>(apps_of(status).size()) == *target ? 0 : fail("the lab has not reached " + std::to_string(*target) + " instances yet", 1);
     });
   });
+}
 
-  // --- kill, pause, resume, restart -----------------------------------------------------
+// Restarts `id` and waits until it is ready again.
+int restart_and_wait(lab::LabClient& client, const std::string& id) {
+  int before = 0;
+  const json before_status = client.status();  // kept alive for the loop
+  for (const auto& c : before_status["components"])
+    if (c["id"] == id) before = c["restarts"];
+  client.restart(id);
+  auto status = client.wait_for(
+      [&](const json& s) {
+        for (const auto& c : s["components"])
+          if (c["id"] == id) return c["restarts"].get<int>() > before && c["state"] == "ready";
+        return false;
+      },
+      std::chrono::seconds(30));
+  for (const auto& c : status["components"])
+    if (c["id"] == id) {
+      if (c["state"] != "ready") return fail(id + " restarted but is " + c["state"].get<std::string>(), 1);
+      std::printf("%s restarted (pid %d) and ready\n", id.c_str(), c["pid"].get<int>());
+    }
+  return 0;
+}
+
+// A subcommand that takes one component id and hands it to `action`.
+void add_component_command(CLI::App& root, Context& ctx, const std::string& name, const std::string& help,
+                           std::function<int(lab::LabClient&, const std::string&)> action) {
+  auto id = std::make_shared<std::string>();
+  auto* cmd = root.add_subcommand(name, help);
+  cmd->add_option("id", *id, "Component id, e.g. app-2")->required();
+  cmd->callback([&ctx, id, action = std::move(action)] {
+    ctx.run([&] {
+      lab::LabClient client(ctx.dir);
+      return action(client, *id);
+    });
+  });
+}
+
+// kill, pause, resume and restart: what happens to one component's process.
+void add_process_commands(CLI::App& root, Context& ctx) {
   auto id = std::make_shared<std::string>();
   auto signal_name = std::make_shared<std::string>("KILL");
   auto* kill_cmd = root.add_subcommand("kill", "Send a signal to a component (an instance, redis, s3, faults or balancer)");
@@ -225,52 +257,25 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
       return 0;
     });
   });
-  for (const char* verb : {"pause", "resume", "restart"}) {
-    const std::string name = verb;
-    const char* help = name == "pause"    ? "Freeze a component (SIGSTOP)"
-                       : name == "resume" ? "Thaw a paused component (SIGCONT)"
-                                          : "Stop a component (SIGTERM) and start it again; waits until it is ready";
-    auto* cmd = root.add_subcommand(name, help);
-    auto target_id = std::make_shared<std::string>();
-    cmd->add_option("id", *target_id, "Component id, e.g. app-2")->required();
-    cmd->callback([&ctx, name, target_id] {
-      ctx.run([&] {
-        lab::LabClient client(ctx.dir);
-        if (name == "pause") {
-          client.pause(*target_id);
-          std::printf("%s paused (SIGSTOP)\n", target_id->c_str());
-        } else if (name == "resume") {
-          client.resume(*target_id);
-          std::printf("%s resumed (SIGCONT)\n", target_id->c_str());
-        } else {
-          int before = 0;
-          const json before_status = client.status();  // kept alive for the loop
-          for (const auto& c : before_status["components"])
-            if (c["id"] == *target_id) before = c["restarts"];
-          client.restart(*target_id);
-          auto status = client.wait_for(
-              [&](const json& s) {
-                for (const auto& c : s["components"])
-                  if (c["id"] == *target_id) return c["restarts"].get<int>() > before && c["state"] == "ready";
-                return false;
-              },
-              std::chrono::seconds(30));
-          for (const auto& c : status["components"])
-            if (c["id"] == *target_id) {
-              if (c["state"] != "ready") return fail(*target_id + " restarted but is " + c["state"].get<std::string>(), 1);
-              std::printf("%s restarted (pid %d) and ready\n", target_id->c_str(), c["pid"].get<int>());
-            }
-        }
-        return 0;
-      });
-    });
-  }
+  add_component_command(root, ctx, "pause", "Freeze a component (SIGSTOP)", [](lab::LabClient& client, const std::string& c) {
+    client.pause(c);
+    std::printf("%s paused (SIGSTOP)\n", c.c_str());
+    return 0;
+  });
+  add_component_command(root, ctx, "resume", "Thaw a paused component (SIGCONT)", [](lab::LabClient& client, const std::string& c) {
+    client.resume(c);
+    std::printf("%s resumed (SIGCONT)\n", c.c_str());
+    return 0;
+  });
+  add_component_command(root, ctx, "restart", "Stop a component (SIGTERM) and start it again; waits until it is ready",
+                        restart_and_wait);
+}
 
-  // --- toggle -----------------------------------------------------------------------
+void add_toggle_command(CLI::App& root, Context& ctx) {
   auto words = std::make_shared<std::vector<std::string>>();
-  auto* toggle_cmd = root.add_subcommand("toggle", "Flip where state lives, on every instance: toggle [CONCERN] shared|local");
-  toggle_cmd->add_option("args", *words, "[sessions|cache|uploads|ratelimit] shared|local")->required()->expected(1, 2);
-  toggle_cmd->callback([&ctx, words] {
+  auto* cmd = root.add_subcommand("toggle", "Flip where state lives, on every instance: toggle [CONCERN] shared|local");
+  cmd->add_option("args", *words, "[sessions|cache|uploads|ratelimit] shared|local")->required()->expected(1, 2);
+  cmd->callback([&ctx, words] {
     ctx.run([&] {
       const std::string concern = words->size() == 2 ? (*words)[0] : "";
       const std::string mode = words->back();
@@ -280,14 +285,16 @@ void add_lab_commands(CLI::App& root, Context& ctx) {
       return 0;
     });
   });
+}
 
-  // --- logs -------------------------------------------------------------------------
-  auto log_id = std::make_shared<std::string>();
-  auto follow = std::make_shared<bool>(false);
-  auto* logs_cmd = root.add_subcommand("logs", "Print a component's log (JSON lines); `supervisor` for the supervisor's");
-  logs_cmd->add_option("id", *log_id, "Component id, e.g. app-2, balancer, redis")->required();
-  logs_cmd->add_flag("--follow,-f", *follow, "Keep printing as it grows");
-  logs_cmd->callback([&ctx, log_id, follow] { ctx.run([&] { return read_log(ctx.dir, *log_id, *follow); }); });
+}  // namespace
+
+void add_lab_commands(CLI::App& root, Context& ctx) {
+  add_up_down_commands(root, ctx);
+  add_status_command(root, ctx);
+  add_scale_command(root, ctx);
+  add_process_commands(root, ctx);
+  add_toggle_command(root, ctx);
 }
 
 void add_supervise_command(CLI::App& root, Context& ctx) {

@@ -44,23 +44,25 @@ Check check_of(Violation v) {
 
 }  // namespace
 
-Reporter::Reporter(ProgressMode progress, OutputFormat output, std::FILE* out)
-    : mode_(progress), output_(output), out_(out) {
-  if (mode_ == ProgressMode::automatic) mode_ = ::isatty(::fileno(out_)) ? ProgressMode::line : ProgressMode::json;
+Reporter::Reporter(ProgressMode progress, OutputFormat output, std::FILE* out, std::FILE* err)
+    : mode_(progress), output_(output), out_(out), progress_out_(::isatty(::fileno(out)) ? out : err) {
+  if (mode_ == ProgressMode::automatic)
+    mode_ = ::isatty(::fileno(progress_out_)) ? ProgressMode::line : ProgressMode::none;
 }
 
 void Reporter::progress(const Sample& s) {
   if (mode_ == ProgressMode::line) {
-    std::fprintf(out_, "\r%s\x1b[K", progress_line(s).c_str());
+    std::fprintf(progress_out_, "\r%s\x1b[K", progress_line(s).c_str());
     line_open_ = true;
   } else if (mode_ == ProgressMode::json) {
-    std::fprintf(out_, "%s\n", nlohmann::json(s).dump().c_str());
+    std::fprintf(progress_out_, "%s\n", nlohmann::json(s).dump().c_str());
   }
-  std::fflush(out_);
+  std::fflush(progress_out_);
 }
 
 void Reporter::summary(const LoadResult& r) {
-  if (line_open_) std::fputc('\n', out_);
+  if (line_open_) std::fputc('\n', progress_out_);
+  std::fflush(progress_out_);
   line_open_ = false;
   if (output_ == OutputFormat::json)
     std::fprintf(out_, "%s\n", nlohmann::json(r).dump().c_str());

@@ -1,7 +1,7 @@
-// Why this exists: how a load run looks to a person or a script. While the run goes,
-// one progress line is rewritten in place on a terminal, or one JSON Sample per line
-// goes out when stdout is a pipe. At the end comes a summary: a table for people or
-// the LoadResult JSON for scripts.
+// How a load run looks to a person or a script. While the run goes, one progress line
+// is rewritten in place on a terminal (or, asked for, one JSON Sample per line goes
+// out), never on the stream the summary takes when that is a pipe. At the end comes a
+// summary: a table for people or the LoadResult JSON for scripts.
 #pragma once
 
 #include <cstdio>
@@ -11,12 +11,15 @@
 
 namespace scalelab::load {
 
-enum class ProgressMode { automatic, line, json, none };  // automatic: line on a TTY, else json
+// automatic: a line on whichever of out and err is a terminal (out first), else none.
+enum class ProgressMode { automatic, line, json, none };
 enum class OutputFormat { table, json };
 
+// The summary goes to `out`. Progress never shares a pipe with it: it goes to `out`
+// when `out` is a terminal, and to `err` otherwise.
 class Reporter {
  public:
-  Reporter(ProgressMode progress, OutputFormat output, std::FILE* out = stdout);
+  Reporter(ProgressMode progress, OutputFormat output, std::FILE* out = stdout, std::FILE* err = stderr);
   void progress(const Sample& sample);
   void summary(const LoadResult& result);
 
@@ -24,6 +27,7 @@ class Reporter {
   ProgressMode mode_;
   OutputFormat output_;
   std::FILE* out_;
+  std::FILE* progress_out_;
   bool line_open_ = false;
 };
 

@@ -41,9 +41,15 @@ LabHarness::~LabHarness() {
 }
 
 CliResult LabHarness::cli(const std::vector<std::string>& args) {
+  std::vector<std::string> with_dir{"--dir", lab_dir().string()};
+  with_dir.insert(with_dir.end(), args.begin(), args.end());
+  return cli_raw(with_dir);
+}
+
+CliResult LabHarness::cli_raw(const std::vector<std::string>& args) {
   const auto out = dir_ / ("cli-" + std::to_string(++runs_) + ".out");
   process::SpawnOptions o;
-  o.argv = {AppCluster::binary("scalelab"), "--dir", lab_dir().string()};
+  o.argv = {AppCluster::binary("scalelab")};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
   o.log_path = out.string();
   auto p = process::Process::spawn(o);

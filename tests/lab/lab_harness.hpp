@@ -27,6 +27,8 @@ class LabHarness {
 
   // Runs `scalelab --dir <dir> <args...>` and waits for it.
   CliResult cli(const std::vector<std::string>& args);
+  // Runs `scalelab <args...>` (no --dir added) and waits for it.
+  CliResult cli_raw(const std::vector<std::string>& args);
   // `up` with the lab's base port; fails the test if it does not exit 0.
   void up(const std::vector<std::string>& extra = {});
   lab::LabClient client();

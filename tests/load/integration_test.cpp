@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -178,6 +179,40 @@ TEST(LoadIntegration, RefusedTargetIsCountedAndTheBinaryExitsOne) {
   const auto status = proc.wait_for(10s);
   ASSERT_TRUE(status);
   EXPECT_EQ(status->code, 1) << status->describe();
+}
+
+// `scalelab load --output json | jq`: stdout carries the summary alone. Progress asked
+// for goes to stderr when stdout is not a terminal; by default, with no terminal at all,
+// there is none.
+TEST(LoadIntegration, ProgressStaysOffAStdoutThatIsNotATerminal) {
+  FakeApp app("good");
+  testkit::TempDir dir{"scalelab-load-progress"};
+  auto run = [&](const std::string& progress_flag) {
+    const std::string out = (dir / "out").string(), err = (dir / "err").string();
+    const std::string command = "exec '" + kBin + "scalelab' --dir /nonexistent/no-lab-here load --target " + app.target() +
+                                " --duration 2500ms --users 2 --mix get=1 --path /healthz --output json " + progress_flag +
+                                " >'" + out + "' 2>'" + err + "' </dev/null";
+    auto proc = process::Process::spawn({.argv = {"/bin/sh", "-c", command}, .log_path = "/dev/null"});
+    const auto status = proc.wait_for(20s);
+    EXPECT_TRUE(status && status->code == 0) << (status ? status->describe() : "still running");
+    auto read = [](const std::string& path) {
+      std::ifstream in(path);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    return std::pair{read(out), read(err)};
+  };
+  auto lines = [](const std::string& text) { return std::count(text.begin(), text.end(), '\n'); };
+
+  const auto [out, err] = run("");
+  EXPECT_EQ(lines(out), 1) << out;
+  EXPECT_TRUE(nlohmann::json::parse(out).contains("totals")) << out;
+  EXPECT_EQ(err, "") << "no terminal, no progress";
+
+  const auto [json_out, json_err] = run("--progress json");
+  EXPECT_EQ(lines(json_out), 1) << json_out;
+  EXPECT_TRUE(nlohmann::json::parse(json_out).contains("totals")) << json_out;
+  EXPECT_GE(lines(json_err), 2) << "a Sample a second, on stderr: " << json_err;
+  EXPECT_TRUE(nlohmann::json::parse(json_err.substr(0, json_err.find('\n'))).contains("t")) << json_err;
 }
 
 TEST(LoadIntegration, ResetConnectionsAreCounted) {
