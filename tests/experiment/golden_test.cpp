@@ -1,8 +1,8 @@
-// Reports compared byte for byte with files kept in golden/: the report of a journal
-// written by a real run (golden/run.json, from run.yaml), and the reports of the test
-// fixtures. A change that alters what a report looks like for the same input fails
-// here. To accept such a change on purpose, run the test with SCALELAB_UPDATE_GOLDEN=1
-// and review the difference in git.
+// Reports and journals compared byte for byte with files kept in golden/: a journal
+// written by a real run (golden/run.json, from run.yaml) and its report, and the
+// reports of the test fixtures. A change that alters what a journal or a report looks
+// like for the same input fails here. To accept such a change on purpose, run the test
+// with SCALELAB_UPDATE_GOLDEN=1 and review the difference in git.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -10,7 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "lab/experiment/report.hpp"
+#include "lab/journal/journal_json.hpp"
+#include "lab/report/report.hpp"
 #include "tests/experiment/journal_fixtures.hpp"
 
 using nlohmann::json;
@@ -46,9 +47,25 @@ json golden_run() { return json::parse(file_text(kGolden / "run.json")); }
 
 }  // namespace
 
+TEST(Golden, AJournalFileRoundTripsByteForByte) {
+  namespace journal = scalelab::journal;
+  const std::string text = file_text(kGolden / "run.json");
+  const journal::Journal run = journal::parse_journal(json::parse(text));
+  EXPECT_EQ(journal::journal_text(journal::to_json(run)), text);
+  // And a demo document made of it.
+  journal::Demo demo;
+  demo.started_at = run.started_at;
+  demo.duration_s = 84.5;
+  demo.runs = {run, run};
+  demo.runs[1].label = "local";
+  demo.conclusions = {{"", "one line"}, {"local", "another"}};
+  const std::string demo_text = journal::journal_text(journal::to_json(demo));
+  EXPECT_EQ(journal::journal_text(journal::to_json(journal::parse_demo(json::parse(demo_text)))), demo_text);
+}
+
 TEST(Golden, ReportsAreByteIdentical) {
-  using scalelab::experiment::render_demo_report;
-  using scalelab::experiment::render_report;
+  using scalelab::report::render_demo_report;
+  using scalelab::report::render_report;
   namespace testkit = scalelab::testkit;
   expect_golden("run.html", render_report(golden_run()));
   expect_golden("fixture-local.html", render_report(testkit::realistic_journal("local")));

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace scalelab::experiment::svg {
+namespace scalelab::report::svg {
 
 // A y that is NaN is a gap: the line breaks there (e.g. latency in a second with no
 // response).
@@ -86,4 +86,4 @@ std::vector<double> log_ticks(double lo, double hi);
 // tick_label(5000, 2500) is "5k", tick_label(0.25, 0.05) is "0.25".
 std::string tick_label(double value, double step);
 
-}  // namespace scalelab::experiment::svg
+}  // namespace scalelab::report::svg

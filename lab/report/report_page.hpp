@@ -5,10 +5,10 @@
 
 #include <string>
 
-namespace scalelab::experiment {
+namespace scalelab::report {
 
 // A complete HTML5 document: <!DOCTYPE html>, UTF-8, the inline stylesheet, `title`
 // (raw text, escaped here) in <title>, and `body_html` (already escaped) in <main>.
 std::string html_page(const std::string& title, const std::string& body_html);
 
-}  // namespace scalelab::experiment
+}  // namespace scalelab::report

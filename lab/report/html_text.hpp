@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace scalelab::experiment::html {
+namespace scalelab::report::html {
 
 // `text` made safe as HTML/SVG text content and as a double- or single-quoted
 // attribute value: & < > " ' are escaped; invalid UTF-8 and control characters (other
@@ -34,4 +34,4 @@ std::string seconds(double value, int decimals = 2);
 // A ratio (0..1) as a percentage with one decimal, "40.0 %".
 std::string percent(double ratio);
 
-}  // namespace scalelab::experiment::html
+}  // namespace scalelab::report::html
