@@ -1,6 +1,6 @@
-// Why this file exists: what a fault proxy process is asked to run, parsed from its
-// flags (and their environment mirrors) with one-line errors, and reused by the
-// supervisor to build the same arguments it passes.
+// ServerOptions say what a scalelab-faultproxy process is asked to run. They are parsed
+// from its flags (and their environment mirrors) with one-line errors, and the
+// supervisor reuses them to build the very arguments it passes.
 #pragma once
 
 #include <stdexcept>
