@@ -1,6 +1,6 @@
-// Why this header exists: Boost 1.74's awaitable.hpp uses std::exchange without
-// including <utility>, which g++ 12 in C++20 mode rejects. Every scalelab file that
-// needs Asio or Beast includes this header first instead of Boost's directly.
+// The one way scalelab includes Asio. Boost 1.74's awaitable.hpp uses std::exchange
+// without including <utility>, which g++ 12 in C++20 mode rejects. Every scalelab file
+// that needs Asio or Beast includes this header first instead of Boost's directly.
 #pragma once
 
 #include <utility>
