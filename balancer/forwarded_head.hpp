@@ -1,5 +1,5 @@
-// Why this file exists: the head the proxy sends on, rendered straight from the parsed
-// message with the proxy's edits applied on the way. Editing Beast's fields first (erase
+// Renders the head the proxy sends on straight from the parsed message, with the
+// proxy's edits applied on the way. Editing Beast's fields first (erase
 // the hop-by-hop headers, set X-Forwarded-For and X-Request-Id, re-apply the framing,
 // set Connection) cost a search, an erase and an allocation per edit on every request;
 // rendering skips and appends instead, and leaves the parsed message untouched. The

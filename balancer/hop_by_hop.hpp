@@ -1,4 +1,4 @@
-// Why this file exists: which headers cross the proxy. Hop-by-hop headers describe one
+// Decides which headers cross the proxy. Hop-by-hop headers describe one
 // connection, not the message, so they are dropped in both directions: Connection,
 // every header Connection names, Keep-Alive, Proxy-Connection, Proxy-Authenticate,
 // Proxy-Authorization, TE, Trailer, Transfer-Encoding and Upgrade. Framing

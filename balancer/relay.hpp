@@ -1,9 +1,9 @@
-// Why this file exists: moving one HTTP message from a socket to another, in bounded
-// memory. Beast's parser reads from the source into a small relay buffer (buffer_body)
-// and a MessageWriter writes from it, so a body of any size passes through with the
-// buffer's footprint, and its framing is re-encoded from what was parsed (never copied
-// raw), so both sides agree where it ends. The same
-// code serves requests (client -> upstream) and responses (upstream -> client).
+// relay_message moves one HTTP message from a socket to another in bounded memory,
+// whatever the size of its body. Beast's parser reads from the source into a small
+// relay buffer (buffer_body) and a MessageWriter writes from it, so a body of any size
+// passes through with the buffer's footprint, and its framing is re-encoded from what
+// was parsed (never copied raw), so both sides agree where it ends. The same code
+// serves requests (client -> upstream) and responses (upstream -> client).
 //
 // The caller sets a Deadline per phase through the `arm` callbacks; when it fires, the
 // socket is cancelled and the pending wait ends with operation_aborted.

@@ -1,7 +1,7 @@
-// Why this exists: the report is drawn from a journal (lab/experiment/JOURNAL.md), a
-// JSON document another program wrote. Reading it once into plain structs, checking
-// every field on the way, means a bad journal fails with one clear message naming the
-// field before any HTML is produced, and the renderers never guess at types.
+// The journal as the report reads it. A journal (lab/experiment/JOURNAL.md) is a JSON
+// document another program wrote, so it is read once into plain structs, every field
+// checked on the way: a bad journal fails with one clear message naming the field
+// before any HTML is produced, and the renderers never guess at types.
 //
 // Required: `schema` ("scalelab.journal/1"), `experiment` with a string `title`, and
 // `verdict` with a `status` of completed, deviated or aborted. Everything else is

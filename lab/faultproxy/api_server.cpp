@@ -98,7 +98,8 @@ asio::awaitable<void> ApiServer::session(tcp::socket socket) {
   beast::flat_buffer buffer;
   error_code ec;
   for (;;) {
-    // A fresh parser per message, limits set before reading (see NOTES.md).
+    // A fresh parser per message: a Beast parser cannot be reused once it has read one,
+    // and its limits apply only if set before the first read.
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(kBodyLimit);
