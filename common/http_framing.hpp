@@ -25,18 +25,12 @@ inline bool has_bare_lf(std::string_view bytes, std::size_t from = 0) {
   return false;
 }
 
-// `pending`: what the parser left unconsumed when it asked for more. In the chunked
-// parts of a message every byte of it belongs to the line still being waited for
-// (else the parser would have used it), so its size is that line's size so far, and
-// any LF without its CR makes a line that will never end.
-inline Pending check_pending(std::string_view pending, std::size_t limit = kMaxPendingLine) {
-  if (has_bare_lf(pending)) return Pending::bare_lf;
-  return pending.size() >= limit ? Pending::too_long : Pending::ok;
-}
-
-// check_pending() for a reader that calls it each time its parser asks for more: the
-// scan for a bare LF resumes where the previous one ended, so a line that arrives a
-// byte at a time costs time linear in its length rather than quadratic.
+// Judges what a parser left unconsumed ("pending") each time it asks for more. In the
+// chunked parts of a message every pending byte belongs to the line still being waited
+// for (else the parser would have used it), so its size is that line's size so far,
+// and any LF without its CR makes a line that will never end. The scan for a bare LF
+// resumes where the previous one ended, so a line that arrives a byte at a time costs
+// time linear in its length rather than quadratic.
 class PendingLine {
  public:
   // The parser took `n` bytes from the front of what was pending.
@@ -51,5 +45,10 @@ class PendingLine {
  private:
   std::size_t scanned_ = 0;  // leading bytes of the pending ones already found clean
 };
+
+// `pending`: what the parser left unconsumed when it asked for more, checked once.
+inline Pending check_pending(std::string_view pending, std::size_t limit = kMaxPendingLine) {
+  return PendingLine{}.check(pending, limit);
+}
 
 }  // namespace scalelab::http_framing
