@@ -18,6 +18,7 @@
 #include "balancer/request_id.hpp"
 #include "balancer/worker.hpp"
 #include "common/log.hpp"
+#include "common/text.hpp"
 
 namespace scalelab::balancer {
 namespace {
@@ -295,7 +296,7 @@ asio::awaitable<void> Session::serve() {
     st.has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
     // An HTTP/1.0 client knows no 100 Continue (RFC 9110 §10.1.1): it just sends the body.
     st.expect_continue =
-        st.version == 11 && st.has_body && beast::iequals(req[http::field::expect], "100-continue");
+        st.version == 11 && st.has_body && text::iequals(req[http::field::expect], "100-continue");
     if (s_.algorithm == Algorithm::sticky) st.sticky_id = find_cookie(sv(req[http::field::cookie]), s_.sticky_cookie);
 
     // The forwarded request's framing is re-applied from what the parser read (each
