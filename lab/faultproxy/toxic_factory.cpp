@@ -1,5 +1,5 @@
-// Why this file exists: maps a validated spec's type to its class, so callers only
-// ever see the Toxic interface.
+// Builds the Toxic a validated spec names. Its type is mapped to a class here, so
+// callers only ever see the Toxic interface.
 #include <stdexcept>
 
 #include "lab/faultproxy/toxic.hpp"

@@ -1,5 +1,5 @@
-// Why this exists: the `load` subcommand's flags and run, kept in the load library so
-// the `scalelab` CLI only adds what it knows about labs (through a RunHook). Every flag
+// The `load` subcommand: its flags and its run. It lives in the load library, and the
+// `scalelab` CLI only adds what it knows about labs (through a RunHook). Every flag
 // mirrors an environment variable (SCALELAB_LOAD_*), shown in --help.
 //
 // Exit codes: 0 the run completed (violations are findings, reported, not failures);

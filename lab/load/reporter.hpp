@@ -1,7 +1,7 @@
-// Why this exists: how a load run looks to a person or a script. While the run goes,
-// one progress line is rewritten in place on a terminal, or one JSON Sample per line
-// goes out when stdout is a pipe. At the end comes a summary: a table for people or
-// the LoadResult JSON for scripts.
+// The Reporter decides how a load run looks to a person or to a script. While the run
+// goes, one progress line is rewritten in place on a terminal, or one JSON Sample per
+// line goes out when stdout is a pipe. At the end comes a summary: a table for people
+// or the LoadResult JSON for scripts.
 #pragma once
 
 #include <cstdio>

@@ -1,7 +1,8 @@
-// Why this exists: every string in a report comes from a journal that anybody could
-// have written (experiment titles, action details, supervisor event text), and every
-// number must print the same way in tables, tick labels and tooltips. One place owns
-// both, so no renderer can forget to escape or format a value on its own.
+// Escaping and number formatting for the report, owned in one place. Every string in
+// a report comes from a journal that anybody could have written (experiment titles,
+// action details, supervisor event text), and every number must print the same way in
+// tables, tick labels and tooltips, so no renderer escapes or formats a value on its
+// own.
 #pragma once
 
 #include <cstddef>

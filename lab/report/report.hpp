@@ -1,5 +1,5 @@
-// Why this exists: a chaos run is judged by a person, and a person would rather look
-// at a page than read a journal. These turn an experiment journal (JOURNAL.md,
+// A chaos run is judged by a person, who would rather look at a page than read a
+// journal. These functions turn an experiment journal (JOURNAL.md,
 // "scalelab.journal/1") or the demo's combined document ("scalelab.demo/1") into one
 // self-contained HTML file: inline CSS and SVG charts, no script, no external
 // reference, readable offline, in any browser and on paper.

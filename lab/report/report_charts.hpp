@@ -1,6 +1,7 @@
-// Why this exists: which charts a report has, and how a journal becomes their series,
-// markers and ticks, is the report's substance; svg_chart only knows how to draw. One
-// list here keeps the single-run report and the demo's side-by-side grid identical.
+// The charts a report has, and how a journal becomes their series, markers and ticks.
+// That choice is the report's substance; svg_chart only knows how to draw. Keeping the
+// one list here keeps the single-run report and the demo's side-by-side grid
+// identical.
 #pragma once
 
 #include <string>

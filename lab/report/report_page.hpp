@@ -1,5 +1,5 @@
-// Why this exists: a report must open offline, from a file, years later, and print
-// well. So the page shell carries all of its styling inline (no fonts, no CDN, no
+// The page around a report. A report must open offline, from a file, years later, and
+// print well, so the page shell carries all of its styling inline (no fonts, no CDN, no
 // script) and both the experiment and the demo report are wrapped by this one shell.
 #pragma once
 

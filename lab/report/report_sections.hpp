@@ -1,7 +1,7 @@
-// Why this exists: the parts of a report that are HTML rather than charts (the
-// verdict, the settings, the hypothesis table, the action timeline, the lab's events)
-// appear both in a single experiment's report and, per run, in the demo's. Each part
-// is one function here, so both documents show a run the same way.
+// The parts of a report that are HTML rather than charts: the verdict, the settings,
+// the hypothesis table, the action timeline, the lab's events. They appear both in a
+// single experiment's report and, per run, in the demo's; each part is one function
+// here, so both documents show a run the same way.
 //
 // Every function returns an HTML fragment with all journal text escaped.
 #pragma once

@@ -17,7 +17,9 @@
 
 namespace scalelab::app {
 
-// A failure with its HTTP answer. `headers` are added to the response (Retry-After...).
+// A failure with its HTTP answer: the status, a stable code and a detail for people.
+// It carries no headers; a thrower that needs one (Retry-After on a 429) sets it on
+// the Exchange's response before it throws, and answer_error keeps it.
 class HttpError : public std::runtime_error {
  public:
   HttpError(int status, std::string code, std::string detail)

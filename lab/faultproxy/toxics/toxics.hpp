@@ -1,6 +1,6 @@
-// Why this file exists: the one place that names every toxic class's maker, so the
-// factory (toxic_factory.cpp) can build any of them while each class stays private to
-// its own file under toxics/.
+// Declares the maker of every toxic class, and nothing else: the factory
+// (toxic_factory.cpp) can build any of them while each class stays private to its own
+// file under toxics/.
 #pragma once
 
 #include <memory>
