@@ -1,6 +1,7 @@
-// Why this file exists: one JSON line per proxied request, naming the backend, the
-// attempt count and the duration, in the same shape as common/log.hpp's access records
-// (ts, level, component, instance, then the request's fields). Building each line with
+// The balancer's access log writes one JSON line per proxied request, naming the
+// backend, the attempt count and the duration, in the same shape as common/log.hpp's
+// access records (ts, level, component, instance, then the request's fields).
+// It does not use common/log.hpp itself: building each line with
 // nlohmann::json and writing it with its own write(2) would cost about as much as
 // proxying the request, so lines are formatted by hand and buffered per event loop,
 // then written whole (never split across writes) when the buffer fills and on every

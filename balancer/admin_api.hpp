@@ -1,5 +1,5 @@
-// Why this file exists: the balancer's control surface, on its own listener (loopback
-// by default), apart from proxied traffic:
+// The balancer is steered at run time through this admin API. It has a listener of
+// its own (loopback by default) so that no proxied request can ever reach it:
 //   GET    /admin/backends              every backend, with state, health and counters
 //   GET    /admin/backends/{id}         one backend
 //   POST   /admin/backends              {"id": "app-2", "address": "127.0.0.1:8082"} -> 201

@@ -1,5 +1,6 @@
-// Why this file exists: the balancing algorithms, apart from sockets, so rotation
-// order, least-connections ties, stickiness and panic mode are unit-tested directly.
+// The three balancing algorithms. They hold no sockets and read no clock of their
+// own, so rotation order, least-connections ties, stickiness and panic mode are
+// unit-tested directly.
 //  - round_robin: strict rotation over the eligible backends, in registry order.
 //  - least_conn: the eligible backend with the fewest requests in flight; ties rotate.
 //  - sticky: the backend named by the affinity cookie while it is eligible; otherwise

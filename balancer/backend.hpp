@@ -1,4 +1,4 @@
-// Why this file exists: one upstream server as every thread sees it. Its identity
+// A Backend is one upstream server as every event loop sees it. It holds its identity
 // (id, address, where it came from), its administrative state (active or draining),
 // its health (the HealthState machine behind a mutex, mirrored into atomics so the
 // per-request eligibility test takes no lock) and its live counters, which the admin

@@ -1,9 +1,9 @@
-// Why this file exists: every Prometheus series the balancer exports, declared once,
-// with the references the hot path needs cached (prometheus-cpp's Family::Add locks and
-// hashes labels, so it must not run per request). Counters and histograms are updated
-// where things happen; gauges that mirror state (health, in-flight, pools) are filled
-// from that state when /metrics is scraped. The names are documented in
-// balancer/README.md; all carry the `balancer_` prefix.
+// Every Prometheus series the balancer exports is declared here, once. The references
+// the hot path needs are looked up at start and cached, because prometheus-cpp's
+// Family::Add locks and hashes labels and must not run per request. Counters and
+// histograms are updated where things happen; gauges that mirror state (health,
+// in-flight, pools) are filled from that state when /metrics is scraped. The names are
+// documented in balancer/README.md; all carry the `balancer_` prefix.
 #pragma once
 
 #include <prometheus/counter.h>

@@ -1,4 +1,4 @@
-// Why this file exists: timeouts without a timer operation per I/O. Every connection
+// Timeouts for the proxy, without a timer operation per I/O. Every connection
 // needs a deadline for each phase (idle, header, connect, response, write), and moving
 // an Asio timer for each costs a heap update and often a timerfd syscall, which shows
 // at 70k requests a second. Instead each connection owns a Deadline (a time and an

@@ -1,5 +1,6 @@
-// Why this file exists: membership from DNS, the way `docker compose --scale` and
-// Kubernetes headless services publish replicas. A name:port is re-resolved at an
+// Backends found through DNS. `docker compose --scale` and Kubernetes headless
+// services publish their replicas as the addresses of one name, so that is what the
+// balancer follows. A name:port is re-resolved at an
 // interval; every address is a backend (source "dns", id "address:port"). Addresses
 // that appear are added; addresses that vanish are drained, then removed. A failed
 // resolution changes nothing (a DNS hiccup must not empty the pool) and is counted.

@@ -1,5 +1,5 @@
-// Why this file exists: every answer the balancer makes itself (bad input, no backend,
-// upstream failures, admin API errors) has the project's one error shape,
+// The answers the balancer makes by itself (bad input, no backend, upstream failures,
+// admin API errors). Each has the project's one error shape,
 // {"error","detail"} from common/json_error.hpp, and the same headers. Rendering it to
 // bytes here keeps the proxy session free of message-building code.
 #pragma once

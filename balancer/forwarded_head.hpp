@@ -1,5 +1,5 @@
-// Why this file exists: the head the proxy sends on, rendered straight from the parsed
-// message with the proxy's edits applied on the way. Editing Beast's fields first (erase
+// Renders the head the proxy sends on straight from the parsed message, with the
+// proxy's edits applied on the way. Editing Beast's fields first (erase
 // the hop-by-hop headers, set X-Forwarded-For and X-Request-Id, re-apply the framing,
 // set Connection) cost a search, an erase and an allocation per edit on every request;
 // rendering skips and appends instead, and leaves the parsed message untouched. The
@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "balancer/hop_by_hop.hpp"
+#include "common/text.hpp"
 
 namespace scalelab::balancer {
 
@@ -45,7 +46,7 @@ inline void append_length(std::string& out, std::uint64_t n) {
 }
 // Fields Beast has no code for, compared by name as basic_fields::set compares them.
 inline bool named(boost::beast::http::field f, boost::beast::string_view name, boost::beast::string_view want) {
-  return f == boost::beast::http::field::unknown && boost::beast::iequals(name, want);
+  return f == boost::beast::http::field::unknown && text::iequals(name, want);
 }
 }  // namespace forwarded_detail
 
@@ -67,8 +68,8 @@ Retarget retarget(const boost::beast::http::request_header<Fields>& req) {
   const auto t = req.target();
   const std::string_view target(t.data(), t.size());
   std::size_t scheme = 0;
-  if (boost::beast::iequals(t.substr(0, 7), "http://")) scheme = 7;
-  if (boost::beast::iequals(t.substr(0, 8), "https://")) scheme = 8;
+  if (text::istarts_with(t, "http://")) scheme = 7;
+  if (text::istarts_with(t, "https://")) scheme = 8;
   Retarget r;
   if (scheme > 0) {
     r.active = true;

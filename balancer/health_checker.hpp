@@ -1,4 +1,5 @@
-// Why this file exists: active health checks. Every backend in the registry gets a
+// Active health checks: the balancer asks each backend whether it is ready, rather
+// than learning it only from requests that failed there. Every backend in the registry gets a
 // GET <health path> (default /readyz) at the configured interval, on a connection of
 // its own (never one from the pool, so a check measures the backend, not our queue),
 // with a timeout; 2xx passes, anything else fails. Results feed Backend::on_check,

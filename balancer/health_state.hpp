@@ -1,6 +1,6 @@
-// Why this file exists: the health of one backend as a pure state machine, apart from
-// sockets and clocks, so its rules (rise, fall, ejection that grows on repeat) are
-// unit-tested without timing. Two views combine:
+// The health of one backend, written as a pure state machine: it is handed results and
+// times, and opens no socket and reads no clock, so its rules (rise, fall, ejection
+// that grows on repeat) are unit-tested without timing. Two views combine:
 //  - active: the result of periodic GET <health path> checks. A backend starts
 //    `unknown`; the first check decides at once, after that `rise` consecutive passes
 //    turn it healthy and `fall` consecutive failures turn it unhealthy.

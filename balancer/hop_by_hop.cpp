@@ -1,5 +1,6 @@
 // Header rewriting across the proxy; see hop_by_hop.hpp.
 #include "balancer/hop_by_hop.hpp"
+#include "common/text.hpp"
 
 namespace scalelab::balancer {
 
@@ -34,14 +35,14 @@ void HopByHop::add_listed(std::string_view name) {
 bool HopByHop::drops(http::field f, boost::beast::string_view name) const {
   if (always_hop_by_hop(f)) return true;
   for (std::size_t i = 0; i < count_; ++i)
-    if (boost::beast::iequals(name, {listed_[i].data(), listed_[i].size()})) return true;
+    if (text::iequals(name, listed_[i])) return true;
   for (const auto& n : more_)
-    if (boost::beast::iequals(name, {n.data(), n.size()})) return true;
+    if (text::iequals(name, n)) return true;
   return false;
 }
 
 bool is_forwarded_for(http::field f, boost::beast::string_view name) {
-  return f == http::field::unknown && boost::beast::iequals(name, "X-Forwarded-For");
+  return f == http::field::unknown && text::iequals(name, "X-Forwarded-For");
 }
 
 }  // namespace scalelab::balancer

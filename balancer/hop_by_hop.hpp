@@ -1,4 +1,4 @@
-// Why this file exists: which headers cross the proxy. Hop-by-hop headers describe one
+// Decides which headers cross the proxy. Hop-by-hop headers describe one
 // connection, not the message, so they are dropped in both directions: Connection,
 // every header Connection names, Keep-Alive, Proxy-Connection, Proxy-Authenticate,
 // Proxy-Authorization, TE, Trailer, Transfer-Encoding and Upgrade. Framing
@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.hpp"
+
 namespace scalelab::balancer {
 
 // The hop-by-hop verdict for the fields of one message. It keeps views of the names
@@ -34,7 +36,7 @@ class HopByHop {
          ++it) {
       for (auto token : http::token_list{it->value()}) {
         // A client must not be able to strip these from the forwarded message.
-        if (boost::beast::iequals(token, "host") || boost::beast::iequals(token, "content-length")) continue;
+        if (text::iequals(token, "host") || text::iequals(token, "content-length")) continue;
         add_listed({token.data(), token.size()});
       }
     }

@@ -1,10 +1,10 @@
-// Why this file exists: memory for parsed headers without a heap allocation per field.
+// A bump allocator for parsed headers, so a message costs no heap allocation per field.
 // Beast's basic_fields allocates every field (its element, name and value) on its own,
 // about 15 times for a small proxied exchange; with malloc and free around them that
 // was a fifth of the balancer's user-space instructions. A MessageArena hands that
 // memory out by bumping a pointer through a buffer the connection owns, and takes it
-// all back at once when the message is done (release()). Headers larger than the
-// inline buffer (up to the header limits) spill into heap blocks, returned the same way.
+// all back at once when the message is done (release()). Headers larger than the inline
+// buffer (up to the header limits) spill into heap blocks, returned the same way.
 //
 // Contract: release() only once every message allocated from the arena is destroyed.
 #pragma once

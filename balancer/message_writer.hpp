@@ -1,5 +1,5 @@
-// Why this file exists: writing a message out in as few, as contiguous, buffers as
-// possible. Beast's serializer hands the socket one buffer per header field, and both
+// MessageWriter puts a message on the wire in as few, and as contiguous, buffers as it
+// can. Beast's serializer hands the socket one buffer per header field, and both
 // walking that gather list and the kernel's per-segment work cost more than copying a
 // few hundred bytes; on loopback that showed as a tenth of the proxy's CPU. Here the
 // head is rendered into one string, small body pieces are copied after it, and only a

@@ -1,4 +1,4 @@
-// Why this file exists: one client connection, from accept to close, as a coroutine.
+// The proxy proper: one client connection, from accept to close, as one coroutine.
 // It reads requests (keep-alive, one at a time), rejects bad input with the right 4xx,
 // picks a backend, borrows an upstream connection, streams the request and the
 // response through, retries what may be retried, and writes one access-log line per

@@ -1,4 +1,5 @@
-// Why this file exists: membership. Backends arrive from three sources (the static
+// The Registry is the balancer's membership: which backends exist right now.
+// Backends arrive from three sources (the static
 // list, DNS discovery, the admin API) and leave by draining: a draining backend takes
 // no new requests, its in-flight ones finish, then it goes. Control-plane code mutates
 // the registry (any thread, under a mutex); the proxy's event loops read an immutable

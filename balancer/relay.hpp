@@ -1,9 +1,9 @@
-// Why this file exists: moving one HTTP message from a socket to another, in bounded
-// memory. Beast's parser reads from the source into a small relay buffer (buffer_body)
-// and a MessageWriter writes from it, so a body of any size passes through with the
-// buffer's footprint, and its framing is re-encoded from what was parsed (never copied
-// raw), so both sides agree where it ends. The same
-// code serves requests (client -> upstream) and responses (upstream -> client).
+// relay_message moves one HTTP message from a socket to another in bounded memory,
+// whatever the size of its body. Beast's parser reads from the source into a small
+// relay buffer (buffer_body) and a MessageWriter writes from it, so a body of any size
+// passes through with the buffer's footprint, and its framing is re-encoded from what
+// was parsed (never copied raw), so both sides agree where it ends. The same code
+// serves requests (client -> upstream) and responses (upstream -> client).
 //
 // The caller sets a Deadline per phase through the `arm` callbacks; when it fires, the
 // socket is cancelled and the pending wait ends with operation_aborted.
@@ -45,11 +45,13 @@ boost::asio::awaitable<HeaderRead> read_header(Stream& s, boost::beast::flat_buf
                                                io::error_code& ec, bool& got_bytes, std::size_t max_bytes) {
   namespace http = boost::beast::http;
   std::size_t consumed = 0;  // header bytes the parser has taken so far
+  http_framing::PendingLine scan;
   for (;;) {
     if (buffer.size() > 0) {
       got_bytes = true;
       const std::size_t n = parser.put(buffer.data(), ec);
       buffer.consume(n);
+      scan.consumed(n);
       consumed += n;
       if (!ec && parser.is_header_done()) co_return consumed > max_bytes ? HeaderRead::too_large : HeaderRead::ok;
       const std::string_view pending(static_cast<const char*>(buffer.data().data()), buffer.size());
@@ -62,7 +64,7 @@ boost::asio::awaitable<HeaderRead> read_header(Stream& s, boost::beast::flat_buf
       if (ec && ec != http::error::need_more) co_return HeaderRead::parse_error;
       if (!ec && n > 0) continue;  // progress without a complete header: parse on
       // The parser waits for more: what is buffered is the header so far.
-      if (http_framing::check_pending(pending, ~std::size_t{0}) == http_framing::Pending::bare_lf)
+      if (scan.check(pending, ~std::size_t{0}) == http_framing::Pending::bare_lf)
         co_return HeaderRead::bad_line;
       if (consumed + pending.size() > max_bytes) co_return too_large();
     }
@@ -99,6 +101,7 @@ boost::asio::awaitable<RelayResult> relay_message(
     ArmRead arm_read, ArmWrite arm_write) {
   namespace http = boost::beast::http;
   auto& body = parser.get().body();
+  http_framing::PendingLine scan;
   if (parser.is_done()) writer.body(nullptr, 0, true);  // no body: the head alone
   while (!parser.is_done()) {
     body.data = relay;
@@ -122,6 +125,7 @@ boost::asio::awaitable<RelayResult> relay_message(
       }
       const std::size_t n = parser.put(src_buffer.data(), ec);
       src_buffer.consume(n);
+      scan.consumed(n);
       if (ec == http::error::need_buffer) {
         ec = {};
         break;
@@ -131,7 +135,7 @@ boost::asio::awaitable<RelayResult> relay_message(
         // Beast needs a whole chunk line (or the whole trailer block) in one buffer
         // and sets no bound on it: bound it here.
         const std::string_view pending(static_cast<const char*>(src_buffer.data().data()), src_buffer.size());
-        switch (http_framing::check_pending(pending)) {
+        switch (scan.check(pending)) {
           case http_framing::Pending::ok: break;
           case http_framing::Pending::too_long: co_return RelayResult::chunk_line_too_long;
           case http_framing::Pending::bare_lf: co_return RelayResult::bad_line;

@@ -1,5 +1,5 @@
-// Why this file exists: every proxied request carries an X-Request-Id that the access
-// log, the backend and the client share. An incoming id is kept when sane; otherwise
+// Gives every proxied request an X-Request-Id, so that the access log, the backend and
+// the client can name the same request. An incoming id is kept when sane; otherwise
 // one is made here, without a CSPRNG call per request (that would cost more than the
 // rest of the header work on the hot path).
 #pragma once

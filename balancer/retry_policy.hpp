@@ -2,15 +2,19 @@
 // may run at once. Pure rules, unit-tested, kept in one table in retry_policy.cpp:
 //  - a connect failure (refused, unreachable, connect timeout) never reached the
 //    backend, so it is retried on the next backend for any method;
-//  - a reset or an empty response after the request was sent may have been processed,
-//    so only GET and HEAD are retried, and only when no request body was streamed
-//    (a streamed body cannot be replayed). That holds for a reset halfway through the
-//    response header too: the client has received nothing yet;
+//  - a request that could not be written, or a reset or an empty response after it
+//    was sent, may have been processed, so only GET and HEAD are retried, and only
+//    when the request had no body (a body is streamed from the client as it arrives
+//    and cannot be replayed). That holds for a reset halfway through the response
+//    header too (reset_mid_header): nothing goes to the client before the header is
+//    whole, so it has received nothing yet;
 //  - the per-try timeout (--try-timeout-ms) is the one timeout that retries: a GET or
 //    HEAD without a body whose backend sent no whole response header within it (a
 //    frozen instance) goes to the next backend; it is armed only for such requests;
-//  - the response timeout and malformed responses are never retried, nor is anything
-//    that failed once a whole response header had arrived.
+//  - the response timeout (a write to the backend that stalls counts as one) and
+//    malformed responses are never retried, nor is anything that failed once a whole
+//    response header had arrived;
+//  - a request is tried at most 1 + --retries times, and never twice on one backend.
 // The budget caps concurrent retries at max(min, ratio * requests in flight), so a
 // failing backend cannot multiply the load on the others (a retry storm).
 #pragma once

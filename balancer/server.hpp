@@ -1,9 +1,9 @@
-// Why this file exists: the process around the event loops. It builds the shared
-// state, resolves the static backends, binds the proxy and admin listeners, starts one
-// event loop per thread, health checks, DNS discovery and the reaper of drained
-// backends, and owns shutdown: on SIGTERM (or SIGINT) it stops accepting, closes idle
-// connections, lets in-flight requests finish (up to --shutdown-timeout-ms), then
-// returns 0.
+// run() is the scalelab-balancer process around its event loops. It builds the
+// shared state, resolves the static backends, binds the proxy and admin listeners,
+// starts one event loop per thread, health checks, DNS discovery and the reaper of
+// drained backends, and owns shutdown: on SIGTERM (or SIGINT) it stops accepting,
+// closes idle connections, lets in-flight requests finish (up to
+// --shutdown-timeout-ms), then returns 0.
 #pragma once
 
 #include "balancer/settings.hpp"

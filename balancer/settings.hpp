@@ -1,5 +1,5 @@
-// Why this file exists: every knob of scalelab-balancer in one struct, bound to flags
-// and SCALELAB_BALANCER_* environment variables through common/config.hpp. Anything the
+// Settings holds every knob of scalelab-balancer in one struct, bound to flags and
+// SCALELAB_BALANCER_* environment variables through common/config.hpp. Anything the
 // rest of the balancer reads at run time comes from a validated Settings, so no other
 // file parses user configuration.
 //

@@ -1,10 +1,10 @@
-// Why this file exists: socket I/O for the proxy's coroutines without Beast's composed
-// operations (each adds a post through the scheduler, and at tens of thousands of small
-// requests per second that is a large share of the CPU). Writes try the non-blocking
-// system call first and wait for writability only when it would block, which on
-// loopback almost never happens. Sockets passed here must be in non-blocking mode
-// (set_fast_options). Timers: wait(). Cancellation (a Deadline closing or cancelling the socket) ends a
-// wait with operation_aborted.
+// The proxy's coroutines read and write sockets through these functions rather than
+// Beast's composed operations: each of those adds a post through the scheduler, and at
+// tens of thousands of small requests per second that is a large share of the CPU.
+// Writes try the non-blocking system call first and wait for writability only when it
+// would block, which on loopback almost never happens. Sockets passed here must be in
+// non-blocking mode (set_fast_options). Timers: wait(). Cancellation (a Deadline
+// closing or cancelling the socket) ends a wait with operation_aborted.
 #pragma once
 
 #include <unistd.h>

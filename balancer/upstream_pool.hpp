@@ -1,8 +1,9 @@
-// Why this file exists: keep-alive connections to the backends, capped per backend.
-// The app is a worker pool (cpp-httplib): every open connection, even idle, pins one of
-// its workers, so the balancer must hold fewer connections than the app has workers.
-// One pool per event loop; the configured per-backend cap is split across loops, so
-// no cross-thread coordination is needed and the total never exceeds the cap.
+// Keep-alive connections to the backends, with a cap per backend. The cap is the point:
+// the app is a worker pool (cpp-httplib), where every open connection, even an idle
+// one, pins one of its workers, so the balancer must hold fewer connections than the
+// app has workers. One pool per event loop; the configured per-backend cap is split
+// across loops, so no cross-thread coordination is needed and the total never exceeds
+// the cap.
 //
 // Contract: acquire() returns a live idle connection, or a slot with an unconnected
 // socket that the caller connects (and releases unusable if that fails). At the cap it

@@ -1,8 +1,9 @@
-// Why this file exists: one event loop. Each thread runs one io_context, and everything
-// a proxy session touches on the request path lives here, per loop, so the hot path
-// takes no lock: the upstream pool, the balancing cursor, the deadline scanner, the
-// access-log buffer, the request-id generator and a cached snapshot of the backend
-// list. What all loops share (settings, registry, metrics, retry budget) is in Shared.
+// A Worker is one of the balancer's event loops: a thread running one io_context.
+// Everything a proxy session touches on the request path lives here, one copy per loop,
+// so the hot path takes no lock: the upstream pool, the balancing cursor, the deadline
+// scanner, the access-log buffer, the request-id generator and a cached snapshot of the
+// backend list. What all loops share (settings, registry, metrics, retry budget) is in
+// Shared.
 #pragma once
 
 #include <atomic>

@@ -1,13 +1,14 @@
-// Why this file exists: the proxy's sends, clustered at the end of each turn of the
-// event loop. On loopback a send that finds its receiver asleep in epoll_wait wakes it,
-// and the sender pays for that wakeup inside sendmsg (an inter-processor interrupt when
-// the receiver runs on the other core). Writing each message the moment it was ready
-// spread the sends across the whole turn, so wrk and the backends were woken again for
-// almost every message: 0.13 context switches per request in the backends' nginx,
-// against 0.04 behind HAProxy, which receives and processes everything ready before it
-// sends. Here a write is queued and its coroutine suspended; once the handlers of the
-// current turn have run, one posted flush issues every queued write back to back (one
-// wakeup then serves many messages), and only then resumes the writers.
+// WriteBatch holds back the proxy's sends and issues them together at the end of each
+// turn of the event loop. On loopback a send that finds its receiver asleep in
+// epoll_wait wakes it, and the sender pays for that wakeup inside sendmsg (an
+// inter-processor interrupt when the receiver runs on the other core). Writing each
+// message the moment it was ready spread the sends across the whole turn, so wrk and
+// the backends were woken again for almost every message: 0.13 context switches per
+// request in the backends' nginx, against 0.04 behind HAProxy, which receives and
+// processes everything ready before it sends. Here a write is queued and its coroutine
+// suspended; once the handlers of the current turn have run, one posted flush issues
+// every queued write back to back (one wakeup then serves many messages), and only then
+// resumes the writers.
 //
 // One WriteBatch per event loop; single-threaded. A write that the socket does not take
 // whole (its send buffer is full) finishes with a wait for writability.

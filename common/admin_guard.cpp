@@ -7,15 +7,12 @@
 #include <cctype>
 
 #include "common/net.hpp"
+#include "common/text.hpp"
 
 namespace scalelab::admin {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using text::iequals;
 
 bool token_matches(std::string_view authorization, const std::string& token) {
   constexpr std::string_view kBearer = "Bearer ";
@@ -66,7 +63,7 @@ std::optional<Denial> check(const Policy& policy, const Request& request, Route 
   }
   if (!is_safe_method(request.method) && !request.origin.empty()) {
     const bool same_origin = !request.host.empty() && request.origin.size() == 7 + request.host.size() &&
-                             iequals(request.origin.substr(0, 7), "http://") &&
+                             text::istarts_with(request.origin, "http://") &&
                              iequals(request.origin.substr(7), request.host);
     if (!same_origin)
       return Denial{403, "forbidden_origin",

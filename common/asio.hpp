@@ -1,6 +1,7 @@
-// Why this header exists: Boost 1.74's awaitable.hpp uses std::exchange without
-// including <utility>, which g++ 12 in C++20 mode rejects. Every scalelab file that
-// needs Asio or Beast includes this header first instead of Boost's directly.
+// Asio for scalelab's coroutine code, with a Boost bug worked around: Boost 1.74's
+// awaitable.hpp uses std::exchange without including <utility>, which g++ 12 in C++20
+// mode rejects, so this header includes <utility> before any Asio header. Include it,
+// rather than boost/asio.hpp, wherever coroutines are used.
 #pragma once
 
 #include <utility>

@@ -2,7 +2,9 @@
 // human sentence (what()), the three parts of the error body every scalelab surface
 // answers with (json_error.hpp). The app throws it from its handlers, the supervisor
 // from the commands it refuses, and the lab's client rethrows what the supervisor
-// answered as one; status 0 there means nothing answered at all.
+// answered as one; status 0 there means nothing answered at all. It carries no
+// headers: an app handler that needs one (Retry-After on a 429) sets it on the
+// Exchange's response before it throws, and answer_error keeps it.
 #pragma once
 
 #include <stdexcept>

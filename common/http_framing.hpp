@@ -17,14 +17,38 @@ inline constexpr std::size_t kMaxPendingLine = 16 * 1024;
 
 enum class Pending { ok, too_long, bare_lf };
 
-// `pending`: what the parser left unconsumed when it asked for more. In the chunked
-// parts of a message every byte of it belongs to the line still being waited for
-// (else the parser would have used it), so its size is that line's size so far, and
-// any LF without its CR makes a line that will never end.
+// Whether `bytes` holds an LF without its CR, looking from `from` on (the byte before
+// `from` still counts as the CR of an LF at `from`).
+inline bool has_bare_lf(std::string_view bytes, std::size_t from = 0) {
+  for (std::size_t i = from; i < bytes.size(); ++i)
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) return true;
+  return false;
+}
+
+// Judges what a parser left unconsumed ("pending") each time it asks for more. In the
+// chunked parts of a message every pending byte belongs to the line still being waited
+// for (else the parser would have used it), so its size is that line's size so far,
+// and any LF without its CR makes a line that will never end. The scan for a bare LF
+// resumes where the previous one ended, so a line that arrives a byte at a time costs
+// time linear in its length rather than quadratic.
+class PendingLine {
+ public:
+  // The parser took `n` bytes from the front of what was pending.
+  void consumed(std::size_t n) { scanned_ = n < scanned_ ? scanned_ - n : 0; }
+  Pending check(std::string_view pending, std::size_t limit = kMaxPendingLine) {
+    const std::size_t from = scanned_ < pending.size() ? scanned_ : pending.size();
+    scanned_ = pending.size();
+    if (has_bare_lf(pending, from)) return Pending::bare_lf;
+    return pending.size() >= limit ? Pending::too_long : Pending::ok;
+  }
+
+ private:
+  std::size_t scanned_ = 0;  // leading bytes of the pending ones already found clean
+};
+
+// `pending`: what the parser left unconsumed when it asked for more, checked once.
 inline Pending check_pending(std::string_view pending, std::size_t limit = kMaxPendingLine) {
-  for (std::size_t i = 0; i < pending.size(); ++i)
-    if (pending[i] == '\n' && (i == 0 || pending[i - 1] != '\r')) return Pending::bare_lf;
-  return pending.size() >= limit ? Pending::too_long : Pending::ok;
+  return PendingLine{}.check(pending, limit);
 }
 
 }  // namespace scalelab::http_framing

@@ -26,10 +26,6 @@ constexpr int kMaxBlankLines = 4;  // RFC 9112 §2.2: ignore at least one before
 
 std::string_view sv(boost::beast::string_view s) { return std::string_view(s.data(), s.size()); }
 
-bool has_bare_lf(std::string_view s) {
-  return http_framing::check_pending(s, std::string_view::npos) == http_framing::Pending::bare_lf;
-}
-
 std::string hex(std::uint64_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -173,7 +169,7 @@ bool RequestGate::parse_head() {
   const std::size_t end = window.find("\r\n\r\n");
   const std::string_view head = end == std::string_view::npos ? window : window.substr(0, end + 4);
   if (refuse_request_line(head)) return true;
-  if (has_bare_lf(head)) {
+  if (http_framing::has_bare_lf(head)) {
     refuse(400, "bad_request", "a line of the request head ends in a bare LF", "bare_lf");
     return true;
   }
@@ -301,7 +297,7 @@ bool RequestGate::parse_chunked() {
   // follow. (After a data chunk the pending bytes start with its CRLF instead.)
   last_chunk_waiting_ =
       ec == http::error::need_more && !data_chunk_seen_ && offered.substr(used).find(kCrlf) != std::string_view::npos;
-  if (at_line && has_bare_lf(offered.substr(0, used))) {
+  if (at_line && http_framing::has_bare_lf(offered.substr(0, used))) {
     refuse(400, "bad_request", "a chunk line or trailer ends in a bare LF", "bare_lf");
     return true;
   }

@@ -1,9 +1,9 @@
 // The request-head rules; stated in http_request_rules.hpp.
 #include "common/http_request_rules.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 
@@ -51,7 +51,7 @@ std::optional<Rejection> validate_request_head(const RequestParser& parser) {
     std::size_t tokens = 0;
     for (auto token : http::token_list{it->value()}) {
       ++tokens;
-      if (!boost::beast::iequals(token, "chunked")) chunked_only = false;
+      if (!text::iequals(token, "chunked")) chunked_only = false;
     }
     if (tokens != 1) chunked_only = false;
   }
@@ -72,7 +72,7 @@ std::optional<Rejection> validate_request_head(const RequestParser& parser) {
   const auto target = req.target();
   const bool origin_form = !target.empty() && target.front() == '/';
   const bool absolute_form =
-      boost::beast::iequals(target.substr(0, 7), "http://") || boost::beast::iequals(target.substr(0, 8), "https://");
+      text::istarts_with(target, "http://") || text::istarts_with(target, "https://");
   const bool asterisk = target == "*" && req.method() == http::verb::options;
   if (!origin_form && !absolute_form && !asterisk)
     return Rejection{400, "bad_target", "the request target must be an absolute path or URL"};

@@ -10,7 +10,9 @@
 // caller still owed replies, which drives on. No thread of our own, and no caller
 // waits longer than its own round trip plus the batch ahead of it.
 //
-// Failure rules (hiredis 0.14 specifics are in NOTES.md):
+// Failure rules. hiredis 0.14 shapes them: redisConnectWithTimeout bounds only the
+// connect (commands get redisSetTimeout, which redisReconnect would drop, so a new
+// context is made instead), and a context that saw any error is dead for good:
 //  - every read and write is bounded by the command timeout; a timeout, a reset or a
 //    protocol error fails every caller still owed a reply (the stream's order is lost
 //    with it) and drops the connection; the next call opens a new one;

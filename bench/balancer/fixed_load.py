@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A fixed number of keep-alive GETs through a proxy, over N concurrent connections.
 
-Why this exists: wrk runs for a duration, so the work it drives varies with the
-machine's load. Instruction counts (callgrind) and allocation counts per request need
-a fixed amount of work instead: exactly --requests answers, each checked for a 200.
+wrk runs for a duration, so the work it drives varies with the machine's load.
+Instruction counts (callgrind) and allocation counts per request need a fixed amount
+of work instead: exactly --requests answers, each checked for a 200.
 The proxy under callgrind is tens of times slower than this client, so every
 connection always has a request waiting, as under wrk's load.
 

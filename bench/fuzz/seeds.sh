@@ -24,7 +24,9 @@ write_seeds() {
       for m in "${requests[@]}"; do printf '%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done ;;
     common_fuzz_request_gate)
       # four bytes seed the splits
-      for m in "${requests[@]}"; do printf '\x07\x00\x00\x01%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done ;;
+      for m in "${requests[@]}"; do printf '\x07\x00\x00\x01%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done
+      # past finds, kept as regressions: a target that is only a mixed-case scheme
+      printf '\x07\x00\x00\x01GET hTtp:// HTTP/1.0\r\nEppect: 10081/x\t conyti\xdfue\r\n\r\n' > "$dir/seed-found-1" ;;
     balancer_fuzz_stream)
       # byte 0: 0 request, 1 response, 3 answer to HEAD; byte 1: split count; then sizes
       for m in "${requests[@]}"; do printf '\x00\x02\x00\x06%b' "$m" > "$dir/seed-$i"; i=$((i + 1)); done

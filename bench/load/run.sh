@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Why this exists: issue 6 asks that `scalelab load` reach at least 0.9x wrk's request
-# rate with one thread each. This runs both, alternately and in one go, against the same
-# trivial endpoint (nginx-light answering a static 200 from memory on loopback), with
-# the same number of keep-alive connections, and prints each round and the ratio of
-# the medians. nginx runs one worker pinned to CPU 0 and the client to CPU 1, so the
-# two do not fight over a core on a 2-core machine.
+# Is `scalelab load` fast enough to measure the lab rather than itself? Its target is at
+# least 0.9x wrk's request rate, one thread each. This runs both, alternately and in one
+# go, against the same trivial endpoint (nginx-light answering a static 200 from memory
+# on loopback), with the same number of keep-alive connections, and prints each round
+# and the ratio of the medians. nginx runs one worker pinned to CPU 0 and the client to
+# CPU 1, so the two do not fight over a core on a 2-core machine.
 #
 # Each round also reports the client's own CPU time per request (user + sys, from
 # /usr/bin/time): on a busy machine the rates move with the neighbours' load, the CPU

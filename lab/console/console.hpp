@@ -1,4 +1,4 @@
-// The live console (issue 7): one page, served by the lab's supervisor on its control
+// The live console: one page, served by the lab's supervisor on its control
 // port, that shows the topology, per-instance charts, the balancer's distribution,
 // load violations and the event log, and whose buttons call the control API.
 //

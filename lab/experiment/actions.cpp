@@ -2,7 +2,7 @@
 
 namespace scalelab::experiment {
 
-nlohmann::json run_action(const ActionSpec& a, lab::LabClient& lab) {
+ActionOutcome run_action(const ActionSpec& a, lab::LabClient& lab) {
   const auto& args = a.args;
   auto id = [&] { return args.value("id", std::string()); };
   try {
@@ -34,9 +34,9 @@ nlohmann::json run_action(const ActionSpec& a, lab::LabClient& lab) {
       lab.fault_clear(args["link"].get<std::string>());
       detail = args["link"].get<std::string>() + ": every toxic removed";
     }
-    return {{"status", "succeeded"}, {"detail", detail}};
+    return {"succeeded", detail};
   } catch (const std::exception& e) {
-    return {{"status", "failed"}, {"detail", e.what()}};
+    return {"failed", e.what()};
   }
 }
 

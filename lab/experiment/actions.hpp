@@ -2,14 +2,19 @@
 // says how it went in the journal's words (JOURNAL.md "An action").
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <string>
 
 #include "lab/experiment/experiment.hpp"
 #include "lab/supervisor/lab_client.hpp"
 
 namespace scalelab::experiment {
 
-// {"status": "succeeded" | "failed", "detail": "..."}; never throws.
-nlohmann::json run_action(const ActionSpec& action, lab::LabClient& lab);
+struct ActionOutcome {
+  std::string status;  // succeeded | failed
+  std::string detail;  // what was done, or why it failed
+};
+
+// Never throws.
+ActionOutcome run_action(const ActionSpec& action, lab::LabClient& lab);
 
 }  // namespace scalelab::experiment

@@ -7,8 +7,9 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
-#include <nlohmann/json.hpp>
+#include "lab/journal/journal.hpp"
 
 namespace scalelab::experiment {
 
@@ -22,11 +23,11 @@ struct DemoOptions {
 // Runs the three modes; prints the table and conclusions to stdout; returns the
 // combined document (schema scalelab.demo/1) and writes it with its report. Throws
 // ExperimentError for a bad file, std::runtime_error when a run aborted.
-nlohmann::json run_demo(const DemoOptions& options, std::filesystem::path* report_path);
+journal::Demo run_demo(const DemoOptions& options, std::filesystem::path* report_path);
 
-// One line per mode, from the numbers alone (exposed for tests).
-std::string conclusion_for(const nlohmann::json& journal);
+// One line per mode, from the numbers of its series alone (exposed for tests).
+std::string conclusion_for(const journal::Journal& run);
 // The side-by-side table (exposed for tests).
-std::string summary_table(const nlohmann::json& runs);
+std::string summary_table(const std::vector<journal::Journal>& runs);
 
 }  // namespace scalelab::experiment

@@ -229,42 +229,26 @@ ActionSpec parse_action(const YAML::Node& node, const std::string& path, const s
 
 }  // namespace
 
-bool Tolerance::accepts(double value) const {
-  if (equals) return (value != 0) == *equals;
-  if (max && value > *max) return false;
-  if (min && value < *min) return false;
-  return true;
-}
-
-nlohmann::json Tolerance::to_json() const {
-  nlohmann::json j = nlohmann::json::object();
-  if (equals) j["equals"] = *equals;
-  if (max) j["max"] = *max;
-  if (min) j["min"] = *min;
-  return j;
-}
-
-nlohmann::json Experiment::to_json() const {
+journal::ExperimentInfo Experiment::journal_info() const {
   nlohmann::json state = nlohmann::json::object();
   for (const char* c : {"sessions", "cache", "uploads", "ratelimit"}) {
     auto it = cluster.state_overrides.find(c);
     state[c] = it == cluster.state_overrides.end() ? cluster.state : it->second;
   }
-  nlohmann::json l;
-  load::to_json(l, load);
-  return {{"title", title},
-          {"description", description},
-          {"tags", tags},
-          {"file", file},
-          {"cluster",
-           {{"instances", cluster.instances},
-            {"state", state},
-            {"balancer", cluster.balancer},
-            {"restart", cluster.restart},
-            {"restart_delay_ms", cluster.restart_delay_ms},
-            {"app_env", cluster.app_env},
-            {"balancer_env", cluster.balancer_env}}},
-          {"load", l}};
+  journal::ExperimentInfo info;
+  info.title = title;
+  info.description = description;
+  info.file = file;
+  info.tags = tags;
+  info.cluster = {{"instances", cluster.instances},
+                  {"state", state},
+                  {"balancer", cluster.balancer},
+                  {"restart", cluster.restart},
+                  {"restart_delay_ms", cluster.restart_delay_ms},
+                  {"app_env", cluster.app_env},
+                  {"balancer_env", cluster.balancer_env}};
+  load::to_json(info.load, load);
+  return info;
 }
 
 Experiment parse_experiment(const std::string& yaml_text, const std::string& name) {

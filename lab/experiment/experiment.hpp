@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab/journal/journal.hpp"
 #include "lab/load/load_config.hpp"
 
 namespace scalelab::experiment {
@@ -24,12 +25,7 @@ class ExperimentError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-struct Tolerance {
-  std::optional<double> max{}, min{};
-  std::optional<bool> equals{};
-  bool accepts(double value) const;
-  nlohmann::json to_json() const;
-};
+using Tolerance = journal::Tolerance;
 
 struct ProbeSpec {
   std::string name;
@@ -71,8 +67,8 @@ struct Experiment {
   std::vector<ProbeSpec> probes;
   std::vector<ActionSpec> method, rollbacks;
 
-  // The "experiment" object of the journal.
-  nlohmann::json to_json() const;
+  // What the journal says of the experiment.
+  journal::ExperimentInfo journal_info() const;
 };
 
 // Reads and validates `path`. Throws ExperimentError.

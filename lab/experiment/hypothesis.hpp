@@ -1,6 +1,6 @@
 // The steady-state hypothesis, checked: each probe measured over a window of the
 // load's per-second samples (or, for `ready`, against the lab's status at that moment)
-// and compared with its tolerance. The probe JSON is the journal's (JOURNAL.md).
+// and compared with its tolerance. Results are the journal's (JOURNAL.md "A probe").
 #pragma once
 
 #include <optional>
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/experiment/experiment.hpp"
-#include "lab/experiment/journal_model.hpp"  // check_kind_of
+#include "lab/journal/journal.hpp"
 
 namespace scalelab::experiment {
 
@@ -20,13 +20,15 @@ struct Timeline {
   std::optional<double> last_action_s;
 };
 
-// Evaluates one probe. `samples` are lab/load Samples (JSON); `lab_status` is the
-// supervisor's /status (may be null when the lab is gone).
-nlohmann::json evaluate_probe(const ProbeSpec& probe, const std::vector<nlohmann::json>& samples, const Timeline& when,
-                              const nlohmann::json& lab_status);
+// Evaluates one probe over `samples`, the load's seconds so far. `lab_status` is the
+// supervisor's /status (null when the lab is gone); only `ready` reads it. Throws
+// std::invalid_argument for a type that has no measure (load_experiment refuses them).
+journal::ProbeResult evaluate_probe(const ProbeSpec& probe, const std::vector<journal::Sample>& samples,
+                                    const Timeline& when, const nlohmann::json& lab_status);
 
-// {"met": bool, "probes": [...]}
-nlohmann::json evaluate_hypothesis(const std::vector<ProbeSpec>& probes, const std::vector<nlohmann::json>& samples,
-                                   const Timeline& when, const nlohmann::json& lab_status);
+// Every probe; `met` when each of them is.
+journal::HypothesisCheck evaluate_hypothesis(const std::vector<ProbeSpec>& probes,
+                                             const std::vector<journal::Sample>& samples, const Timeline& when,
+                                             const nlohmann::json& lab_status);
 
 }  // namespace scalelab::experiment

@@ -8,8 +8,9 @@
 #include "common/log.hpp"
 #include "lab/experiment/actions.hpp"
 #include "lab/experiment/hypothesis.hpp"
-#include "lab/experiment/report.hpp"
+#include "lab/journal/journal_json.hpp"
 #include "lab/load/engine.hpp"
+#include "lab/report/report.hpp"
 #include "lab/supervisor/launcher.hpp"
 #include "lab/supervisor/run_dir.hpp"
 #include "lab/supervisor/sample_publisher.hpp"
@@ -18,6 +19,11 @@ namespace scalelab::experiment {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+template <class Duration>
+double seconds(Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 lab::LabConfig lab_config_for(const Experiment& x, const RunOptions& o) {
   lab::LabConfig c;
@@ -35,15 +41,271 @@ lab::LabConfig lab_config_for(const Experiment& x, const RunOptions& o) {
   return c;
 }
 
-nlohmann::json action_entry(const ActionSpec& a, double started, double ended, const nlohmann::json& outcome) {
-  nlohmann::json args = a.args;
-  args.erase("body");  // the validated toxic, already summed up in the detail
-  nlohmann::json j{{"name", a.name},       {"type", a.type},      {"args", args},
-                   {"started_s", started}, {"ended_s", ended},    {"status", outcome["status"]},
-                   {"detail", outcome["detail"]}};
-  if (a.at) j["at_s"] = std::chrono::duration<double>(*a.at).count();
-  return j;
+// How long the check after the method waits for every instance to be ready again.
+constexpr auto kReadyGrace = std::chrono::seconds(10);
+
+bool expects_ready(const std::vector<ProbeSpec>& probes) {
+  for (const auto& p : probes)
+    if (p.type == "ready" && p.tolerance.equals == true) return true;
+  return false;
 }
+
+// The lab's status once every component is ready, or as it is after kReadyGrace; null
+// when the supervisor does not answer.
+nlohmann::json settled_lab_status(lab::LabClient& lab) {
+  try {
+    return lab.wait_for([](const nlohmann::json& status) { return lab::all_ready(status); }, kReadyGrace);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+journal::Action action_record(const ActionSpec& a, double started, double ended, const ActionOutcome& outcome) {
+  journal::Action out;
+  out.name = a.name;
+  out.type = a.type;
+  out.args = a.args;
+  out.args.erase("body");  // the validated toxic, already summed up in the detail
+  if (a.at) out.at_s = seconds(*a.at);
+  out.started_s = started;
+  out.ended_s = ended;
+  out.status = outcome.status;
+  out.detail = outcome.detail;
+  return out;
+}
+
+// lab/load's result as the journal keeps it: without its samples (they are the series).
+std::optional<journal::LoadRun> load_run_of(const load::LoadResult& result) {
+  nlohmann::json j = result;
+  j.erase("samples");
+  return journal::parse_load_run(j);
+}
+
+// One run of an experiment: the journal it fills, and what its phases share (the lab,
+// the load's thread and its samples, the method's timeline). go() runs the phases in
+// order; each phase is one member function.
+class Run {
+ public:
+  Run(const Experiment& x, const RunOptions& o) : x_(x), o_(o) {
+    journal_.experiment = x.journal_info();
+    journal_.label = o.label;
+    journal_.started_at = log::now_rfc3339();
+    journal_.hypothesis.title = x.hypothesis_title;
+  }
+  ~Run() {
+    if (loader_.joinable()) loader_.join();
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  journal::Journal go() {
+    if (!start_lab()) return std::move(journal_);
+    start_load();
+    run_method();
+    check_after();
+    wind_down();
+    record_load();
+    judge();
+    return std::move(journal_);
+  }
+
+ private:
+  // 1. The lab. A range of ports picked at random can be taken by another lab starting
+  // at the same moment (checking a range and binding it are not one step), so a picked
+  // range gets one more try on a fresh one; a range the user chose does not. False when
+  // the lab did not come up: the journal is then complete, and aborted.
+  bool start_lab() {
+    std::string first_failure;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        config_ = lab_config_for(x_, o_);
+        progress("starting the lab", 0);
+        lab::start_lab(config_, o_.scalelab_exe, std::chrono::seconds(60));
+        break;
+      } catch (const std::exception& e) {
+        if (!config_.dir.empty()) lab::stop_lab(config_.dir, std::chrono::seconds(30));
+        if (attempt == 1 && !o_.base_port) {
+          first_failure = "base port " + std::to_string(config_.ports.base) + ": " + e.what();
+          log::warn("the lab did not come up; trying a fresh range of ports", {{"cause", first_failure}});
+          continue;
+        }
+        mark_aborted(std::string("the lab did not come up: ") + e.what());
+        record_lab(first_failure);
+        journal_.ended_at = log::now_rfc3339();
+        journal_.duration_s = seconds(Clock::now() - begin_);
+        return false;
+      }
+    }
+    record_lab(first_failure);
+    lab_.emplace(config_, std::chrono::seconds(10));
+    // The lab's live console shows the run's violation counters (scalelab console --dir).
+    console_feed_.emplace(config_, "experiment: " + x_.title);
+    return true;
+  }
+
+  void record_lab(const std::string& first_failure) {
+    journal_.lab.dir = std::filesystem::absolute(config_.dir).string();
+    journal_.lab.base_port = config_.ports.base;
+    if (!first_failure.empty()) journal_.lab.first_attempt = first_failure;
+  }
+
+  // 2. The load, on its own thread; samples arrive once a second.
+  void start_load() {
+    load::LoadConfig load_config = x_.load;
+    load_config.target = "127.0.0.1:" + std::to_string(config_.ports.balancer());
+    forward_stop_.emplace(o_.stop, [this] { stop_load_.request_stop(); });
+    t0_unix_ = log::unix_now();
+    t0_ = Clock::now();
+    loader_ = std::thread([this, load_config] {
+      try {
+        result_ = load::run_load(
+            load_config,
+            [this](const load::Sample& s) {
+              nlohmann::json j = s;
+              journal::Sample sample = journal::parse_sample(j);
+              console_feed_->publish(std::move(j));
+              std::lock_guard lock(mu_);
+              samples_.push_back(std::move(sample));
+            },
+            stop_load_.get_token());
+      } catch (const std::exception& e) {
+        load_error_ = e.what();
+      }
+    });
+  }
+
+  // 3. The method, at its offsets; the hypothesis is checked just before it starts.
+  // Returns once the load has ended.
+  void run_method() {
+    if (!x_.method.empty()) when_.first_action_s = seconds(*x_.method.front().at);
+    if (!x_.method.empty()) when_.last_action_s = seconds(*x_.method.back().at);
+    const double load_s = seconds(x_.load.duration);
+    for (const auto& action : x_.method) {
+      const auto due = t0_ + *action.at;
+      while (Clock::now() < due && !o_.stop.stop_requested()) {
+        progress("load running", since_t0() / load_s);
+        std::this_thread::sleep_for(std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(200)));
+      }
+      if (o_.stop.stop_requested()) break;
+      if (!journal_.hypothesis.before) check_before();
+      const double started = since_t0();
+      const ActionOutcome outcome = run_action(action, *lab_);
+      journal_.actions.push_back(action_record(action, started, since_t0(), outcome));
+    }
+    while (loader_.joinable() && since_t0() < load_s && !o_.stop.stop_requested()) {
+      progress("load running", since_t0() / load_s);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (!journal_.hypothesis.before) check_before();
+    loader_.join();
+    progress("checking the hypothesis", 1);
+  }
+
+  void check_before() {
+    when_.now_s = since_t0();
+    journal_.hypothesis.before = evaluate_hypothesis(x_.probes, snapshot(), when_, lab_status());
+  }
+
+  // 4. After the method: the hypothesis over the run. "Ready again" means within a grace
+  // period: under load a readiness check can time out once and come back a moment later.
+  void check_after() {
+    const auto status_after = expects_ready(x_.probes) ? settled_lab_status(*lab_) : lab_status();
+    when_.now_s = since_t0();
+    journal_.hypothesis.after = evaluate_hypothesis(x_.probes, snapshot(), when_, status_after);
+  }
+
+  // 5. Rollbacks, then the lab's history, then down.
+  void wind_down() {
+    for (const auto& action : x_.rollbacks) {
+      const double started = since_t0();
+      const ActionOutcome outcome = run_action(action, *lab_);
+      journal_.rollbacks.push_back(action_record(action, started, since_t0(), outcome));
+    }
+    try {
+      for (const auto& e : lab_->events()) {
+        journal_.events.push_back({e.at("t").get<double>() - t0_unix_, e.value("kind", std::string()),
+                                   e.value("component", std::string()), e.value("detail", std::string())});
+      }
+    } catch (const std::exception&) {
+      // The history is a help for the reader; a lab that cannot give it is judged anyway.
+    }
+    if (!o_.keep_lab) {
+      progress("bringing the lab down", 1);
+      lab::stop_lab(config_.dir, std::chrono::seconds(60));
+    }
+  }
+
+  void record_load() {
+    journal_.t0_unix = t0_unix_;
+    journal_.series = snapshot();
+    journal_.load = load_run_of(result_);
+    journal_.ended_at = log::now_rfc3339();
+    journal_.duration_s = seconds(Clock::now() - begin_);
+  }
+
+  // The verdict, as Chaos Toolkit gives it: deviated when the hypothesis does not hold
+  // after the method; aborted when the load could not judge the lab at all.
+  void judge() {
+    if (!load_error_.empty()) return mark_aborted("the load could not run: " + load_error_);
+    if (!result_.target_answered) return mark_aborted("the balancer never answered the load");
+    const bool before_met = journal_.hypothesis.before->met.value_or(false);
+    const bool after_met = journal_.hypothesis.after->met.value_or(false);
+    std::string summary;
+    for (const journal::ProbeResult& p : journal_.hypothesis.after->probes) {
+      if (!p.met.value_or(false)) summary += (summary.empty() ? "" : "; ") + p.name + ": " + p.detail;
+    }
+    if (summary.empty())
+      summary = before_met ? "the steady state held before and after the method" : "the steady state held after the method";
+    if (!before_met) summary += " (it did not hold before the method)";
+    journal_.verdict = {
+        .status = after_met ? "completed" : "deviated", .deviated = !after_met, .summary = summary, .error = ""};
+  }
+
+  // Marks the run aborted; what was not checked or measured reads as such.
+  void mark_aborted(const std::string& why) {
+    journal_.verdict = {.status = "aborted", .deviated = true, .summary = why, .error = why};
+    const journal::HypothesisCheck unchecked{.met = false, .probes = {}};
+    if (!journal_.hypothesis.before) journal_.hypothesis.before = unchecked;
+    if (!journal_.hypothesis.after) journal_.hypothesis.after = unchecked;
+    if (!journal_.t0_unix) journal_.t0_unix = log::unix_now();
+  }
+
+  void progress(const std::string& phase, double done) {
+    if (o_.progress) o_.progress(phase, done);
+  }
+  double since_t0() const { return seconds(Clock::now() - t0_); }
+  std::vector<journal::Sample> snapshot() {
+    std::lock_guard lock(mu_);
+    return samples_;
+  }
+  nlohmann::json lab_status() {
+    try {
+      return lab_->status();
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }
+
+  const Experiment& x_;
+  const RunOptions& o_;
+  journal::Journal journal_;
+  const Clock::time_point begin_ = Clock::now();
+
+  lab::LabConfig config_;
+  std::optional<lab::LabClient> lab_;
+  std::optional<lab::SamplePublisher> console_feed_;
+
+  std::mutex mu_;
+  std::vector<journal::Sample> samples_;  // guarded by mu_
+  std::stop_source stop_load_;
+  std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
+  load::LoadResult result_;  // written by loader_ until it is joined
+  std::string load_error_;   // likewise
+  double t0_unix_ = 0;
+  Clock::time_point t0_;
+  std::thread loader_;
+  Timeline when_;
+};
 
 }  // namespace
 
@@ -63,194 +325,20 @@ std::string run_name(const std::string& title) {
   return (slug.empty() ? "experiment" : slug) + "-" + stamp;
 }
 
-nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) {
-  nlohmann::json journal{{"schema", "scalelab.journal/1"},
-                         {"experiment", x.to_json()},
-                         {"label", o.label},
-                         {"started_at", log::now_rfc3339()},
-                         {"actions", nlohmann::json::array()},
-                         {"rollbacks", nlohmann::json::array()},
-                         {"events", nlohmann::json::array()},
-                         {"series", nlohmann::json::array()}};
-  const auto begin = Clock::now();
-  const double load_s = std::chrono::duration<double>(x.load.duration).count();
-  auto progress = [&](const std::string& phase, double done) {
-    if (o.progress) o.progress(phase, done);
-  };
-  auto abort = [&](const std::string& why) {
-    journal["verdict"] = {{"deviated", true}, {"status", "aborted"}, {"summary", why}, {"error", why}};
-    const nlohmann::json unchecked{{"met", false}, {"probes", nlohmann::json::array()}};
-    if (!journal.contains("hypothesis")) journal["hypothesis"] = {{"title", x.hypothesis_title}};
-    if (!journal["hypothesis"].contains("before")) journal["hypothesis"]["before"] = unchecked;
-    if (!journal["hypothesis"].contains("after")) journal["hypothesis"]["after"] = unchecked;
-    if (!journal.contains("load")) journal["load"] = nlohmann::json::object();
-    if (!journal.contains("t0_unix")) journal["t0_unix"] = log::unix_now();
-  };
+journal::Journal run(const Experiment& x, const RunOptions& o) { return Run(x, o).go(); }
 
-  // 1. The lab. A range of ports picked at random can be taken by another lab starting
-  // at the same moment (checking a range and binding it are not one step), so a picked
-  // range gets one more try on a fresh one; a range the user chose does not.
-  lab::LabConfig config;
-  std::string first_failure;
-  auto record_lab = [&] {
-    journal["lab"] = {{"dir", std::filesystem::absolute(config.dir).string()}, {"base_port", config.ports.base}};
-    if (!first_failure.empty()) journal["lab"]["first_attempt"] = first_failure;
-  };
-  for (int attempt = 1;; ++attempt) {
-    try {
-      config = lab_config_for(x, o);
-      progress("starting the lab", 0);
-      lab::start_lab(config, o.scalelab_exe, std::chrono::seconds(60));
-      break;
-    } catch (const std::exception& e) {
-      if (!config.dir.empty()) lab::stop_lab(config.dir, std::chrono::seconds(30));
-      if (attempt == 1 && !o.base_port) {
-        first_failure = "base port " + std::to_string(config.ports.base) + ": " + e.what();
-        log::warn("the lab did not come up; trying a fresh range of ports", {{"cause", first_failure}});
-        continue;
-      }
-      abort(std::string("the lab did not come up: ") + e.what());
-      record_lab();
-      journal["ended_at"] = log::now_rfc3339();
-      journal["duration_s"] = std::chrono::duration<double>(Clock::now() - begin).count();
-      return journal;
-    }
-  }
-  record_lab();
-  lab::LabClient lab(config, std::chrono::seconds(10));
-  // The lab's live console shows the run's violation counters (scalelab console --dir).
-  lab::SamplePublisher console_feed(config, "experiment: " + x.title);
-
-  // 2. The load, on its own thread; samples arrive once a second.
-  load::LoadConfig load_config = x.load;
-  load_config.target = "127.0.0.1:" + std::to_string(config.ports.balancer());
-  std::mutex mu;
-  std::vector<nlohmann::json> samples;
-  std::stop_source stop_load;
-  std::stop_callback forward(o.stop, [&] { stop_load.request_stop(); });
-  load::LoadResult result;
-  std::string load_error;
-  const double t0_unix = log::unix_now();
-  const auto t0 = Clock::now();
-  std::thread loader([&] {
-    try {
-      result = load::run_load(
-          load_config,
-          [&](const load::Sample& s) {
-            nlohmann::json j = s;
-            console_feed.publish(j);
-            std::lock_guard lock(mu);
-            samples.push_back(std::move(j));
-          },
-          stop_load.get_token());
-    } catch (const std::exception& e) {
-      load_error = e.what();
-    }
-  });
-  auto since_t0 = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-  auto snapshot = [&] {
-    std::lock_guard lock(mu);
-    return samples;
-  };
-  auto lab_status = [&]() -> nlohmann::json {
-    try {
-      return lab.status();
-    } catch (const std::exception&) {
-      return nullptr;
-    }
-  };
-
-  // 3. The method, at its offsets; the hypothesis is checked just before it starts.
-  Timeline when;
-  if (!x.method.empty()) when.first_action_s = std::chrono::duration<double>(*x.method.front().at).count();
-  if (!x.method.empty()) when.last_action_s = std::chrono::duration<double>(*x.method.back().at).count();
-  bool checked_before = false;
-  auto check_before = [&] {
-    when.now_s = since_t0();
-    journal["hypothesis"]["before"] = evaluate_hypothesis(x.probes, snapshot(), when, lab_status());
-    checked_before = true;
-  };
-  for (const auto& action : x.method) {
-    const auto due = t0 + *action.at;
-    while (Clock::now() < due && !o.stop.stop_requested()) {
-      progress("load running", since_t0() / load_s);
-      std::this_thread::sleep_for(std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(200)));
-    }
-    if (o.stop.stop_requested()) break;
-    if (!checked_before) check_before();
-    const double started = since_t0();
-    auto outcome = run_action(action, lab);
-    journal["actions"].push_back(action_entry(action, started, since_t0(), outcome));
-  }
-  while (loader.joinable() && since_t0() < load_s && !o.stop.stop_requested()) {
-    progress("load running", since_t0() / load_s);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  if (!checked_before) check_before();
-  loader.join();
-  progress("checking the hypothesis", 1);
-
-  // 4. After the method: the hypothesis over the run.
-  when.now_s = since_t0();
-  const auto status_after = lab_status();
-  journal["hypothesis"]["title"] = x.hypothesis_title;
-  journal["hypothesis"]["after"] = evaluate_hypothesis(x.probes, snapshot(), when, status_after);
-
-  // 5. Rollbacks, then the lab's history, then down.
-  for (const auto& action : x.rollbacks) {
-    const double started = since_t0();
-    auto outcome = run_action(action, lab);
-    journal["rollbacks"].push_back(action_entry(action, started, since_t0(), outcome));
-  }
-  try {
-    for (auto e : lab.events()) {
-      e["t_s"] = e["t"].get<double>() - t0_unix;
-      e.erase("t");
-      e.erase("ts");
-      e.erase("seq");
-      journal["events"].push_back(e);
-    }
-  } catch (const std::exception&) {
-  }
-  if (!o.keep_lab) {
-    progress("bringing the lab down", 1);
-    lab::stop_lab(config.dir, std::chrono::seconds(60));
-  }
-
-  journal["t0_unix"] = t0_unix;
-  journal["series"] = snapshot();
-  nlohmann::json load_json = result;
-  load_json.erase("samples");
-  journal["load"] = load_json;
-  journal["ended_at"] = log::now_rfc3339();
-  journal["duration_s"] = std::chrono::duration<double>(Clock::now() - begin).count();
-
-  if (!load_error.empty()) {
-    abort("the load could not run: " + load_error);
-  } else if (!result.target_answered) {
-    abort("the balancer never answered the load");
-  } else {
-    const bool before_met = journal["hypothesis"]["before"]["met"].get<bool>();
-    const bool after_met = journal["hypothesis"]["after"]["met"].get<bool>();
-    std::string summary;
-    for (const auto& p : journal["hypothesis"]["after"]["probes"])
-      if (!p["met"].get<bool>()) summary += (summary.empty() ? "" : "; ") + p["name"].get<std::string>() + ": " + p["detail"].get<std::string>();
-    if (summary.empty()) summary = before_met ? "the steady state held before and after the method" : "the steady state held after the method";
-    if (!before_met) summary += " (it did not hold before the method)";
-    journal["verdict"] = {{"deviated", !after_met}, {"status", after_met ? "completed" : "deviated"}, {"summary", summary}, {"error", ""}};
-  }
-  return journal;
-}
+nlohmann::json run_experiment(const Experiment& x, const RunOptions& o) { return journal::to_json(run(x, o)); }
 
 std::filesystem::path write_journal(const nlohmann::json& journal, const std::filesystem::path& dir, const std::string& name) {
   std::filesystem::create_directories(dir);
   {
     std::ofstream out(dir / (name + ".json"));
-    out << journal.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    out << journal::journal_text(journal);
   }
   const auto html = dir / (name + ".html");
   std::ofstream out(html);
-  out << (journal.value("schema", "") == "scalelab.demo/1" ? render_demo_report(journal) : render_report(journal));
+  out << (journal.value("schema", "") == journal::kDemoSchema ? report::render_demo_report(journal)
+                                                                : report::render_report(journal));
   return html;
 }
 

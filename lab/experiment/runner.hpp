@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/experiment/experiment.hpp"
+#include "lab/journal/journal.hpp"
 
 namespace scalelab::experiment {
 
@@ -29,6 +30,8 @@ struct RunOptions {
 };
 
 // Never throws for a lab that misbehaves: that is an aborted verdict in the journal.
+journal::Journal run(const Experiment& experiment, const RunOptions& options);
+// run(), as the journal's JSON.
 nlohmann::json run_experiment(const Experiment& experiment, const RunOptions& options);
 
 // Writes <dir>/<name>.json and <dir>/<name>.html; returns the HTML's path.

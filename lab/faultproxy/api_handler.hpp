@@ -1,6 +1,6 @@
-// Why this file exists: the control API's routes and JSON shapes, kept apart from the
-// HTTP transport (api_server.cpp) so they can be tested as a plain function and read in
-// one place. Toxiproxy-like:
+// The fault proxy's control API as a plain function from request to answer: its
+// routes and JSON shapes, with the HTTP transport left to api_server.cpp, so the API
+// can be tested without a socket and read in one place. It follows Toxiproxy's:
 //
 //   GET    /healthz                       {"status":"ok"}
 //   GET    /metrics                       Prometheus text

@@ -8,6 +8,7 @@
 #include "common/json_error.hpp"
 #include "common/log.hpp"
 #include "lab/faultproxy/listen.hpp"
+#include "common/text.hpp"
 
 namespace scalelab::faultproxy {
 namespace {
@@ -98,13 +99,14 @@ asio::awaitable<void> ApiServer::session(tcp::socket socket) {
   beast::flat_buffer buffer;
   error_code ec;
   for (;;) {
-    // A fresh parser per message, limits set before reading (see NOTES.md).
+    // A fresh parser per message: a Beast parser cannot be reused once it has read one,
+    // and its limits apply only if set before the first read.
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(kBodyLimit);
     stream.expires_after(kIoTimeout);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+    if (!ec && text::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
       stream.expires_after(kIoTimeout);
       co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));

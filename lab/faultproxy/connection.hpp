@@ -1,5 +1,5 @@
-// Why this file exists: one client connection through a proxy, piped both ways
-// through the toxics that affect it. Each direction is a coroutine that reads a chunk
+// A Connection pipes one client connection through a proxy, both ways, through the
+// toxics that affect it. Each direction is a coroutine that reads a chunk
 // and hands it down the chain of active attachments, the last link writing it to the
 // other socket. The chain is re-read for every chunk, and every attachment can be
 // deactivated at any time, so adding or removing a toxic takes effect on live

@@ -1,5 +1,5 @@
-// Why this file exists: `scalelab fault LINK TOXIC k=v ...` is typed by people, so its
-// arguments deserve one careful parser with one-line errors that name the bad word.
+// Parses the words of `scalelab fault LINK TOXIC k=v ...`. People type them, so the
+// parser is careful and its one-line errors name the bad word.
 // The CLI and the experiment runner both turn such argument lists into the JSON toxic
 // body the fault proxy's API takes; neither should re-implement it.
 #pragma once

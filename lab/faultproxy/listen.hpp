@@ -1,6 +1,6 @@
-// Why this file exists: the proxies and the control API both turn a HostPort into a
-// listening socket, and both must report failures as std::system_error (what Server
-// promises its callers), not Boost's exception type.
+// Opens a listening socket on a HostPort, for the proxies and the control API alike.
+// A failure comes out as std::system_error, which is what Server promises its
+// callers, rather than Boost's exception type.
 #pragma once
 
 #include "common/asio.hpp"

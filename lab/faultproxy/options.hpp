@@ -1,6 +1,8 @@
-// Why this file exists: what a fault proxy process is asked to run, parsed from its
-// flags (and their environment mirrors) with one-line errors, and reused by the
-// supervisor to build the same arguments it passes.
+// ServerOptions say what a scalelab-faultproxy process is asked to run: its proxies,
+// each given as one --proxy NAME=LISTEN,UPSTREAM word (the supervisor spells them so
+// for the lab's redis and s3 links), and the address of its control API. main.cpp
+// fills them from flags and environment; the parser and the checks here throw
+// one-line messages that name the bad part, so a wrong word fails at start-up.
 #pragma once
 
 #include <stdexcept>

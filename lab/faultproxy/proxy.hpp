@@ -1,4 +1,4 @@
-// Why this file exists: one named link of the lab (e.g. "redis": 127.0.0.1:7001 ->
+// A Proxy is one named link of the lab (e.g. "redis": 127.0.0.1:7001 ->
 // 127.0.0.1:6379). It owns the listening socket, the live connections and the ordered
 // list of toxics, and applies every toxic change to live connections at once. A down
 // toxic with toxicity 1 closes the listening socket, so clients get ECONNREFUSED as

@@ -1,6 +1,6 @@
-// Why this file exists: the fault proxy's Prometheus series, created once per proxy so
-// the hot path only bumps references (prometheus-cpp's Family::Add takes a mutex), and
-// read back for the API's per-proxy stats so the two can never disagree.
+// The fault proxy's Prometheus series. They are created once per proxy, so the hot
+// path only bumps references (prometheus-cpp's Family::Add takes a mutex), and the
+// API's per-proxy stats read the same series back, so the two never disagree.
 //
 //   scalelab_faultproxy_bytes_total{proxy,direction}            counter, bytes delivered
 //   scalelab_faultproxy_connections_accepted_total{proxy}       counter

@@ -1,5 +1,5 @@
-// Why this file exists: one fault proxy process as an object: its proxies, its control
-// API and its metrics on one single-threaded io_context. main.cpp runs one; tests run
+// Server is a whole fault proxy process as an object: its proxies, its control API and
+// its metrics on one single-threaded io_context. main.cpp runs one; tests run
 // one in-process on a thread. Construction binds every port, so a port in use is an
 // error before anything runs.
 #pragma once

@@ -1,6 +1,6 @@
-// Why this file exists: every fault the proxy can inject is a small class behind this
-// one interface (one file each under toxics/, as in Toxiproxy), so adding a toxic never
-// touches the piping. A Toxic is the configured fault, shared by every connection it
+// The interface every fault sits behind. Each fault the proxy can inject is a small
+// class under toxics/, one file each as in Toxiproxy, so adding a toxic never touches
+// the piping. A Toxic is the configured fault, shared by every connection it
 // affects; a ToxicContext is its attachment to one connection, created when the toxic
 // is added (for live connections) or when a connection opens (while the toxic exists),
 // and deactivated when the toxic is removed or the connection closes. Deactivation

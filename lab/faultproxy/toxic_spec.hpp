@@ -1,7 +1,7 @@
-// Why this file exists: a toxic is described the same way wherever it enters the lab
-// (the HTTP API's JSON body, the `scalelab fault` arguments, the supervisor), so the
-// description, the shape of the catalog of toxic types (each toxic's file under
-// toxics/ fills in its entry), and the validation live here once. Every entry point
+// How a toxic is described, whichever way it enters the lab: the HTTP API's JSON body,
+// the `scalelab fault` arguments, the supervisor. The description, the shape of the
+// catalog of toxic types (each toxic's file under toxics/ fills in its entry), and the
+// validation live here once. Every entry point
 // gets the same defaults and the same error messages, each naming the bad key.
 #pragma once
 

@@ -1,10 +1,10 @@
-// Why this exists: the heart of the load generator's correctness checks, kept pure so
-// it can be tested with scripted responses. One Classifier per virtual user remembers
-// what the system acknowledged to that user (its session, cart quantities, uploads and
-// their sha256, item versions it wrote, requests allowed per rate-limit window) and
-// turns every later response into counts: status class or transport error, checks
-// performed by kind, and violations by kind. It does no I/O and reads no clock: the
-// caller passes the times.
+// The Classifier decides whether what came back was right: it is the heart of the load
+// generator's correctness checks, and pure, so it can be tested with scripted
+// responses. One Classifier per virtual user remembers what the system acknowledged to
+// that user (its session, cart quantities, uploads and their sha256, item versions it
+// wrote, requests allowed per rate-limit window) and turns every later response into
+// counts: status class or transport error, checks performed by kind, and violations by
+// kind. It does no I/O and reads no clock: the caller passes the times.
 //
 // Contract for callers: call observe() exactly once for every request outcome (also
 // transport errors), then at most one of the route-specific methods below for the same

@@ -1,9 +1,9 @@
-// Why this exists: a virtual user's keep-alive HTTP/1.1 connection to the target, on
-// Asio with C++20 coroutines. It connects lazily, reuses the connection while the
-// server keeps it alive, reconnects after a close, and turns every failure into a
-// Transport kind instead of an exception. Timeouts are enforced by the owner's
-// watchdog calling enforce_deadline() (one timer per thread instead of one per
-// request, which matters at tens of thousands of requests per second).
+// A virtual user talks to the target over one of these: a keep-alive HTTP/1.1
+// connection on Asio with C++20 coroutines. It connects lazily, reuses the connection
+// while the server keeps it alive, reconnects after a close, and turns every failure
+// into a Transport kind instead of an exception. Timeouts are enforced by the owner's
+// watchdog calling enforce_deadline() (one timer per thread instead of one per request,
+// which matters at tens of thousands of requests per second).
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>

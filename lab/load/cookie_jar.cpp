@@ -9,14 +9,8 @@
 namespace scalelab::load {
 namespace {
 
+using text::iequals;
 using text::trim;
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
 
 // True for attributes that delete the cookie: Max-Age <= 0, or an Expires date before
 // 2000 (servers clear cookies with the epoch; parsing real dates buys nothing here).

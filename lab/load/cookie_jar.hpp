@@ -1,8 +1,8 @@
-// Why this exists: each virtual user is a browser-like client with its own cookies, so
-// the app's session cookie (`sid`) follows the user across keep-alive connections and
-// instances. The generator only ever talks to one loopback origin, so domains, paths
-// and Secure are irrelevant here; names, values and deletion (Max-Age=0, or an Expires
-// in the past) are what matter.
+// The cookies of one virtual user. A user behaves like a browser, so the app's session
+// cookie (`sid`) follows it across keep-alive connections and instances. The generator
+// only ever talks to one loopback origin, so domains, paths and Secure are irrelevant
+// here; names, values and deletion (Max-Age=0, or an Expires in the past) are what
+// matter.
 #pragma once
 
 #include <map>

@@ -1,9 +1,9 @@
-// Why this exists: the load generator's library entry point, used by `scalelab load`
-// and by the experiment runner. run_load() drives the target with the configured
-// virtual users on `threads` event loops, calls `on_second` once per second with that
-// second's Sample (on the calling thread, so the callback needs no locking), and
-// returns the whole run. It always ends by itself: at `duration`, when `max_requests`
-// have been sent (in-flight requests finish first), or soon after `stop` is requested.
+// run_load() is how anything starts a load run: `scalelab load` calls it, and so does
+// the experiment runner. It drives the target with the configured virtual users on
+// `threads` event loops, calls `on_second` once per second with that second's Sample
+// (on the calling thread, so the callback needs no locking), and returns the whole run.
+// It always ends by itself: at `duration`, when `max_requests` have been sent
+// (in-flight requests finish first), or soon after `stop` is requested.
 #pragma once
 
 #include <functional>

@@ -1,8 +1,9 @@
-// Why this exists: latency percentiles need at least three significant digits over a
-// range from microseconds to minutes, and HdrHistogram is not among our Debian
-// packages. This is a compact HDR-style log-linear histogram: exact below 2048, then
-// 1024 linear sub-buckets per power of two, so every recorded value lands in a bucket
-// whose width is at most 1/1024 of its value (better than 0.1 %).
+// Latency percentiles need at least three significant digits over a range from
+// microseconds to minutes, and HdrHistogram is not among our Debian packages, so the
+// load generator records latencies here. This is a compact HDR-style log-linear
+// histogram: exact below 2048, then 1024 linear sub-buckets per power of two, so every
+// recorded value lands in a bucket whose width is at most 1/1024 of its value (better
+// than 0.1 %).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
-// Why this exists: everything that shapes one load run, in one value type that the
-// `scalelab load` command fills from flags and environment, the experiment runner fills
-// from a YAML file, and the journal echoes back as JSON. Parsing helpers for the textual
-// forms (mix, durations, rates, targets) live here so every front end accepts the same
+// LoadConfig is everything that shapes one load run, as one value type: the `scalelab
+// load` command fills it from flags and environment, the experiment runner from a YAML
+// file, and the journal echoes it back as JSON. Parsing helpers for the textual forms
+// (mix, durations, rates, targets) live here so every front end accepts the same
 // spellings and reports the same one-line errors.
 #pragma once
 

@@ -1,6 +1,6 @@
-// Why this exists: one plain description of what came back for one request, shared by
-// the HTTP client (which fills it) and the violation classifier (which judges it). It
-// has no Asio or Beast in it, so classifier tests can script responses by hand.
+// What came back for one request, described plainly: the HTTP client fills a Response
+// and the violation classifier judges it. It has no Asio or Beast in it, so classifier
+// tests can script responses by hand.
 #pragma once
 
 #include <cstdint>

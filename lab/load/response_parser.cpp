@@ -2,6 +2,7 @@
 // compare against a handful of names and no allocation.
 #include "lab/load/response_parser.hpp"
 
+#include "common/text.hpp"
 #include <boost/beast/core/string.hpp>
 #include <charconv>
 
@@ -31,7 +32,7 @@ void ResponseParser::feed_eof(error_code& ec) { put_eof(ec); }
 void ResponseParser::on_response_impl(int code, string_view, int, error_code&) { out_.status = code; }
 
 void ResponseParser::on_field_impl(http::field name, string_view name_string, string_view value, error_code&) {
-  using boost::beast::iequals;
+  using text::iequals;
   switch (name) {
     case http::field::set_cookie:
       out_.set_cookies.emplace_back(value.data(), value.size());

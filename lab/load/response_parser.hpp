@@ -1,9 +1,10 @@
-// Why this exists: Beast's stock response parser stores every header in a node-based
-// container, several allocations per response, which costs the generator a visible
-// share of its request rate on a trivial endpoint. This parser derives from Beast's
-// basic_parser and keeps only what the load generator uses (status, X-Instance,
-// Set-Cookie, X-RateLimit-*, Retry-After, X-Upload-Sha256, the body) directly in a
-// reusable Response. Construct a fresh one for every response (Beast's rule).
+// A response parser for the load generator, leaner than Beast's stock one, which stores
+// every header in a node-based container: several allocations per response, and a
+// visible share of the generator's request rate on a trivial endpoint. This parser
+// derives from Beast's basic_parser and keeps only what the load generator uses
+// (status, X-Instance, Set-Cookie, X-RateLimit-*, Retry-After, X-Upload-Sha256, the
+// body) directly in a reusable Response. Construct a fresh one for every response
+// (Beast's rule).
 #pragma once
 
 #include <boost/beast/http/basic_parser.hpp>

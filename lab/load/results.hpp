@@ -1,7 +1,8 @@
-// Why this exists: the load generator's output contract. A Sample is one second of a
-// run; a LoadResult is the whole run with its per-second series. The experiment runner
-// embeds both in its journal and the HTML report draws charts from them, so their JSON
-// shape is documented in lab/load/README.md and pinned by tests/load/json_shape_test.
+// What a load run produces, as a contract other code depends on. A Sample is one second
+// of a run; a LoadResult is the whole run with its per-second series. The experiment
+// runner embeds both in its journal and the HTML report draws charts from them, so
+// their JSON shape is documented in lab/load/README.md and pinned by
+// tests/load/json_shape_test.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Why this exists: what each kind of virtual-user visit does and checks, in terms of
-// the API of services/app/API.md. A scenario sends requests through its user and hands
+// The scenarios: what each kind of virtual-user visit does and checks, in terms of the
+// API of services/app/API.md. A scenario sends requests through its user and hands
 // each answer to the user's Classifier; it never counts anything itself.
 //
 //   session   - log in, then read /api/me (a session read)

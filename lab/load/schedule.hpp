@@ -1,9 +1,9 @@
-// Why this exists: the open-loop model's arithmetic, kept apart so it can be tested.
-// In open loop the generator promises a request rate, not a number of users: request k
-// has an intended send time fixed in advance, and its latency is measured from that
-// time, not from when a busy user finally got round to sending it. A stall therefore
-// shows up in the percentiles instead of silently lowering the rate (coordinated
-// omission, as wrk2 avoids it).
+// The open-loop model's arithmetic, on its own so that it can be tested. In open loop
+// the generator promises a request rate, not a number of users: request k has an
+// intended send time fixed in advance, and its latency is measured from that time, not
+// from when a busy user finally got round to sending it. A stall therefore shows up in
+// the percentiles instead of silently lowering the rate (coordinated omission, as wrk2
+// avoids it).
 //
 // With T threads sharing a rate R, thread i owns the global slots i, i+T, i+2T, ...:
 // its k-th slot is due at start + (k*T + i) / R. Together the threads send one request

@@ -1,7 +1,7 @@
-// Why this exists: every count the load generator reports (requests, status classes,
-// transport errors, violations by kind, checks by kind, scenarios run) lives in one
-// flat struct that worker threads fill, the sampler merges, and JSON serialises. The
-// names here are the JSON keys documented in lab/load/README.md.
+// Tally is one flat struct for every count the load generator reports (requests, status
+// classes, transport errors, violations by kind, checks by kind, scenarios run): worker
+// threads fill it, the sampler merges it, and JSON serialises it. The names here are
+// the JSON keys documented in lab/load/README.md.
 #pragma once
 
 #include <array>

@@ -1,8 +1,8 @@
-// Why this exists: one simulated client. A virtual user has its own keep-alive
-// connection, cookie jar, random stream and Classifier (its memory of what the system
-// acknowledged to it). It runs scenarios from the mix, one request at a time, until
-// the run stops. send() is the single place where a request is paced (open loop),
-// timed, and counted, so scenarios only say what to send and what to check.
+// A VirtualUser is one simulated client. It has its own keep-alive connection, cookie
+// jar, random stream and Classifier (its memory of what the system acknowledged to it).
+// It runs scenarios from the mix, one request at a time, until the run stops. send() is
+// the single place where a request is paced (open loop), timed, and counted, so
+// scenarios only say what to send and what to check.
 #pragma once
 
 #include <chrono>

@@ -1,8 +1,8 @@
-// Why this exists: one thread of a load run. Each worker owns an io_context, the
-// virtual users assigned to it, a watchdog that enforces their timeouts, and the
-// counters they fill. The sampler thread takes those counters once a second under a
-// mutex that nobody else contends for, so recording stays cheap and the per-second
-// figures are exact. Internal to the engine (engine.cpp) and the virtual users.
+// A Worker is one thread of a load run. Each worker owns an io_context, the virtual
+// users assigned to it, a watchdog that enforces their timeouts, and the counters they
+// fill. The sampler thread takes those counters once a second under a mutex that nobody
+// else contends for, so recording stays cheap and the per-second figures are exact.
+// Internal to the engine (engine.cpp) and the virtual users.
 #pragma once
 
 #include <atomic>

@@ -21,7 +21,7 @@ class ControlApi {
   // Binds 127.0.0.1:port and serves on background threads. Throws std::runtime_error.
   void start(std::uint16_t port);
   void stop();
-  // For the console (issue 7): extra routes registered on the same server.
+  // For the live console (lab/console/): extra routes registered on the same server.
   httplib::Server& server() { return server_; }
 
  private:

@@ -1,9 +1,9 @@
-// Why this exists: a load run belongs on the lab's live console. The console cannot
-// find a load generator (it runs in another process, or inside the experiment runner),
-// so the load reports to it: every one-second Sample is POSTed to the supervisor's
-// /console/api/load-sample. The console adds samples up, so each one must arrive, in
-// order; but a slow or absent supervisor must never hold up the load that measures the
-// lab. Hence a queue and a thread of its own.
+// Sends a load run's figures to the lab's live console, where they belong. The console
+// cannot find a load generator (it runs in another process, or inside the experiment
+// runner), so the load reports to it: every one-second Sample is POSTed to the
+// supervisor's /console/api/load-sample. The console adds samples up, so each one must
+// arrive, in order; but a slow or absent supervisor must never hold up the load that
+// measures the lab. Hence a queue and a thread of its own.
 #pragma once
 
 #include <condition_variable>

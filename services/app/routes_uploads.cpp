@@ -1,7 +1,8 @@
 // Uploads stream straight from the client to the blob store and back, never held whole
 // in memory. The size limit is enforced twice: on the declared Content-Length before
 // reading, and by counting bytes as they arrive, because cpp-httplib checks only the
-// declared length and chunked bodies would otherwise bypass it (NOTES.md). An upload
+// declared length and chunked bodies would otherwise bypass it (CVE-2025-46728, not
+// patched in Debian 12's 0.11.4). An upload
 // belongs to the user who stored it (its owner, kept with the object); it is read back
 // by that user only, with the Range rules of range_policy.hpp and the browser rules of
 // upload_safety.hpp.

@@ -53,7 +53,8 @@ TEST(AdminListener, ThroughARealBalancerTheAdminApiIs404) {
     if (!up) std::this_thread::sleep_for(100ms);
   }
   ASSERT_TRUE(up) << "the balancer never forwarded to the app; see " << options.log_path;
-  // The attack of issue 14: everything through the balancer arrives from loopback.
+  // The attack this listener exists for: everything through the balancer arrives from
+  // loopback, so a loopback check alone would let any client reach the admin routes.
   expect_error(lb.Get("/admin/state"), 404, "not_found");
   expect_error(lb.Put("/admin/state", R"({"mode": "local"})", "application/json"), 404, "not_found");
   expect_error(lb.Post("/admin/drain", httplib::Headers{{"Origin", "http://evil.example"}}, "", "text/plain"), 404,

@@ -1,5 +1,5 @@
 // docker-compose.yml, as Debian's `docker-compose config` (1.29) resolves it: valid,
-// with the services, replicas, healthchecks and start-up gates issue 7 asks for; the
+// with the services, replicas, healthchecks and start-up gates deploy/COMPOSE.md describes; the
 // scalelab services pass only flags and variables the binaries' --help lists; and
 // the pieces agree with each other (ports, DNS names, mounts, bucket, credentials).
 // There is no Docker engine here: no image is built or pulled, nothing is started.

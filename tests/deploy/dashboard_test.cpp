@@ -1,6 +1,6 @@
 // The Grafana dashboard and its provisioning, statically: valid JSON, the structure
 // Grafana needs (unique ids, a grid that fits and does not overlap, a datasource on
-// every query that is the provisioned one), and the panels issue 7 asks for. Whether
+// every query that is the provisioned one), and the panels deploy/README.md describes. Whether
 // the PromQL names exist is checked against live binaries in metric_names_test.cpp.
 #include <gtest/gtest.h>
 
@@ -133,7 +133,9 @@ TEST(Dashboard, VariablesUsedInQueriesAreDefined) {
       EXPECT_TRUE(defined.count((*it)[1])) << e.where << " uses $" << (*it)[1] << ", which is not defined";
 }
 
-// The panels issue 7 lists, each recognised by the series it must query.
+// The panels an operator needs to see the lab's lessons (per-instance rates, errors and
+// latency, the balancer's distribution, retries, ejections, health, session and upload
+// misses, the state mode, store errors), each recognised by the series it must query.
 TEST(Dashboard, HasThePanelsTheIssueAsksFor) {
   std::multimap<std::string, std::string> queried;  // metric -> matcher text
   for (const auto& e : dashboard_expressions(dashboard())) {

@@ -5,12 +5,12 @@
 #include <cmath>
 #include <limits>
 
-#include "lab/experiment/html_text.hpp"
-#include "lab/experiment/report_charts.hpp"
-#include "lab/experiment/svg_chart.hpp"
+#include "lab/report/html_text.hpp"
+#include "lab/report/report_charts.hpp"
+#include "lab/report/svg_chart.hpp"
 #include "tests/experiment/html_checks.hpp"
 
-using namespace scalelab::experiment;
+using namespace scalelab::report;
 
 TEST(HtmlText, EscapesMarkupQuotesAndBrokenUtf8) {
   EXPECT_EQ(html::escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");

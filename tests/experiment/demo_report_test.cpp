@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lab/experiment/report.hpp"
+#include "lab/report/report.hpp"
 #include "tests/experiment/html_checks.hpp"
 #include "tests/experiment/journal_fixtures.hpp"
 
@@ -30,7 +30,7 @@ std::string summary_row(const std::string& summary, const std::string& label) {
 }  // namespace
 
 TEST(DemoReport, SummaryConclusionsAndCharts) {
-  const std::string html = experiment::render_demo_report(testkit::demo_document());
+  const std::string html = report::render_demo_report(testkit::demo_document());
   {
     const auto dir = std::filesystem::path(::testing::TempDir()) / "scalelab-experiment-report";
     std::filesystem::create_directories(dir);
@@ -84,7 +84,7 @@ TEST(DemoReport, SummaryConclusionsAndCharts) {
 }
 
 TEST(DemoReport, RunsShareTheirAxes) {
-  const std::string html = experiment::render_demo_report(testkit::demo_document());
+  const std::string html = report::render_demo_report(testkit::demo_document());
   const auto svgs = testkit::svg_elements(html);
   ASSERT_EQ(svgs.size(), 3 * kChartsPerRun);
   // The violations charts are the third of each row: the same y ticks in all three, so
@@ -104,7 +104,7 @@ TEST(DemoReport, HostileRunIsEscaped) {
   json demo = testkit::demo_document();
   demo["runs"][1] = testkit::hostile_journal();
   demo["conclusions"][testkit::kHostile] = testkit::kHostile;
-  const std::string html = experiment::render_demo_report(demo);
+  const std::string html = report::render_demo_report(demo);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("<svg onload"), std::string::npos);
@@ -116,24 +116,24 @@ TEST(DemoReport, EdgeCasesAndErrors) {
   json demo = testkit::demo_document();
   demo["runs"] = json::array({testkit::empty_journal()});
   demo.erase("conclusions");
-  std::string html = experiment::render_demo_report(demo);
+  std::string html = report::render_demo_report(demo);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   EXPECT_EQ(testkit::count(html, "<svg"), kChartsPerRun);
 
   demo["runs"] = json::array();
-  html = experiment::render_demo_report(demo);
+  html = report::render_demo_report(demo);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   EXPECT_NE(html.find("no runs"), std::string::npos);
 
   demo = testkit::demo_document();
   demo["runs"][2]["verdict"].erase("status");
   try {
-    experiment::render_demo_report(demo);
+    report::render_demo_report(demo);
     FAIL() << "no error";
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "journal field 'runs[2].verdict.status' is missing");
   }
   demo = testkit::demo_document();
   demo["schema"] = "scalelab.journal/1";
-  EXPECT_THROW(experiment::render_demo_report(demo), std::invalid_argument);
+  EXPECT_THROW(report::render_demo_report(demo), std::invalid_argument);
 }

@@ -4,24 +4,28 @@
 #include "lab/experiment/demo.hpp"
 
 using namespace scalelab::experiment;
-using nlohmann::json;
+namespace journal = scalelab::journal;
 
 namespace {
 
-json run(const std::string& label, int lost_before, int lost_after, int failed) {
-  json series = json::array();
+journal::Journal run(const std::string& label, int lost_before, int lost_after, int failed) {
+  journal::Journal j;
+  j.label = label;
   for (int t = 1; t <= 10; ++t) {
-    const int lost = t <= 5 ? lost_before : lost_after;
-    series.push_back({{"elapsed_s", t},
-                      {"requests", 100},
-                      {"errors", t == 6 ? failed : 0},
-                      {"violations", {{"session_lost", lost}}},
-                      {"checks", {{"session", 50}}}});
+    journal::Sample s;
+    s.elapsed_s = t;
+    s.counts.requests = 100;
+    s.counts.errors = t == 6 ? failed : 0;
+    s.counts.violations = {{"session_lost", t <= 5 ? lost_before : lost_after}};
+    s.counts.checks = {{"session", 50}};
+    j.series.push_back(s);
   }
-  return {{"label", label},
-          {"series", series},
-          {"actions", json::array({{{"name", "kill app-2"}, {"started_s", 5.0}}})},
-          {"verdict", {{"status", lost_before + lost_after ? "deviated" : "completed"}}}};
+  journal::Action kill;
+  kill.name = "kill app-2";
+  kill.started_s = 5.0;
+  j.actions.push_back(kill);
+  j.verdict.status = lost_before + lost_after ? "deviated" : "completed";
+  return j;
 }
 
 }  // namespace
@@ -38,7 +42,7 @@ TEST(DemoText, ConclusionsFollowTheNumbers) {
 }
 
 TEST(DemoText, TableHasAColumnPerModeAndARowPerKind) {
-  const std::string table = summary_table(json::array({run("shared", 0, 0, 3), run("local", 33, 33, 0)}));
+  const std::string table = summary_table({run("shared", 0, 0, 3), run("local", 33, 33, 0)});
   EXPECT_NE(table.find("shared"), std::string::npos);
   EXPECT_NE(table.find("local"), std::string::npos);
   for (const char* row : {"requests", "failed requests", "session_lost", "cart_lost_write", "upload_missing",

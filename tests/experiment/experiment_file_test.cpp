@@ -74,7 +74,7 @@ rollbacks:
   EXPECT_EQ(x.cluster.restart_delay_ms, 500);
   EXPECT_EQ(x.cluster.app_env.at("SCALELAB_RATE_LIMIT"), "20");
   EXPECT_EQ(x.cluster.balancer_env.at("SCALELAB_BALANCER_TRY_TIMEOUT_MS"), "1000");
-  EXPECT_EQ(x.to_json()["cluster"]["balancer_env"]["SCALELAB_BALANCER_TRY_TIMEOUT_MS"], "1000");
+  EXPECT_EQ(x.journal_info().cluster["balancer_env"]["SCALELAB_BALANCER_TRY_TIMEOUT_MS"], "1000");
   EXPECT_EQ(x.load.users, 7u);
   EXPECT_EQ(x.load.duration, std::chrono::seconds(12));
   ASSERT_EQ(x.probes.size(), 3u);
@@ -87,7 +87,7 @@ rollbacks:
   EXPECT_EQ(x.method[1].args["body"]["attributes"]["latency"], 200.0);
   EXPECT_EQ(x.method[0].name, "kill app-2");
   EXPECT_EQ(x.rollbacks.size(), 1u);
-  EXPECT_EQ(x.to_json()["cluster"]["state"]["cache"], "shared");
+  EXPECT_EQ(x.journal_info().cluster["state"]["cache"], "shared");
 }
 
 TEST(ExperimentFile, ErrorsNameFileLineAndField) {

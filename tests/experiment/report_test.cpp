@@ -1,4 +1,4 @@
-// One experiment's HTML report (lab/experiment/report.hpp): the charts and their
+// One experiment's HTML report (lab/report/report.hpp): the charts and their
 // markers, the hypothesis table, the verdict, escaping, and that nothing points
 // outside the file. The rendered examples are written to the test temp dir
 // (scalelab-experiment-report/) for a person to open.
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lab/experiment/report.hpp"
+#include "lab/report/report.hpp"
 #include "tests/experiment/html_checks.hpp"
 #include "tests/experiment/journal_fixtures.hpp"
 
@@ -51,7 +51,7 @@ std::string hypothesis_section(const std::string& html) {
 }  // namespace
 
 TEST(Report, RealisticJournalHasEveryChartWithItsMarkers) {
-  const std::string html = experiment::render_report(testkit::realistic_journal("local"));
+  const std::string html = report::render_report(testkit::realistic_journal("local"));
   save("local.html", html);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
@@ -76,7 +76,7 @@ TEST(Report, RealisticJournalHasEveryChartWithItsMarkers) {
 }
 
 TEST(Report, ChartsHaveSeriesAxesAndUnits) {
-  const std::string html = experiment::render_report(testkit::realistic_journal("local"));
+  const std::string html = report::render_report(testkit::realistic_journal("local"));
   const auto svgs = testkit::svg_elements(html);
   ASSERT_EQ(svgs.size(), kCharts);
   EXPECT_NE(svgs[0].find("requests/s"), std::string::npos);
@@ -105,7 +105,7 @@ TEST(Report, ChartsHaveSeriesAxesAndUnits) {
 }
 
 TEST(Report, HypothesisTableAndVerdict) {
-  const std::string deviated = experiment::render_report(testkit::realistic_journal("local"));
+  const std::string deviated = report::render_report(testkit::realistic_journal("local"));
   const std::string table = hypothesis_section(deviated);
   ASSERT_FALSE(table.empty());
   EXPECT_EQ(testkit::count(table, "<td class=\"pass\">PASS</td>"), 4u);  // 2 before, 2 after
@@ -120,7 +120,7 @@ TEST(Report, HypothesisTableAndVerdict) {
   EXPECT_NE(deviated.find("<span class=\"badge deviated\">"), std::string::npos);
   EXPECT_NE(deviated.find("did not hold"), std::string::npos);
 
-  const std::string held = experiment::render_report(testkit::realistic_journal("shared"));
+  const std::string held = report::render_report(testkit::realistic_journal("shared"));
   save("shared.html", held);
   EXPECT_NE(held.find("<span class=\"badge held\">"), std::string::npos);
   EXPECT_EQ(testkit::count(hypothesis_section(held), "FAIL"), 0u);
@@ -128,7 +128,7 @@ TEST(Report, HypothesisTableAndVerdict) {
 }
 
 TEST(Report, SettingsActionsAndEvents) {
-  const std::string html = experiment::render_report(testkit::realistic_journal("local"));
+  const std::string html = report::render_report(testkit::realistic_journal("local"));
   for (const char* text : {"Kill one of three instances under load", "with local state its sessions die",
                            "<li>chaos</li>", "2026-11-26T09:00:00.000Z", "34.2 s", "round_robin",
                            "local (every concern)", "session=4,cart=2,upload=1,catalog=2,ratelimit=1",
@@ -138,16 +138,16 @@ TEST(Report, SettingsActionsAndEvents) {
 }
 
 TEST(Report, FailedRequestsSayWhatFailedWhereAndWhen) {
-  const std::string html = experiment::render_report(testkit::realistic_journal("local"));
+  const std::string html = report::render_report(testkit::realistic_journal("local"));
   for (const char* text : {"<h2 id=\"failures\">Failed requests</h2>", "GET /api/me", ">503<",
                            "no_backends: no backend is available", ">balancer<", ">b-42<", "POST /api/cart/items",
                            ">reset<", "10.01 s"})
     EXPECT_NE(html.find(text), std::string::npos) << text;
-  EXPECT_NE(experiment::render_report(testkit::empty_journal()).find("No failed request."), std::string::npos);
+  EXPECT_NE(report::render_report(testkit::empty_journal()).find("No failed request."), std::string::npos);
 }
 
 TEST(Report, EmptyAbortedJournal) {
-  const std::string html = experiment::render_report(testkit::empty_journal());
+  const std::string html = report::render_report(testkit::empty_journal());
   save("empty.html", html);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   const auto svgs = testkit::svg_elements(html);
@@ -166,7 +166,7 @@ TEST(Report, EmptyAbortedJournal) {
 }
 
 TEST(Report, HostileStringsAreEscaped) {
-  const std::string html = experiment::render_report(testkit::hostile_journal());
+  const std::string html = report::render_report(testkit::hostile_journal());
   save("hostile.html", html);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -182,7 +182,7 @@ TEST(Report, HostileStringsAreEscaped) {
 
 TEST(Report, SelfContained) {
   for (const json& journal : {testkit::realistic_journal("local"), testkit::empty_journal()}) {
-    const std::string html = experiment::render_report(journal);
+    const std::string html = report::render_report(journal);
     EXPECT_EQ(testkit::external_reference(html), "");
     EXPECT_NE(html.find("<style>"), std::string::npos);
     EXPECT_NE(html.find("<meta charset=\"utf-8\">"), std::string::npos);
@@ -196,7 +196,7 @@ TEST(Report, SingleSampleZeroAndHugeValues) {
   journal["series"][0]["requests"] = 0;
   journal["series"][0]["latency_ms"]["p99"] = 0;
   journal["series"][0]["violations"]["session_lost"] = 1.8e19;
-  const std::string html = experiment::render_report(journal);
+  const std::string html = report::render_report(journal);
   save("single-sample.html", html);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   const auto svgs = testkit::svg_elements(html);
@@ -216,7 +216,7 @@ TEST(Report, MissingOptionalFieldsRender) {
                   {"series", {{{"t", 1}}, {{"t", 2}, {"requests", 5}}}},
                   {"actions", {{{"name", "no time"}}, {{"type", "pause"}, {"at_s", 1.5}}}},
                   {"verdict", {{"status", "completed"}}}};
-  const std::string html = experiment::render_report(minimal);
+  const std::string html = report::render_report(minimal);
   EXPECT_EQ(testkit::tag_balance_error(html), "");
   const auto svgs = testkit::svg_elements(html);
   ASSERT_EQ(svgs.size(), kCharts);
@@ -230,7 +230,7 @@ TEST(Report, MissingOptionalFieldsRender) {
 TEST(Report, BadJournalsNameTheField) {
   const auto error_of = [](const json& journal) {
     try {
-      experiment::render_report(journal);
+      report::render_report(journal);
     } catch (const std::invalid_argument& e) {
       return std::string(e.what());
     }
@@ -264,6 +264,6 @@ TEST(Report, BadJournalsNameTheField) {
 }
 
 TEST(Report, SameJournalSameReport) {
-  EXPECT_EQ(experiment::render_report(testkit::realistic_journal()),
-            experiment::render_report(testkit::realistic_journal()));
+  EXPECT_EQ(report::render_report(testkit::realistic_journal()),
+            report::render_report(testkit::realistic_journal()));
 }

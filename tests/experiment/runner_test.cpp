@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "lab/experiment/runner.hpp"
+#include "lab/journal/journal_json.hpp"
 #include "tests/support/app_cluster.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -55,8 +56,15 @@ double total(const json& j, const std::string& group, const std::string& key) {
   return sum;
 }
 
+// The journal reads into lab/journal's types and is written back byte for byte.
+void expect_round_trip(const json& j) {
+  namespace journal = scalelab::journal;
+  EXPECT_EQ(journal::journal_text(journal::to_json(journal::parse_journal(j))), journal::journal_text(j));
+}
+
 // The journal's documented shape (lab/experiment/JOURNAL.md).
 void expect_journal_shape(const json& j) {
+  expect_round_trip(j);
   EXPECT_EQ(j["schema"], "scalelab.journal/1");
   for (const char* key : {"experiment", "label", "started_at", "ended_at", "duration_s", "t0_unix", "lab", "hypothesis",
                           "actions", "rollbacks", "events", "series", "load", "verdict"})
@@ -129,4 +137,7 @@ TEST(ExperimentRunner, ALabThatCannotStartAbortsTheRun) {
   const json j = run_experiment(short_experiment("shared"), o);
   EXPECT_EQ(j["verdict"]["status"], "aborted");
   EXPECT_NE(j["verdict"]["error"].get<std::string>().find("did not come up"), std::string::npos) << j["verdict"].dump();
+  EXPECT_EQ(j["load"], json::object());
+  EXPECT_FALSE(j["hypothesis"]["after"]["met"]);
+  expect_round_trip(j);
 }

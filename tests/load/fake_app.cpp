@@ -1,6 +1,7 @@
-// Why this exists: the load generator's integration tests need a real server speaking
-// services/app/API.md before the real scalelab-app exists, and one that can misbehave
-// on purpose. This is that server, on cpp-httplib, in one process ("fake-1"):
+// The load generator's integration tests run against this server rather than
+// scalelab-app: it speaks services/app/API.md in one process ("fake-1", on
+// cpp-httplib) with no Redis or S3 behind it, and it can misbehave on purpose, in ways
+// it counts, so a test can hold the generator's findings against the truth:
 //  - good mode implements sessions, carts, the catalog with versions, uploads, the
 //    per-user fixed-window rate limit with X-RateLimit-* headers, and /api/work;
 //  - broken mode deviates deterministically and counts every deviation it serves:

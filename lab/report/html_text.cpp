@@ -1,12 +1,12 @@
 // Escaping and number formatting for html_text.hpp. The UTF-8 decoder is strict
 // (no overlongs, no surrogates) because a lenient one is how escaping gets bypassed.
-#include "lab/experiment/html_text.hpp"
+#include "lab/report/html_text.hpp"
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 
-namespace scalelab::experiment::html {
+namespace scalelab::report::html {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -145,4 +145,4 @@ std::string percent(double ratio) {
   return fixed(ratio * 100.0, 1) + " %";
 }
 
-}  // namespace scalelab::experiment::html
+}  // namespace scalelab::report::html

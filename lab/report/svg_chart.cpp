@@ -1,15 +1,15 @@
 // Drawing for svg_chart.hpp. Coordinates are in a fixed viewBox (the SVG scales to its
 // container); text widths are estimated from character counts because there is no
 // font metrics engine here, so labels leave generous room.
-#include "lab/experiment/svg_chart.hpp"
+#include "lab/report/svg_chart.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "lab/experiment/html_text.hpp"
+#include "lab/report/html_text.hpp"
 
-namespace scalelab::experiment::svg {
+namespace scalelab::report::svg {
 namespace {
 
 constexpr double kMarginRight = 18;
@@ -461,4 +461,4 @@ std::string render(const Chart& chart) {
   return out;
 }
 
-}  // namespace scalelab::experiment::svg
+}  // namespace scalelab::report::svg

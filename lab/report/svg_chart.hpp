@@ -1,5 +1,5 @@
-// Why this exists: a chaos report is read through its charts, and a browser-free,
-// script-free report needs charts drawn as inline SVG by us. This draws one kind of
+// Draws a report's charts as inline SVG. A chaos report is read through its charts,
+// and one that needs no browser script has to draw them itself. This draws one kind of
 // chart, the one every report chart is: values over seconds since t0, as lines or a
 // stacked area, with round-numbered axes, a legend, the experiment's actions as
 // labelled vertical markers and the lab's events as small ticks with tooltips.
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace scalelab::experiment::svg {
+namespace scalelab::report::svg {
 
 // A y that is NaN is a gap: the line breaks there (e.g. latency in a second with no
 // response).
@@ -86,4 +86,4 @@ std::vector<double> log_ticks(double lo, double hi);
 // tick_label(5000, 2500) is "5k", tick_label(0.25, 0.05) is "0.25".
 std::string tick_label(double value, double step);
 
-}  // namespace scalelab::experiment::svg
+}  // namespace scalelab::report::svg

@@ -1,17 +1,21 @@
 // The two documents of report.hpp, assembled from report_sections (HTML parts) and
 // report_charts (SVG charts) inside report_page's shell.
-#include "lab/experiment/report.hpp"
+#include "lab/report/report.hpp"
 
 #include <set>
 
-#include "lab/experiment/html_text.hpp"
-#include "lab/experiment/journal_model.hpp"
-#include "lab/experiment/report_charts.hpp"
-#include "lab/experiment/report_page.hpp"
-#include "lab/experiment/report_sections.hpp"
+#include "lab/journal/journal_json.hpp"
+#include "lab/report/html_text.hpp"
+#include "lab/report/report_charts.hpp"
+#include "lab/report/report_page.hpp"
+#include "lab/report/report_sections.hpp"
 
-namespace scalelab::experiment {
+namespace scalelab::report {
 namespace {
+
+using journal::Demo;
+using journal::Journal;
+using journal::Totals;
 
 std::string esc(const std::string& text) { return html::escape(text); }
 
@@ -26,11 +30,12 @@ std::string number_cell(const std::string& value, const std::string& note, bool 
 
 // Every known violation kind, then any other kind a run counted.
 std::vector<std::string> summary_kinds(const std::vector<Totals>& totals) {
-  std::set<std::string> kinds(known_violation_kinds().begin(), known_violation_kinds().end());
+  const auto& known = journal::known_violation_kinds();
+  std::set<std::string> kinds(known.begin(), known.end());
   for (const Totals& t : totals) {
     for (const auto& [kind, n] : t.violations) kinds.insert(kind);
   }
-  return in_reading_order(std::move(kinds));
+  return journal::in_reading_order(std::move(kinds));
 }
 
 std::string summary_table(const Demo& demo) {
@@ -57,15 +62,14 @@ std::string summary_table(const Demo& demo) {
       [&](std::size_t i) { return number_cell(html::number(totals[i].worst_p99_ms, 2), "", false); });
   for (const std::string& kind : summary_kinds(totals)) {
     row(kind, [&](std::size_t i) {
-      const auto it = totals[i].violations.find(kind);
-      const double n = it == totals[i].violations.end() ? 0 : it->second;
+      const double n = journal::count_of(totals[i].violations, kind);
       return number_cell(html::number(n, 0), n > 0 ? sections::rate_of_checks(totals[i], kind) : "", n > 0);
     });
   }
   row("Verdict", [&](std::size_t i) {
-    const Journal& run = demo.runs[i];
-    return "<td>" + esc(run.status) + (run.summary.empty() ? "" : ": " + esc(run.summary)) +
-           (run.error.empty() ? "" : " (" + esc(run.error) + ")") + "</td>";
+    const journal::Verdict& v = demo.runs[i].verdict;
+    return "<td>" + esc(v.status) + (v.summary.empty() ? "" : ": " + esc(v.summary)) +
+           (v.error.empty() ? "" : " (" + esc(v.error) + ")") + "</td>";
   });
   return out + "</tbody></table>";
 }
@@ -101,12 +105,12 @@ std::string demo_intro(const Demo& demo) {
 std::string run_details(const Journal& run, std::size_t index) {
   const std::string name = run_name(run, index);
   std::string out = "<section id=\"run-" + std::to_string(index + 1) + "\"><h3 class=\"run-heading\">" + esc(name) +
-                    ": " + esc(run.title) + " " + sections::verdict_badge(run) + "</h3>";
+                    ": " + esc(run.experiment.title) + " " + sections::verdict_badge(run) + "</h3>";
   out += sections::overview(run) + sections::verdict(run) + sections::key_numbers(run);
   out += "<h4>Steady-state hypothesis</h4>" + sections::hypothesis_table(run);
   out += "<h4>Action timeline</h4>" + sections::actions_table(run);
-  if (!run.failures.empty())
-    out += "<details><summary>Failed requests (" + std::to_string(run.failures.size()) + ")</summary>" +
+  if (!run.failures().empty())
+    out += "<details><summary>Failed requests (" + std::to_string(run.failures().size()) + ")</summary>" +
            sections::failures_table(run) + "</details>";
   out += "<details><summary>Lab events (" + std::to_string(run.events.size()) + ")</summary>" +
          sections::events_table(run) + "</details>";
@@ -116,10 +120,10 @@ std::string run_details(const Journal& run, std::size_t index) {
 
 }  // namespace
 
-std::string render_report(const nlohmann::json& journal) {
-  const Journal run = parse_journal(journal);
+std::string render_report(const Journal& run) {
+  const std::string& title = run.experiment.title;
   std::string body;
-  body += "<header><h1>" + esc(run.title) + "</h1>" + sections::overview(run) + "</header>";
+  body += "<header><h1>" + esc(title) + "</h1>" + sections::overview(run) + "</header>";
   body += sections::verdict(run);
   body += sections::settings(run);
   body += "<h2 id=\"numbers\">Key numbers</h2>" + sections::key_numbers(run);
@@ -130,11 +134,10 @@ std::string render_report(const nlohmann::json& journal) {
   body += "<h2 id=\"actions\">Action timeline</h2>" + sections::actions_table(run);
   body += "<h2 id=\"failures\">Failed requests</h2>" + sections::failures_table(run);
   body += "<h2 id=\"events\">Lab events</h2>" + sections::events_table(run);
-  return html_page(run.title + " \xE2\x80\x94 scalelab experiment", body);
+  return html_page(title + " \xE2\x80\x94 scalelab experiment", body);
 }
 
-std::string render_demo_report(const nlohmann::json& demo_json) {
-  const Demo demo = parse_demo(demo_json);
+std::string render_demo_report(const Demo& demo) {
   std::string body = "<header><h1>scalelab demo: ";
   for (std::size_t i = 0; i < demo.runs.size(); ++i) body += (i == 0 ? "" : " vs ") + esc(run_name(demo.runs[i], i));
   if (demo.runs.empty()) body += "no runs";
@@ -161,4 +164,8 @@ std::string render_demo_report(const nlohmann::json& demo_json) {
   return html_page("scalelab demo report", body);
 }
 
-}  // namespace scalelab::experiment
+std::string render_report(const nlohmann::json& journal) { return render_report(journal::parse_journal(journal)); }
+
+std::string render_demo_report(const nlohmann::json& demo) { return render_demo_report(journal::parse_demo(demo)); }
+
+}  // namespace scalelab::report

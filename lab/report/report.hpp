@@ -1,5 +1,5 @@
-// Why this exists: a chaos run is judged by a person, and a person would rather look
-// at a page than read a journal. These turn an experiment journal (JOURNAL.md,
+// A chaos run is judged by a person, who would rather look at a page than read a
+// journal. These functions turn an experiment journal (JOURNAL.md,
 // "scalelab.journal/1") or the demo's combined document ("scalelab.demo/1") into one
 // self-contained HTML file: inline CSS and SVG charts, no script, no external
 // reference, readable offline, in any browser and on paper.
@@ -17,19 +17,23 @@
 
 #include <nlohmann/json.hpp>
 
-namespace scalelab::experiment {
+#include "lab/journal/journal.hpp"
 
-// One experiment's report. Throws std::invalid_argument naming the missing or bad
-// field ("journal field 'verdict.status' is missing") when the journal does not follow
-// JOURNAL.md. Required: `schema`, `experiment.title`, `verdict.status`, and `elapsed_s`
-// (or `t`) of each sample and `t_s` of each event; everything else may be absent
-// (journal_model.hpp).
+namespace scalelab::report {
+
+// One experiment's report.
+std::string render_report(const journal::Journal& run);
+// The same from the journal's JSON. Throws std::invalid_argument naming the missing or
+// bad field ("journal field 'verdict.status' is missing") when the journal does not
+// follow JOURNAL.md (lab/journal/journal_json.hpp says what is required).
 std::string render_report(const nlohmann::json& journal);
 
 // The demo's report: its runs side by side (a summary table of requests, failed
 // requests and each violation kind per mode, the one-line conclusion per mode, then
 // each chart for every run in a row, on shared axes), then each run in detail.
-// Throws std::invalid_argument as render_report, with the run's path ("runs[2].").
+std::string render_demo_report(const journal::Demo& demo);
+// The same from the demo's JSON. Throws std::invalid_argument as render_report, with
+// the run's path ("runs[2].").
 std::string render_demo_report(const nlohmann::json& demo);
 
-}  // namespace scalelab::experiment
+}  // namespace scalelab::report

@@ -1,10 +1,10 @@
 // The page shell and its stylesheet. Colours with meaning (held, deviated, pass, fail)
 // always come with a word too, and print-color-adjust keeps them on paper.
-#include "lab/experiment/report_page.hpp"
+#include "lab/report/report_page.hpp"
 
-#include "lab/experiment/html_text.hpp"
+#include "lab/report/html_text.hpp"
 
-namespace scalelab::experiment {
+namespace scalelab::report {
 namespace {
 
 constexpr const char* kStyle = R"css(
@@ -102,4 +102,4 @@ std::string html_page(const std::string& title, const std::string& body_html) {
   return page;
 }
 
-}  // namespace scalelab::experiment
+}  // namespace scalelab::report

@@ -1,7 +1,7 @@
 // The report's charts (report_charts.hpp). Colours are the Okabe-Ito palette, which
 // stays distinguishable with the common colour-vision deficiencies; line series also
 // differ by dash pattern so a greyscale print still tells them apart.
-#include "lab/experiment/report_charts.hpp"
+#include "lab/report/report_charts.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,10 +9,15 @@
 #include <limits>
 #include <set>
 
-#include "lab/experiment/html_text.hpp"
+#include "lab/report/html_text.hpp"
 
-namespace scalelab::experiment {
+namespace scalelab::report {
 namespace {
+
+using journal::Action;
+using journal::Journal;
+using journal::LabEvent;
+using journal::Sample;
 
 constexpr double kGap = std::numeric_limits<double>::quiet_NaN();
 
@@ -26,7 +31,7 @@ struct KindStyle {
 
 // A fixed style per violation kind, so a kind looks the same in every chart and run.
 KindStyle violation_style(const std::string& kind) {
-  const auto& kinds = known_violation_kinds();
+  const auto& kinds = journal::known_violation_kinds();
   const auto it = std::find(kinds.begin(), kinds.end(), kind);
   static const std::vector<std::string> kKindColours = {"#D55E00", "#0072B2", "#009E73",
                                                         "#CC79A7", "#E69F00", "#56B4E9"};
@@ -38,9 +43,9 @@ KindStyle violation_style(const std::string& kind) {
   return {kPalette[h % kPalette.size()], kDashes[h % kDashes.size()]};
 }
 
-std::string action_tooltip(const Action& a) {
-  std::string text = (a.rollback ? "rollback: " : "") + a.name;
-  if (!a.type.empty() && a.type != a.name) text += " (" + a.type + ")";
+std::string action_tooltip(const Action& a, const std::string& label) {
+  std::string text = (a.rollback ? "rollback: " : "") + label;
+  if (!a.type.empty() && a.type != label) text += " (" + a.type + ")";
   if (const auto t = a.chart_time()) text += " at " + html::seconds(*t);
   if (!a.status.empty()) text += ": " + a.status;
   if (!a.detail.empty()) text += " \xE2\x80\x94 " + a.detail;
@@ -50,10 +55,12 @@ std::string action_tooltip(const Action& a) {
 std::vector<svg::Marker> markers_for(const Journal& run) {
   std::vector<svg::Marker> markers;
   for (const auto* list : {&run.actions, &run.rollbacks}) {
-    for (const Action& a : *list) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Action& a = (*list)[i];
       const auto t = a.chart_time();
       if (!t) continue;
-      markers.push_back({*t, (a.rollback ? "rollback: " : "") + a.name, action_tooltip(a),
+      const std::string label = a.label(i);
+      markers.push_back({*t, (a.rollback ? "rollback: " : "") + label, action_tooltip(a, label),
                          a.rollback ? svg::MarkerKind::rollback : svg::MarkerKind::action, a.status == "failed"});
     }
   }
@@ -82,11 +89,11 @@ svg::Series series_of(const Journal& run, std::string name, std::string color, s
 std::vector<std::string> kinds_that_occurred(const Journal& run) {
   std::set<std::string> seen;
   for (const Sample& s : run.series) {
-    for (const auto& [kind, n] : s.violations) {
+    for (const auto& [kind, n] : s.counts.violations) {
       if (n > 0) seen.insert(kind);
     }
   }
-  return in_reading_order(std::move(seen));
+  return journal::in_reading_order(std::move(seen));
 }
 
 std::vector<std::string> instance_names(const Journal& run) {
@@ -102,7 +109,7 @@ std::vector<std::string> instance_names(const Journal& run) {
 
 double latency_point(const Sample& s, double value) {
   // A second without responses has no latency; 0 would draw a false "fast" dip.
-  if ((s.latency_count && *s.latency_count <= 0) || !(value > 0)) return kGap;
+  if ((s.latency.count && *s.latency.count <= 0) || !(value > 0)) return kGap;
   return value;
 }
 
@@ -162,7 +169,7 @@ std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_pre
   errors.y_label = "failed requests (%)";
   if (!run.series.empty()) errors.empty_note = "no requests completed";
   errors.series.push_back(series_of(run, "failed requests", "#D55E00", "", [](const Sample& s) {
-    return s.requests > 0 ? 100.0 * s.errors / s.requests : kGap;
+    return s.counts.requests > 0 ? 100.0 * s.counts.errors / s.counts.requests : kGap;
   }));
 
   svg::Chart& violations = charts[2];
@@ -171,8 +178,7 @@ std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_pre
   for (const std::string& kind : kinds_that_occurred(run)) {
     const KindStyle style = violation_style(kind);
     violations.series.push_back(series_of(run, kind, style.color, style.dash, [&kind](const Sample& s) {
-      const auto it = s.violations.find(kind);
-      return it == s.violations.end() ? 0.0 : it->second;
+      return journal::count_of(s.counts.violations, kind);
     }));
   }
   if (violations.series.empty()) violations.empty_note = run.series.empty() ? "no samples" : "no violations";
@@ -182,9 +188,9 @@ std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_pre
   latency.allow_log = true;
   if (!run.series.empty()) latency.empty_note = "no responses";
   latency.series.push_back(
-      series_of(run, "p50", "#0072B2", "", [](const Sample& s) { return latency_point(s, s.p50_ms); }));
+      series_of(run, "p50", "#0072B2", "", [](const Sample& s) { return latency_point(s, s.latency.p50); }));
   latency.series.push_back(
-      series_of(run, "p99", "#D55E00", "7 3", [](const Sample& s) { return latency_point(s, s.p99_ms); }));
+      series_of(run, "p99", "#D55E00", "7 3", [](const Sample& s) { return latency_point(s, s.latency.p99); }));
 
   svg::Chart& instances = charts[4];
   instances.y_label = "answers/s";
@@ -213,4 +219,4 @@ void share_axes(std::vector<std::vector<svg::Chart>>& charts_per_run) {
   }
 }
 
-}  // namespace scalelab::experiment
+}  // namespace scalelab::report

@@ -1,14 +1,15 @@
-// Why this exists: every string in a report comes from a journal that anybody could
-// have written (experiment titles, action details, supervisor event text), and every
-// number must print the same way in tables, tick labels and tooltips. One place owns
-// both, so no renderer can forget to escape or format a value on its own.
+// Escaping and number formatting for the report, owned in one place. Every string in
+// a report comes from a journal that anybody could have written (experiment titles,
+// action details, supervisor event text), and every number must print the same way in
+// tables, tick labels and tooltips, so no renderer escapes or formats a value on its
+// own.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace scalelab::experiment::html {
+namespace scalelab::report::html {
 
 // `text` made safe as HTML/SVG text content and as a double- or single-quoted
 // attribute value: & < > " ' are escaped; invalid UTF-8 and control characters (other
@@ -34,4 +35,4 @@ std::string seconds(double value, int decimals = 2);
 // A ratio (0..1) as a percentage with one decimal, "40.0 %".
 std::string percent(double ratio);
 
-}  // namespace scalelab::experiment::html
+}  // namespace scalelab::report::html

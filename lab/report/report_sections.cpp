@@ -1,17 +1,25 @@
 // HTML fragments of a run (report_sections.hpp). Values are formatted by what they
 // measure (a ratio as a percentage, a latency in ms), so a reader never has to know
 // the journal's units.
-#include "lab/experiment/report_sections.hpp"
+#include "lab/report/report_sections.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <type_traits>
+#include <variant>
 
-#include "lab/experiment/html_text.hpp"
+#include "lab/report/html_text.hpp"
 
-namespace scalelab::experiment::sections {
+namespace scalelab::report::sections {
 namespace {
 
+using journal::Action;
+using journal::FailedRequest;
+using journal::Journal;
+using journal::LabEvent;
+using journal::ProbeResult;
+using journal::Totals;
 using nlohmann::json;
 
 const std::string kDash = "\xE2\x80\x94";  // shown for absent values
@@ -74,38 +82,52 @@ std::string settings_rows(const json& object, const std::vector<SettingLabel>& k
   return rows;
 }
 
-bool is_ratio(const Probe& p) { return p.type == "error_rate" || (p.type == "violations" && p.rate); }
+bool is_ratio(const ProbeResult& p) {
+  return p.type == "error_rate" || (p.type == "violations" && p.rate.value_or(false));
+}
 
 // A probe's value or threshold in the probe's unit.
-std::string quantity(const Probe& p, const json& v) {
-  if (v.is_null()) return kDash;
-  if (!v.is_number()) return describe(v);
-  const double x = v.get<double>();
+std::string quantity(const ProbeResult& p, double x) {
   if (is_ratio(p)) return html::percent(x);
   if (p.type == "latency") return html::number(x, 2) + " ms";
   if (p.type == "throughput") return html::number(x, 1) + " req/s";
   return html::number(x, 3);
 }
 
-std::string tolerance_text(const Probe& p) {
-  if (!p.tolerance.is_object() || p.tolerance.empty()) return kDash;
-  std::string text;
-  const auto part = [&](const char* key, const char* symbol) {
-    const auto it = p.tolerance.find(key);
-    if (it != p.tolerance.end()) text += (text.empty() ? "" : " and ") + std::string(symbol) + " " + quantity(p, *it);
-  };
-  part("min", "\xE2\x89\xA5");     // ≥
-  part("max", "\xE2\x89\xA4");     // ≤
-  part("equals", "=");
-  return text.empty() ? describe(p.tolerance) : text;
+std::string yes_no(bool value) { return value ? "yes" : "no"; }
+
+std::string value_text(const ProbeResult& p) {
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return kDash;
+        else if constexpr (std::is_same_v<T, bool>) return yes_no(v);
+        else if constexpr (std::is_same_v<T, std::string>) return v;
+        else return quantity(p, static_cast<double>(v));
+      },
+      p.value);
 }
 
-std::string measures(const Probe& p) {
+std::string tolerance_text(const ProbeResult& p) {
+  const journal::Tolerance& t = p.tolerance;
+  if (t.empty()) return kDash;
+  std::string text;
+  const auto part = [&](const char* symbol, const std::string& value) {
+    text += (text.empty() ? "" : " and ") + std::string(symbol) + " " + value;
+  };
+  if (t.min) part("\xE2\x89\xA5", quantity(p, *t.min));  // ≥
+  if (t.max) part("\xE2\x89\xA4", quantity(p, *t.max));  // ≤
+  if (t.equals) part("=", yes_no(*t.equals));
+  return text;
+}
+
+std::string measures(const ProbeResult& p) {
+  const std::string kind = p.kind.value_or("");
   std::string text = p.type.empty() ? "probe" : p.type;
-  if (p.type == "violations") text += ": " + (p.kind.empty() ? std::string("any") : p.kind);
-  else if (!p.kind.empty()) text += ": " + p.kind;
+  if (p.type == "violations") text += ": " + (kind.empty() ? std::string("any") : kind);
+  else if (!kind.empty()) text += ": " + kind;
   if (p.percentile) text += " p" + html::number(*p.percentile, 1);
-  if (p.rate) text += " (rate of checks)";
+  if (p.rate.value_or(false)) text += " (rate of checks)";
   return text;
 }
 
@@ -121,19 +143,19 @@ std::string result_cell(const std::optional<bool>& met) {
   return *met ? cell("PASS", "pass") : cell("FAIL", "fail");
 }
 
-std::string check_rows(const char* phase, const std::optional<HypothesisCheck>& check, const Journal& run) {
+std::string check_rows(const char* phase, const std::optional<journal::HypothesisCheck>& check, const Journal& run) {
   std::string rows = "<tr class=\"phase\"><th colspan=\"7\" scope=\"rowgroup\">" + std::string(phase) + ": ";
   if (!check) {
-    rows += run.status == "aborted" ? "not checked (the run aborted)" : "not checked";
+    rows += run.verdict.status == "aborted" ? "not checked (the run aborted)" : "not checked";
     return rows + "</th></tr>";
   }
   rows += !check->met ? "no result" : (*check->met ? "hypothesis met" : "hypothesis NOT met");
   rows += "</th></tr>";
   if (check->probes.empty()) rows += "<tr><td colspan=\"7\" class=\"na\">no probes</td></tr>";
-  for (const Probe& p : check->probes) {
+  for (const ProbeResult& p : check->probes) {
     rows += "<tr>" + cell(esc(p.name.empty() ? kDash : p.name)) + cell(esc(measures(p))) +
             cell(esc(window_text(p.window))) + cell(esc(tolerance_text(p)), "num") +
-            cell(esc(quantity(p, p.value)), "num") + cell(esc(p.detail), "detail") + result_cell(p.met) + "</tr>";
+            cell(esc(value_text(p)), "num") + cell(esc(p.detail), "detail") + result_cell(p.met) + "</tr>";
   }
   return rows;
 }
@@ -147,7 +169,7 @@ std::string action_rows(const std::vector<Action>& actions) {
     const std::string took =
         a.started_s && a.ended_s ? html::number((*a.ended_s - *a.started_s) * 1000.0, 1) + " ms" : kDash;
     const std::string status_class = a.status == "succeeded" ? "pass" : a.status == "failed" ? "fail" : "na";
-    rows += "<tr>" + cell(std::to_string(i + 1), "num") + cell(esc(a.name)) + cell(esc(a.type.empty() ? kDash : a.type)) +
+    rows += "<tr>" + cell(std::to_string(i + 1), "num") + cell(esc(a.label(i))) + cell(esc(a.type.empty() ? kDash : a.type)) +
             cell(esc(a.args.empty() ? kDash : describe(a.args))) + time_cell(a.at_s) + time_cell(a.started_s) +
             cell(esc(took), "num") + cell(esc(a.status.empty() ? kDash : a.status), status_class) +
             cell(esc(a.detail), "detail") + "</tr>";
@@ -171,29 +193,32 @@ std::string tile(const std::string& label, const std::string& value, const std::
 }  // namespace
 
 std::string verdict_badge(const Journal& run) {
-  if (run.status == "completed") return "<span class=\"badge held\">\xE2\x9C\x94 HELD</span>";
-  if (run.status == "deviated") return "<span class=\"badge deviated\">\xE2\x9C\x98 DEVIATED</span>";
+  const std::string& status = run.verdict.status;
+  if (status == "completed") return "<span class=\"badge held\">\xE2\x9C\x94 HELD</span>";
+  if (status == "deviated") return "<span class=\"badge deviated\">\xE2\x9C\x98 DEVIATED</span>";
   return "<span class=\"badge aborted\">\xE2\x96\xA0 ABORTED</span>";
 }
 
 std::string verdict(const Journal& run) {
+  const journal::Verdict& v = run.verdict;
   std::string sentence;
-  if (run.status == "completed") sentence = "Completed: the steady-state hypothesis held.";
-  else if (run.status == "deviated") sentence = "Deviated: the steady-state hypothesis did not hold.";
+  if (v.status == "completed") sentence = "Completed: the steady-state hypothesis held.";
+  else if (v.status == "deviated") sentence = "Deviated: the steady-state hypothesis did not hold.";
   else sentence = "Aborted: the experiment did not run to the end.";
-  std::string out = "<div class=\"verdict " + std::string(run.status == "completed" ? "held" : run.status) + "\">" +
+  std::string out = "<div class=\"verdict " + std::string(v.status == "completed" ? "held" : v.status) + "\">" +
                     verdict_badge(run) + "<div><p class=\"verdict-sentence\">" + esc(sentence) + "</p>";
-  if (!run.summary.empty()) out += "<p class=\"verdict-summary\">" + esc(run.summary) + "</p>";
-  if (!run.error.empty()) out += "<p class=\"verdict-error\">Error: " + esc(run.error) + "</p>";
+  if (!v.summary.empty()) out += "<p class=\"verdict-summary\">" + esc(v.summary) + "</p>";
+  if (!v.error.empty()) out += "<p class=\"verdict-error\">Error: " + esc(v.error) + "</p>";
   return out + "</div></div>";
 }
 
 std::string overview(const Journal& run) {
+  const journal::ExperimentInfo& x = run.experiment;
   std::string out;
-  if (!run.description.empty()) out += "<p class=\"description\">" + esc(run.description) + "</p>";
-  if (!run.tags.empty()) {
+  if (!x.description.empty()) out += "<p class=\"description\">" + esc(x.description) + "</p>";
+  if (!x.tags.empty()) {
     out += "<ul class=\"tags\">";
-    for (const std::string& tag : run.tags) out += "<li>" + esc(tag) + "</li>";
+    for (const std::string& tag : x.tags) out += "<li>" + esc(tag) + "</li>";
     out += "</ul>";
   }
   out += "<dl class=\"facts\">";
@@ -204,7 +229,7 @@ std::string overview(const Journal& run) {
   fact("Started", run.started_at);
   fact("Ended", run.ended_at);
   fact("Duration", run.duration_s ? html::seconds(*run.duration_s, 1) : "");
-  fact("Experiment file", run.file);
+  fact("Experiment file", x.file);
   return out + "</dl>";
 }
 
@@ -218,11 +243,11 @@ std::string settings(const Journal& run) {
       {"users", "Virtual users", ""}, {"rate", "Open-loop rate", " requests/s"}, {"threads", "Threads", ""},
       {"duration_s", "Duration", " s"}, {"mix", "Scenario mix", ""}};
   std::string lab_rows;
-  if (!run.lab_dir.empty()) lab_rows += "<tr><th scope=\"row\">Lab folder</th><td>" + esc(run.lab_dir) + "</td></tr>";
-  if (run.lab_base_port)
-    lab_rows += "<tr><th scope=\"row\">Base port</th><td>" + esc(html::number(*run.lab_base_port, 0, false)) + "</td></tr>";
-  const std::string cluster_rows = settings_rows(run.cluster, kCluster) + lab_rows;
-  const std::string load_rows = settings_rows(run.load_settings, kLoad);
+  if (!run.lab.dir.empty()) lab_rows += "<tr><th scope=\"row\">Lab folder</th><td>" + esc(run.lab.dir) + "</td></tr>";
+  if (run.lab.base_port)
+    lab_rows += "<tr><th scope=\"row\">Base port</th><td>" + esc(html::number(*run.lab.base_port, 0, false)) + "</td></tr>";
+  const std::string cluster_rows = settings_rows(run.experiment.cluster, kCluster) + lab_rows;
+  const std::string load_rows = settings_rows(run.experiment.load, kLoad);
   return "<div class=\"settings\"><table class=\"kv\"><caption>Cluster</caption><tbody>" +
          (cluster_rows.empty() ? "<tr><td>not recorded</td></tr>" : cluster_rows) +
          "</tbody></table><table class=\"kv\"><caption>Load</caption><tbody>" +
@@ -242,7 +267,7 @@ std::string key_numbers(const Journal& run) {
   for (const auto& [kind, n] : totals.violations) {
     if (n > 0) occurred.insert(kind);
   }
-  for (const std::string& kind : in_reading_order(occurred)) {
+  for (const std::string& kind : journal::in_reading_order(occurred)) {
     const double n = totals.violations.at(kind);
     const std::string rate = rate_of_checks(totals, kind);
     out += tile(kind, html::number(n, 0), rate.empty() ? "violations" : rate, "bad");
@@ -252,7 +277,7 @@ std::string key_numbers(const Journal& run) {
 }
 
 std::string rate_of_checks(const Totals& totals, const std::string& kind) {
-  const std::string check = check_kind_of(kind);
+  const std::string check = journal::check_kind_of(kind);
   const auto violations = totals.violations.find(kind);
   const auto checks = totals.checks.find(check);
   if (check.empty() || violations == totals.violations.end() || checks == totals.checks.end() || !(checks->second > 0))
@@ -261,10 +286,10 @@ std::string rate_of_checks(const Totals& totals, const std::string& kind) {
 }
 
 std::string hypothesis_table(const Journal& run) {
-  const Hypothesis& h = run.hypothesis;
+  const journal::Hypothesis& h = run.hypothesis;
   std::string out;
   if (!h.title.empty()) out += "<p class=\"hypothesis-title\">" + esc(h.title) + "</p>";
-  if (!h.before && !h.after && run.status != "aborted") return out + "<p class=\"na\">No hypothesis checks recorded.</p>";
+  if (!h.before && !h.after && run.verdict.status != "aborted") return out + "<p class=\"na\">No hypothesis checks recorded.</p>";
   out += "<table class=\"data hypothesis\"><thead><tr><th>Probe</th><th>Measures</th><th>Window</th>"
          "<th>Tolerance</th><th>Value</th><th>Detail</th><th>Result</th></tr></thead><tbody>";
   out += check_rows("Before the method", h.before, run);
@@ -294,18 +319,19 @@ std::string events_table(const Journal& run) {
 }
 
 std::string failures_table(const Journal& run) {
-  if (run.failures.empty()) return "<p class=\"na\">No failed request.</p>";
+  const std::vector<FailedRequest>& failures = run.failures();
+  if (failures.empty()) return "<p class=\"na\">No failed request.</p>";
   const double errors = run.totals().errors;
   std::string out;
-  if (errors > static_cast<double>(run.failures.size()))
-    out += "<p>The first " + std::to_string(run.failures.size()) + " of " + std::to_string(std::llround(errors)) +
+  if (errors > static_cast<double>(failures.size()))
+    out += "<p>The first " + std::to_string(failures.size()) + " of " + std::to_string(std::llround(errors)) +
            " failed requests.</p>";
   out += "<table class=\"data failures\"><thead><tr><th>Time</th><th>Request</th><th>Outcome</th><th>Error</th>"
          "<th>Answered by</th><th>Request id</th></tr></thead><tbody>";
-  for (const FailedRequest& f : run.failures) {
+  for (const FailedRequest& f : failures) {
     const std::string error = f.error.empty() ? f.detail : f.detail.empty() ? f.error : f.error + ": " + f.detail;
     out += "<tr>" + cell(esc(html::seconds(f.t_s)), "num") + cell(esc(f.method + " " + f.target)) +
-           cell(esc(f.outcome)) + cell(esc(error), "detail") +
+           cell(esc(f.outcome())) + cell(esc(error), "detail") +
            cell(esc(f.instance.empty() ? (f.error.empty() && f.detail.empty() ? "-" : "balancer") : f.instance)) +
            cell(esc(f.request_id.empty() ? "-" : f.request_id)) + "</tr>";
   }
@@ -325,4 +351,4 @@ std::string chart_key() {
          "Times are seconds since the load started.</p>";
 }
 
-}  // namespace scalelab::experiment::sections
+}  // namespace scalelab::report::sections

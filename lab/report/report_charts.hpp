@@ -1,21 +1,22 @@
-// Why this exists: which charts a report has, and how a journal becomes their series,
-// markers and ticks, is the report's substance; svg_chart only knows how to draw. One
-// list here keeps the single-run report and the demo's side-by-side grid identical.
+// The charts a report has, and how a journal becomes their series, markers and ticks.
+// That choice is the report's substance; svg_chart only knows how to draw. Keeping the
+// one list here keeps the single-run report and the demo's side-by-side grid
+// identical.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "lab/experiment/journal_model.hpp"
-#include "lab/experiment/svg_chart.hpp"
+#include "lab/journal/journal.hpp"
+#include "lab/report/svg_chart.hpp"
 
-namespace scalelab::experiment {
+namespace scalelab::report {
 
 // The charts of one run, in report order: throughput, error rate, violations by kind,
 // latency p50/p99, answers per instance. Every chart carries a marker for each action
 // and rollback that has a time, and a tick for each lab event. Element ids start with
 // `id_prefix` (unique per run in a document).
-std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_prefix, bool compact);
+std::vector<svg::Chart> charts_for(const journal::Journal& run, const std::string& id_prefix, bool compact);
 
 // The visible heading of the i-th chart of charts_for ("Throughput", ...).
 const std::vector<std::string>& chart_headings();
@@ -27,4 +28,4 @@ void share_axes(std::vector<std::vector<svg::Chart>>& charts_per_run);
 // A's place among instance names in natural order: "app-2" before "app-10".
 bool natural_less(const std::string& a, const std::string& b);
 
-}  // namespace scalelab::experiment
+}  // namespace scalelab::report
