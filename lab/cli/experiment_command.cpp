@@ -9,6 +9,7 @@
 #include "lab/cli/signal_stop.hpp"
 #include "lab/experiment/demo.hpp"
 #include "lab/experiment/runner.hpp"
+#include "lab/journal/journal_json.hpp"
 #include "lab/supervisor/launcher.hpp"
 #include "lab/supervisor/run_dir.hpp"
 
@@ -68,23 +69,21 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
         last = phase;
       };
       std::printf("experiment: %s (%s)\n", x.title.c_str(), file->c_str());
-      auto journal = experiment::run_experiment(x, o);
+      const journal::Journal j = experiment::run(x, o);
       if (tty) std::fprintf(stderr, "\r\033[K");
-      const auto report = experiment::write_journal(journal, *out, name);
-      const auto& verdict = journal["verdict"];
-      for (const char* phase : {"before", "after"}) {
-        for (const auto& p : journal["hypothesis"][phase]["probes"])
-          std::printf("  %-6s %-4s %s: %s\n", phase, p["met"].get<bool>() ? "ok" : "FAIL", p["name"].get<std::string>().c_str(),
-                      p["detail"].get<std::string>().c_str());
+      const auto report = experiment::write_journal(journal::to_json(j), *out, name);
+      for (const auto& [phase, check] : {std::pair{"before", &j.hypothesis.before}, {"after", &j.hypothesis.after}}) {
+        if (!*check) continue;  // an aborted run never checked
+        for (const auto& p : (*check)->probes)
+          std::printf("  %-6s %-4s %s: %s\n", phase, !p.met ? "-" : *p.met ? "ok" : "FAIL", p.name.c_str(), p.detail.c_str());
       }
-      for (const auto& a : journal["actions"])
-        std::printf("  at %5.1fs %-9s %s: %s\n", a["started_s"].get<double>(), a["status"].get<std::string>().c_str(),
-                    a["name"].get<std::string>().c_str(), a["detail"].get<std::string>().c_str());
-      std::printf("verdict: %s: %s\njournal: %s\nreport:  %s\n", verdict["status"].get<std::string>().c_str(),
-                  verdict["summary"].get<std::string>().c_str(), std::filesystem::absolute(report).replace_extension(".json").c_str(),
+      for (const auto& a : j.actions)
+        std::printf("  at %5.1fs %-9s %s: %s\n", a.started_s.value_or(0), a.status.c_str(), a.name.c_str(), a.detail.c_str());
+      std::printf("verdict: %s: %s\njournal: %s\nreport:  %s\n", j.verdict.status.c_str(), j.verdict.summary.c_str(),
+                  std::filesystem::absolute(report).replace_extension(".json").c_str(),
                   std::filesystem::absolute(report).c_str());
       if (*keep) print_kept_lab(o.lab_dir);
-      return verdict["deviated"].get<bool>() ? 1 : 0;
+      return j.verdict.deviated ? 1 : 0;
     });
   });
 
