@@ -102,6 +102,7 @@ boost::asio::awaitable<RelayResult> relay_message(
   namespace http = boost::beast::http;
   auto& body = parser.get().body();
   http_framing::PendingLine scan;
+  bool line_open = false;  // Beast waits for the end of a chunk line or of the trailers
   if (parser.is_done()) writer.body(nullptr, 0, true);  // no body: the head alone
   while (!parser.is_done()) {
     body.data = relay;
@@ -122,6 +123,18 @@ boost::asio::awaitable<RelayResult> relay_message(
         }
         if (ec) co_return RelayResult::read_error;
         need_read = false;
+        if (line_open) {
+          // Beast parses an open chunk line or trailer block again from its first byte
+          // at every put, and cannot finish it before a line end: wait for one, or a
+          // line dripped a byte at a time costs time quadratic in its length.
+          const std::string_view pending(static_cast<const char*>(src_buffer.data().data()), src_buffer.size());
+          if (pending.substr(pending.size() - n).find('\n') == std::string_view::npos) {
+            if (scan.check(pending) == http_framing::Pending::too_long) co_return RelayResult::chunk_line_too_long;
+            need_read = true;
+            continue;
+          }
+          line_open = false;
+        }
       }
       const std::size_t n = parser.put(src_buffer.data(), ec);
       src_buffer.consume(n);
@@ -140,6 +153,7 @@ boost::asio::awaitable<RelayResult> relay_message(
           case http_framing::Pending::too_long: co_return RelayResult::chunk_line_too_long;
           case http_framing::Pending::bare_lf: co_return RelayResult::bad_line;
         }
+        line_open = parser.chunked();
         need_read = true;
         continue;
       }
