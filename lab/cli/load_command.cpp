@@ -4,9 +4,13 @@
 // --target says otherwise, and every one-second sample also goes to that lab's live
 // console, so the console's violation counters show the run while it happens.
 //
-// Exit codes: 0 the run completed (violations are findings, reported, not failures);
-// 1 the target never answered a single request; 2 usage errors (one line on stderr).
-// SIGINT and SIGTERM stop the run early; the summary is still printed.
+// Exit codes, k6-style thresholds judged by lab/load/thresholds: 0 no threshold crossed;
+// 1 the target never answered a single request; 2 usage errors (one line on stderr);
+// 3 a violation kind went over what --allow-violations allows (by default: any
+// violation); 4 failed requests (transport errors and 5xx) went over --allow-failures
+// (default 0) and no violation kind crossed: violations win, being the more important
+// finding. SIGINT and SIGTERM stop the run early; the summary is still printed, and the
+// exit code follows the same rules on what was measured.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -16,6 +20,7 @@
 #include "lab/cli/signal_stop.hpp"
 #include "lab/load/engine.hpp"
 #include "lab/load/reporter.hpp"
+#include "lab/load/thresholds.hpp"
 #include "lab/supervisor/sample_publisher.hpp"
 
 namespace scalelab::cli {
@@ -33,6 +38,9 @@ struct LoadFlags {
   std::string timeout = "10s";
   std::string output = "table";
   std::string progress = "auto";
+  std::string allow_violations;  // given with no value (""): all; not given: none
+  CLI::Option* allow_violations_flag = nullptr;
+  std::string allow_failures = "0";
 };
 
 // A CLI11 validator from one of load_config's parsers: its one-line message on failure.
@@ -48,6 +56,22 @@ CLI::Validator parsed_by(Parse parse, const std::string& description) {
         }
       },
       description);
+}
+
+// What the run may find and still exit 0 (lab/load/thresholds.hpp).
+void add_threshold_flags(CLI::App& cmd, LoadFlags& f) {
+  using config::option;
+  f.allow_violations_flag =
+      option(cmd, "--allow-violations", "SCALELAB_LOAD_ALLOW_VIOLATIONS", f.allow_violations,
+             "violations that do not fail the run (exit 3 otherwise): alone or `all` = any; or per kind, "
+             "k6 style, a count or a percentage of that kind's checks: session_lost=50%,stale_read=10 "
+             "(a bare kind = any number of it; a kind not named = none); not given = none")
+          ->expected(0, 1)
+          ->check(parsed_by(load::parse_allowed_violations, "KINDS"));
+  option(cmd, "--allow-failures", "SCALELAB_LOAD_ALLOW_FAILURES", f.allow_failures,
+         "failed requests (transport errors and 5xx) that do not fail the run (exit 4 otherwise): a count "
+         "or a percentage of requests, e.g. 10 or 0.5%")
+      ->check(parsed_by(load::parse_allowed_failures, "COUNT|PERCENT%"));
 }
 
 void add_load_flags(CLI::App& cmd, LoadFlags& f) {
@@ -97,6 +121,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f) {
          "live progress: auto (a line on whichever of stdout and stderr is a terminal, else none), line, json "
          "(a Sample per line), none; on stderr when stdout is not a terminal")
       ->check(CLI::IsMember({"auto", "line", "json", "none"}));
+  add_threshold_flags(cmd, f);
 }
 
 // The flags as a LoadConfig; a combination validate() refuses is a usage error.
@@ -115,6 +140,13 @@ load::LoadConfig load_config(const LoadFlags& f) {
     throw CLI::ValidationError(e.what());
   }
   return c;
+}
+
+load::Thresholds thresholds(const LoadFlags& f) {
+  load::Thresholds t;
+  if (f.allow_violations_flag->count() > 0) t.violations = load::parse_allowed_violations(f.allow_violations);
+  t.failures = load::parse_allowed_failures(f.allow_failures);
+  return t;
 }
 
 // When `dir` holds a lab: its balancer becomes the target unless one was given, and
@@ -144,6 +176,7 @@ std::function<void(const load::Sample&)> attach_to_lab(const std::filesystem::pa
 
 int run_load_command(const LoadFlags& f, const std::filesystem::path& dir) {
   load::LoadConfig c = load_config(f);
+  const load::Thresholds allowed = thresholds(f);
   const load::ProgressMode progress = f.progress == "line"   ? load::ProgressMode::line
                                       : f.progress == "json" ? load::ProgressMode::json
                                       : f.progress == "none" ? load::ProgressMode::none
@@ -163,10 +196,12 @@ int run_load_command(const LoadFlags& f, const std::filesystem::path& dir) {
         },
         signals.token());
   }
-  reporter.summary(result);
+  const load::Verdict verdict = load::judge(result, allowed);
+  reporter.summary(result, verdict);
   if (!result.target_answered)
     return fail(c.target + " never answered (" + std::to_string(result.totals.requests) + " requests failed)",
                 config::kExitFailure);
+  if (verdict.exit_code != config::kExitOk) return fail(verdict.line(), verdict.exit_code);
   return config::kExitOk;
 }
 

@@ -1,5 +1,6 @@
 // scalelab: the lab's command line. Every subcommand has --help; exit codes are 0 (done),
-// 1 (failed) and 2 (wrong invocation).
+// 1 (failed) and 2 (wrong invocation); `load` adds 3 and 4 for crossed thresholds
+// (lab/load/thresholds.hpp).
 #include <csignal>
 
 #include "common/config.hpp"

@@ -32,19 +32,28 @@ const std::vector<MixEntry>& LoadConfig::effective_mix() const {
   return mix.empty() ? kDefault : mix;
 }
 
-std::vector<MixEntry> parse_mix(std::string_view text) {
-  std::vector<MixEntry> mix;
-  unsigned total = 0;
+std::vector<NamedValue> split_named_values(std::string_view text) {
+  std::vector<NamedValue> entries;
   while (!text.empty()) {
     const auto comma = text.find(',');
     const auto part = trim(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (part.empty()) continue;
     const auto eq = part.find('=');
-    const auto name = trim(part.substr(0, eq));
+    NamedValue entry{trim(part.substr(0, eq)), std::nullopt};
+    if (eq != std::string_view::npos) entry.value = trim(part.substr(eq + 1));
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
+std::vector<MixEntry> parse_mix(std::string_view text) {
+  std::vector<MixEntry> mix;
+  unsigned total = 0;
+  for (const auto& [name, value] : split_named_values(text)) {
     unsigned weight = 1;
-    if (eq != std::string_view::npos) {
-      const auto w = trim(part.substr(eq + 1));
+    if (value) {
+      const std::string_view w = *value;
       auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
       if (ec != std::errc() || end != w.data() + w.size() || weight > 1000000)
         throw std::invalid_argument("mix: weight " + quote(w) + " of " + quote(name) +

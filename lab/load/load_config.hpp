@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,15 @@ struct LoadConfig {
   const std::vector<MixEntry>& effective_mix() const;
   bool open_loop() const { return rate > 0; }
 };
+
+// One entry of a comma-separated list of `name` or `name=value` (a mix, the thresholds
+// of thresholds.hpp): both trimmed; no value for a bare name.
+struct NamedValue {
+  std::string_view name;
+  std::optional<std::string_view> value;
+};
+// "session=4, cart" -> {session, 4}, {cart}; empty entries are skipped. Views into `text`.
+std::vector<NamedValue> split_named_values(std::string_view text);
 
 // "session=4,cart=2" -> entries; a bare name weighs 1. Throws std::invalid_argument
 // naming the bad part (unknown scenario, bad weight, all weights zero).

@@ -25,23 +25,6 @@ double percent(std::uint64_t part, std::uint64_t whole) {
   return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
-// Which check a violation kind is measured against.
-Check check_of(Violation v) {
-  switch (v) {
-    case Violation::session_lost:
-      return Check::session;
-    case Violation::cart_lost_write:
-      return Check::cart;
-    case Violation::upload_missing:
-    case Violation::upload_corrupt:
-      return Check::upload;
-    case Violation::stale_read:
-      return Check::item;
-    default:
-      return Check::ratelimit;
-  }
-}
-
 }  // namespace
 
 Reporter::Reporter(ProgressMode progress, OutputFormat output, std::FILE* out, std::FILE* err)
@@ -60,14 +43,17 @@ void Reporter::progress(const Sample& s) {
   std::fflush(progress_out_);
 }
 
-void Reporter::summary(const LoadResult& r) {
+void Reporter::summary(const LoadResult& r, const Verdict& verdict) {
   if (line_open_) std::fputc('\n', progress_out_);
   std::fflush(progress_out_);
   line_open_ = false;
-  if (output_ == OutputFormat::json)
-    std::fprintf(out_, "%s\n", nlohmann::json(r).dump().c_str());
-  else
-    std::fputs(summary_table(r).c_str(), out_);
+  if (output_ == OutputFormat::json) {
+    nlohmann::json j = r;
+    j["verdict"] = verdict;
+    std::fprintf(out_, "%s\n", j.dump().c_str());
+  } else {
+    std::fputs((summary_table(r) + verdict_table(verdict)).c_str(), out_);
+  }
   std::fflush(out_);
 }
 
@@ -129,6 +115,12 @@ std::string summary_table(const LoadResult& r) {
   out += "\n";
   if (!r.failures.empty()) out += "  first failures\n";
   for (std::size_t i = 0; i < r.failures.size() && i < kFailuresShown; ++i) out += "    " + failure_line(r.failures[i]) + "\n";
+  return out;
+}
+
+std::string verdict_table(const Verdict& v) {
+  std::string out = "  verdict      " + v.headline() + "\n";
+  for (const auto& c : v.crossed) out += "               " + c.line() + "\n";
   return out;
 }
 

@@ -1,13 +1,15 @@
 // How a load run looks to a person or a script. While the run goes, one progress line
 // is rewritten in place on a terminal (or, asked for, one JSON Sample per line goes
 // out), never on the stream the summary takes when that is a pipe. At the end comes a
-// summary: a table for people or the LoadResult JSON for scripts.
+// summary: a table for people or the LoadResult JSON for scripts, either one ending
+// with the verdict (thresholds.hpp): the thresholds crossed and the exit code.
 #pragma once
 
 #include <cstdio>
 #include <string>
 
 #include "lab/load/results.hpp"
+#include "lab/load/thresholds.hpp"
 
 namespace scalelab::load {
 
@@ -21,7 +23,8 @@ class Reporter {
  public:
   Reporter(ProgressMode progress, OutputFormat output, std::FILE* out = stdout, std::FILE* err = stderr);
   void progress(const Sample& sample);
-  void summary(const LoadResult& result);
+  // The table, or the LoadResult JSON with a "verdict" key added.
+  void summary(const LoadResult& result, const Verdict& verdict);
 
  private:
   ProgressMode mode_;
@@ -39,5 +42,8 @@ std::string failure_line(const FailedRequest& failure);
 inline constexpr std::size_t kFailuresShown = 5;  // by the summary table
 // The multi-line human summary.
 std::string summary_table(const LoadResult& result);
+// Its last lines: "  verdict      exit 3: violations over their thresholds", then one
+// line per crossed threshold.
+std::string verdict_table(const Verdict& verdict);
 
 }  // namespace scalelab::load

@@ -29,6 +29,22 @@ const char* check_name(Check c) { return name_of(kCheckNames, c); }
 const char* scenario_name(Scenario s) { return name_of(kScenarioNames, s); }
 const char* status_class_name(StatusClass c) { return name_of(kStatusNames, c); }
 
+Check check_of(Violation v) {
+  switch (v) {
+    case Violation::session_lost:
+      return Check::session;
+    case Violation::cart_lost_write:
+      return Check::cart;
+    case Violation::upload_missing:
+    case Violation::upload_corrupt:
+      return Check::upload;
+    case Violation::stale_read:
+      return Check::item;
+    default:
+      return Check::ratelimit;
+  }
+}
+
 bool parse_scenario(std::string_view name, Scenario& out) {
   for (std::size_t i = 0; i < std::size(kScenarioNames); ++i) {
     if (name == kScenarioNames[i]) {

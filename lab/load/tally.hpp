@@ -33,6 +33,8 @@ const char* violation_name(Violation v);
 //  ratelimit - allowed responses carrying the X-RateLimit-* headers
 enum class Check : std::uint8_t { session, cart, upload, item, ratelimit, count };
 const char* check_name(Check c);
+// The check a violation kind is a share of: session_lost per session check, and so on.
+Check check_of(Violation v);
 
 enum class Scenario : std::uint8_t { session, cart, upload, catalog, ratelimit, work, get, count };
 const char* scenario_name(Scenario s);

@@ -56,6 +56,12 @@ TEST(Cli, LoadUsageErrorsExitTwoWithOneLine) {
   EXPECT_EXIT(parse({"load", "--users", "0"}), ::testing::ExitedWithCode(2), "users");
   EXPECT_EXIT(parse({"load", "--output", "xml"}), ::testing::ExitedWithCode(2), "output");
   EXPECT_EXIT(parse({"load", "--duration", "0s"}), ::testing::ExitedWithCode(2), "duration must be above 0");
+  EXPECT_EXIT(parse({"load", "--allow-violations", "sesion_lost=1"}), ::testing::ExitedWithCode(2),
+              "scalelab: --allow-violations: unknown violation kind 'sesion_lost'");
+  EXPECT_EXIT(parse({"load", "--allow-violations", "stale_read=101%"}), ::testing::ExitedWithCode(2),
+              "stale_read: '101%' is neither a count");
+  EXPECT_EXIT(parse({"load", "--allow-failures", "lots"}), ::testing::ExitedWithCode(2),
+              "scalelab: --allow-failures: 'lots' is neither a count");
 }
 
 TEST(Cli, LoadEnvironmentMirrorsFlagsInHelp) {
@@ -64,6 +70,7 @@ TEST(Cli, LoadEnvironmentMirrorsFlagsInHelp) {
   cli::add_commands(root, ctx);
   const std::string help = root.get_subcommand("load")->help();
   for (const char* env : {"SCALELAB_LOAD_TARGET", "SCALELAB_LOAD_USERS", "SCALELAB_LOAD_RATE", "SCALELAB_LOAD_MIX",
-                          "SCALELAB_LOAD_DURATION", "SCALELAB_LOAD_OUTPUT", "SCALELAB_LOAD_PROGRESS"})
+                          "SCALELAB_LOAD_DURATION", "SCALELAB_LOAD_OUTPUT", "SCALELAB_LOAD_PROGRESS",
+                          "SCALELAB_LOAD_ALLOW_VIOLATIONS", "SCALELAB_LOAD_ALLOW_FAILURES"})
     EXPECT_NE(help.find(env), std::string::npos) << env;
 }

@@ -22,6 +22,20 @@ TEST(LoadConfig, ParsesMixes) {
   EXPECT_THROW(parse_mix(""), std::invalid_argument);
 }
 
+TEST(LoadConfig, SplitsNamedValueLists) {
+  const auto entries = split_named_values(" session=4 ,, cart , upload= 1% ,=x");
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].name, "session");
+  EXPECT_EQ(entries[0].value, "4");
+  EXPECT_EQ(entries[1].name, "cart");
+  EXPECT_FALSE(entries[1].value.has_value());
+  EXPECT_EQ(entries[2].name, "upload");
+  EXPECT_EQ(entries[2].value, "1%");
+  EXPECT_EQ(entries[3].name, "");
+  EXPECT_EQ(entries[3].value, "x");
+  EXPECT_TRUE(split_named_values(" , ").empty());
+}
+
 TEST(LoadConfig, ParsesDurationsAndRates) {
   EXPECT_EQ(parse_duration("10s"), 10s);
   EXPECT_EQ(parse_duration("500ms"), 500ms);

@@ -13,7 +13,8 @@
 // GET /fake/stats returns those counts, named like the generator's violation kinds,
 // so a test can demand that the generator counted exactly what was served.
 // GET /fake/slow?ms=N answers after N ms (timeouts, open-loop latency); GET /fake/chunked
-// answers with a chunked body.
+// answers with a chunked body; GET /fake/status?code=N answers N in the JSON error shape
+// (failed requests, for the exit codes of `scalelab load`).
 #include <httplib.h>
 
 #include <atomic>
@@ -67,6 +68,10 @@ class FakeApp {
         sink.done();
         return true;
       });
+    });
+    svr.Get("/fake/status", [this](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("X-Instance", instance_);
+      error(res, std::stoi(req.get_param_value("code")), "fake_status");
     });
     auto api = [this](auto handler) {
       return [this, handler](const httplib::Request& req, httplib::Response& res) {

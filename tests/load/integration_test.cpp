@@ -2,7 +2,8 @@
 // (fake_app.cpp). In good mode every check passes; in broken mode the generator must
 // count exactly the deviations the server says it served. Also: open-loop latency from
 // intended times, timeouts, refused and reset connections, the request bound, the stop
-// token, several threads, and the binary's exit codes.
+// token, several threads, and the binary's exit code when the target never answers
+// (exit_code_test.cpp has the others).
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -18,43 +19,18 @@
 #include "common/process.hpp"
 #include "lab/load/connection.hpp"
 #include "lab/load/engine.hpp"
+#include "tests/load/fake_app_process.hpp"
 #include "tests/support/raw_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace scalelab;
 using namespace scalelab::load;
 using namespace std::chrono_literals;
+using loadtest::FakeApp;
+using loadtest::kBin;
 using testkit::RawServer;
 
 namespace {
-
-const std::string kBin = std::string(SCALELAB_BINARY_DIR) + "/bin/";
-
-class FakeApp {
- public:
-  explicit FakeApp(const std::string& mode, int limit = 50) {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      port_ = net::free_port();
-      proc_ = process::Process::spawn({.argv = {kBin + "scalelab-load-fake-app", "--port", std::to_string(port_),
-                                                "--mode", mode, "--rate-limit", std::to_string(limit)},
-                                       .log_path = (dir_ / "fake.log").string()});
-      if (net::wait_for_port("127.0.0.1", port_, 10s)) return;
-    }
-    throw std::runtime_error("fake app did not start");
-  }
-  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
-  nlohmann::json stats() const {
-    httplib::Client client("127.0.0.1", port_);
-    auto res = client.Get("/fake/stats");
-    if (!res) throw std::runtime_error("no /fake/stats");
-    return nlohmann::json::parse(res->body);
-  }
-
- private:
-  testkit::TempDir dir_{"scalelab-load-fake"};
-  std::uint16_t port_ = 0;
-  process::Process proc_;
-};
 
 LoadConfig full_mix(const std::string& target) {
   LoadConfig c;
