@@ -31,8 +31,10 @@ if [ "$profile" = test ]; then
   # browser test (driven by playwright-core from package-lock.json, which never
   # downloads a browser of its own)
   packages+=(iproute2 chromium)
-  # promtool (in Debian's prometheus package) and docker-compose validate deploy/
-  packages+=(prometheus docker-compose)
+  # promtool (in Debian's prometheus package) and docker-compose validate deploy/;
+  # Docker and debootstrap run the compose stack without a registry (CI's compose
+  # stage, scripts/compose-offline.sh)
+  packages+=(prometheus docker-compose docker.io debootstrap)
   # the anchors the adversarial suite runs every case against (tests/adversarial)
   packages+=(haproxy nginx-light)
   # clang with libFuzzer for the fuzz targets (CI runs each for a minute)

@@ -2,10 +2,11 @@
 // with the services, replicas, healthchecks and start-up gates deploy/COMPOSE.md describes; the
 // scalelab services pass only flags and variables the binaries' --help lists; and
 // the pieces agree with each other (ports, DNS names, mounts, bucket, credentials).
-// There is no Docker engine here: no image is built or pulled, nothing is started.
+// This is the static half; deploy/offline/smoke.sh (CI's compose stage) runs the stack.
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 
 #include <yaml-cpp/yaml.h>
 
@@ -56,6 +57,20 @@ class ComposeTest : public ::testing::Test {
     return v ? v.as<std::string>() : "";
   }
   static std::string port_of(const std::string& host_port) { return host_port.substr(host_port.rfind(':') + 1); }
+  // A published port as `config` prints it: "HOST_IP:PUBLISHED:TARGET/tcp" when bound
+  // to an address, else a map with `target` and `published`.
+  struct Published {
+    std::string host_ip, published, target;
+  };
+  static Published published(const YAML::Node& port) {
+    if (port.IsMap())
+      return {port["host_ip"] ? port["host_ip"].as<std::string>() : "", port["published"].as<std::string>(),
+              port["target"].as<std::string>()};
+    std::string text = port.as<std::string>();
+    text = text.substr(0, text.find('/'));
+    const auto last = text.rfind(':'), middle = text.rfind(':', last - 1);
+    return {text.substr(0, middle), text.substr(middle + 1, last - middle - 1), text.substr(last + 1)};
+  }
 
   Compose config_;
 };
@@ -177,7 +192,7 @@ TEST_F(ComposeTest, PrometheusScrapesEveryReplicaThroughDnsWithTheRules) {
             "balancer:" + port_of(env("balancer", "SCALELAB_BALANCER_ADMIN_LISTEN")));
   EXPECT_EQ(prom["rule_files"][0].as<std::string>(), "rules/*.yml");
   // The Grafana data source (deploy/grafana/provisioning) points at this service.
-  EXPECT_EQ(port_of(service("prometheus")["ports"][0]["target"].as<std::string>()), "9090");
+  EXPECT_EQ(published(service("prometheus")["ports"][0]).target, "9090");
 }
 
 TEST_F(ComposeTest, GrafanaMountsTheProvisioningAndTheDashboards) {
@@ -231,6 +246,55 @@ TEST_F(ComposeTest, ScalelabServicesPassOnlyWhatTheBinariesAccept) {
         << name << "'s healthcheck does not probe the port it listens on (" << listen << ")";
   }
   EXPECT_EQ(checked, 3);
+}
+
+// Every port is published on loopback unless SCALELAB_PUBLISH_ADDRESS opens it, and the
+// admin port and MinIO's console never are; Prometheus has no lifecycle API (POST
+// /-/quit); every log is capped and rotated (the balancer's access log is a line per
+// request).
+TEST_F(ComposeTest, PortsStayOnLoopbackUnlessOpenedAndNothingIsUnbounded) {
+  const std::map<std::string, std::string> opened_env{{"SCALELAB_PUBLISH_ADDRESS", "0.0.0.0"}};
+  const Compose opened = compose_config(opened_env);
+  ASSERT_EQ(opened.exit_code, 0) << opened.output;
+  const std::set<std::string> openable{"8080", "9090", "3000"};
+  int seen = 0;
+  for (const auto& svc : config_.doc["services"]) {
+    const std::string name = svc.first.as<std::string>();
+    const YAML::Node ports = svc.second["ports"];
+    for (std::size_t i = 0; ports && i < ports.size(); ++i) {
+      ++seen;
+      const Published by_default = published(ports[i]);
+      EXPECT_EQ(by_default.host_ip, "127.0.0.1") << name << " publishes " << by_default.published << " beyond loopback";
+      const Published wide = published(opened.doc["services"][name]["ports"][i]);
+      EXPECT_EQ(wide.host_ip, openable.count(wide.target) ? "0.0.0.0" : "127.0.0.1") << name << " " << wide.target;
+    }
+    const YAML::Node logging = svc.second["logging"];
+    ASSERT_TRUE(logging) << name << " has no log cap";
+    EXPECT_EQ(logging["driver"].as<std::string>(), "json-file") << name;
+    EXPECT_TRUE(logging["options"]["max-size"] && logging["options"]["max-file"]) << name << ": unbounded log";
+  }
+  EXPECT_GE(seen, 5);
+  for (const auto& arg : service("prometheus")["command"])
+    EXPECT_EQ(arg.as<std::string>().find("lifecycle"), std::string::npos) << arg.as<std::string>();
+}
+
+// The override for a machine with no registry resolves on top of the same file, and
+// replaces only images that would come from a registry.
+TEST_F(ComposeTest, TheOfflineOverrideReplacesOnlyRegistryImages) {
+  auto result = run({"docker-compose", "-f", (source_dir() / "docker-compose.yml").string(), "-f",
+                     (source_dir() / "deploy/offline/docker-compose.offline.yml").string(), "config"},
+                    {}, source_dir());
+  ASSERT_TRUE(result.ran && result.exit_code == 0) << result.output;
+  const YAML::Node doc = YAML::Load(result.output);
+  for (const char* svc : {"redis", "minio", "minio-init", "prometheus"})
+    EXPECT_EQ(doc["services"][svc]["image"].as<std::string>().rfind("scalelab-offline/", 0), 0u) << svc;
+  for (const char* svc : {"app", "balancer"})
+    EXPECT_EQ(doc["services"][svc]["image"].as<std::string>(), service(svc)["image"].as<std::string>()) << svc;
+  // Left out: grafana has no Debian package. (config lists every service, profiles too.)
+  const YAML::Node grafana_profiles = doc["services"]["grafana"]["profiles"];
+  ASSERT_TRUE(grafana_profiles && grafana_profiles.size() == 1) << "grafana must move to a profile of its own";
+  EXPECT_EQ(grafana_profiles[0].as<std::string>(), "grafana");
+  EXPECT_EQ(doc["networks"]["default"]["ipam"]["config"][0]["subnet"].as<std::string>(), "172.31.250.0/24");
 }
 
 }  // namespace

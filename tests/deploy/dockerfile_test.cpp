@@ -108,10 +108,11 @@ TEST(Dockerfile, CopiesOnlySourcesThatExist) {
     }
 }
 
-// deploy/Dockerfile.dockerignore excludes everything but what the Dockerfile copies:
-// a source it forgot would be missing from the build context.
+// The root .dockerignore (the one docker-compose 1.29 and BuildKit both read) excludes
+// everything but what the Dockerfile copies: a source it forgot would be missing from
+// the build context.
 TEST(Dockerfile, IgnoreFileLetsEveryCopiedSourceThrough) {
-  const std::string ignore = read_file(source_dir() / "deploy" / "Dockerfile.dockerignore");
+  const std::string ignore = read_file(source_dir() / ".dockerignore");
   std::vector<std::string> allowed;
   std::istringstream lines(ignore);
   std::string line;
@@ -126,7 +127,7 @@ TEST(Dockerfile, IgnoreFileLetsEveryCopiedSourceThrough) {
         const bool through = std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
           return words[i] == a || (a.back() == '/' && words[i].rfind(a, 0) == 0);
         });
-        EXPECT_TRUE(through) << "COPY " << words[i] << " is excluded by deploy/Dockerfile.dockerignore";
+        EXPECT_TRUE(through) << "COPY " << words[i] << " is excluded by .dockerignore";
       }
     }
 }
