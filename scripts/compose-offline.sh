@@ -23,8 +23,10 @@ mkdir -p "$state_dir"
 state_dir=$(cd "$state_dir" && pwd)
 # Debian's docker client first: a newer one elsewhere on PATH refuses BuildKit without buildx.
 export PATH=/usr/bin:/usr/sbin:$PATH DOCKER_BUILDKIT=1 COMPOSE_DOCKER_CLI_BUILD=1
-# The smoke runs as a project of its own, so it never takes down a stack of yours.
-default_project=scalelab
+# The project is compose's default, the folder's name, so that the commands of
+# COMPOSE.md typed by hand reach the same stack; the smoke runs as a project of its
+# own, so it never takes down a stack of yours.
+default_project=$(basename "$PWD" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9_-')
 [ "${1:-}" = smoke ] && default_project=scalelab-smoke
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-$default_project}
 compose=(docker-compose -f docker-compose.yml -f deploy/offline/docker-compose.offline.yml)
