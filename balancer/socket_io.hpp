@@ -13,7 +13,6 @@
 #include <span>
 #include <vector>
 
-#include "balancer/short_read.hpp"
 #include "common/asio.hpp"
 
 namespace scalelab::balancer::io {
@@ -52,17 +51,12 @@ inline asio::awaitable<bool> wait(asio::steady_timer& timer) {
 }
 
 // Reads at most buffer_size(b) bytes. Returns the count; eof and errors go to `ec`.
-// A socket is read with async_read_drained (short_read.hpp): Asio's read, minus the
-// attempt that finds nothing before each wait. Waiting with async_wait(wait_read)
-// instead would cost an epoll_ctl per wait in Asio 1.74, which is no saving.
+// Reads go straight to Asio's async_read_some: it tries the read itself first and,
+// when it must wait, relies on the edge-triggered registration, whereas an explicit
+// async_wait(wait_read) costs an extra epoll_ctl per wait.
 // Not a coroutine itself: the caller awaits Asio's operation directly, one coroutine
 // frame fewer per read.
-inline asio::awaitable<std::size_t> read_some(tcp::socket& s, asio::mutable_buffer b, error_code& ec) {
-  ec = {};
-  return async_read_drained(s, b, asio::redirect_error(asio::use_awaitable, ec));
-}
-
-// Any other stream with Asio's async_read_some (the fuzz targets pass an in-memory one).
+// Any stream with Asio's async_read_some serves (the fuzz targets pass an in-memory one).
 template <class Stream>
 asio::awaitable<std::size_t> read_some(Stream& s, asio::mutable_buffer b, error_code& ec) {
   ec = {};
