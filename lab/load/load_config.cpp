@@ -15,13 +15,12 @@ namespace {
 
 using text::trim;
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 double parse_number(std::string_view text, const char* what) {
   double v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < 0)
-    throw std::invalid_argument(std::string(what) + " " + quote(text) + " is not a non-negative number");
+    throw std::invalid_argument(std::string(what) + " " + in_quotes(text) + " is not a non-negative number");
   return v;
 }
 
@@ -31,6 +30,8 @@ const std::vector<MixEntry>& LoadConfig::effective_mix() const {
   static const std::vector<MixEntry> kDefault = parse_mix(kDefaultMix);
   return mix.empty() ? kDefault : mix;
 }
+
+std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::vector<NamedValue> split_named_values(std::string_view text) {
   std::vector<NamedValue> entries;
@@ -56,15 +57,15 @@ std::vector<MixEntry> parse_mix(std::string_view text) {
       const std::string_view w = *value;
       auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
       if (ec != std::errc() || end != w.data() + w.size() || weight > 1000000)
-        throw std::invalid_argument("mix: weight " + quote(w) + " of " + quote(name) +
+        throw std::invalid_argument("mix: weight " + in_quotes(w) + " of " + in_quotes(name) +
                                     " is not an integer from 0 to 1000000");
     }
     Scenario s{};
     if (!parse_scenario(name, s))
-      throw std::invalid_argument("mix: unknown scenario " + quote(name) +
+      throw std::invalid_argument("mix: unknown scenario " + in_quotes(name) +
                                   " (known: session, cart, upload, catalog, ratelimit, work, get)");
     for (const auto& e : mix)
-      if (e.scenario == s) throw std::invalid_argument("mix: scenario " + quote(name) + " given twice");
+      if (e.scenario == s) throw std::invalid_argument("mix: scenario " + in_quotes(name) + " given twice");
     mix.push_back({s, weight});
     total += weight;
   }
@@ -94,12 +95,12 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
   } else if (text.ends_with("m")) {
     scale = 60000, number = text.substr(0, text.size() - 1);
   }
-  if (number.empty()) throw std::invalid_argument("duration " + quote(text) + " has no number (e.g. 10s, 500ms, 2m)");
+  if (number.empty()) throw std::invalid_argument("duration " + in_quotes(text) + " has no number (e.g. 10s, 500ms, 2m)");
   double v = 0;
   try {
     v = parse_number(number, "duration");
   } catch (const std::invalid_argument&) {
-    throw std::invalid_argument("duration " + quote(text) + " is not like 10s, 500ms, 1.5s or 2m");
+    throw std::invalid_argument("duration " + in_quotes(text) + " is not like 10s, 500ms, 1.5s or 2m");
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(v * scale)));
 }
@@ -114,21 +115,21 @@ Target parse_target(std::string_view text) {
   const std::string original(text);
   if (text.starts_with("http://")) text.remove_prefix(7);
   if (text.starts_with("https://"))
-    throw std::invalid_argument("target " + quote(original) + ": https is not supported (plain HTTP on loopback)");
+    throw std::invalid_argument("target " + in_quotes(original) + ": https is not supported (plain HTTP on loopback)");
   if (text.ends_with("/")) text.remove_suffix(1);
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0)
-    throw std::invalid_argument("target " + quote(original) + " is not host:port (e.g. 127.0.0.1:8080)");
+    throw std::invalid_argument("target " + in_quotes(original) + " is not host:port (e.g. 127.0.0.1:8080)");
   std::string host(text.substr(0, colon));
   const auto port_text = text.substr(colon + 1);
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
-    throw std::invalid_argument("target " + quote(original) + " has no valid port (1-65535)");
+    throw std::invalid_argument("target " + in_quotes(original) + " has no valid port (1-65535)");
   if (host == "localhost") host = "127.0.0.1";
   in_addr addr{};
   if (::inet_pton(AF_INET, host.c_str(), &addr) != 1 || (ntohl(addr.s_addr) >> 24) != 127)
-    throw std::invalid_argument("target " + quote(original) +
+    throw std::invalid_argument("target " + in_quotes(original) +
                                 " is not on 127.0.0.0/8: scalelab load only drives loopback targets");
   return Target{host, static_cast<std::uint16_t>(port)};
 }

@@ -57,6 +57,8 @@ struct NamedValue {
   std::string_view name;
   std::optional<std::string_view> value;
 };
+// `s` in single quotes, as the parsers' messages name a bad part.
+std::string in_quotes(std::string_view s);
 // "session=4, cart" -> {session, 4}, {cart}; empty entries are skipped. Views into `text`.
 std::vector<NamedValue> split_named_values(std::string_view text);
 

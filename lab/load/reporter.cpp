@@ -21,9 +21,6 @@ std::string format(const char* fmt, ...) {
   return std::string(buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
 }
 
-double percent(std::uint64_t part, std::uint64_t whole) {
-  return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-}
 
 }  // namespace
 
@@ -66,7 +63,7 @@ std::string progress_line(const Sample& s) {
   line += format("  p50 %.3f p99 %.3f max %.3f ms", s.latency.p50_ms, s.latency.p99_ms, s.latency.max_ms);
   const std::uint64_t answered = s.counts.responses;
   for (const auto& [name, n] : s.instances)
-    line += format("  %s %.0f%%", name.empty() ? "?" : name.c_str(), percent(n, answered));
+    line += format("  %s %.0f%%", name.empty() ? "?" : name.c_str(), percent_of(n, answered));
   return line;
 }
 
@@ -93,7 +90,7 @@ std::string summary_table(const LoadResult& r) {
   out += format("  requests     %" PRIu64 "  (%.1f/s)  answered %" PRIu64 "\n", t.requests, r.rps(), t.responses);
   out += format("  failed       %" PRIu64 " (%.2f %%)  transport: refused %" PRIu64 ", reset %" PRIu64
                 ", timeout %" PRIu64 ", protocol %" PRIu64 ", other %" PRIu64 "\n",
-                t.failed(), percent(t.failed(), t.requests), t.of(Transport::refused), t.of(Transport::reset),
+                t.failed(), percent_of(t.failed(), t.requests), t.of(Transport::refused), t.of(Transport::reset),
                 t.of(Transport::timeout), t.of(Transport::protocol), t.of(Transport::other));
   out += format("  status       2xx %" PRIu64 "  3xx %" PRIu64 "  4xx %" PRIu64 " (429: %" PRIu64 ")  5xx %" PRIu64
                 " (503: %" PRIu64 ")\n",
@@ -106,12 +103,12 @@ std::string summary_table(const LoadResult& r) {
     const auto v = static_cast<Violation>(i);
     const auto check = check_of(v);
     out += format("               %-20s %7" PRIu64 "  %-9s %9" PRIu64 "  %6.2f %%\n", violation_name(v), t.of(v),
-                  check_name(check), t.of(check), percent(t.of(v), t.of(check)));
+                  check_name(check), t.of(check), percent_of(t.of(v), t.of(check)));
   }
   out += "  instances   ";
   if (r.instances.empty()) out += " (none answered)";
   for (const auto& [name, n] : r.instances)
-    out += format(" %s %" PRIu64 " (%.1f %%)", name.empty() ? "unknown" : name.c_str(), n, percent(n, t.responses));
+    out += format(" %s %" PRIu64 " (%.1f %%)", name.empty() ? "unknown" : name.c_str(), n, percent_of(n, t.responses));
   out += "\n";
   if (!r.failures.empty()) out += "  first failures\n";
   for (std::size_t i = 0; i < r.failures.size() && i < kFailuresShown; ++i) out += "    " + failure_line(r.failures[i]) + "\n";

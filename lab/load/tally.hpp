@@ -35,6 +35,10 @@ enum class Check : std::uint8_t { session, cart, upload, item, ratelimit, count 
 const char* check_name(Check c);
 // The check a violation kind is a share of: session_lost per session check, and so on.
 Check check_of(Violation v);
+// `part` as a percentage of `whole`; 0 when there is no whole.
+inline double percent_of(std::uint64_t part, std::uint64_t whole) {
+  return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
 
 enum class Scenario : std::uint8_t { session, cart, upload, catalog, ratelimit, work, get, count };
 const char* scenario_name(Scenario s);

@@ -16,12 +16,6 @@ namespace {
 
 using text::trim;
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-double percent_of(std::uint64_t part, std::uint64_t whole) {
-  return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-}
-
 std::string known_kinds() {
   std::string names;
   for (std::size_t i = 0; i < static_cast<std::size_t>(Violation::count); ++i)
@@ -68,7 +62,7 @@ std::string Allowance::to_string() const {
 
 Allowance parse_allowance(std::string_view text) {
   const std::string_view t = trim(text);
-  const std::string why = quoted(t) + " is neither a count (like 10) nor a percentage from 0 to 100 (like 2.5%)";
+  const std::string why = in_quotes(t) + " is neither a count (like 10) nor a percentage from 0 to 100 (like 2.5%)";
   Allowance a;
   if (!t.empty() && t.back() == '%') {
     a.percent = true;
@@ -92,16 +86,16 @@ ViolationAllowances parse_allowed_violations(std::string_view text) {
   }
   if (whole == "none") return out;
   const auto entries = split_named_values(whole);
-  if (entries.empty()) throw std::invalid_argument(quoted(whole) + " names no violation kind");
+  if (entries.empty()) throw std::invalid_argument(in_quotes(whole) + " names no violation kind");
   std::array<bool, static_cast<std::size_t>(Violation::count)> given{};
   for (const auto& [name, value] : entries) {
     Violation v{};
     if (name == "all" || name == "none")
-      throw std::invalid_argument(quoted(name) + " stands alone, not in a list of kinds");
+      throw std::invalid_argument(in_quotes(name) + " stands alone, not in a list of kinds");
     if (!parse_violation(name, v))
-      throw std::invalid_argument("unknown violation kind " + quoted(name) + " (known: " + known_kinds() + ")");
+      throw std::invalid_argument("unknown violation kind " + in_quotes(name) + " (known: " + known_kinds() + ")");
     const auto i = static_cast<std::size_t>(v);
-    if (given[i]) throw std::invalid_argument("violation kind " + quoted(name) + " given twice");
+    if (given[i]) throw std::invalid_argument("violation kind " + in_quotes(name) + " given twice");
     given[i] = true;
     try {
       out.per_kind[i] = value ? parse_allowance(*value) : Allowance::any();
