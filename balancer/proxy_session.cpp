@@ -366,8 +366,12 @@ asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
     log::debug("upstream attempt failed",
                {{"backend", b.id()}, {"failure", failure_name(f)}, {"request_id", st.request_id}});
     if (retryable(f, st.verb, st.body_streamed) && st.attempts <= s_.retries) {
-      if (holding_retry || w_.shared.budget.try_acquire(w_.shared.in_flight.load(std::memory_order_relaxed))) {
-        holding_retry = true;
+      // A failed connect never reached a backend: its retry is the request's first
+      // delivery and adds no load anywhere, so it takes no slot of the budget.
+      const bool adds_load = !is_connect_failure(f);
+      if (!adds_load || holding_retry ||
+          w_.shared.budget.try_acquire(w_.shared.in_flight.load(std::memory_order_relaxed))) {
+        holding_retry = holding_retry || adds_load;
         st.retry_reason = failure_name(f);
         w_.shared.metrics.count_retry(failure_name(f));
         continue;
@@ -572,8 +576,10 @@ AttemptOutcome Session::after_relay(RelayResult r, std::uint64_t moved, Backend&
   release_upstream(Release::failed);
   if (r != RelayResult::write_error && moved == 0) {
     // Nothing reached the client yet (the head goes out with the first body bytes):
-    // the broken response can still become a clean 502.
-    return AttemptOutcome::failed(Failure::bad_response);
+    // the broken response can still become a clean answer, or a retry when the
+    // backend died before its first body byte (a GET may go elsewhere).
+    if (timed_out_) return AttemptOutcome::failed(Failure::response_timeout);
+    return AttemptOutcome::failed(r == RelayResult::read_error ? Failure::truncated_response : Failure::bad_response);
   }
   // Too late to answer: the status line is out. Close both sides.
   st.close_client = true;

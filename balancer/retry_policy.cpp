@@ -33,6 +33,8 @@ constexpr FailureRow kFailures[] = {
     {Failure::try_timeout, "try_timeout", 504, "upstream_timeout", false, Retry::get_or_head_without_body},
     {Failure::bad_response, "bad_response", 502, "bad_upstream_response", false, Retry::never},
     {Failure::reset_mid_header, "reset_mid_header", 502, "upstream_reset", false, Retry::get_or_head_without_body},
+    {Failure::truncated_response, "truncated_response", 502, "upstream_reset", false,
+     Retry::get_or_head_without_body},
 };
 
 const FailureRow& row(Failure f) {

@@ -7,16 +7,22 @@
 //    when the request had no body (a body is streamed from the client as it arrives
 //    and cannot be replayed). That holds for a reset halfway through the response
 //    header too (reset_mid_header): nothing goes to the client before the header is
-//    whole, so it has received nothing yet;
+//    whole, so it has received nothing yet. The same holds when a whole header came
+//    and the connection broke before the first body byte (truncated_response): the
+//    head goes out with the first body bytes, so the client has nothing yet either;
 //  - the per-try timeout (--try-timeout-ms) is the one timeout that retries: a GET or
 //    HEAD without a body whose backend sent no whole response header within it (a
 //    frozen instance) goes to the next backend; it is armed only for such requests;
 //  - the response timeout (a write to the backend that stalls counts as one) and
-//    malformed responses are never retried, nor is anything that failed once a whole
-//    response header had arrived;
+//    malformed responses are never retried, nor is anything that failed once the
+//    response had begun to reach the client;
 //  - a request is tried at most 1 + --retries times, and never twice on one backend.
 // The budget caps concurrent retries at max(min, ratio * requests in flight), so a
-// failing backend cannot multiply the load on the others (a retry storm).
+// failing backend cannot multiply the load on the others (a retry storm). Its minimum
+// is never below the connections allowed to one backend (worker.hpp): when one backend
+// dies, every request it had in flight can be retried at once; the budget bites when
+// more than one backend fails together. A retry after a failed connect takes no slot:
+// that request had reached no backend yet, so retrying it adds no load.
 #pragma once
 
 #include <atomic>
@@ -37,6 +43,7 @@ enum class Failure {
   try_timeout,            // no whole response header within the per-try timeout (GET/HEAD only)
   bad_response,           // unparsable or oversized response header
   reset_mid_header,       // reset after part of the response header (the client has nothing yet)
+  truncated_response,     // broke off after the header, before any body byte (the client has nothing yet)
 };
 
 const char* failure_name(Failure f);

@@ -164,7 +164,7 @@ void add_options(CLI::App& app, Settings& s) {
   ranged(app, "--retry-budget-ratio", "RETRY_BUDGET_RATIO", s.retry_budget_ratio, 0.0, 10.0,
          "concurrent retries allowed, as a share of in-flight requests");
   ranged(app, "--retry-budget-min", "RETRY_BUDGET_MIN", s.retry_budget_min, 0, 100000,
-         "concurrent retries always allowed");
+         "concurrent retries always allowed (never fewer than --max-conns-per-backend)");
 
   opt(app, "--log-level", "LOG_LEVEL", s.log_level, "debug, info, warn or error")->check(kLevel);
   opt(app, "--access-log", "ACCESS_LOG", s.access_log, "one JSON line per request on stderr");

@@ -6,6 +6,7 @@
 // Shared.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <boost/intrusive/list.hpp>
 #include <memory>
@@ -31,7 +32,9 @@ struct Shared {
       : settings(s),
         registry(r),
         metrics(m),
-        budget(s.retry_budget_ratio, s.retry_budget_min),
+        // One backend's worth of in-flight requests can always be retried at once
+        // (retry_policy.hpp): a single instance dying never exhausts the budget.
+        budget(s.retry_budget_ratio, std::max(s.retry_budget_min, s.max_conns_per_backend)),
         limits{s.max_header_bytes, s.max_body_bytes} {}
   const Settings& settings;
   Registry& registry;

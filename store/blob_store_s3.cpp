@@ -93,8 +93,10 @@ class S3BlobStore final : public BlobStore {
   S3BlobStore(const S3Config& config, StoreMetrics& metrics)
       : config_(config),
         endpoint_(parse_endpoint(config.endpoint)),
+        // Idle connections are closed after 2 s, well before the 5 s after which Node's
+        // HTTP server (s3rver) closes them itself (bounded_pool.hpp says why).
         pool_({kS3, endpoint_.host_header, config.max_connections, config.io_timeout, std::chrono::milliseconds(50),
-               std::chrono::milliseconds(1000)},
+               std::chrono::milliseconds(1000), std::chrono::milliseconds(2000)},
               [this] { return std::make_unique<Http>(endpoint_.base_url, config_); },
               [](Http& h) { return h.client.is_valid(); }),
         put_(metrics.op(kS3, "blob_put")),

@@ -5,6 +5,10 @@
 //    for one, then gets StoreUnavailable ("pool exhausted") instead of queueing forever;
 //  - an idle connection that `usable` rejects (its peer went away) is dropped before
 //    use, so a restarted backend costs no failed request;
+//  - so is one idle for longer than `max_idle`: a server closes a keep-alive connection
+//    after its own idle timeout (Node's, behind s3rver, after 5 s), and a request sent
+//    just as that close is under way fails with nothing to retry it (a streamed body
+//    cannot be sent twice). Staying well under the server's timeout avoids that race;
 //  - a caller marks a connection broken (discard) after any transport error, and it is
 //    closed instead of returned;
 //  - after a failed connect, new connects back off exponentially (reconnect_backoff.hpp),
@@ -35,6 +39,7 @@ class BoundedPool {
     std::chrono::milliseconds checkout_timeout{1000};
     std::chrono::milliseconds backoff_min{50};
     std::chrono::milliseconds backoff_max{1000};
+    std::chrono::milliseconds max_idle{0};  // 0: no limit
   };
   // `connect` opens a connection or throws StoreError/StoreUnavailable.
   using Connect = std::function<std::unique_ptr<Conn>()>;
@@ -66,8 +71,9 @@ class BoundedPool {
     std::unique_lock lock(mu_);
     const auto deadline = std::chrono::steady_clock::now() + options_.checkout_timeout;
     while (true) {
+      drop_expired(lock);
       while (!idle_.empty()) {
-        std::unique_ptr<Conn> conn = std::move(idle_.back());
+        std::unique_ptr<Conn> conn = std::move(idle_.back().conn);
         idle_.pop_back();
         // The probe is a system call: made without the lock, so the threads of a busy
         // instance do not queue (and sleep) behind it.
@@ -113,7 +119,7 @@ class BoundedPool {
     {
       std::lock_guard lock(mu_);
       if (healthy)
-        idle_.push_back(std::move(conn));
+        idle_.push_back({std::move(conn), std::chrono::steady_clock::now()});
       else
         --open_;
     }
@@ -121,12 +127,35 @@ class BoundedPool {
     available_.notify_one();  // after unlocking, so the waiter it wakes can take the lock
   }
 
+  // Closes the connections idle for longer than max_idle; the oldest are at the front,
+  // since the newest is reused first. Closes them without the lock, like checkin.
+  void drop_expired(std::unique_lock<std::mutex>& lock) {
+    if (options_.max_idle.count() <= 0) return;
+    const auto cutoff = std::chrono::steady_clock::now() - options_.max_idle;
+    std::size_t expired = 0;
+    while (expired < idle_.size() && idle_[expired].since < cutoff) ++expired;
+    if (expired == 0) return;
+    std::vector<Idle> closing(std::make_move_iterator(idle_.begin()),
+                              std::make_move_iterator(idle_.begin() + static_cast<std::ptrdiff_t>(expired)));
+    idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(expired));
+    open_ -= expired;
+    lock.unlock();
+    closing.clear();
+    lock.lock();
+    available_.notify_all();  // room to connect for whoever waits
+  }
+
+  struct Idle {
+    std::unique_ptr<Conn> conn;
+    std::chrono::steady_clock::time_point since;  // when it was checked in
+  };
+
   Options options_;
   Connect connect_;
   Usable usable_;
   std::mutex mu_;
   std::condition_variable available_;
-  std::vector<std::unique_ptr<Conn>> idle_;
+  std::vector<Idle> idle_;  // oldest first
   std::size_t open_ = 0;
   ReconnectBackoff backoff_{options_.backoff_min, options_.backoff_max};
 };

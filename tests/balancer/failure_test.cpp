@@ -151,6 +151,29 @@ TEST(Failure, SigkillOneOfThreeUnderLoadEveryGetSucceeds) {
   EXPECT_TRUE(dead["ejected"] == true || dead["healthy"] == false) << dead.dump();
 }
 
+// A backend killed with every connection it may have busy: all its requests fail at
+// once, and all are GETs that may go elsewhere. The retry budget's share of in-flight
+// requests (0.2 x 24) would refuse half of them; its floor is one backend's connection
+// cap, so none is refused (the compose smoke's 20 users against 24 connections per
+// replica hit exactly this).
+TEST(Failure, SigkillOfABackendWithEveryConnectionBusyRetriesEveryGet) {
+  TestBackend a("a"), b("b"), c("c");
+  Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--backend=" + c.spec(),
+               "--health-interval-ms=200", "--health-timeout-ms=200", "--max-conns-per-backend=8",
+               "--retry-budget-min=0", "--eject-consecutive-5xx=0"});
+  Load load(lb, 24, "/slow?ms=200");
+  ASSERT_TRUE(eventually([&] { return lb.backend("b").value()["in_flight"] == 8; }, 3s))
+      << lb.backend("b").value().dump();
+  b.signal(SIGKILL);
+  std::this_thread::sleep_for(800ms);
+  load.finish();
+  EXPECT_EQ(load.failed, 0) << first_errors(load);
+  EXPECT_EQ(lb.metric("balancer_retry_budget_exhausted_total"), 0);
+  EXPECT_GE(lb.metric("balancer_retries_total{reason=\"empty_response\"}") +
+                lb.metric("balancer_retries_total{reason=\"reset_before_response\"}"),
+            8);
+}
+
 TEST(Failure, DrainUnderLoadNothingFails) {
   TestBackend a("a"), b("b"), c("c");
   Balancer lb({"--backend=" + a.spec(), "--backend=" + b.spec(), "--backend=" + c.spec(), "--health-interval-ms=200"});
@@ -262,6 +285,34 @@ TEST(Failure, AGetWhoseBackendResetHalfwayThroughItsHeaderIsRetriedButNotAPost) 
     }
   }
   EXPECT_TRUE(refused);
+}
+
+// A backend that dies after a whole response header, before its first body byte, has
+// still sent the client nothing (the head goes out with the first body bytes): a GET
+// is retried elsewhere, a POST answered 502, never a truncated 200.
+TEST(Failure, AGetWhoseBackendDiedAfterItsHeaderBeforeItsBodyIsRetriedButNotAPost) {
+  TestBackend a("a");
+  testkit::RawServer dies([](int fd) {
+    (void)testkit::read_request_head(fd);
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+    (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+    std::this_thread::sleep_for(20ms);  // a separate read: the header is whole first
+    ::close(fd);
+  });
+  Balancer lb({"--backend=" + a.spec(), "--backend=dies=127.0.0.1:" + std::to_string(dies.port()),
+               "--health-interval-ms=0", "--eject-consecutive-5xx=0"});
+  auto cli = lb.client();
+  for (int i = 0; i < 2; ++i) expect_answered_by_a_within(cli, 1500ms);
+  EXPECT_GE(lb.metric("balancer_retries_total{reason=\"truncated_response\"}"), 1);
+  bool refused = false;
+  for (int i = 0; i < 2; ++i) {
+    auto r = cli.Post("/echo", "payload", "text/plain");
+    ASSERT_TRUE(r);
+    if (r->status != 502) continue;
+    refused = true;
+    EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "upstream_reset") << r->body;
+  }
+  EXPECT_TRUE(refused) << "one POST reached the dying backend and was not retried";
 }
 
 TEST(Failure, TryTimeoutCutsAGetSlowerThanItEverywhere) {

@@ -18,7 +18,7 @@ TEST(RetryPolicy, ConnectFailuresAreRetriedForAnyMethod) {
 
 TEST(RetryPolicy, AfterSendingOnlyGetAndHeadWithoutBody) {
   for (auto f : {Failure::send_failed, Failure::empty_response, Failure::reset_before_response, Failure::reset_mid_header,
-                 Failure::try_timeout}) {
+                 Failure::try_timeout, Failure::truncated_response}) {
     EXPECT_TRUE(retryable(f, http::verb::get, false));
     EXPECT_TRUE(retryable(f, http::verb::head, false));
     EXPECT_FALSE(retryable(f, http::verb::post, false));
