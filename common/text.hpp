@@ -4,9 +4,18 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace scalelab::text {
+
+// `v` for people to read: at most 6 significant digits, no trailing zeros ("%g").
+inline std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 // `s` without leading and trailing spaces and tabs.
 inline std::string_view trim(std::string_view s) {

@@ -46,6 +46,7 @@ void add_logs_command(CLI::App& root, Context& ctx);    // logs
 void add_fault_command(CLI::App& root, Context& ctx);   // fault
 void add_supervise_command(CLI::App& root, Context& ctx);
 void add_console_command(CLI::App& root, Context& ctx);  // console
+void add_autoscale_command(CLI::App& root, Context& ctx);  // autoscale show|set|off
 void add_experiment_commands(CLI::App& root, Context& ctx);  // experiment, demo
 void add_load_command(CLI::App& root, Context& ctx);         // load (lab/load), fed to the lab's console
 void add_help_command(CLI::App& root, Context& ctx);         // help [COMMAND]

@@ -3,6 +3,7 @@
 // LabClient (`up` and `down` through the launcher, which starts and stops it).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -75,6 +76,7 @@ struct UpFlags {
   int restart_delay_ms = 1000;
   int timeout_s = 60;
   std::vector<std::string> app_env, balancer_env;
+  std::string autoscale;
 };
 
 void add_up_flags(CLI::App& cmd, UpFlags& f) {
@@ -98,6 +100,9 @@ void add_up_flags(CLI::App& cmd, UpFlags& f) {
   cmd.add_option("--balancer-env", f.balancer_env,
                  "KEY=VALUE for the balancer, e.g. SCALELAB_BALANCER_TRY_TIMEOUT_MS=1000 (repeatable; not what "
                  "--lb and the lab's ports set)");
+  option(cmd, "--autoscale", "SCALELAB_AUTOSCALE", f.autoscale,
+         "Let the autoscaler decide the count (the Kubernetes HPA algorithm), e.g. "
+         "min=1,max=8,metric=rps,target=200; --instances is then the starting count, kept within min..max");
   option(cmd, "--timeout", "SCALELAB_UP_TIMEOUT", f.timeout_s, "Seconds to wait for every component to be ready")
       ->check(CLI::Range(1, 3600));
 }
@@ -121,6 +126,17 @@ int run_up(const UpFlags& f, const std::filesystem::path& dir) {
   c.binaries = lab::executable_dir();
   parse_env_words("--app-env", f.app_env, c.app_env);
   parse_env_words("--balancer-env", f.balancer_env, c.balancer_env);
+  if (!f.autoscale.empty()) {
+    try {
+      c.autoscale = lab::parse_autoscale_policy(f.autoscale);
+    } catch (const std::invalid_argument& e) {
+      return fail(std::string("--") + e.what(), 2);
+    }
+    if (c.autoscale->min_replicas < 1)
+      return fail("--autoscale: min=0 (scale to zero) is not supported: the balancer cannot yet hold requests while an "
+                  "instance starts; use min=1 or more", 2);
+    c.instances = std::clamp(c.instances, c.autoscale->min_replicas, c.autoscale->max_replicas);
+  }
   if (c.prometheus && !process::find_executable("prometheus"))
     return fail("--prometheus needs Debian's prometheus package (apt-get install prometheus)", 1);
   const auto start = std::chrono::steady_clock::now();

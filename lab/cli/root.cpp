@@ -115,6 +115,7 @@ void add_commands(CLI::App& root, Context& ctx) {
   add_logs_command(root, ctx);
   add_fault_command(root, ctx);
   add_console_command(root, ctx);
+  add_autoscale_command(root, ctx);
   add_load_command(root, ctx);
   add_experiment_commands(root, ctx);
   add_supervise_command(root, ctx);

@@ -4,14 +4,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/text.hpp"
+
 namespace scalelab::faultproxy {
 namespace {
 
-std::string number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+using text::number;
 
 std::string attribute_names(const ToxicTypeInfo& info) {
   if (info.attributes.empty()) return "none";

@@ -135,6 +135,33 @@ void ControlApi::routes() {
     });
   });
 
+  // The autoscaler: GET shows it, PUT turns it on (or replaces its policy) from
+  // {"spec": "min=1,max=8,metric=rps,target=200"} or {"policy": {...}} (autoscaler.hpp's
+  // JSON), DELETE turns it off.
+  server_.Get("/autoscale", [&s](const httplib::Request&, httplib::Response& res) {
+    answer(res, 200, [&] { return s.call([](Supervisor& sup) { return sup.autoscale_show(); }); });
+  });
+  server_.Put("/autoscale", [&s](const httplib::Request& req, httplib::Response& res) {
+    answer(res, 200, [&] {
+      const auto body = body_of(req);
+      AutoscalePolicy policy;
+      try {
+        if (body.contains("spec") && body["spec"].is_string())
+          policy = parse_autoscale_policy(body["spec"].get<std::string>());
+        else if (body.contains("policy") && body["policy"].is_object())
+          policy = autoscale_policy_from_json(body["policy"]);
+        else
+          throw HttpError(400, "bad_policy", "the body needs \"spec\" (a string) or \"policy\" (an object)");
+      } catch (const std::invalid_argument& e) {
+        throw HttpError(400, "bad_policy", e.what());
+      }
+      return s.call([policy](Supervisor& sup) { return sup.autoscale_set(policy); });
+    });
+  });
+  server_.Delete("/autoscale", [&s](const httplib::Request&, httplib::Response& res) {
+    answer(res, 200, [&] { return s.call([](Supervisor& sup) { return sup.autoscale_off(); }); });
+  });
+
   server_.Post("/toggle", [&s](const httplib::Request& req, httplib::Response& res) {
     answer(res, 200, [&] {
       const auto body = body_of(req);

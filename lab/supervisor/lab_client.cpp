@@ -22,6 +22,7 @@ nlohmann::json LabClient::call(const std::string& method, const std::string& pat
   const std::string text = body.is_null() ? std::string() : body.dump();
   httplib::Result r = method == "GET"    ? http_->Get(path)
                       : method == "POST" ? http_->Post(path, text, "application/json")
+                      : method == "PUT"  ? http_->Put(path, text, "application/json")
                                          : http_->Delete(path);
   if (!r)
     throw HttpError(0, "unreachable",
@@ -56,6 +57,9 @@ nlohmann::json LabClient::toggle(const std::string& concern, const std::string& 
   if (!concern.empty()) body["concern"] = concern;
   return call("POST", "/toggle", body);
 }
+nlohmann::json LabClient::autoscale() { return call("GET", "/autoscale"); }
+nlohmann::json LabClient::autoscale_set(const std::string& spec) { return call("PUT", "/autoscale", {{"spec", spec}}); }
+nlohmann::json LabClient::autoscale_off() { return call("DELETE", "/autoscale"); }
 nlohmann::json LabClient::faults() { return call("GET", "/faults"); }
 nlohmann::json LabClient::fault_add(const std::string& link, const nlohmann::json& toxic) {
   return call("POST", "/faults/" + link, toxic);

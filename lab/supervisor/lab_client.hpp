@@ -39,6 +39,9 @@ class LabClient {
   nlohmann::json restart(const std::string& id);
   nlohmann::json scale(int instances);
   nlohmann::json toggle(const std::string& concern, const std::string& mode);
+  nlohmann::json autoscale();                          // GET /autoscale
+  nlohmann::json autoscale_set(const std::string& spec);  // PUT /autoscale
+  nlohmann::json autoscale_off();                      // DELETE /autoscale
   nlohmann::json faults();
   nlohmann::json fault_add(const std::string& link, const nlohmann::json& toxic);
   nlohmann::json fault_clear(const std::string& link);

@@ -27,6 +27,7 @@ nlohmann::json to_json(const LabConfig& c) {
           {"app_env", c.app_env},
           {"balancer_env", c.balancer_env},
           {"binaries", c.binaries},
+          {"autoscale", c.autoscale ? to_json(*c.autoscale) : nlohmann::json(nullptr)},
           {"ports",
            {{"balancer", c.ports.balancer()},
             {"balancer_admin", c.ports.balancer_admin()},
@@ -54,6 +55,7 @@ LabConfig lab_config_from_json(const nlohmann::json& j) {
     c.app_env = j.value("app_env", std::map<std::string, std::string>{});
     c.balancer_env = j.value("balancer_env", std::map<std::string, std::string>{});
     c.binaries = j.value("binaries", std::string());
+    if (j.contains("autoscale") && !j["autoscale"].is_null()) c.autoscale = autoscale_policy_from_json(j["autoscale"]);
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("lab.json: ") + e.what());

@@ -9,9 +9,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "lab/supervisor/autoscaler.hpp"
 
 namespace scalelab::lab {
 
@@ -49,6 +52,8 @@ struct LabConfig {
   std::map<std::string, std::string> app_env;    // extra SCALELAB_* for every instance
   std::map<std::string, std::string> balancer_env;  // extra SCALELAB_BALANCER_* for the balancer
   std::string binaries;                          // folder of scalelab-app, -balancer, -faultproxy
+  // When set, the supervisor decides `instances` (autoscaler.hpp); `scalelab scale` is refused.
+  std::optional<AutoscalePolicy> autoscale;
 
   std::uint16_t highest_port() const { return ports.app_admin(Ports::kMaxInstances); }
 };

@@ -103,6 +103,7 @@ int Supervisor::run() {
   started_at_ = Clock::now();
   started_unix_ms_ = unix_ms();
   if (config_.prometheus) write_prometheus_config(config_);
+  if (config_.autoscale) autoscale_set(*config_.autoscale);
   // Backing services first; the apps wait for nothing (they report unready until
   // Redis answers), so everything starts at once and readiness sorts itself out.
   for (Kind k : {Kind::redis, Kind::s3, Kind::faults}) spawn(add_component(k));
@@ -155,6 +156,7 @@ void Supervisor::tick() {
   if (phase_ == Phase::running) {
     sync_balancer();
     sync_state_modes();
+    autoscale_sync(now);
   }
   if (phase_ != Phase::running) advance_shutdown();
   if (state_dirty_) write_state_file();

@@ -22,6 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http_error.hpp"
+#include "lab/supervisor/autoscale_metrics.hpp"
+#include "lab/supervisor/autoscaler.hpp"
 #include "lab/supervisor/balancer_admin.hpp"
 #include "lab/supervisor/component.hpp"
 #include "lab/supervisor/event_log.hpp"
@@ -53,7 +55,10 @@ class Supervisor {
   nlohmann::json pause(const std::string& id);
   nlohmann::json resume(const std::string& id);
   nlohmann::json restart(const std::string& id);
-  nlohmann::json scale(int instances);
+  nlohmann::json scale(int instances);  // refused (409) while the autoscaler decides
+  nlohmann::json autoscale_show();
+  nlohmann::json autoscale_set(const AutoscalePolicy& policy);
+  nlohmann::json autoscale_off();
   nlohmann::json toggle(const std::string& concern, const std::string& mode);
   nlohmann::json fault_add(const std::string& link, const nlohmann::json& toxic);
   nlohmann::json fault_clear(const std::string& link);
@@ -73,6 +78,8 @@ class Supervisor {
   void check_readiness(Component& c);
   void on_ready_change(Component& c, const ProbeResult& result);
   void sync_balancer();
+  nlohmann::json resize(int instances, const std::string& why);
+  void autoscale_sync(Clock::time_point now);
   void sync_state_modes();
   void advance_scale_in(Component& c);
   void advance_shutdown();
@@ -91,6 +98,11 @@ class Supervisor {
   enum class Phase { running, stopping_apps, stopping_balancer, stopping_rest, finished };
   Phase phase_ = Phase::running;
   Clock::time_point phase_deadline_{};
+  // The autoscaler (supervisor_autoscale.cpp), when config_.autoscale is set.
+  std::optional<Autoscaler> autoscaler_;
+  AutoscaleMetrics autoscale_metrics_;
+  Clock::time_point next_autoscale_{};
+  nlohmann::json last_decision_;  // null until the first sync
   bool state_dirty_ = true;
   bool targets_dirty_ = true;
 

@@ -55,6 +55,7 @@ nlohmann::json Supervisor::status() {
   lab["uptime_s"] = std::chrono::duration<double>(now - started_at_).count();
   lab["started_unix_ms"] = started_unix_ms_;
   lab["phase"] = phase_ == Phase::running ? "running" : "stopping";
+  lab["autoscale_last_decision"] = last_decision_;
   return {{"lab", lab}, {"components", components}, {"last_event", events_.last_seq()}};
 }
 
@@ -107,6 +108,15 @@ nlohmann::json Supervisor::restart(const std::string& id) {
 nlohmann::json Supervisor::scale(int instances) {
   if (instances < 1 || instances > Ports::kMaxInstances)
     throw HttpError(400, "bad_instances", "instances must be from 1 to " + std::to_string(Ports::kMaxInstances));
+  // As with a Deployment under an HPA, a count set by hand would be undone at the next
+  // sync: say so instead of pretending.
+  if (autoscaler_)
+    throw HttpError(409, "autoscaling", "the autoscaler decides the count (" + to_string(autoscaler_->policy()) +
+                                            "); run scalelab autoscale off first");
+  return resize(instances, "");
+}
+
+nlohmann::json Supervisor::resize(int instances, const std::string& why) {
   std::vector<Component*> current;
   for (auto* app : apps())
     if (!app->removing) current.push_back(app);
@@ -134,7 +144,7 @@ nlohmann::json Supervisor::scale(int instances) {
   config_.instances = instances;
   write_lab_config(config_);
   targets_dirty_ = true;
-  events_.add("scale", "", std::to_string(before) + " -> " + std::to_string(instances));
+  events_.add("scale", "", std::to_string(before) + " -> " + std::to_string(instances) + (why.empty() ? "" : " (" + why + ")"));
   return {{"instances", instances}, {"added", added}, {"removing", removed}};
 }
 
