@@ -51,15 +51,12 @@ code=0
 wait "$load" || code=$?
 [ "$code" -eq 0 ] || fail "shared-state load exited $code (3: violations, 4: failures; $out/shared.json)"
 violations=$(json "$out/shared.json" "Object.values(j.totals.violations).reduce((a, b) => a + b, 0)")
-failed_gets=$(json "$out/shared.json" "j.failures.filter(f => f.method === 'GET').length")
+failed_gets=$(json "$out/shared.json" "j.totals.failed_reads")
 failed=$(json "$out/shared.json" "j.totals.errors")
-kept=$(json "$out/shared.json" "j.failures.length")
 requests=$(json "$out/shared.json" "j.totals.requests")
 [ "$violations" -eq 0 ] || fail "$violations violations in shared mode"
-# The summary keeps the first 20 failed requests: all of them, when no more failed.
-[ "$failed" -eq "$kept" ] || fail "$failed requests failed, more than the summary lists; cannot tell whether GETs did"
 if [ "$failed_gets" -ne 0 ]; then
-  # What each failed request was, so a CI log says why without the run's files.
+  # What each failed request was (the first 20), so a CI log says why without the run's files.
   json "$out/shared.json" "j.failures.map(f => '  ' + [f.t_s.toFixed(2) + 's', f.method, f.target, f.status || f.transport, f.error, f.detail, f.instance, f.request_id].join(' ')).join('\\n')" >&2
   fail "$failed_gets GETs failed while a replica died"
 fi

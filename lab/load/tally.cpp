@@ -84,6 +84,7 @@ void Tally::merge(const Tally& o) {
   for (std::size_t i = 0; i < violations.size(); ++i) violations[i] += o.violations[i];
   for (std::size_t i = 0; i < checks.size(); ++i) checks[i] += o.checks[i];
   for (std::size_t i = 0; i < scenarios.size(); ++i) scenarios[i] += o.scenarios[i];
+  failed_reads += o.failed_reads;
 }
 
 nlohmann::json counts_json(const Tally& t) {
@@ -91,6 +92,7 @@ nlohmann::json counts_json(const Tally& t) {
       {"requests", t.requests},
       {"responses", t.responses},
       {"errors", t.failed()},
+      {"failed_reads", t.failed_reads},
       {"status", named<StatusClass>(t.status, status_class_name)},
       {"transport", named<Transport>(t.transport, transport_name, 1)},
       {"violations", named<Violation>(t.violations, violation_name)},

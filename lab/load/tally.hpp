@@ -59,6 +59,9 @@ struct Tally {
   Counters<Violation> violations{};
   Counters<Check> checks{};
   Counters<Scenario> scenarios{};  // scenario runs started
+  // Of failed(), those that were GET or HEAD: a balancer may retry them elsewhere, so
+  // a lab that loses an instance should lose none of these (writes may fail).
+  std::uint64_t failed_reads = 0;
 
   void add(Violation v, std::uint64_t n = 1) { violations[static_cast<std::size_t>(v)] += n; }
   void add(Check c, std::uint64_t n = 1) { checks[static_cast<std::size_t>(c)] += n; }

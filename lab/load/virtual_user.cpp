@@ -140,9 +140,12 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
       w.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0)));
       add_instance(w.instances, response_.instance);
     }
-    if ((response_.transport != Transport::none || response_.status >= 500) && w.failures.size() < kFailuresKept)
-      w.failures.push_back(FailedRequest::of(std::chrono::duration<double>(sent_at_ - run.start).count(),
-                                             request.method, request.target, response_));
+    if (response_.transport != Transport::none || response_.status >= 500) {
+      if (request.method == "GET" || request.method == "HEAD") ++w.tally.failed_reads;
+      if (w.failures.size() < kFailuresKept)
+        w.failures.push_back(FailedRequest::of(std::chrono::duration<double>(sent_at_ - run.start).count(),
+                                               request.method, request.target, response_));
+    }
   });
   co_return &response_;
 }

@@ -53,6 +53,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   int db_latency_ms = static_cast<int>(c.db_latency.count());
   long long session_ttl = c.session_ttl.count(), cache_ttl = c.cache_ttl.count(), rate_window = c.rate_window.count();
   long long drain_grace_ms = c.drain_grace.count(), shutdown_timeout_ms = c.shutdown_timeout.count();
+  long long startup_delay_ms = c.startup_delay.count();
   long long s3_timeout_ms = c.s3.io_timeout.count();
   std::string state = "shared", state_sessions, state_cache, state_uploads, state_ratelimit;
 
@@ -98,6 +99,10 @@ AppConfig parse_app_config(int argc, char** argv) {
       ->check(CLI::Range(0, 600000));
   config::option(cli, "--shutdown-timeout-ms", "SCALELAB_SHUTDOWN_TIMEOUT_MS", shutdown_timeout_ms, "On SIGTERM: time allowed for in-flight requests")
       ->check(CLI::Range(0, 600000));
+  config::option(cli, "--startup-delay-ms", "SCALELAB_STARTUP_DELAY_MS", startup_delay_ms,
+                 "Wait this long before listening, as a heavy runtime does when it starts (a JVM, a model load): "
+                 "the cold start an autoscaler lives with")
+      ->check(CLI::Range(0, 600000));
   config::option(cli, "--keepalive-timeout", "SCALELAB_KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, "Idle keep-alive connection lifetime")
       ->check(CLI::Range(1, 3600));
   config::option(cli, "--max-header-bytes", "SCALELAB_MAX_HEADER_BYTES", c.max_header_bytes,
@@ -130,6 +135,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   c.rate_window = std::chrono::seconds(rate_window);
   c.drain_grace = std::chrono::milliseconds(drain_grace_ms);
   c.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
+  c.startup_delay = std::chrono::milliseconds(startup_delay_ms);
 
   const store::Mode all = mode_or_die(state, "--state / SCALELAB_STATE");
   const std::string overrides[4] = {state_sessions, state_cache, state_uploads, state_ratelimit};

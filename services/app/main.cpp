@@ -21,6 +21,15 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // A simulated cold start: nothing listens yet, so the balancer's connects are
+  // refused and the supervisor sees the instance as starting. SIGTERM still ends it.
+  if (config.startup_delay.count() > 0) {
+    log::info("starting slowly", {{"startup_delay_ms", config.startup_delay.count()}});
+    const timespec delay{static_cast<time_t>(config.startup_delay.count() / 1000),
+                         static_cast<long>(config.startup_delay.count() % 1000) * 1000000L};
+    if (sigtimedwait(&stop_signals, nullptr, &delay) > 0) ::_exit(0);
+  }
+
   std::unique_ptr<app::App> application;
   try {
     application = std::make_unique<app::App>(config);

@@ -5,7 +5,10 @@
 #include <atomic>
 #include <thread>
 
+#include "common/net.hpp"
+#include "common/process.hpp"
 #include "tests/app/app_test_util.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace scalelab::testkit;
 using namespace std::chrono_literals;
@@ -33,6 +36,47 @@ TEST(Lifecycle, SigtermFinishesEveryInFlightRequestThenExitsZero) {
   auto status = cluster.app(0).process.wait_for(10s);
   ASSERT_TRUE(status);
   EXPECT_EQ(status->describe(), "exit 0");
+}
+
+// SCALELAB_STARTUP_DELAY_MS: a heavy runtime's cold start. Nothing listens until it has
+// passed (connects are refused, as by a process still loading), and a SIGTERM meanwhile
+// ends the instance at once, cleanly.
+TEST(Lifecycle, AStartupDelayKeepsThePortClosedUntilItPassesAndSigtermStillEndsIt) {
+  const std::uint16_t port = scalelab::net::free_port();
+  TempDir dir("scalelab-startup");
+  auto start = [&] {
+    scalelab::process::SpawnOptions options;
+    options.argv = {AppCluster::binary("scalelab-app"), "--listen", "127.0.0.1:" + std::to_string(port),
+                    "--admin-listen", "0", "--state", "local", "--startup-delay-ms", "1500",
+                    "--data-dir", (dir / "data").string()};
+    options.log_path = (dir / "app.log").string();
+    return scalelab::process::Process::spawn(options);
+  };
+  auto app = start();
+  const auto started = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(500ms);
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(0, 300000);
+  EXPECT_FALSE(cli.Get("/healthz")) << "listening before its start-up delay passed";
+  bool up = false;
+  while (!up && std::chrono::steady_clock::now() - started < 10s) {
+    auto r = cli.Get("/healthz");
+    up = r && r->status == 200;
+    if (!up) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(up);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 1400ms);
+  app.signal(SIGTERM);
+  ASSERT_TRUE(app.wait_for(15s));
+
+  auto slow = start();
+  std::this_thread::sleep_for(300ms);
+  const auto asked = std::chrono::steady_clock::now();
+  slow.signal(SIGTERM);
+  const auto status = slow.wait_for(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->describe(), "exit 0");
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s) << "SIGTERM waited for the start-up delay";
 }
 
 TEST(Lifecycle, SigkillOfOneInstanceLeavesEverySharedSessionServed) {

@@ -34,7 +34,8 @@ Sample sample() {
 }
 
 void expect_counts_shape(const json& j) {
-  for (const char* key : {"requests", "responses", "errors"}) EXPECT_TRUE(j.at(key).is_number_unsigned()) << key;
+  for (const char* key : {"requests", "responses", "errors", "failed_reads"})
+    EXPECT_TRUE(j.at(key).is_number_unsigned()) << key;
   for (const char* key : {"1xx", "2xx", "3xx", "4xx", "5xx", "429", "503"})
     EXPECT_TRUE(j.at("status").at(key).is_number_unsigned()) << key;
   for (const char* key : {"refused", "reset", "timeout", "protocol", "other"})
