@@ -7,6 +7,7 @@
 #include <map>
 #include <regex>
 
+#include "lab/supervisor/autoscaler.hpp"
 #include "tests/deploy/deploy_files.hpp"
 #include "tests/deploy/expressions.hpp"
 #include "tests/deploy/k8s_manifests.hpp"
@@ -263,6 +264,26 @@ TEST(K8s, DisruptionBudgetAndAutoscalerTargetTheApp) {
   EXPECT_EQ(hpa.doc["spec"]["scaleTargetRef"]["kind"].as<std::string>(), "Deployment");
   EXPECT_EQ(hpa.doc["spec"]["scaleTargetRef"]["name"].as<std::string>(), app.name());
   EXPECT_EQ(hpa.file.rfind("examples/", 0), 0u) << "the HPA is an example, outside `kubectl apply -f deploy/k8s/`";
+}
+
+// The example HPA behaves as the lab's autoscaler does by default, so that a lab run
+// predicts it: the same rate policies and windows (lab/supervisor/autoscaler.hpp).
+TEST(K8s, TheExampleAutoscalerHasTheLabsDefaultBehaviour) {
+  const YAML::Node behavior = need("HorizontalPodAutoscaler", "scalelab-app").doc["spec"]["behavior"];
+  auto expect_rules = [](const YAML::Node& rules, const lab::ScalingRules& lab_rules, const char* direction) {
+    SCOPED_TRACE(direction);
+    EXPECT_EQ(rules["stabilizationWindowSeconds"].as<long>() * 1000, lab_rules.stabilization_window.count());
+    EXPECT_EQ(rules["selectPolicy"].as<std::string>(), "Max");
+    ASSERT_EQ(rules["policies"].size(), lab_rules.policies.size());
+    for (std::size_t i = 0; i < lab_rules.policies.size(); ++i) {
+      const auto& want = lab_rules.policies[i];
+      EXPECT_EQ(rules["policies"][i]["type"].as<std::string>(), want.type == lab::ScalingPolicyType::pods ? "Pods" : "Percent");
+      EXPECT_EQ(rules["policies"][i]["value"].as<int>(), want.value);
+      EXPECT_EQ(rules["policies"][i]["periodSeconds"].as<long>() * 1000, want.period.count());
+    }
+  };
+  expect_rules(behavior["scaleUp"], lab::default_scale_up_rules(), "scaleUp");
+  expect_rules(behavior["scaleDown"], lab::default_scale_down_rules(), "scaleDown");
 }
 
 TEST(K8s, RedisKeepsAnAppendOnlyFileOnAVolume) {
