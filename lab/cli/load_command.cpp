@@ -30,7 +30,9 @@ struct LoadFlags {
   load::LoadConfig config;
   CLI::Option* target = nullptr;
   std::string rate = "0";
+  std::string stages;
   std::string duration = "10s";
+  CLI::Option* duration_flag = nullptr;
   std::string think_time = "0ms";
   std::string mix = load::kDefaultMix;
   std::string stale_grace = "0ms";
@@ -85,9 +87,13 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f) {
       ->check(CLI::Range(1u, 100000u));
   option(cmd, "--rate", "SCALELAB_LOAD_RATE", f.rate, "open loop: requests per second (e.g. 500 or 500/s); 0 = closed loop")
       ->check(parsed_by(load::parse_rate, "RATE"));
+  option(cmd, "--stages", "SCALELAB_LOAD_STAGES", f.stages,
+         "open loop in stages, as k6's ramping-arrival-rate: DURATION:RATE,... ramps linearly from --rate to each "
+         "RATE over its DURATION, e.g. 30s:1000,60s:1000,30s:50; --duration defaults to their sum")
+      ->check(parsed_by(load::parse_stages, "STAGES"));
   option(cmd, "--threads", "SCALELAB_LOAD_THREADS", c.threads, "threads, one event loop each")->check(CLI::Range(1u, 256u));
-  option(cmd, "--duration", "SCALELAB_LOAD_DURATION", f.duration, "how long to run (10s, 500ms, 2m)")
-      ->check(parsed_by(load::parse_duration, "DURATION"));
+  f.duration_flag = option(cmd, "--duration", "SCALELAB_LOAD_DURATION", f.duration, "how long to run (10s, 500ms, 2m)")
+                      ->check(parsed_by(load::parse_duration, "DURATION"));
   option(cmd, "--max-requests", "SCALELAB_LOAD_MAX_REQUESTS", c.max_requests,
          "stop after this many requests (in-flight ones finish); 0 = no bound");
   option(cmd, "--think-time", "SCALELAB_LOAD_THINK_TIME", f.think_time, "closed loop: pause between scenario runs")
@@ -129,6 +135,15 @@ load::LoadConfig load_config(const LoadFlags& f) {
   load::LoadConfig c = f.config;
   c.rate = load::parse_rate(f.rate);
   c.duration = load::parse_duration(f.duration);
+  if (!f.stages.empty()) {
+    c.stages = load::parse_stages(f.stages);
+    const auto staged = load::stages_duration(c.stages);
+    if (f.duration_flag->count() == 0)
+      c.duration = staged;
+    else if (c.duration < staged)
+      throw CLI::ValidationError("--duration (" + f.duration + ") ends before the stages do (" +
+                                 std::to_string(staged.count()) + " ms)");
+  }
   c.think_time = load::parse_duration(f.think_time);
   c.mix = load::parse_mix(f.mix);
   c.stale_grace = load::parse_duration(f.stale_grace);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "lab/faultproxy/fault_args.hpp"
+#include "lab/supervisor/autoscaler.hpp"
 
 namespace scalelab::experiment {
 namespace {
@@ -247,6 +248,7 @@ journal::ExperimentInfo Experiment::journal_info() const {
                   {"restart_delay_ms", cluster.restart_delay_ms},
                   {"app_env", cluster.app_env},
                   {"balancer_env", cluster.balancer_env}};
+  if (!cluster.autoscale.empty()) info.cluster["autoscale"] = cluster.autoscale;
   load::to_json(info.load, load);
   return info;
 }
@@ -288,6 +290,19 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
     x.cluster.balancer = c.choice("balancer", "round_robin", {"round_robin", "least_conn", "sticky"});
     x.cluster.restart = c.choice("restart", "never", {"never", "always"});
     x.cluster.restart_delay_ms = static_cast<int>(c.duration("restart_delay", std::chrono::milliseconds(1000)).count());
+    if (c.has("autoscale")) {
+      x.cluster.autoscale = c.str("autoscale");
+      try {
+        const lab::AutoscalePolicy policy = lab::parse_autoscale_policy(x.cluster.autoscale);
+        if (policy.min_replicas < 1) throw std::invalid_argument("min=0 (scale to zero) is not supported yet");
+        if (x.cluster.instances < policy.min_replicas || x.cluster.instances > policy.max_replicas)
+          throw std::invalid_argument("instances (" + std::to_string(x.cluster.instances) + ") must be within min..max");
+      } catch (const std::invalid_argument& e) {
+        std::string why = e.what();
+        if (why.rfind("autoscale: ", 0) == 0) why.erase(0, 11);  // the field is named already
+        c.fail(c.get("autoscale"), why, "autoscale");
+      }
+    }
     for (auto [field, env] : {std::pair{"app_env", &x.cluster.app_env}, std::pair{"balancer_env", &x.cluster.balancer_env}}) {
       if (!c.has(field)) continue;
       const auto vars = c.get(field);
@@ -303,6 +318,15 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
     auto& cfg = x.load;
     cfg.duration = l.duration("duration", {}, true);
     cfg.users = static_cast<unsigned>(l.integer("users", 10, 1, 100000));
+    if (l.has("stages")) {
+      try {
+        cfg.stages = load::parse_stages(l.get("stages").as<std::string>());
+      } catch (const std::exception& e) {
+        l.fail(l.get("stages"), e.what(), "stages");
+      }
+      if (cfg.duration < load::stages_duration(cfg.stages))
+        l.fail(l.get("stages"), "the stages last longer than load.duration", "stages");
+    }
     if (l.has("rate")) {
       try {
         cfg.rate = load::parse_rate(l.get("rate").as<std::string>());

@@ -56,6 +56,7 @@ struct ClusterSpec {
   int restart_delay_ms = 1000;
   std::map<std::string, std::string> app_env;
   std::map<std::string, std::string> balancer_env;
+  std::string autoscale;  // `scalelab up --autoscale` SPEC; empty: the count is `instances`
 };
 
 struct Experiment {

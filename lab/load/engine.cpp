@@ -23,8 +23,12 @@ Window take_all(std::vector<std::unique_ptr<Worker>>& workers) {
   return merged;
 }
 
-Sample make_sample(unsigned t, double elapsed, double interval, const Window& w) {
+Sample make_sample(unsigned t, double elapsed, double interval, const Window& w, const LoadConfig& config) {
   Sample s;
+  if (config.open_loop() && interval > 0) {
+    const RateProfile profile = config.rate_profile();
+    s.scheduled_rps = (profile.arrivals_by(elapsed) - profile.arrivals_by(elapsed - interval)) / interval;
+  }
   s.t = t;
   s.elapsed_s = elapsed;
   s.interval_s = interval;
@@ -73,7 +77,7 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   Window total;
   auto emit = [&](const Window& w, unsigned t, double elapsed, double interval) {
     total.merge(w);
-    result.samples.push_back(make_sample(t, elapsed, interval, w));
+    result.samples.push_back(make_sample(t, elapsed, interval, w, config));
     if (on_second) on_second(result.samples.back());
   };
 

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
@@ -111,6 +112,47 @@ double parse_rate(std::string_view text) {
   return parse_number(text, "rate");
 }
 
+std::vector<RateStage> parse_stages(std::string_view text) {
+  std::vector<RateStage> stages;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string_view stage = trim(text.substr(start, comma - start));
+    start = comma + 1;
+    if (stage.empty()) continue;
+    const auto colon = stage.find(':');
+    if (colon == std::string_view::npos)
+      throw std::invalid_argument("stage " + in_quotes(stage) + " is not DURATION:RATE (e.g. 30s:1000)");
+    RateStage s;
+    try {
+      s.duration = parse_duration(stage.substr(0, colon));
+      s.target = parse_rate(stage.substr(colon + 1));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("stage " + in_quotes(stage) + ": " + e.what());
+    }
+    stages.push_back(s);
+  }
+  if (stages.empty()) throw std::invalid_argument("stages " + in_quotes(text) + " holds no stage (e.g. 30s:1000,30s:50)");
+  return stages;
+}
+
+std::string stages_string(const std::vector<RateStage>& stages) {
+  std::string out;
+  for (const auto& s : stages) {
+    if (!out.empty()) out += ',';
+    const auto ms = s.duration.count();
+    out += (ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms") + ":" + text::number(s.target);
+  }
+  return out;
+}
+
+std::chrono::milliseconds stages_duration(const std::vector<RateStage>& stages) {
+  std::chrono::milliseconds total{0};
+  for (const auto& s : stages) total += s.duration;
+  return total;
+}
+
 Target parse_target(std::string_view text) {
   const std::string original(text);
   if (text.starts_with("http://")) text.remove_prefix(7);
@@ -141,6 +183,13 @@ void validate(const LoadConfig& c) {
   if (c.rate < 0 || !std::isfinite(c.rate) || c.rate > 1e7)
     throw std::invalid_argument("rate must be from 0 to 10000000 per second");
   if (c.duration.count() <= 0) throw std::invalid_argument("duration must be above 0 (a run always ends by itself)");
+  for (const auto& s : c.stages) {
+    if (s.duration.count() <= 0) throw std::invalid_argument("every stage's duration must be above 0");
+    if (s.target < 0 || !std::isfinite(s.target) || s.target > 1e7)
+      throw std::invalid_argument("every stage's rate must be from 0 to 10000000 per second");
+  }
+  if (!c.stages.empty() && c.rate == 0 && std::all_of(c.stages.begin(), c.stages.end(), [](const RateStage& s) { return s.target == 0; }))
+    throw std::invalid_argument("stages: the rate is 0 throughout; nothing would be sent");
   if (c.connect_timeout.count() <= 0 || c.response_timeout.count() <= 0)
     throw std::invalid_argument("timeouts must be above 0");
   if (c.upload_bytes == 0 || c.upload_bytes > (16u << 20))
@@ -165,6 +214,7 @@ void to_json(nlohmann::json& j, const LoadConfig& c) {
       {"model", c.open_loop() ? "open" : "closed"},
       {"users", c.users},
       {"rate", c.rate},
+      {"stages", stages_string(c.stages)},
       {"threads", c.threads},
       {"duration_s", static_cast<double>(c.duration.count()) / 1000.0},
       {"max_requests", c.max_requests},

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lab/load/schedule.hpp"
 #include "lab/load/tally.hpp"
 
 namespace scalelab::load {
@@ -29,6 +30,9 @@ struct LoadConfig {
   std::string target = "127.0.0.1:8080";      // host:port or http://host:port, on 127.0.0.0/8
   unsigned users = 10;                        // closed loop: users; open loop: the bound on users/connections
   double rate = 0;                            // open loop requests per second; 0 = closed loop
+  // Open loop in stages (k6's ramping-arrival-rate): from `rate`, linearly to each
+  // stage's target over its duration; after the last, its target holds to `duration`.
+  std::vector<RateStage> stages;
   unsigned threads = 1;                       // one io_context per thread
   std::chrono::milliseconds duration{10000};  // a run always ends by then
   std::uint64_t max_requests = 0;             // 0 = no bound; in-flight requests finish when reached
@@ -48,7 +52,8 @@ struct LoadConfig {
   std::string user_prefix;                          // user names are <prefix><n>; empty = "vu-<random>-"
 
   const std::vector<MixEntry>& effective_mix() const;
-  bool open_loop() const { return rate > 0; }
+  bool open_loop() const { return rate > 0 || !stages.empty(); }
+  RateProfile rate_profile() const { return RateProfile(rate, stages); }
 };
 
 // One entry of a comma-separated list of `name` or `name=value` (a mix, the thresholds
@@ -71,6 +76,12 @@ std::string mix_string(const std::vector<MixEntry>& mix);
 std::chrono::milliseconds parse_duration(std::string_view text);
 // "500" or "500/s". Throws std::invalid_argument.
 double parse_rate(std::string_view text);
+// "30s:1000,1m:1000,30s:50": each stage's duration and the rate it ramps to. Throws
+// std::invalid_argument naming the bad stage.
+std::vector<RateStage> parse_stages(std::string_view text);
+std::string stages_string(const std::vector<RateStage>& stages);
+// The stages' total duration.
+std::chrono::milliseconds stages_duration(const std::vector<RateStage>& stages);
 
 struct Target {
   std::string ip;  // dotted IPv4 in 127.0.0.0/8

@@ -82,12 +82,21 @@ std::string summary_table(const LoadResult& r) {
   const Tally& t = r.totals;
   const LoadConfig& c = r.config;
   std::string out;
-  out +=
-      format("scalelab load  %s  %s loop, %u users%s, %u thread%s, mix %s\n", c.target.c_str(),
-             c.open_loop() ? "open" : "closed", c.users, c.open_loop() ? format(" at %.0f req/s", c.rate).c_str() : "",
-             c.threads, c.threads == 1 ? "" : "s", mix_string(c.effective_mix()).c_str());
+  const std::string pace = !c.open_loop()     ? ""
+                           : c.stages.empty() ? format(" at %.0f req/s", c.rate)
+                                              : format(" from %.0f req/s in stages %s", c.rate, stages_string(c.stages).c_str());
+  out += format("scalelab load  %s  %s loop, %u users%s, %u thread%s, mix %s\n", c.target.c_str(),
+                c.open_loop() ? "open" : "closed", c.users, pace.c_str(), c.threads, c.threads == 1 ? "" : "s",
+                mix_string(c.effective_mix()).c_str());
   out += format("  duration     %.2f s (%s)\n", r.duration_s, r.stop_reason.c_str());
   out += format("  requests     %" PRIu64 "  (%.1f/s)  answered %" PRIu64 "\n", t.requests, r.rps(), t.responses);
+  if (c.open_loop()) {
+    // What the schedule asked for by the end, beside what was sent: a target too slow
+    // for the rate, or too few --users to carry it, shows here.
+    const double asked = c.rate_profile().arrivals_by(r.duration_s);
+    out += format("  schedule     %.0f requests asked, %" PRIu64 " completed (%.1f %%)\n", asked, t.requests,
+                  asked > 0 ? 100.0 * static_cast<double>(t.requests) / asked : 0.0);
+  }
   out += format("  failed       %" PRIu64 " (%.2f %%)  transport: refused %" PRIu64 ", reset %" PRIu64
                 ", timeout %" PRIu64 ", protocol %" PRIu64 ", other %" PRIu64 "\n",
                 t.failed(), percent_of(t.failed(), t.requests), t.of(Transport::refused), t.of(Transport::reset),

@@ -106,6 +106,7 @@ void to_json(nlohmann::json& j, const Sample& s) {
   j["elapsed_s"] = round3(s.elapsed_s);
   j["interval_s"] = round3(s.interval_s);
   j["rps"] = round3(s.rps());
+  if (s.scheduled_rps) j["scheduled_rps"] = round3(*s.scheduled_rps);
   j["latency_ms"] = s.latency;
   j["instances"] = instances_json(s.instances);
 }
@@ -113,6 +114,8 @@ void to_json(nlohmann::json& j, const Sample& s) {
 void to_json(nlohmann::json& j, const LoadResult& r) {
   nlohmann::json totals = counts_json(r.totals);
   totals["rps"] = round3(r.rps());
+  // Open loop: what the schedule asked for by the end, beside `requests`.
+  if (r.config.open_loop()) totals["scheduled_requests"] = std::llround(r.config.rate_profile().arrivals_by(r.duration_s));
   totals["latency_ms"] = r.latency;
   totals["instances"] = instances_json(r.instances);
   totals["scenarios"] = scenarios_json(r.totals);

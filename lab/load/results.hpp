@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,6 +59,9 @@ struct Sample {
   Tally counts;
   LatencySummary latency;
   InstanceCounts instances;
+  // Open loop: the requests per second the schedule asked for in this sample (its mean
+  // over the interval), to set beside rps; absent in closed loop.
+  std::optional<double> scheduled_rps;
   double rps() const { return interval_s > 0 ? static_cast<double>(counts.requests) / interval_s : 0; }
 };
 

@@ -21,7 +21,7 @@ void Window::merge(const Window& other) {
 }
 
 Worker::Worker(RunState& run, unsigned index, std::vector<unsigned> user_indices) : run_(run), index_(index) {
-  if (run.config.open_loop()) schedule_ = OpenLoopSchedule(run.start, run.config.rate, run.config.threads, index);
+  if (run.config.open_loop()) schedule_ = OpenLoopSchedule(run.start, run.config.rate_profile(), run.config.threads, index);
   for (unsigned u : user_indices) users_.push_back(std::make_unique<VirtualUser>(*this, u));
 }
 

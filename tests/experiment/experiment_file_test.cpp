@@ -98,6 +98,10 @@ TEST(ExperimentFile, ErrorsNameFileLineAndField) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "clutser:\n  instances: 2\n"), "x.yaml:4: unknown field 'clutser'");
   EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  balancer_env: [a]\n"),
             "x.yaml:5: cluster.balancer_env: expected a mapping of SCALELAB_* variables");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  autoscale: max=4\n"),
+            "x.yaml:5: cluster.autoscale: target= is missing (the metric's wanted value per instance, e.g. target=200)");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  instances: 6\n  autoscale: max=4,target=10\n"),
+            "x.yaml:6: cluster.autoscale: instances (6) must be within min..max");
   EXPECT_EQ(error_of("title: t\nload:\n  duration: soon\n"), "x.yaml:3: load.duration: expected a duration such as 5s, 500ms or 1.5s");
   EXPECT_EQ(error_of(std::string(kMinimal) + "method:\n  - {action: kill, at: 1s}\n"), "x.yaml:5: method[0].args: needs args.id");
   EXPECT_EQ(error_of(std::string(kMinimal) + "method:\n  - {action: explode, at: 1s}\n"),
@@ -115,6 +119,12 @@ TEST(ExperimentFile, ErrorsNameFileLineAndField) {
             "x.yaml:6: steady-state-hypothesis.probes[0].tolerance: is required");
   EXPECT_EQ(error_of("title: [unclosed\n"), "x.yaml:2: not valid YAML: end of sequence flow not found");
   EXPECT_EQ(error_of("- a list\n"), "x.yaml:1: expected a mapping with title, cluster, load, method...");
+}
+
+TEST(ExperimentFile, AnAutoscalePolicyReachesTheLabAndTheJournal) {
+  const auto x = parse_experiment(std::string(kMinimal) + "cluster:\n  instances: 1\n  autoscale: min=1,max=4,metric=in_flight,target=8\n", "x.yaml");
+  EXPECT_EQ(x.cluster.autoscale, "min=1,max=4,metric=in_flight,target=8");
+  EXPECT_EQ(x.journal_info().cluster["autoscale"], "min=1,max=4,metric=in_flight,target=8");
 }
 
 TEST(ExperimentFile, UnreadableFile) {

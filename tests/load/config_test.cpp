@@ -50,6 +50,36 @@ TEST(LoadConfig, ParsesDurationsAndRates) {
   EXPECT_THROW(parse_rate("fast"), std::invalid_argument);
 }
 
+TEST(LoadConfig, ParsesStagesAndRefusesRatesThatSendNothing) {
+  const auto stages = parse_stages("30s:1000, 1m:1000/s,500ms:50");
+  ASSERT_EQ(stages.size(), 3u);
+  EXPECT_EQ(stages[0], (RateStage{30s, 1000.0}));
+  EXPECT_EQ(stages[1], (RateStage{60s, 1000.0}));
+  EXPECT_EQ(stages[2], (RateStage{500ms, 50.0}));
+  EXPECT_EQ(stages_string(stages), "30s:1000,60s:1000,500ms:50");
+  EXPECT_EQ(stages_duration(stages), 90500ms);
+  auto message = [](const char* text) {
+    try {
+      parse_stages(text);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(message("30s"), "stage '30s' is not DURATION:RATE (e.g. 30s:1000)");
+  EXPECT_NE(message("soon:5").find("stage 'soon:5': duration"), std::string::npos) << message("soon:5");
+  EXPECT_NE(message("5s:fast").find("stage '5s:fast'"), std::string::npos);
+  EXPECT_NE(message(" , ").find("holds no stage"), std::string::npos);
+  LoadConfig c;
+  c.stages = {{5s, 0.0}};
+  EXPECT_THROW(validate(c), std::invalid_argument) << "a rate of 0 throughout sends nothing";
+  c.rate = 10;
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_TRUE(c.open_loop());
+  c.stages = {{0ms, 10.0}};
+  EXPECT_THROW(validate(c), std::invalid_argument);
+}
+
 TEST(LoadConfig, OnlyLoopbackTargets) {
   EXPECT_EQ(parse_target("127.0.0.1:8080").host_header(), "127.0.0.1:8080");
   EXPECT_EQ(parse_target("http://127.1.2.3:80/").ip, "127.1.2.3");
