@@ -145,7 +145,8 @@ ProbeSpec parse_probe(const YAML::Node& node, const std::string& path, const std
   Fields f(node, path, file);
   ProbeSpec p;
   p.line = f.line();
-  p.type = f.choice("type", "", {"violations", "error_rate", "latency", "throughput", "throughput_growth", "status", "ready"});
+  p.type = f.choice("type", "", {"violations", "error_rate", "latency", "throughput", "throughput_growth", "status", "ready",
+                                      "instances_serving"});
   p.name = f.str("name", p.type);
   p.window = f.choice("window", "whole", {"before", "whole", "after_method"});
   if (p.type == "violations") {

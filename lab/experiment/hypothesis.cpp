@@ -164,6 +164,21 @@ double ready(const Probing& in, ProbeResult& out) {
   return ready ? 1 : 0;
 }
 
+// The most instances that answered within one second of the window ("unknown", an
+// answer with no X-Instance, is not one): what an autoscaler or a scale action made
+// serve, seen from the client.
+double instances_serving(const Probing& in, ProbeResult& out) {
+  double value = 0;
+  for (const Sample* s : in.window) {
+    double serving = 0;
+    for (const auto& [instance, answers] : s->instances) serving += instance != "unknown" && answers > 0;
+    value = std::max(value, serving);
+  }
+  out.value = value;
+  out.detail = "at most " + fmt(value, 0) + " instances answered within one second";
+  return value;
+}
+
 struct ProbeType {
   std::string_view name;
   Measure measure;
@@ -175,7 +190,7 @@ constexpr ProbeType kProbeTypes[] = {
     {"violations", violations, true, false},         {"error_rate", error_rate, true, false},
     {"latency", latency, true, false},               {"throughput", throughput, true, false},
     {"throughput_growth", throughput_growth, true, true}, {"status", status, true, false},
-    {"ready", ready, false, false},
+    {"ready", ready, false, false},                  {"instances_serving", instances_serving, true, false},
 };
 
 const ProbeType& probe_type(const std::string& name) {

@@ -31,6 +31,7 @@ const Expectation kExpectations[] = {
     {"local-cache-stale-reads.yaml", true},
     {"local-rate-limit.yaml", true},
     {"frozen-instance.yaml", false},
+    {"autoscale-load-ramp.yaml", false},
 };
 
 class ShippedExperiment : public ::testing::TestWithParam<Expectation> {};
