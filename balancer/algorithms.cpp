@@ -71,8 +71,11 @@ const std::shared_ptr<Backend>* Picker::least(const BackendList& backends, Usabl
 Choice Picker::pick(const BackendList& backends, std::chrono::steady_clock::time_point now,
                     std::span<Backend* const> exclude, std::string_view sticky_id) {
   Choice choice;
-  const bool any_eligible =
-      std::any_of(backends.begin(), backends.end(), [&](const auto& b) { return b->eligible(now); });
+  // Panic is judged among the backends this request may still use: a retry whose only
+  // eligible backend just failed it goes to an active one that failed its checks
+  // (under load, a check times out first) rather than to nowhere.
+  const bool any_eligible = std::any_of(backends.begin(), backends.end(),
+                                        [&](const auto& b) { return !excluded(exclude, b.get()) && b->eligible(now); });
   choice.panic = !any_eligible;
   auto usable = [&](Backend* b) {
     if (excluded(exclude, b)) return false;

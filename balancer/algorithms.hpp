@@ -7,8 +7,9 @@
 //    (no cookie, unknown id, draining, unhealthy, ejected) a round-robin pick, which the
 //    caller pins with a new cookie. A cookie that named a backend which can no longer
 //    serve is reported as `affinity_broken`.
-// Panic mode: when no backend at all is eligible, every active (non-draining) backend
-// is treated as eligible, so traffic keeps flowing to the least-bad option.
+// Panic mode: when no backend that the request has not tried yet is eligible, every
+// active (non-draining) one it has not tried is treated as eligible, so traffic keeps
+// flowing to the least-bad option, retries included.
 // One Picker per event loop (it keeps the rotation cursor); not thread-safe.
 #pragma once
 

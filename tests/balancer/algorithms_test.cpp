@@ -76,6 +76,23 @@ TEST(Panic, EveryActiveBackendWhenNoneIsEligible) {
   EXPECT_FALSE(p.pick(list, Clock::now()).backend);
 }
 
+// A retry whose only eligible backend has just failed it goes to an active backend
+// that failed its checks, not to nowhere (a busy machine fails checks by timeout
+// first); one already tried never.
+TEST(Panic, ARetryGoesToAnActiveBackendWhenTheOnlyEligibleOneFailedIt) {
+  auto list = make({"a", "b", "c"});
+  Picker p(Algorithm::round_robin);
+  list[0]->on_connect_failure(Clock::now());  // ejected
+  list[1]->on_connect_failure(Clock::now());
+  std::vector<Backend*> tried{list[2].get()};
+  auto c = p.pick(list, Clock::now(), tried);
+  ASSERT_TRUE(c.backend);
+  EXPECT_NE(c.backend->id(), "c");
+  EXPECT_TRUE(c.panic);
+  tried = {list[0].get(), list[1].get(), list[2].get()};
+  EXPECT_FALSE(p.pick(list, Clock::now(), tried).backend);
+}
+
 TEST(Panic, NotInPanicWhileOneIsEligible) {
   auto list = make({"a", "b"});
   Picker p(Algorithm::round_robin);
