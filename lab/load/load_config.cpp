@@ -103,6 +103,8 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
   } catch (const std::invalid_argument&) {
     throw std::invalid_argument("duration " + in_quotes(text) + " is not like 10s, 500ms, 1.5s or 2m");
   }
+  // Past what milliseconds hold, llround's result is unspecified: refuse it by name.
+  if (v * scale > 1e15) throw std::invalid_argument("duration " + in_quotes(text) + " is too long (at most about 30,000 years)");
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(v * scale)));
 }
 

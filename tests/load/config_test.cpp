@@ -45,6 +45,8 @@ TEST(LoadConfig, ParsesDurationsAndRates) {
   EXPECT_THROW(parse_duration("soon"), std::invalid_argument);
   EXPECT_THROW(parse_duration("-1s"), std::invalid_argument);
   EXPECT_THROW(parse_duration("ms"), std::invalid_argument);
+  EXPECT_THROW(parse_duration("1e30s"), std::invalid_argument) << "a hostile stage: not an overflow into a negative";
+  EXPECT_THROW(parse_stages("1e30s:5"), std::invalid_argument);
   EXPECT_DOUBLE_EQ(parse_rate("500/s"), 500.0);
   EXPECT_DOUBLE_EQ(parse_rate("2.5"), 2.5);
   EXPECT_THROW(parse_rate("fast"), std::invalid_argument);
