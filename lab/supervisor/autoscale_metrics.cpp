@@ -22,10 +22,6 @@ std::string scrape(std::uint16_t port) {
   return r && r->status == 200 ? r->body : std::string();
 }
 
-bool ends_with(std::string_view s, std::string_view tail) {
-  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
-}
-
 }  // namespace
 
 std::optional<double> sum_of_metric(std::string_view exposition, std::string_view name) {
@@ -117,7 +113,7 @@ std::vector<double> AutoscaleMetrics::sample(const AutoscalePolicy& policy, cons
       case MetricKind::custom: {
         // A counter (a name ending in _total) acts through its rate; anything else is a gauge.
         const auto reading = sum_of_metric(scrape(instance.port), policy.custom_metric);
-        if (reading && ends_with(policy.custom_metric, "_total"))
+        if (reading && policy.custom_metric.ends_with("_total"))
           value = rate(instance.id + " " + policy.custom_metric, *reading, now);
         else
           value = reading;
