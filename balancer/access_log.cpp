@@ -130,6 +130,10 @@ void AccessLog::write(const AccessRecord& r) {
     escape_into(buffer_, r.retry_reason);
     buffer_ += '"';
   }
+  if (r.cold_start_ms) {
+    buffer_ += ",\"cold_start_ms\":"sv;
+    append_number(*r.cold_start_ms);
+  }
   buffer_ += "}\n"sv;
   if (buffer_.size() >= kFlushAt) flush();
 }

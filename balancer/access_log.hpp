@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,7 @@ struct AccessRecord {
   std::string_view request_id;
   std::string_view error;         // the local answer's error code, if any
   std::string_view retry_reason;  // the last retried failure, if any
+  std::optional<std::uint64_t> cold_start_ms;  // it waited for a backend to start (activator.hpp)
 };
 
 class AccessLog {

@@ -176,7 +176,7 @@ asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req, std::st
   if (path == "/metrics") {
     Response res{http::status::ok, v};
     res.set(http::field::content_type, metrics::kContentType);
-    res.body() = shared_.metrics.scrape(registry, shared_.panic.load());
+    res.body() = shared_.metrics.scrape(registry, shared_.panic.load(), shared_.activator.waiting());
     co_return res;
   }
   if (path.rfind("/admin/", 0) != 0) co_return error_response(http::status::not_found, "not_found", "no such route", v);
@@ -198,6 +198,8 @@ asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req, std::st
                               {{"algorithm", algorithm_name(shared_.settings.algorithm)},
                                {"panic", shared_.panic.load()},
                                {"requests_total", total},
+                               {"requests_received_total", shared_.requests_received.load()},
+                               {"activation_waiting", shared_.activator.waiting()},
                                {"backends", std::move(list)}},
                               v);
     }

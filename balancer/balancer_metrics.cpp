@@ -153,7 +153,30 @@ Metrics::Metrics()
                           .Name("balancer_backends")
                           .Help("Backends in the registry (active and draining)")
                           .Register(*registry_)
-                          .Add({})) {
+                          .Add({})),
+      cold_start_(pm::BuildHistogram()
+                      .Name("balancer_cold_start_seconds")
+                      .Help("How long requests that found no backend waited for one to start (scale to zero)")
+                      .Register(*registry_)
+                      .Add({}, pm::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60})),
+      activation_calls_(pm::BuildCounter()
+                            .Name("balancer_activation_calls_total")
+                            .Help("Calls to the lab asking for an instance while requests wait, by result")
+                            .Register(*registry_)),
+      activation_ok_(activation_calls_.Add({{"result", "ok"}})),
+      activation_failed_(activation_calls_.Add({{"result", "error"}})),
+      activation_refused_(pm::BuildCounter()
+                              .Name("balancer_activation_refused_total")
+                              .Help("Requests answered 503 while no backend existed: the wait queue was full "
+                                    "(queue_full) or no backend came in time (timeout)")
+                              .Register(*registry_)),
+      refused_full_(activation_refused_.Add({{"reason", "queue_full"}})),
+      refused_timeout_(activation_refused_.Add({{"reason", "timeout"}})),
+      activation_waiting_(pm::BuildGauge()
+                              .Name("balancer_activation_waiting")
+                              .Help("Requests waiting for a backend to start (scale to zero)")
+                              .Register(*registry_)
+                              .Add({})) {
   // Series start at zero, so rate() and dashboards see them before the first event.
   for (const char* reason :
        {"connect_refused", "connect_timeout", "send_failed", "empty_response", "reset_before_response"})
@@ -196,7 +219,7 @@ void Metrics::count_client_error(const char* reason) {
   cached(client_error_by_reason_, client_errors_, {{"reason", reason}}, reason).Increment();
 }
 
-std::string Metrics::scrape(const Registry& registry, bool panic) {
+std::string Metrics::scrape(const Registry& registry, bool panic, long activation_waiting) {
   const auto now = Backend::Clock::now();
   const auto backends = registry.snapshot();
   {
@@ -224,6 +247,7 @@ std::string Metrics::scrape(const Registry& registry, bool panic) {
   client_open_gauge_.Set(static_cast<double>(client_open_.load()));
   panic_gauge_.Set(panic ? 1 : 0);
   backends_gauge_.Set(static_cast<double>(backends->size()));
+  activation_waiting_.Set(static_cast<double>(activation_waiting));
   return metrics::serialize(*registry_);
 }
 

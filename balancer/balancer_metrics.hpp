@@ -71,11 +71,17 @@ class Metrics {
   void client_connection_opened() { client_accepted_.Increment(); }
   void count_dns_resolution(bool ok) { (ok ? dns_ok_ : dns_failed_).Increment(); }
   void count_rejected_connection() { client_rejected_.Increment(); }
+  // Scale to zero (activator.hpp): how long a request waited for a backend to exist,
+  // each call to the lab, and the requests refused instead ("queue_full", "timeout").
+  void observe_cold_start(double seconds) { cold_start_.Observe(seconds); }
+  void count_activation_call(bool ok) { (ok ? activation_ok_ : activation_failed_).Increment(); }
+  void count_activation_refused(bool timed_out) { (timed_out ? refused_timeout_ : refused_full_).Increment(); }
 
   std::atomic<long>& client_connections_open() { return client_open_; }
 
   // Refreshes the state gauges from `registry` and returns the text exposition.
-  std::string scrape(const Registry& registry, bool panic);
+  // `activation_waiting`: the requests the activator holds now.
+  std::string scrape(const Registry& registry, bool panic, long activation_waiting);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -105,6 +111,14 @@ class Metrics {
   prometheus::Gauge& client_open_gauge_;
   prometheus::Gauge& panic_gauge_;
   prometheus::Gauge& backends_gauge_;
+  prometheus::Histogram& cold_start_;
+  prometheus::Family<prometheus::Counter>& activation_calls_;
+  prometheus::Counter& activation_ok_;
+  prometheus::Counter& activation_failed_;
+  prometheus::Family<prometheus::Counter>& activation_refused_;
+  prometheus::Counter& refused_full_;
+  prometheus::Counter& refused_timeout_;
+  prometheus::Gauge& activation_waiting_;
   std::atomic<long> client_open_{0};
 
   std::mutex mu_;  // guards the maps below and the gauge families' label sets

@@ -149,6 +149,7 @@ struct ForwardedResponse {
   std::string_view request_id;                  // added when the upstream sent no X-Request-Id
   std::string_view set_cookie;                  // added when not empty
   bool keep_alive = true;                       // the client connection stays open
+  std::optional<std::uint64_t> cold_start_ms;   // X-Scalelab-Cold-Start-Ms: it waited for a backend to start
 
   // With a body and no length, an HTTP/1.1 client gets it chunked (an HTTP/1.0 one
   // reads to the close).
@@ -174,6 +175,7 @@ void render_forwarded_response(std::string& out, const boost::beast::http::respo
     const http::field name = field.name();
     const auto sname = field.name_string();
     if (hop.drops(name, sname) || (reframed && name == http::field::content_length)) continue;
+    if (f.cold_start_ms && named(name, sname, "X-Scalelab-Cold-Start-Ms")) continue;  // ours says how long
     has_request_id = has_request_id || named(name, sname, "X-Request-Id");
     append_field(out, sname, field.value());
   }
@@ -183,6 +185,11 @@ void render_forwarded_response(std::string& out, const boost::beast::http::respo
     append_field(out, "Transfer-Encoding", "chunked");
   if (!has_request_id) append_field(out, "X-Request-Id", {f.request_id.data(), f.request_id.size()});
   if (!f.set_cookie.empty()) append_field(out, "Set-Cookie", {f.set_cookie.data(), f.set_cookie.size()});
+  if (f.cold_start_ms) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, *f.cold_start_ms).ptr;
+    append_field(out, "X-Scalelab-Cold-Start-Ms", {digits, static_cast<std::size_t>(end - digits)});
+  }
   // Connection was dropped as hop-by-hop; this is what Beast's keep_alive() then sets.
   if (f.version == 11 && !f.keep_alive) append_field(out, "Connection", "close");
   if (f.version == 10 && f.keep_alive) append_field(out, "Connection", "keep-alive");

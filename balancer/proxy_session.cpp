@@ -78,6 +78,7 @@ struct RequestState {
   std::uint64_t bytes_in = 0, bytes_out = 0;
   const char* retry_reason = nullptr;
   BackendMetrics* backend_metrics = nullptr;  // of the backend that answered
+  std::optional<std::uint64_t> cold_start_ms;  // it waited for a backend to start (activator.hpp)
 };
 
 // How one attempt on one backend ended: the client has its answer; it failed in a way
@@ -147,6 +148,9 @@ class Session final : public SessionHook {
   // Serves the connection's requests in turn, until one ends it (or the worker stops).
   asio::awaitable<void> serve();
   asio::awaitable<void> proxy(RequestParser& parser, RequestState& st);
+  // No backend exists (scale to zero): waits for one (activator.hpp). nullopt: one is
+  // there now, pick again; else the 503 to answer.
+  asio::awaitable<std::optional<LocalAnswer>> await_activation(RequestState& st);
   // One attempt on backend `b`, in four phases: connect, send, header, relay. The
   // waits stay in attempt() itself and the work around them is in plain functions:
   // each coroutine called per request costs a frame (an allocation), so the phases are
@@ -306,6 +310,7 @@ asio::awaitable<void> Session::serve() {
     st.retarget = retarget(req);
 
     w_.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
+    w_.shared.requests_received.fetch_add(1, std::memory_order_relaxed);
     co_await proxy(parser, st);
     w_.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
     log_request(st, started);
@@ -329,6 +334,14 @@ asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
     if (st.attempts == 0 && tried_count == 0) {
       if (choice.backend) w_.shared.note_panic(choice.panic);
       if (choice.affinity_broken) w_.shared.metrics.count_affinity_broken();
+    }
+    if (!choice.backend && !last && !st.cold_start_ms && w_.shared.activator.enabled()) {
+      // Scale to zero: no backend exists yet. Wait for the lab to start one.
+      auto refusal = co_await await_activation(st);
+      if (!refusal) continue;
+      if (!parser.is_done()) st.close_client = true;
+      co_await answer(st, *refusal);
+      break;
     }
     if (!choice.backend) {
       if (!parser.is_done()) st.close_client = true;
@@ -385,6 +398,32 @@ asio::awaitable<void> Session::proxy(RequestParser& parser, RequestState& st) {
     break;
   }
   if (holding_retry) w_.shared.budget.release();
+}
+
+asio::awaitable<std::optional<LocalAnswer>> Session::await_activation(RequestState& st) {
+  Activator& activator = w_.shared.activator;
+  if (!activator.enter()) {
+    w_.shared.metrics.count_activation_refused(false);
+    co_return LocalAnswer{503, "activation_queue_full",
+                          "no backend is running and " + std::to_string(s_.activation_queue) +
+                              " requests already wait for one to start"};
+  }
+  deadline_.clear();  // the wait has its own bound
+  const auto began = Clock::now();
+  const bool found = co_await w_.wait_for_backend(began + s_.ms(s_.activation_timeout_ms));
+  activator.leave();
+  const auto waited = Clock::now() - began;
+  if (found) {
+    st.cold_start_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count());
+    w_.shared.metrics.observe_cold_start(std::chrono::duration<double>(waited).count());
+    co_return std::nullopt;
+  }
+  if (w_.shared.stopping.load(std::memory_order_relaxed))
+    co_return LocalAnswer{503, "shutting_down", "the balancer is shutting down"};
+  w_.shared.metrics.count_activation_refused(true);
+  co_return LocalAnswer{503, "cold_start_timeout",
+                        "no backend started within " + std::to_string(s_.activation_timeout_ms) +
+                            " ms (the lab was asked for one)"};
 }
 
 asio::awaitable<AttemptOutcome> Session::attempt(const std::shared_ptr<Backend>& b, RequestParser& parser,
@@ -553,7 +592,7 @@ bool Session::start_response(Backend& b, const RequestParser& parser, RequestSta
   if (s_.algorithm == Algorithm::sticky && b.id() != st.sticky_id) cookie = affinity_cookie(s_.sticky_cookie, b.id());
   const bool keep = st.client_keep_alive && !close_after && !w_.shared.stopping.load(std::memory_order_relaxed);
   if (!keep) st.close_client = true;
-  const ForwardedResponse forwarded{st.version, bodyless, length, st.request_id, cookie, keep};
+  const ForwardedResponse forwarded{st.version, bodyless, length, st.request_id, cookie, keep, st.cold_start_ms};
   render_forwarded_response(
       writer_.start(forwarded.chunked() ? MessageWriter::Framing::chunked : MessageWriter::Framing::raw), res, forwarded);
   return keep;
@@ -622,6 +661,7 @@ void Session::log_request(const RequestState& st, Clock::time_point started) {
   rec.request_id = st.request_id;
   rec.error = st.error;
   rec.retry_reason = st.retry_reason ? std::string_view(st.retry_reason) : std::string_view{};
+  rec.cold_start_ms = st.cold_start_ms;
   w_.access_log.write(rec);
 }
 

@@ -99,6 +99,12 @@ class Server {
     }
     admin_->start();
     health_->start();
+    if (settings_.activator_address) {
+      std::string error;
+      const auto supervisor = resolve_now(*settings_.activator_address, error);
+      if (!supervisor) config::die("scalelab-balancer", "--activator: " + error, config::kExitUsage);
+      shared_.activator.start(main().io().get_executor(), *supervisor);
+    }
     if (dns_) dns_->start();
     asio::co_spawn(main().io(), accept_loop(), asio::detached);
     asio::co_spawn(main().io(), reap_loop(), asio::detached);
@@ -170,6 +176,7 @@ class Server {
     acceptor_->close(ignored);
     reaper_timer_->cancel();
     health_->stop();
+    shared_.activator.stop();
     if (dns_) dns_->stop();
     for (auto& w : workers_) asio::post(w->io(), [w = w.get()] { w->begin_shutdown(); });
 

@@ -121,6 +121,15 @@ void add_options(CLI::App& app, Settings& s) {
   opt(app, "--sticky-cookie", "STICKY_COOKIE", s.sticky_cookie, "affinity cookie name for --algorithm sticky")
       ->check(kCookieName);
 
+  opt(app, "--activator", "ACTIVATOR", s.activator,
+      "HOST:PORT of the lab's control API, asked for an instance (POST /activate) while requests find no backend; "
+      "they wait for one (scale to zero). Empty: answer 503 at once")
+      ->check(kHostPort);
+  ranged(app, "--activation-queue", "ACTIVATION_QUEUE", s.activation_queue, 1, 1000000,
+         "requests that may wait for a backend to start at once; beyond it, 503 with Retry-After");
+  ranged(app, "--activation-timeout-ms", "ACTIVATION_TIMEOUT_MS", s.activation_timeout_ms, 1, 3600000,
+         "the longest a request waits for a backend to start, then 503 with Retry-After");
+
   opt(app, "--health-path", "HEALTH_PATH", s.health_path, "active health check path")->check(kPath);
   ranged(app, "--health-interval-ms", "HEALTH_INTERVAL_MS", s.health_interval_ms, 0, 3600000,
          "active check interval (0: no active checks)");
@@ -185,6 +194,8 @@ std::string finish(Settings& s) {
     s.backend_specs.push_back(*spec);
   }
   if (!s.discover_dns.empty()) s.dns_target = net::parse_host_port(s.discover_dns);
+  s.activator_address.reset();
+  if (!s.activator.empty()) s.activator_address = net::parse_host_port(s.activator);
   if (s.max_conns_per_backend < s.threads)
     return "--max-conns-per-backend (" + std::to_string(s.max_conns_per_backend) + ") must be at least --threads (" +
            std::to_string(s.threads) + "): the cap is split across threads";

@@ -53,6 +53,12 @@ struct Settings {
   int dns_interval_ms = 5000;
   std::string sticky_cookie = "scalelab_backend";
 
+  // Scale to zero (activator.hpp): the lab supervisor's control API, asked for an
+  // instance while requests find no backend at all; empty: no backend is 503 at once.
+  std::string activator;  // "host:port"
+  int activation_queue = 1000;        // requests waiting at once; beyond, 503
+  int activation_timeout_ms = 30000;  // each waits at most this long, then 503
+
   // Active health checks (interval 0 turns them off; backends then start healthy)
   std::string health_path = "/readyz";
   int health_interval_ms = 2000;
@@ -98,6 +104,7 @@ struct Settings {
   net::HostPort admin_address;
   std::vector<BackendSpec> backend_specs;
   std::optional<net::HostPort> dns_target;
+  std::optional<net::HostPort> activator_address;
 
   std::chrono::milliseconds ms(int v) const { return std::chrono::milliseconds(v); }
 };

@@ -57,6 +57,38 @@ const std::shared_ptr<const BackendList>& Worker::backends() {
   return snapshot_;
 }
 
+bool Worker::has_backend_to_try() {
+  // A new backend is `unknown` until its first check, which follows within about 50 ms
+  // (health_checker.hpp); waiting for it keeps a request off an instance not yet
+  // seen answering. Once checked, even a failing backend ends the wait: the picker's
+  // panic mode then decides, as it would have without the wait.
+  const auto now = Backend::Clock::now();
+  for (const auto& b : *backends())
+    if (b->active() && (b->eligible(now) || b->health_snapshot(now).check_state != CheckState::unknown)) return true;
+  return false;
+}
+
+asio::awaitable<bool> Worker::wait_for_backend(std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(io_);
+  timer.expires_at(deadline);
+  backend_waiters_.push_back(&timer);
+  if (backend_waiters_.size() == 1) asio::co_spawn(io_, watch_for_backend(), asio::detached);
+  co_await io::wait(timer);
+  std::erase(backend_waiters_, &timer);
+  co_return !shared.stopping.load(std::memory_order_relaxed) && has_backend_to_try();
+}
+
+asio::awaitable<void> Worker::watch_for_backend() {
+  // Ends when the last waiter has gone (each erases itself once woken).
+  asio::steady_timer tick(io_);
+  while (!backend_waiters_.empty()) {
+    if (has_backend_to_try() || shared.stopping.load(std::memory_order_relaxed))
+      for (auto* waiter : backend_waiters_) waiter->cancel();
+    tick.expires_after(std::chrono::milliseconds(10));
+    co_await io::wait(tick);
+  }
+}
+
 void Worker::begin_shutdown() {
   // on_shutdown may unlink the session it closes; walk a copy of the pointers.
   std::vector<SessionHook*> all;

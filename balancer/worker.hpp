@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "balancer/access_log.hpp"
+#include "balancer/activator.hpp"
 #include "balancer/algorithms.hpp"
 #include "balancer/balancer_metrics.hpp"
 #include "balancer/deadline_scanner.hpp"
@@ -35,12 +36,15 @@ struct Shared {
         // One backend's worth of in-flight requests can always be retried at once
         // (retry_policy.hpp): a single instance dying never exhausts the budget.
         budget(s.retry_budget_ratio, std::max(s.retry_budget_min, s.max_conns_per_backend)),
-        limits{s.max_header_bytes, s.max_body_bytes} {}
+        limits{s.max_header_bytes, s.max_body_bytes},
+        activator(s, m) {}
   const Settings& settings;
   Registry& registry;
   Metrics& metrics;
   RetryBudget budget;
   RequestLimits limits;
+  Activator activator;                // scale to zero: requests wait for a backend to start
+  std::atomic<std::uint64_t> requests_received{0};  // every request read, all loops (the autoscaler's idle test)
   std::atomic<long> in_flight{0};     // requests being proxied, all loops
   std::atomic<long> sessions{0};      // open client connections, all loops
   std::atomic<bool> stopping{false};  // SIGTERM: finish what is in flight, take nothing new
@@ -87,6 +91,11 @@ class Worker {
   // The backend list, reloaded when the registry's version moved.
   const std::shared_ptr<const BackendList>& backends();
 
+  // Scale to zero (activator.hpp): waits until some backend is active and eligible (or
+  // checked at least once), or `deadline`, or shutdown. True when one is. One watcher per loop checks every 10 ms
+  // and wakes every waiter of the loop at once, so a thousand waiters cost one check.
+  boost::asio::awaitable<bool> wait_for_backend(std::chrono::steady_clock::time_point deadline);
+
   Shared& shared;
   DeadlineScanner scanner;
   WriteBatch writes;
@@ -98,11 +107,14 @@ class Worker {
 
  private:
   boost::asio::awaitable<void> housekeeping();
+  boost::asio::awaitable<void> watch_for_backend();
+  bool has_backend_to_try();
 
   boost::asio::steady_timer housekeeping_timer_;
   bool tasks_stopped_ = false;
   std::uint64_t version_ = 0;
   std::shared_ptr<const BackendList> snapshot_;
+  std::vector<boost::asio::steady_timer*> backend_waiters_;  // each timer set to its waiter's deadline
 };
 
 // The share of the per-backend connection cap that loop `index` of `threads` gets.

@@ -50,7 +50,8 @@ void add_autoscale_command(CLI::App& root, Context& ctx) {
   auto spec = std::make_shared<std::string>();
   auto* set = cmd->add_subcommand("set", "Turn it on, or replace its policy");
   set->add_option("spec", *spec,
-                  "min=N,max=N,metric=in_flight|rps|cpu|custom:NAME,target=X[,tolerance=0.1,window=30s,up-window=0s,sync=5s]")
+                  "min=N,max=N,metric=in_flight|rps|cpu|custom:NAME,target=X[,tolerance=0.1,window=30s,up-window=0s,sync=5s,"
+                  "idle=30s,starts=0]")
       ->required();
   set->callback([&ctx, spec] {
     ctx.run([&] {

@@ -132,9 +132,6 @@ int run_up(const UpFlags& f, const std::filesystem::path& dir) {
     } catch (const std::invalid_argument& e) {
       return fail(std::string("--") + e.what(), 2);
     }
-    if (c.autoscale->min_replicas < 1)
-      return fail("--autoscale: min=0 (scale to zero) is not supported: the balancer cannot yet hold requests while an "
-                  "instance starts; use min=1 or more", 2);
     c.instances = std::clamp(c.instances, c.autoscale->min_replicas, c.autoscale->max_replicas);
   }
   if (c.prometheus && !process::find_executable("prometheus"))

@@ -295,7 +295,6 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
       x.cluster.autoscale = c.str("autoscale");
       try {
         const lab::AutoscalePolicy policy = lab::parse_autoscale_policy(x.cluster.autoscale);
-        if (policy.min_replicas < 1) throw std::invalid_argument("min=0 (scale to zero) is not supported yet");
         if (x.cluster.instances < policy.min_replicas || x.cluster.instances > policy.max_replicas)
           throw std::invalid_argument("instances (" + std::to_string(x.cluster.instances) + ") must be within min..max");
       } catch (const std::invalid_argument& e) {

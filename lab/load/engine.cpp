@@ -117,6 +117,7 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   result.duration_s = elapsed;
   result.totals = total.tally;
   result.latency = LatencySummary::of(total.latency);
+  result.cold_starts = LatencySummary::of(total.cold_starts);
   result.instances = total.instances;
   result.failures = std::move(total.failures);
   std::stable_sort(result.failures.begin(), result.failures.end(),

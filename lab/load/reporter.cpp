@@ -107,6 +107,9 @@ std::string summary_table(const LoadResult& r) {
                 t.of(StatusClass::s5xx), t.of(StatusClass::s503));
   out += format("  latency ms   p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f\n", r.latency.p50_ms,
                 r.latency.p90_ms, r.latency.p99_ms, r.latency.p999_ms, r.latency.max_ms, r.latency.mean_ms);
+  if (r.cold_starts.count > 0)
+    out += format("  cold starts  %" PRIu64 " requests waited for an instance to start: p50 %.0f  p99 %.0f  max %.0f ms\n",
+                  r.cold_starts.count, r.cold_starts.p50_ms, r.cold_starts.p99_ms, r.cold_starts.max_ms);
   out += "  violations   kind                   count  of checks            rate\n";
   for (std::size_t i = 0; i < t.violations.size(); ++i) {
     const auto v = static_cast<Violation>(i);

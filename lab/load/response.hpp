@@ -40,6 +40,9 @@ struct Response {
   std::optional<RateLimitHeaders> ratelimit;
   int retry_after_seconds = -1;  // Retry-After, -1 when absent
   std::string upload_sha256;     // X-Upload-Sha256
+  // X-Scalelab-Cold-Start-Ms: how long the balancer held the request while an instance
+  // started (scale to zero); -1 when absent.
+  std::int64_t cold_start_ms = -1;
   bool keep_alive = true;
 
   bool answered() const { return transport == Transport::none && !aborted && status != 0; }
@@ -56,6 +59,7 @@ struct Response {
     ratelimit.reset();
     retry_after_seconds = -1;
     upload_sha256.clear();
+    cold_start_ms = -1;
     keep_alive = true;
   }
 };

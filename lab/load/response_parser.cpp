@@ -58,6 +58,8 @@ void ResponseParser::on_field_impl(http::field name, string_view name_string, st
     rl_window_ = to_int(value);
   } else if (iequals(name_string, "x-upload-sha256")) {
     out_.upload_sha256.assign(value.data(), value.size());
+  } else if (iequals(name_string, "x-scalelab-cold-start-ms")) {
+    out_.cold_start_ms = to_int(value);
   }
 }
 

@@ -117,6 +117,7 @@ void to_json(nlohmann::json& j, const LoadResult& r) {
   // Open loop: what the schedule asked for by the end, beside `requests`.
   if (r.config.open_loop()) totals["scheduled_requests"] = std::llround(r.config.rate_profile().arrivals_by(r.duration_s));
   totals["latency_ms"] = r.latency;
+  totals["cold_start_ms"] = r.cold_starts;
   totals["instances"] = instances_json(r.instances);
   totals["scenarios"] = scenarios_json(r.totals);
   j = {{"config", r.config},           {"started_at", r.started_at},           {"duration_s", round3(r.duration_s)},

@@ -73,6 +73,9 @@ struct LoadResult {
   bool target_answered = false;  // at least one HTTP response arrived
   Tally totals;
   LatencySummary latency;
+  // Responses that waited for an instance to start (the balancer's
+  // X-Scalelab-Cold-Start-Ms): how many, and the wait's percentiles.
+  LatencySummary cold_starts;
   InstanceCounts instances;
   std::vector<Sample> samples;
   std::vector<FailedRequest> failures;  // the first kFailuresKept, in the order they were seen

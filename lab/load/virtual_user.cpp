@@ -10,6 +10,11 @@ namespace asio = boost::asio;
 using asio::redirect_error;
 using asio::use_awaitable;
 
+namespace {
+// A cold start is recorded up to an hour: a larger header value is not a wait we caused.
+constexpr std::int64_t kHourMs = 3'600'000;
+}  // namespace
+
 VirtualUser::VirtualUser(Worker& worker, unsigned index)
     : worker_(worker),
       name_(worker.run().user_prefix + std::to_string(index)),
@@ -139,6 +144,9 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
     if (response_.answered()) {
       w.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0)));
       add_instance(w.instances, response_.instance);
+      if (response_.cold_start_ms >= 0)
+        w.cold_starts.record(static_cast<std::uint64_t>(std::min<std::int64_t>(response_.cold_start_ms, kHourMs)) *
+                             1'000'000u);
     }
     if (response_.transport != Transport::none || response_.status >= 500) {
       if (request.method == "GET" || request.method == "HEAD") ++w.tally.failed_reads;

@@ -16,6 +16,7 @@ using asio::use_awaitable;
 void Window::merge(const Window& other) {
   tally.merge(other.tally);
   latency.merge(other.latency);
+  cold_starts.merge(other.cold_starts);
   for (const auto& [name, n] : other.instances) add_instance(instances, name, n);
   keep_failures(failures, other.failures);
 }

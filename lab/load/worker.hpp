@@ -53,6 +53,7 @@ struct RunState {
 struct Window {
   Tally tally;
   Histogram latency;
+  Histogram cold_starts;  // the balancer's X-Scalelab-Cold-Start-Ms, in nanoseconds like latency
   InstanceCounts instances;
   std::vector<FailedRequest> failures;  // at most kFailuresKept
   void merge(const Window& other);

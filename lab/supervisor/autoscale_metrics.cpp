@@ -87,6 +87,27 @@ std::optional<double> AutoscaleMetrics::rate(const std::string& key, double coun
   return result;
 }
 
+AutoscaleMetrics::Demand AutoscaleMetrics::demand(const std::optional<nlohmann::json>& backends,
+                                                 Clock::time_point now) {
+  Demand d;
+  if (!backends || !backends->is_object()) return d;
+  const auto number = [&](const char* key) {
+    const auto it = backends->find(key);
+    return it != backends->end() && it->is_number() ? it->get<double>() : 0.0;
+  };
+  d.waiting = number("activation_waiting");
+  const double received = number("requests_received_total");
+  const auto previous = last_.find("balancer received");
+  const bool moved = previous == last_.end() || received != previous->second.counter;
+  last_["balancer received"] = {received, now};
+  double in_flight = 0;
+  if (const auto list = backends->find("backends"); list != backends->end() && list->is_array())
+    for (const auto& b : *list)
+      if (const auto f = b.find("in_flight"); f != b.end() && f->is_number()) in_flight += f->get<double>();
+  d.requests_seen = moved || d.waiting > 0 || in_flight > 0;
+  return d;
+}
+
 std::vector<double> AutoscaleMetrics::sample(const AutoscalePolicy& policy, const std::vector<Instance>& instances,
                                              const std::optional<nlohmann::json>& backends, Clock::time_point now) {
   auto backend = [&](const std::string& id) -> const nlohmann::json* {

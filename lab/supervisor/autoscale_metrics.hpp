@@ -34,6 +34,17 @@ class AutoscaleMetrics {
   std::vector<double> sample(const AutoscalePolicy& policy, const std::vector<Instance>& instances,
                              const std::optional<nlohmann::json>& backends, Clock::time_point now);
 
+  // What the balancer says of demand as a whole, for scale to zero: whether any request
+  // arrived since the previous call (its received counter moved, or requests are in
+  // flight or held), and how many requests it holds waiting for an instance. When the
+  // balancer could not be read, requests count as seen: a blind autoscaler never
+  // removes the last instance.
+  struct Demand {
+    bool requests_seen = true;
+    double waiting = 0;
+  };
+  Demand demand(const std::optional<nlohmann::json>& backends, Clock::time_point now);
+
   // Forgets the previous readings (a new policy, another metric).
   void reset() { last_.clear(); }
 

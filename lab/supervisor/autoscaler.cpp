@@ -256,6 +256,8 @@ std::string to_string(Limit l) {
     case Limit::max: return "max";
     case Limit::no_ready_instances: return "no_ready_instances";
     case Limit::no_metrics: return "no_metrics";
+    case Limit::idle: return "idle";
+    case Limit::max_starting: return "max_starting";
   }
   return "?";
 }
@@ -279,12 +281,23 @@ void validate(const AutoscalePolicy& p) {
                   " must be from 0 up to (not including) 1");
   if (p.sync_period <= 0ms)
     refuse_policy(spelled_setting("sync", spelled_duration(p.sync_period)) + " must be above 0");
+  const auto idle = spelled_setting("idle", spelled_duration(p.idle));
+  if (p.idle < 0ms) refuse_policy(idle + " must not be negative");
+  if (p.idle > 1h) refuse_policy(idle + " is above the limit of 1 hour");
+  if (p.max_starting < 0 || p.max_starting > kMaxAutoscaleReplicas)
+    refuse_policy(spelled_setting("starts", std::to_string(p.max_starting)) + " must be from 0 (no cap) to " +
+                  std::to_string(kMaxAutoscaleReplicas));
+  // An idle instance still burns some CPU (health checks, scrapes), so a CPU target
+  // never sees the zero that scaling to zero waits for; Knative scales to zero on
+  // requests only, for the same reason.
+  if (p.min_replicas == 0 && p.metric == MetricKind::cpu)
+    refuse_policy(min + " needs metric in_flight, rps or custom: an idle instance's CPU is never 0");
   validate_scaling_rules(p.scale_up, "scale_up", "up-window");
   validate_scaling_rules(p.scale_down, "scale_down", "window");
 }
 
 AutoscalePolicy parse_autoscale_policy(std::string_view spelling) {
-  static constexpr std::string_view kKnown = "min, max, metric, target, tolerance, window, up-window, sync";
+  static constexpr std::string_view kKnown = "min, max, metric, target, tolerance, window, up-window, sync, idle, starts";
   if (trim_setting(spelling).empty())
     refuse_policy("nothing given; the least is max= and target= (e.g. min=1,max=8,metric=rps,target=200)");
   AutoscalePolicy p;
@@ -307,6 +320,8 @@ AutoscalePolicy parse_autoscale_policy(std::string_view spelling) {
     else if (key == "window") p.scale_down.stabilization_window = parse_duration_setting(key, value);
     else if (key == "up-window") p.scale_up.stabilization_window = parse_duration_setting(key, value);
     else if (key == "sync") p.sync_period = parse_duration_setting(key, value);
+    else if (key == "idle") p.idle = parse_duration_setting(key, value);
+    else if (key == "starts") p.max_starting = parse_whole_setting(key, value);
     else refuse_policy("unknown key '" + std::string(key) + "' (known: " + std::string(kKnown) + ")");
     if (!seen.insert(std::string(key)).second) refuse_policy("'" + std::string(key) + "' is given twice");
   }
@@ -323,18 +338,23 @@ std::string to_string(const AutoscalePolicy& p) {
          ",tolerance=" + spelled_number(p.tolerance) +
          ",window=" + spelled_duration(p.scale_down.stabilization_window) +
          ",up-window=" + spelled_duration(p.scale_up.stabilization_window) +
-         ",sync=" + spelled_duration(p.sync_period);
+         ",sync=" + spelled_duration(p.sync_period) + ",idle=" + spelled_duration(p.idle) +
+         ",starts=" + std::to_string(p.max_starting);
 }
 
 nlohmann::json to_json(const AutoscalePolicy& p) {
   return {{"min", p.min_replicas},        {"max", p.max_replicas},
           {"metric", metric_spelling(p)}, {"target", p.target},
           {"tolerance", p.tolerance},     {"sync_ms", p.sync_period.count()},
+          {"idle_ms", p.idle.count()},    {"max_starting", p.max_starting},
           {"scale_up", scaling_rules_json(p.scale_up)}, {"scale_down", scaling_rules_json(p.scale_down)}};
 }
 
 AutoscalePolicy autoscale_policy_from_json(const nlohmann::json& j) {
-  check_json_keys(j, {"min", "max", "metric", "target", "tolerance", "sync_ms", "scale_up", "scale_down"}, "");
+  check_json_keys(j,
+                  {"min", "max", "metric", "target", "tolerance", "sync_ms", "idle_ms", "max_starting", "scale_up",
+                   "scale_down"},
+                  "");
   if (!j.contains("max")) refuse_policy("max is missing (the most instances to run)");
   if (!j.contains("target")) refuse_policy("target is missing (the metric's wanted value per instance)");
   AutoscalePolicy p;
@@ -344,6 +364,8 @@ AutoscalePolicy autoscale_policy_from_json(const nlohmann::json& j) {
   p.target = real_from_json(j, "target", p.target, "");
   p.tolerance = real_from_json(j, "tolerance", p.tolerance, "");
   p.sync_period = milliseconds(whole_from_json(j, "sync_ms", p.sync_period.count(), ""));
+  p.idle = milliseconds(whole_from_json(j, "idle_ms", p.idle.count(), ""));
+  p.max_starting = static_cast<int>(whole_from_json(j, "max_starting", p.max_starting, ""));
   if (j.contains("scale_up")) p.scale_up = scaling_rules_from_json(j.at("scale_up"), "scale_up", p.scale_up);
   if (j.contains("scale_down")) p.scale_down = scaling_rules_from_json(j.at("scale_down"), "scale_down", p.scale_down);
   validate(p);
@@ -380,8 +402,12 @@ Decision Autoscaler::decide(const Observation& obs, Clock::time_point now) {
     if (!std::isfinite(v) || v < 0) bad("has the value " + spelled_number(v));
 
   forget_before(now);
-  if (!seeded_) recommendations_.push_back({now, obs.current});
+  if (!seeded_) {
+    recommendations_.push_back({now, obs.current});
+    last_request_seen_ = now;
+  }
   seeded_ = true;
+  if (obs.requests_seen || obs.current == 0) last_request_seen_ = now;
 
   Decision d;
   d.current = obs.current;
@@ -410,6 +436,7 @@ Decision Autoscaler::decide(const Observation& obs, Clock::time_point now) {
     step = {policy_.max_replicas, Limit::max, "max " + std::to_string(policy_.max_replicas)};
   else if (step.replicas < policy_.min_replicas)
     step = {policy_.min_replicas, Limit::min, "min " + std::to_string(policy_.min_replicas)};
+  step = limit_lab_rules(obs, std::move(step), now);
   d.desired = step.replicas;
   d.limited_by = step.limit;
   d.limit_detail = std::move(step.detail);
@@ -420,7 +447,10 @@ Decision Autoscaler::decide(const Observation& obs, Clock::time_point now) {
 Autoscaler::Step Autoscaler::propose(const Observation& obs, Decision& d) const {
   const double target = policy_.target;
   const double sum = std::accumulate(obs.values.begin(), obs.values.end(), 0.0);
-  if (obs.current == 0) return {sum > 0 ? 1 : 0};
+  if (obs.current == 0) {
+    if (sum <= 0) return {0};
+    return {policy_.metric == MetricKind::in_flight ? std::max(1, ceil_count(sum / target)) : 1};
+  }
   if (obs.ready == 0)
     return {obs.current, Limit::no_ready_instances,
             "no instance is ready (" + std::to_string(obs.current) + " starting or unready)"};
@@ -457,6 +487,23 @@ Autoscaler::Step Autoscaler::propose(const Observation& obs, Decision& d) const 
   if ((d.adjusted_ratio < 1 && replicas > obs.current) || (d.adjusted_ratio > 1 && replicas < obs.current))
     return {obs.current, Limit::tolerance, why};
   return {replicas};
+}
+
+// Step 5: the last instance waits for `idle` without a request; starts are capped.
+Autoscaler::Step Autoscaler::limit_lab_rules(const Observation& obs, Step step, Clock::time_point now) const {
+  if (step.replicas == 0 && obs.current > 0 && now - last_request_seen_ < policy_.idle) {
+    const auto quiet = std::chrono::duration_cast<milliseconds>(now - last_request_seen_);
+    return {1, Limit::idle,
+            "no request for " + spelled_duration(quiet) + " of idle=" + spelled_duration(policy_.idle)};
+  }
+  if (policy_.max_starting > 0 && step.replicas > obs.current) {
+    const int starting = obs.current - obs.ready;
+    const int allowed = obs.current + std::max(0, policy_.max_starting - starting);
+    if (step.replicas > allowed)
+      return {allowed, Limit::max_starting,
+              "starts=" + std::to_string(policy_.max_starting) + ", " + std::to_string(starting) + " starting"};
+  }
+  return step;
 }
 
 // Step 2: no lower than the highest recommendation of the scale-down window, no higher

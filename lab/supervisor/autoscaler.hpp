@@ -22,9 +22,16 @@
 //     made in that period; select_policy picks the one allowing the most change (max),
 //     the least (min), or forbids changes in that direction (disabled).
 //  4. The result is clamped to [min_replicas, max_replicas].
+//  5. Two rules of the lab's own, for scale to zero and cold starts (Kubernetes' HPA
+//     has neither; Knative's autoscaler has the first): the last instance goes only
+//     once no request has been seen for `idle`, and at most `max_starting` instances
+//     are starting (not ready yet) at once.
 // With instances but none ready (all starting) there is nothing to measure and the count
 // is kept (clamped). With no instance at all (min_replicas 0), the values describe the
-// demand waiting for one: any value above 0 proposes one instance.
+// demand waiting for one (the requests the balancer holds): for in_flight that demand is
+// concurrency, so it asks for ceil(sum / target) instances at once, as Knative's
+// autoscaler does from the activator's report; for the other metrics any value above 0
+// proposes one instance.
 #pragma once
 
 #include <chrono>
@@ -88,6 +95,13 @@ struct AutoscalePolicy {
   // How often the caller decides. 5 s in the lab; Kubernetes' default is 15 s
   // (--horizontal-pod-autoscaler-sync-period).
   std::chrono::milliseconds sync_period{5000};
+  // Scale to zero (min_replicas 0 only): how long no request at all must have been seen
+  // before the last instance goes. Knative's scale-to-zero-grace-period plus its stable
+  // window come to 90 s; 30 s here, for the same reason as the scale-down window.
+  std::chrono::milliseconds idle{30000};
+  // At most this many instances starting at once (0: no cap). Starting many at once on
+  // a few cores makes each start slower: the cold-start stampede.
+  int max_starting = 0;
   ScalingRules scale_up = default_scale_up_rules();
   ScalingRules scale_down = default_scale_down_rules();
 };
@@ -97,8 +111,8 @@ struct AutoscalePolicy {
 void validate(const AutoscalePolicy& p);
 
 // Parses the CLI/YAML spelling "min=1,max=8,metric=rps,target=200", with the optional
-// keys tolerance=0.1, window=30s (scale down's stabilization window), up-window=0s and
-// sync=5s; min defaults to 1. Durations are like 500ms, 5s, 1.5s or 2m; a bare number is
+// keys tolerance=0.1, window=30s (scale down's stabilization window), up-window=0s,
+// sync=5s, idle=30s and starts=0 (max_starting); min defaults to 1. Durations are like 500ms, 5s, 1.5s or 2m; a bare number is
 // seconds. metric is in_flight, rps, cpu or custom:<prometheus metric name>. The rate
 // policies are the defaults (only JSON carries others). Throws std::invalid_argument,
 // naming the culprit, for an unknown, repeated or missing key or a bad value, and for
@@ -106,7 +120,8 @@ void validate(const AutoscalePolicy& p);
 AutoscalePolicy parse_autoscale_policy(std::string_view spelling);
 
 // The canonical spelling: every key parse_autoscale_policy knows, in a fixed order, e.g.
-// "min=1,max=8,metric=rps,target=200,tolerance=0.1,window=30s,up-window=0s,sync=5s".
+// "min=1,max=8,metric=rps,target=200,tolerance=0.1,window=30s,up-window=0s,sync=5s,
+// idle=30s,starts=0".
 // The rate policies are not in it (see to_json).
 std::string to_string(const AutoscalePolicy& p);
 
@@ -137,6 +152,8 @@ struct Observation {
   // instance at all (current 0), whatever shows demand for one (e.g. requests waiting
   // at the balancer).
   std::vector<double> values;
+  // Whether any request arrived since the previous decision (step 5's idle time).
+  bool requests_seen = true;
 };
 
 // Which rule set the final count, when one did.
@@ -149,6 +166,8 @@ enum class Limit {
   max,                   // max_replicas
   no_ready_instances,    // instances but none ready: nothing to measure
   no_metrics,            // ready instances, but none reported the metric
+  idle,                  // scaling to zero waits until no request was seen for `idle`
+  max_starting,          // enough instances are starting already
 };
 std::string to_string(Limit l);
 
@@ -213,6 +232,7 @@ class Autoscaler {
   Step propose(const Observation& obs, Decision& d) const;
   Step stabilize(int current, int raw, Clock::time_point now) const;
   Step limit_rate(int current, int stabilized, Clock::time_point now) const;
+  Step limit_lab_rules(const Observation& obs, Step step, Clock::time_point now) const;
   int changed_within(std::chrono::milliseconds period, Clock::time_point now, bool added) const;
   void forget_before(Clock::time_point now);
 
@@ -220,6 +240,7 @@ class Autoscaler {
   std::vector<Recommendation> recommendations_;  // oldest first
   std::vector<ScaleEvent> events_;               // oldest first
   bool seeded_ = false;
+  Clock::time_point last_request_seen_{};  // or the first decision's time
 };
 
 }  // namespace scalelab::lab

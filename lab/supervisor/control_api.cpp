@@ -162,6 +162,22 @@ void ControlApi::routes() {
     answer(res, 200, [&] { return s.call([](Supervisor& sup) { return sup.autoscale_off(); }); });
   });
 
+  // Scale to zero's wake-up call, from the balancer's activator: {"waiting": N}, the
+  // requests it holds with no instance to send them to.
+  server_.Post("/activate", [&s](const httplib::Request& req, httplib::Response& res) {
+    answer(res, 200, [&] {
+      const auto body = body_of(req);
+      int waiting = 1;
+      if (body.contains("waiting")) {
+        if (!body["waiting"].is_number_integer() || body["waiting"].get<long long>() < 0 ||
+            body["waiting"].get<long long>() > 1000000)
+          throw HttpError(400, "bad_waiting", "\"waiting\" must be an integer from 0 to 1000000");
+        waiting = body["waiting"].get<int>();
+      }
+      return s.call([waiting](Supervisor& sup) { return sup.activate(waiting); });
+    });
+  });
+
   server_.Post("/toggle", [&s](const httplib::Request& req, httplib::Response& res) {
     answer(res, 200, [&] {
       const auto body = body_of(req);

@@ -127,6 +127,9 @@ process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::st
       o.env.emplace("SCALELAB_BALANCER_HEALTH_TIMEOUT_MS", "500");
       o.env.emplace("SCALELAB_BALANCER_HEALTH_FALL", "2");
       o.env.emplace("SCALELAB_BALANCER_HEALTH_RISE", "2");
+      // A request that finds no instance (the lab scaled to zero, or is still starting)
+      // waits while the supervisor is asked for one (balancer/activator.hpp).
+      o.env.emplace("SCALELAB_BALANCER_ACTIVATOR", loopback(p.supervisor()));
       o.env.emplace("SCALELAB_BALANCER_MAX_CONNS_PER_BACKEND", std::to_string(balancer_conns_per_backend(c)));
       break;
     case Kind::app:

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +60,9 @@ class Supervisor {
   nlohmann::json autoscale_show();
   nlohmann::json autoscale_set(const AutoscalePolicy& policy);
   nlohmann::json autoscale_off();
+  // The balancer holds `waiting` requests and has no instance to send them to (scale
+  // to zero): at zero instances, decide now instead of at the next sync.
+  nlohmann::json activate(int waiting);
   nlohmann::json toggle(const std::string& concern, const std::string& mode);
   nlohmann::json fault_add(const std::string& link, const nlohmann::json& toxic);
   nlohmann::json fault_clear(const std::string& link);
@@ -79,7 +83,8 @@ class Supervisor {
   void on_ready_change(Component& c, const ProbeResult& result);
   void sync_balancer();
   nlohmann::json resize(int instances, const std::string& why);
-  void autoscale_sync(Clock::time_point now);
+  // One decision at its sync period, or at once for an activation (the requests held).
+  void autoscale_sync(Clock::time_point now, std::optional<int> activation = std::nullopt);
   void sync_state_modes();
   void advance_scale_in(Component& c);
   void advance_shutdown();

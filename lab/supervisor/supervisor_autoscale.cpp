@@ -13,6 +13,13 @@ using text::number;
 // One line for the event log, e.g. "3 -> 5: rps 412 per ready instance (3 of 3 ready,
 // target 200, ratio 2.06); limited by policy: scale_up pods 4 per 15s".
 std::string describe(const Decision& d) {
+  if (d.current == 0) {
+    std::string line = "0 -> " + std::to_string(d.desired) + ": ";
+    line += d.reporting > 0 ? number(d.metric_mean) + " requests wait at the balancer" : "no request waits";
+    if (d.limited_by != Limit::none)
+      line += "; limited by " + to_string(d.limited_by) + (d.limit_detail.empty() ? "" : ": " + d.limit_detail);
+    return line;
+  }
   std::string line = std::to_string(d.current) + " -> " + std::to_string(d.desired) + ": " + d.metric + " ";
   line += d.reporting > 0 ? number(d.metric_mean) + " per ready instance" : "not measured";
   line += " (" + std::to_string(d.ready) + " of " + std::to_string(d.current) + " ready, target " + number(d.target);
@@ -40,11 +47,6 @@ nlohmann::json Supervisor::autoscale_set(const AutoscalePolicy& policy) {
   } catch (const std::invalid_argument& e) {
     throw HttpError(400, "bad_policy", e.what());
   }
-  // Scaling to zero needs the balancer to hold requests while an instance starts
-  // (Knative's activator); until it can, an idle lab keeps one instance.
-  if (policy.min_replicas < 1)
-    throw HttpError(400, "bad_policy", "min=0 (scale to zero) is not supported: the balancer cannot yet hold requests "
-                                       "while an instance starts; use min=1 or more");
   autoscaler_.emplace(policy);
   autoscale_metrics_.reset();
   config_.autoscale = policy;
@@ -62,8 +64,22 @@ nlohmann::json Supervisor::autoscale_off() {
   return autoscale_show();
 }
 
-void Supervisor::autoscale_sync(Clock::time_point now) {
-  if (!autoscaler_ || now < next_autoscale_) return;
+nlohmann::json Supervisor::activate(int waiting) {
+  int current = 0;
+  for (auto* app : apps()) current += app->removing ? 0 : 1;
+  // Only a lab at zero needs waking; otherwise an instance is there or on its way (the
+  // balancer also asks while the lab's first instances start).
+  if (autoscaler_ && current == 0) {
+    events_.add("activate", "", std::to_string(waiting) + " requests wait at the balancer for an instance");
+    autoscale_sync(Clock::now(), waiting);
+  }
+  current = 0;
+  for (auto* app : apps()) current += app->removing ? 0 : 1;
+  return {{"instances", current}, {"autoscaling", autoscaler_.has_value()}};
+}
+
+void Supervisor::autoscale_sync(Clock::time_point now, std::optional<int> activation) {
+  if (!autoscaler_ || (!activation && now < next_autoscale_)) return;
   next_autoscale_ = now + autoscaler_->policy().sync_period;
   Observation obs;
   std::vector<AutoscaleMetrics::Instance> ready;
@@ -74,10 +90,16 @@ void Supervisor::autoscale_sync(Clock::time_point now) {
       ready.push_back({app->id, app->alive() ? app->process.pid() : 0, app->port});
   }
   obs.ready = static_cast<int>(ready.size());
-  const MetricKind kind = autoscaler_->policy().metric;
-  std::optional<nlohmann::json> backends;
-  if (kind == MetricKind::in_flight || kind == MetricKind::rps) backends = balancer_.backends();
-  obs.values = autoscale_metrics_.sample(autoscaler_->policy(), ready, backends, now);
+  const auto backends = balancer_.backends();
+  const auto demand = autoscale_metrics_.demand(backends, now);
+  obs.requests_seen = demand.requests_seen;
+  if (obs.current == 0) {
+    // No instance to measure: the demand is what the balancer holds for one.
+    const double waiting = std::max(demand.waiting, static_cast<double>(activation.value_or(0)));
+    if (waiting > 0) obs.values.push_back(waiting);
+  } else {
+    obs.values = autoscale_metrics_.sample(autoscaler_->policy(), ready, backends, now);
+  }
   const Decision d = autoscaler_->decide(obs, now);
   last_decision_ = d.to_json();
   events_.add("autoscale", "", describe(d));

@@ -114,7 +114,7 @@ void expect_same_response(std::string text, unsigned version = 11, bool head = f
   parse(a, c.text, c.head);
   parse(b, c.text, c.head);
   const unsigned status = a.get().result_int();
-  ForwardedResponse f{c.version, c.head || status == 204 || status == 304, {}, "rid-2", c.cookie, c.keep};
+  ForwardedResponse f{c.version, c.head || status == 204 || status == 304, {}, "rid-2", c.cookie, c.keep, {}};
   if (auto length = a.content_length()) f.content_length = *length;
   std::string out;
   render_forwarded_response(out, a.get(), f);

@@ -1,7 +1,8 @@
 // The autoscaler in a real lab: I/O-bound load on one instance raises the count to the
 // policy's max within a sync or two, the count holds through the scale-down window
 // and then returns to min once the load stops, every decision is an event with its
-// inputs, `scalelab scale` is refused while it decides, and bad policies get one line.
+// inputs, `scalelab scale` is refused while it decides, bad policies get one line, and
+// with min=0 an idle lab scales to zero and the next request waits for a cold start.
 #include <atomic>
 #include <thread>
 
@@ -97,9 +98,10 @@ TEST(Autoscale, BadPoliciesGetOneLineAndChangeNothing) {
   const auto no_target = lab.cli({"up", "--base-port", std::to_string(lab.base_port()), "--autoscale", "max=3"});
   EXPECT_EQ(no_target.exit_code, 2);
   EXPECT_NE(no_target.output.find("target"), std::string::npos) << no_target.output;
-  const auto zero = lab.cli({"up", "--base-port", std::to_string(lab.base_port()), "--autoscale", "min=0,max=3,target=5"});
-  EXPECT_EQ(zero.exit_code, 2);
-  EXPECT_NE(zero.output.find("min=0"), std::string::npos) << zero.output;
+  const auto zero_on_cpu =
+      lab.cli({"up", "--base-port", std::to_string(lab.base_port()), "--autoscale", "min=0,max=3,metric=cpu,target=0.5"});
+  EXPECT_EQ(zero_on_cpu.exit_code, 2);
+  EXPECT_NE(zero_on_cpu.output.find("min=0 needs metric"), std::string::npos) << zero_on_cpu.output;
 
   lab.up({"--instances", "2"});
   const auto shown = lab.cli({"autoscale", "show"});
@@ -119,4 +121,37 @@ TEST(Autoscale, BadPoliciesGetOneLineAndChangeNothing) {
   EXPECT_EQ(lab.cli({"autoscale", "set", "min=2,max=4,metric=rps,target=100"}).exit_code, 0);
   const auto on = lab.cli({"autoscale", "show", "--json"});
   EXPECT_EQ(nlohmann::json::parse(on.output)["policy"]["metric"], "rps") << on.output;
+}
+
+TEST(Autoscale, AnIdleLabScalesToZeroAndTheNextRequestWaitsForAColdStart) {
+  LabHarness lab;
+  lab.up({"--instances", "1", "--app-env", "SCALELAB_STARTUP_DELAY_MS=700", "--autoscale",
+          "min=0,max=2,metric=in_flight,target=5,sync=500ms,window=1s,idle=2s"});
+  // No request for idle (2 s): the last instance goes.
+  const auto since = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until(lab, [](const nlohmann::json& s) { return app_count(s) == 0; }, 20s)) << lab.status().dump();
+  EXPECT_GE(std::chrono::steady_clock::now() - since, 1500ms);
+
+  // A request at zero waits at the balancer for the instance it wakes, and says so.
+  auto cli = loopback_client(lab.base_port());
+  cli.set_read_timeout(20, 0);
+  auto r = cli.Get("/api/work?io_ms=1");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(r->has_header("X-Scalelab-Cold-Start-Ms")) << "a request at zero waited for a start";
+  EXPECT_GE(std::stol(r->get_header_value("X-Scalelab-Cold-Start-Ms")), 700) << "the instance's start-up delay";
+  EXPECT_EQ(app_count(lab.status()), 1);
+  auto warm = cli.Get("/api/work?io_ms=1");
+  ASSERT_TRUE(warm);
+  EXPECT_FALSE(warm->has_header("X-Scalelab-Cold-Start-Ms"));
+
+  const auto events = autoscale_events(lab);
+  bool to_zero = false, from_zero = false, held_for_idle = false;
+  for (const auto& e : events) {
+    const std::string d = e["detail"];
+    to_zero = to_zero || d.rfind("1 -> 0: in_flight", 0) == 0;
+    from_zero = from_zero || d.rfind("0 -> 1: 1 requests wait at the balancer", 0) == 0;
+    held_for_idle = held_for_idle || d.find("limited by idle: no request for") != std::string::npos;
+  }
+  EXPECT_TRUE(to_zero && from_zero && held_for_idle) << nlohmann::json(events).dump(1);
 }

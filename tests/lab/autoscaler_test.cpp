@@ -318,9 +318,57 @@ TEST(Autoscaler, MinZeroScalesToAndFromZero) {
   auto p = parsed("min=0,max=8,target=100");
   p.scale_up = {{{lab::ScalingPolicyType::percent, 100, 15s}}, lab::SelectPolicy::max, 0s};
   EXPECT_EQ(lab::Autoscaler(p).decide({0, 0, {5}}, sync0).desired, 1);
-  // Idle instances go all the way down to zero.
-  EXPECT_EQ(first_decision("min=0,max=8,target=100,window=0s", all_ready(2, 0)).desired, 0);
-  EXPECT_EQ(first_decision("min=1,max=8,target=100,window=0s", all_ready(2, 0)).desired, 1);
+  // Idle instances go all the way down to zero, once idle has passed.
+  EXPECT_EQ(first_decision("min=0,max=8,target=100,window=0s,idle=0s", all_ready(2, 0)).desired, 0);
+  EXPECT_EQ(first_decision("min=1,max=8,target=100,window=0s,idle=0s", all_ready(2, 0)).desired, 1);
+  const auto held = first_decision("min=0,max=8,target=100,window=0s", all_ready(2, 0));
+  EXPECT_EQ(held.desired, 1);
+  EXPECT_EQ(held.limited_by, Limit::idle);
+}
+
+TEST(Autoscaler, TheLastInstanceGoesOnlyAfterIdleWithoutARequest) {
+  lab::Autoscaler a(parsed("min=0,max=8,metric=in_flight,target=10,window=0s,idle=10s"));
+  auto quiet = all_ready(1, 0);
+  quiet.requests_seen = false;
+  auto busy_but_sampled_idle = all_ready(1, 0);  // in_flight read 0 between requests
+  EXPECT_EQ(a.decide(quiet, sync0).desired, 1);
+  EXPECT_EQ(a.decide(busy_but_sampled_idle, sync0 + 8s).desired, 1);  // a request was seen: the clock restarts
+  const auto waiting = a.decide(quiet, sync0 + 17s);
+  EXPECT_EQ(waiting.desired, 1);
+  EXPECT_EQ(waiting.limited_by, Limit::idle);
+  EXPECT_NE(waiting.limit_detail.find("idle=10s"), std::string::npos) << waiting.limit_detail;
+  const auto gone = a.decide(quiet, sync0 + 18s);
+  EXPECT_EQ(gone.desired, 0);
+  EXPECT_EQ(gone.limited_by, Limit::none);
+  // Two instances, the same: only the last one waits for idle.
+  EXPECT_EQ(first_decision("min=0,max=8,target=100,window=0s", all_ready(2, 0)).desired, 1);
+}
+
+TEST(Autoscaler, FromZeroInFlightDemandAsksForEnoughInstancesAtOnce) {
+  // 25 requests wait at the balancer, 10 per instance wanted: 3 instances, as Knative's
+  // autoscaler does from the activator's report. Other metrics know no rate yet: 1.
+  const auto d = first_decision("min=0,max=8,metric=in_flight,target=10", {0, 0, {25}});
+  EXPECT_EQ(d.raw_desired, 3);
+  EXPECT_EQ(d.desired, 3);
+  EXPECT_EQ(first_decision("min=0,max=8,metric=rps,target=10", {0, 0, {25}}).desired, 1);
+  EXPECT_EQ(first_decision("min=0,max=8,metric=in_flight,target=10", {0, 0, {1}}).desired, 1);
+  // The scale-up policy still applies: 4 pods per 15 s from zero.
+  EXPECT_EQ(first_decision("min=0,max=8,metric=in_flight,target=1", {0, 0, {50}}).desired, 4);
+}
+
+TEST(Autoscaler, StartsCapsTheInstancesStartingAtOnce) {
+  const auto capped = first_decision("min=0,max=8,metric=in_flight,target=1,starts=1", {0, 0, {50}});
+  EXPECT_EQ(capped.desired, 1);
+  EXPECT_EQ(capped.limited_by, Limit::max_starting);
+  // Three instances, one still starting, starts=2: one more may start now.
+  const auto one_more = first_decision("max=8,target=100,starts=2", {3, 2, {500, 500}});
+  EXPECT_EQ(one_more.desired, 4);
+  EXPECT_EQ(one_more.limited_by, Limit::max_starting);
+  EXPECT_NE(one_more.limit_detail.find("1 starting"), std::string::npos) << one_more.limit_detail;
+  // Two starting already: none more.
+  EXPECT_EQ(first_decision("max=8,target=100,starts=2", {4, 2, {500, 500}}).desired, 4);
+  // No cap (the default): the policy's 4 pods.
+  EXPECT_EQ(first_decision("max=8,target=100", {3, 2, {500, 500}}).desired, 7);
 }
 
 TEST(Autoscaler, TheDecisionJsonCarriesEveryStep) {
@@ -395,10 +443,13 @@ TEST(AutoscalePolicy, ParsesEveryOptionalKey) {
 
 TEST(AutoscalePolicy, ToStringIsCanonicalAndReadsBack) {
   const auto p = parsed("target=200,metric=rps,max=8");
-  EXPECT_EQ(lab::to_string(p), "min=1,max=8,metric=rps,target=200,tolerance=0.1,window=30s,up-window=0s,sync=5s");
-  const auto q = parsed("min=0,max=3,metric=custom:queue_depth,target=2.5,window=90s,up-window=1500ms,sync=1");
+  EXPECT_EQ(lab::to_string(p),
+            "min=1,max=8,metric=rps,target=200,tolerance=0.1,window=30s,up-window=0s,sync=5s,idle=30s,starts=0");
+  const auto q =
+      parsed("min=0,max=3,metric=custom:queue_depth,target=2.5,window=90s,up-window=1500ms,sync=1,idle=2m,starts=2");
   EXPECT_EQ(lab::to_string(q),
-            "min=0,max=3,metric=custom:queue_depth,target=2.5,tolerance=0.1,window=90s,up-window=1500ms,sync=1s");
+            "min=0,max=3,metric=custom:queue_depth,target=2.5,tolerance=0.1,window=90s,up-window=1500ms,sync=1s,"
+            "idle=2m,starts=2");
   EXPECT_EQ(lab::to_string(parsed(lab::to_string(q))), lab::to_string(q));
 }
 
@@ -437,6 +488,11 @@ TEST(AutoscalePolicy, RefusesBadSpellingsNamingTheCulprit) {
       {"max=8,target=1,", "stray comma"},
       {"max=8,target", "'target' is not key=value"},
       {"max=8,target=", "'target=' has no value"},
+      {"max=8,target=1,idle=-1s", "idle=-1s"},
+      {"max=8,target=1,idle=2h", "idle=2h"},
+      {"max=8,target=1,starts=-1", "starts=-1"},
+      {"max=8,target=1,starts=51", "starts=51"},
+      {"min=0,max=8,target=1,metric=cpu", "min=0 needs metric in_flight, rps or custom"},
   };
   for (const auto& [spelling, culprit] : cases) {
     const std::string message = spelling_refusal(spelling);
@@ -447,12 +503,14 @@ TEST(AutoscalePolicy, RefusesBadSpellingsNamingTheCulprit) {
 }
 
 TEST(AutoscalePolicy, JsonRoundTrips) {
-  auto p = parsed("min=0,max=12,metric=custom:queue_depth,target=2.5,tolerance=0.05,window=1m,sync=3s");
+  auto p = parsed("min=0,max=12,metric=custom:queue_depth,target=2.5,tolerance=0.05,window=1m,sync=3s,idle=45s,starts=3");
   p.scale_up = {{{lab::ScalingPolicyType::percent, 900, 10s}}, lab::SelectPolicy::min, 20s};
   p.scale_down.select = lab::SelectPolicy::disabled;
   const auto j = lab::to_json(p);
   EXPECT_EQ(j.at("metric"), "custom:queue_depth");
   EXPECT_EQ(j.at("sync_ms"), 3000);
+  EXPECT_EQ(j.at("idle_ms"), 45000);
+  EXPECT_EQ(j.at("max_starting"), 3);
   EXPECT_EQ(j.at("scale_up").at("select"), "min");
   EXPECT_EQ(j.at("scale_up").at("policies").at(0),
             (nlohmann::json{{"type", "percent"}, {"value", 900}, {"period_ms", 10000}}));
