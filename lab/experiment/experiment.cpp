@@ -146,7 +146,7 @@ ProbeSpec parse_probe(const YAML::Node& node, const std::string& path, const std
   ProbeSpec p;
   p.line = f.line();
   p.type = f.choice("type", "", {"violations", "error_rate", "latency", "throughput", "throughput_growth", "status", "ready",
-                                      "instances_serving"});
+                                      "instances_serving", "cold_start"});
   p.name = f.str("name", p.type);
   p.window = f.choice("window", "whole", {"before", "whole", "after_method"});
   if (p.type == "violations") {
@@ -155,7 +155,7 @@ ProbeSpec parse_probe(const YAML::Node& node, const std::string& path, const std
                        "rate_limit_exceeded"});
     if (f.has("rate")) p.rate = f.get("rate").as<bool>();
   }
-  if (p.type == "latency")
+  if (p.type == "latency" || p.type == "cold_start")
     p.percentile = static_cast<int>(f.integer("percentile", 99, 50, 999));
   if (p.type == "status") p.status = f.str("status", "", true);
   if (!f.has("tolerance")) f.fail(node, "is required", "tolerance");

@@ -179,6 +179,23 @@ double instances_serving(const Probing& in, ProbeResult& out) {
   return value;
 }
 
+// Scale to zero: the worst per-second percentile of how long requests waited for an
+// instance to start (the balancer's X-Scalelab-Cold-Start-Ms), and how many waited.
+double cold_start(const Probing& in, ProbeResult& out) {
+  const int percentile = in.probe.percentile;
+  double value = 0, waited = 0;
+  for (const Sample* s : in.window) {
+    if (!s->cold_start) continue;
+    value = std::max(value, latency_at(*s->cold_start, percentile));
+    waited += static_cast<double>(s->cold_start->count.value_or(0));
+  }
+  out.percentile = percentile;
+  out.value = value;
+  out.detail = fmt(waited, 0) + " requests waited for an instance to start; worst per-second p" +
+               std::to_string(percentile) + " " + fmt(value, 0) + " ms";
+  return value;
+}
+
 struct ProbeType {
   std::string_view name;
   Measure measure;
@@ -191,6 +208,7 @@ constexpr ProbeType kProbeTypes[] = {
     {"latency", latency, true, false},               {"throughput", throughput, true, false},
     {"throughput_growth", throughput_growth, true, true}, {"status", status, true, false},
     {"ready", ready, false, false},                  {"instances_serving", instances_serving, true, false},
+    {"cold_start", cold_start, true, false},
 };
 
 const ProbeType& probe_type(const std::string& name) {

@@ -122,6 +122,9 @@ struct Sample {
   double rps = 0;
   Tally counts;
   Latency latency;
+  // The responses of this second that waited for an instance to start (scale to zero):
+  // lab/load's cold_start_ms, absent when none did.
+  std::optional<Latency> cold_start;
   InstanceCounts instances;
   // The length of the second (1 s when the journal does not say).
   double interval() const { return interval_s.value_or(1.0); }
@@ -132,6 +135,7 @@ struct LoadTotals {
   Tally counts;
   double rps = 0;
   Latency latency;
+  std::optional<Latency> cold_start;  // lab/load's totals.cold_start_ms, when present
   InstanceCounts instances;
   Counts scenarios;
 };

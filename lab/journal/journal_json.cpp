@@ -150,9 +150,9 @@ constexpr std::pair<const char*, double Latency::*> kLatencyFields[] = {
     {"p50", &Latency::p50}, {"p90", &Latency::p90}, {"p99", &Latency::p99},
     {"p999", &Latency::p999}, {"max", &Latency::max}, {"mean", &Latency::mean}};
 
-Latency read_latency(const json& parent, const std::string& path) {
-  const json j = optional_object(parent, "latency_ms", path);
-  const std::string here = join(path, "latency_ms");
+Latency read_latency(const json& parent, const std::string& path, const char* key = "latency_ms") {
+  const json j = optional_object(parent, key, path);
+  const std::string here = join(path, key);
   Latency l;
   l.count = optional_number(j, "count", here);
   for (const auto& [key, field] : kLatencyFields) l.*field = number_or_zero(j, key, here);
@@ -357,6 +357,7 @@ json load_json(const std::optional<LoadRun>& load) {
     write_tally(totals, t->counts);
     totals["rps"] = t->rps;
     totals["latency_ms"] = latency_json(t->latency);
+    if (t->cold_start) totals["cold_start_ms"] = latency_json(*t->cold_start);
     totals["instances"] = instances_json(t->instances);
     totals["scenarios"] = counts_json(t->scenarios);
     j["totals"] = std::move(totals);
@@ -384,6 +385,7 @@ Sample parse_sample(const json& j, const std::string& path) {
   s.counts = read_tally(j, path);
   s.rps = optional_number(j, "rps", path).value_or(s.interval() > 0 ? s.counts.requests / s.interval() : 0);
   s.latency = read_latency(j, path);
+  if (member(j, "cold_start_ms")) s.cold_start = read_latency(j, path, "cold_start_ms");
   s.instances = number_map(j, "instances", path);
   return s;
 }
@@ -404,6 +406,7 @@ std::optional<LoadRun> parse_load_run(const json& load, const std::string& path)
     t.counts = read_tally(*totals, here);
     t.rps = number_or_zero(*totals, "rps", here);
     t.latency = read_latency(*totals, here);
+    if (member(*totals, "cold_start_ms")) t.cold_start = read_latency(*totals, here, "cold_start_ms");
     t.instances = number_map(*totals, "instances", here);
     t.scenarios = number_dict(*totals, "scenarios", here);
     out.totals = std::move(t);
@@ -469,6 +472,7 @@ json to_json(const Sample& s) {
          {"rps", s.rps},
          {"latency_ms", latency_json(s.latency)},
          {"instances", instances_json(s.instances)}};
+  if (s.cold_start) j["cold_start_ms"] = latency_json(*s.cold_start);
   if (s.interval_s) j["interval_s"] = *s.interval_s;
   write_tally(j, s.counts);
   return j;

@@ -34,6 +34,7 @@ Sample make_sample(unsigned t, double elapsed, double interval, const Window& w,
   s.interval_s = interval;
   s.counts = w.tally;
   s.latency = LatencySummary::of(w.latency);
+  s.cold_starts = LatencySummary::of(w.cold_starts);
   s.instances = w.instances;
   return s;
 }

@@ -108,6 +108,7 @@ void to_json(nlohmann::json& j, const Sample& s) {
   j["rps"] = round3(s.rps());
   if (s.scheduled_rps) j["scheduled_rps"] = round3(*s.scheduled_rps);
   j["latency_ms"] = s.latency;
+  if (s.cold_starts.count > 0) j["cold_start_ms"] = s.cold_starts;
   j["instances"] = instances_json(s.instances);
 }
 

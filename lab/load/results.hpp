@@ -58,6 +58,7 @@ struct Sample {
   double interval_s = 0;  // 1.0, except for the last, partial sample
   Tally counts;
   LatencySummary latency;
+  LatencySummary cold_starts;  // this second's responses that waited for an instance to start
   InstanceCounts instances;
   // Open loop: the requests per second the schedule asked for in this sample (its mean
   // over the interval), to set beside rps; absent in closed loop.

@@ -396,7 +396,7 @@ Decision Autoscaler::decide(const Observation& obs, Clock::time_point now) {
   if (obs.current < 0 || obs.ready < 0) bad("has a negative count");
   if (obs.ready > obs.current)
     bad("has " + std::to_string(obs.ready) + " ready of " + std::to_string(obs.current) + " instances");
-  if (obs.current > 0 && obs.values.size() > static_cast<std::size_t>(obs.ready))
+  if (obs.values.size() > static_cast<std::size_t>(std::max(obs.ready, 1)))
     bad("has " + std::to_string(obs.values.size()) + " values for " + std::to_string(obs.ready) + " ready instances");
   for (double v : obs.values)
     if (!std::isfinite(v) || v < 0) bad("has the value " + spelled_number(v));
@@ -451,9 +451,12 @@ Autoscaler::Step Autoscaler::propose(const Observation& obs, Decision& d) const 
     if (sum <= 0) return {0};
     return {policy_.metric == MetricKind::in_flight ? std::max(1, ceil_count(sum / target)) : 1};
   }
-  if (obs.ready == 0)
-    return {obs.current, Limit::no_ready_instances,
-            "no instance is ready (" + std::to_string(obs.current) + " starting or unready)"};
+  if (obs.ready == 0) {
+    const std::string none_ready = "no instance is ready (" + std::to_string(obs.current) + " starting or unready)";
+    if (sum <= 0 || policy_.metric != MetricKind::in_flight) return {obs.current, Limit::no_ready_instances, none_ready};
+    // Requests wait while every instance starts: their concurrency asks for more now.
+    return {std::max(obs.current, ceil_count(sum / target))};
+  }
   if (obs.values.empty())
     return {obs.current, Limit::no_metrics,
             "none of the " + std::to_string(obs.ready) + " ready instances reported " + d.metric};

@@ -27,11 +27,12 @@
 //     once no request has been seen for `idle`, and at most `max_starting` instances
 //     are starting (not ready yet) at once.
 // With instances but none ready (all starting) there is nothing to measure and the count
-// is kept (clamped). With no instance at all (min_replicas 0), the values describe the
-// demand waiting for one (the requests the balancer holds): for in_flight that demand is
-// concurrency, so it asks for ceil(sum / target) instances at once, as Knative's
-// autoscaler does from the activator's report; for the other metrics any value above 0
-// proposes one instance.
+// is kept (clamped), unless demand is given. With no instance ready (none at all, with
+// min_replicas 0, or all starting), the values describe the demand waiting for one (the
+// requests the balancer holds): for in_flight that demand is concurrency, so it asks for
+// ceil(sum / target) instances at once, as Knative's autoscaler does from the
+// activator's report (never fewer than are already starting); for the other metrics any
+// value above 0 proposes one instance.
 #pragma once
 
 #include <chrono>
@@ -149,8 +150,8 @@ struct Observation {
   int ready = 0;
   // The metric of the ready instances that reported it, one value each (the mean is
   // taken here). A ready instance missing from it counts as said in step 1. With no
-  // instance at all (current 0), whatever shows demand for one (e.g. requests waiting
-  // at the balancer).
+  // instance ready (ready 0), at most one value: the demand waiting for one (requests
+  // held at the balancer), or none.
   std::vector<double> values;
   // Whether any request arrived since the previous decision (step 5's idle time).
   bool requests_seen = true;

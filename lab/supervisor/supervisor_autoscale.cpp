@@ -13,9 +13,11 @@ using text::number;
 // One line for the event log, e.g. "3 -> 5: rps 412 per ready instance (3 of 3 ready,
 // target 200, ratio 2.06); limited by policy: scale_up pods 4 per 15s".
 std::string describe(const Decision& d) {
-  if (d.current == 0) {
-    std::string line = "0 -> " + std::to_string(d.desired) + ": ";
+  if (d.current == 0 || (d.ready == 0 && d.reporting > 0)) {
+    // No instance to measure: the demand is what the balancer holds.
+    std::string line = std::to_string(d.current) + " -> " + std::to_string(d.desired) + ": ";
     line += d.reporting > 0 ? number(d.metric_mean) + " requests wait at the balancer" : "no request waits";
+    if (d.current > 0) line += " (0 of " + std::to_string(d.current) + " ready)";
     if (d.limited_by != Limit::none)
       line += "; limited by " + to_string(d.limited_by) + (d.limit_detail.empty() ? "" : ": " + d.limit_detail);
     return line;
@@ -65,12 +67,17 @@ nlohmann::json Supervisor::autoscale_off() {
 }
 
 nlohmann::json Supervisor::activate(int waiting) {
-  int current = 0;
-  for (auto* app : apps()) current += app->removing ? 0 : 1;
-  // Only a lab at zero needs waking; otherwise an instance is there or on its way (the
-  // balancer also asks while the lab's first instances start).
-  if (autoscaler_ && current == 0) {
-    events_.add("activate", "", std::to_string(waiting) + " requests wait at the balancer for an instance");
+  int current = 0, ready = 0;
+  for (auto* app : apps()) {
+    current += app->removing ? 0 : 1;
+    ready += !app->removing && app->state == State::ready ? 1 : 0;
+  }
+  // A lab at zero needs waking; one whose instances are all starting may need more of
+  // them for what waits (a burst). Otherwise an instance serves, and the balancer only
+  // asked because it had not joined yet.
+  if (autoscaler_ && ready == 0) {
+    if (current == 0)
+      events_.add("activate", "", std::to_string(waiting) + " requests wait at the balancer for an instance");
     autoscale_sync(Clock::now(), waiting);
   }
   current = 0;
@@ -93,7 +100,7 @@ void Supervisor::autoscale_sync(Clock::time_point now, std::optional<int> activa
   const auto backends = balancer_.backends();
   const auto demand = autoscale_metrics_.demand(backends, now);
   obs.requests_seen = demand.requests_seen;
-  if (obs.current == 0) {
+  if (obs.ready == 0) {
     // No instance to measure: the demand is what the balancer holds for one.
     const double waiting = std::max(demand.waiting, static_cast<double>(activation.value_or(0)));
     if (waiting > 0) obs.values.push_back(waiting);

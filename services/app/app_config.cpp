@@ -54,6 +54,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   long long session_ttl = c.session_ttl.count(), cache_ttl = c.cache_ttl.count(), rate_window = c.rate_window.count();
   long long drain_grace_ms = c.drain_grace.count(), shutdown_timeout_ms = c.shutdown_timeout.count();
   long long startup_delay_ms = c.startup_delay.count();
+  long long startup_cpu_ms = c.startup_cpu.count();
   long long s3_timeout_ms = c.s3.io_timeout.count();
   std::string state = "shared", state_sessions, state_cache, state_uploads, state_ratelimit;
 
@@ -103,6 +104,10 @@ AppConfig parse_app_config(int argc, char** argv) {
                  "Wait this long before listening, as a heavy runtime does when it starts (a JVM, a model load): "
                  "the cold start an autoscaler lives with")
       ->check(CLI::Range(0, 600000));
+  config::option(cli, "--startup-cpu-ms", "SCALELAB_STARTUP_CPU_MS", startup_cpu_ms,
+                 "Then burn this much CPU time before listening (a JVM warming up, a model being loaded): "
+                 "instances starting together on a few cores slow each other down")
+      ->check(CLI::Range(0, 600000));
   config::option(cli, "--keepalive-timeout", "SCALELAB_KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, "Idle keep-alive connection lifetime")
       ->check(CLI::Range(1, 3600));
   config::option(cli, "--max-header-bytes", "SCALELAB_MAX_HEADER_BYTES", c.max_header_bytes,
@@ -136,6 +141,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   c.drain_grace = std::chrono::milliseconds(drain_grace_ms);
   c.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
   c.startup_delay = std::chrono::milliseconds(startup_delay_ms);
+  c.startup_cpu = std::chrono::milliseconds(startup_cpu_ms);
 
   const store::Mode all = mode_or_die(state, "--state / SCALELAB_STATE");
   const std::string overrides[4] = {state_sessions, state_cache, state_uploads, state_ratelimit};

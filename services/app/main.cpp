@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "common/process.hpp"
 #include "services/app/app_server.hpp"
+#include "services/app/cold_start.hpp"
 
 using namespace scalelab;
 
@@ -21,13 +22,11 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  // A simulated cold start: nothing listens yet, so the balancer's connects are
-  // refused and the supervisor sees the instance as starting. SIGTERM still ends it.
-  if (config.startup_delay.count() > 0) {
-    log::info("starting slowly", {{"startup_delay_ms", config.startup_delay.count()}});
-    const timespec delay{static_cast<time_t>(config.startup_delay.count() / 1000),
-                         static_cast<long>(config.startup_delay.count() % 1000) * 1000000L};
-    if (sigtimedwait(&stop_signals, nullptr, &delay) > 0) ::_exit(0);
+  // A simulated cold start (cold_start.hpp); SIGTERM still ends it.
+  if (config.startup_delay.count() > 0 || config.startup_cpu.count() > 0) {
+    log::info("starting slowly",
+              {{"startup_delay_ms", config.startup_delay.count()}, {"startup_cpu_ms", config.startup_cpu.count()}});
+    if (!app::simulate_cold_start(config.startup_delay, config.startup_cpu, stop_signals)) ::_exit(0);
   }
 
   std::unique_ptr<app::App> application;

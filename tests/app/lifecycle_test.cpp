@@ -1,8 +1,11 @@
 // Signals and outages: SIGTERM drains, SIGKILL of one instance costs nothing in shared
 // mode, and Redis or S3 going away gives 503 with Retry-After, then recovery.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/net.hpp"
@@ -41,6 +44,19 @@ TEST(Lifecycle, SigtermFinishesEveryInFlightRequestThenExitsZero) {
 // SCALELAB_STARTUP_DELAY_MS: a heavy runtime's cold start. Nothing listens until it has
 // passed (connects are refused, as by a process still loading), and a SIGTERM meanwhile
 // ends the instance at once, cleanly.
+namespace {
+// SIGTERM, 300 ms into a simulated cold start, ends the process at once with exit 0.
+void expect_sigterm_ends_a_start_at_once(scalelab::process::Process& starting, const char* what) {
+  std::this_thread::sleep_for(300ms);
+  const auto asked = std::chrono::steady_clock::now();
+  starting.signal(SIGTERM);
+  const auto status = starting.wait_for(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->describe(), "exit 0");
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s) << "SIGTERM waited for " << what;
+}
+}  // namespace
+
 TEST(Lifecycle, AStartupDelayKeepsThePortClosedUntilItPassesAndSigtermStillEndsIt) {
   const std::uint16_t port = scalelab::net::free_port();
   TempDir dir("scalelab-startup");
@@ -70,13 +86,47 @@ TEST(Lifecycle, AStartupDelayKeepsThePortClosedUntilItPassesAndSigtermStillEndsI
   ASSERT_TRUE(app.wait_for(15s));
 
   auto slow = start();
-  std::this_thread::sleep_for(300ms);
-  const auto asked = std::chrono::steady_clock::now();
-  slow.signal(SIGTERM);
-  const auto status = slow.wait_for(5s);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(status->describe(), "exit 0");
-  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s) << "SIGTERM waited for the start-up delay";
+  expect_sigterm_ends_a_start_at_once(slow, "the start-up delay");
+}
+
+// The CPU a start costs (--startup-cpu-ms) is real CPU time of the process, spent before
+// it listens; a SIGTERM in the middle of it ends the process within a slice.
+TEST(Lifecycle, AStartupCpuCostIsBurntBeforeListeningAndSigtermStillEndsIt) {
+  const std::uint16_t port = scalelab::net::free_port();
+  TempDir dir("scalelab-startup-cpu");
+  auto start = [&](const char* cpu_ms) {
+    scalelab::process::SpawnOptions options;
+    options.argv = {AppCluster::binary("scalelab-app"), "--listen", "127.0.0.1:" + std::to_string(port),
+                    "--admin-listen", "0", "--state", "local", "--startup-cpu-ms", cpu_ms,
+                    "--data-dir", (dir / "data").string()};
+    options.log_path = (dir / "app.log").string();
+    return scalelab::process::Process::spawn(options);
+  };
+  auto app = start("600");
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(0, 300000);
+  bool up = false;
+  const auto started = std::chrono::steady_clock::now();
+  while (!up && std::chrono::steady_clock::now() - started < 20s) {
+    auto r = cli.Get("/healthz");
+    up = r && r->status == 200;
+    if (!up) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(up);
+  // utime + stime from /proc/PID/stat, fields 14 and 15, in clock ticks.
+  std::ifstream stat("/proc/" + std::to_string(app.pid()) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i)
+    if (i >= 14) ticks += std::stol(field);
+  EXPECT_GE(static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK)), 0.55) << text;
+  app.signal(SIGTERM);
+  ASSERT_TRUE(app.wait_for(15s));
+
+  auto slow = start("60000");
+  expect_sigterm_ends_a_start_at_once(slow, "the start-up CPU");
 }
 
 TEST(Lifecycle, SigkillOfOneInstanceLeavesEverySharedSessionServed) {

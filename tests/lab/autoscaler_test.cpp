@@ -354,6 +354,16 @@ TEST(Autoscaler, FromZeroInFlightDemandAsksForEnoughInstancesAtOnce) {
   EXPECT_EQ(first_decision("min=0,max=8,metric=in_flight,target=10", {0, 0, {1}}).desired, 1);
   // The scale-up policy still applies: 4 pods per 15 s from zero.
   EXPECT_EQ(first_decision("min=0,max=8,metric=in_flight,target=1", {0, 0, {50}}).desired, 4);
+  // Two instances starting, none ready, 50 requests held: five are needed now.
+  EXPECT_EQ(first_decision("min=0,max=8,metric=in_flight,target=10", {2, 0, {50}}).desired, 5);
+  // Never fewer than are starting, and without demand the count is kept.
+  EXPECT_EQ(first_decision("min=0,max=8,metric=in_flight,target=10", {3, 0, {5}}).desired, 3);
+  const auto starting = first_decision("min=0,max=8,metric=in_flight,target=10", {2, 0, {}});
+  EXPECT_EQ(starting.desired, 2);
+  EXPECT_EQ(starting.limited_by, Limit::no_ready_instances);
+  EXPECT_EQ(first_decision("min=0,max=8,metric=rps,target=10", {2, 0, {50}}).limited_by, Limit::no_ready_instances);
+  // With starts=1 the two starting already are enough.
+  EXPECT_EQ(first_decision("min=0,max=8,metric=in_flight,target=10,starts=1", {2, 0, {50}}).desired, 2);
 }
 
 TEST(Autoscaler, StartsCapsTheInstancesStartingAtOnce) {
