@@ -89,22 +89,29 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
 
   auto demo_file = std::make_shared<std::string>(std::string(SCALELAB_SOURCE_DIR) + "/experiments/demo.yaml");
   auto demo_out = std::make_shared<std::string>("scalelab-runs");
-  auto* demo = root.add_subcommand("demo", "The main job: the same chaos in shared, local and local+sticky mode, side by side");
-  config::option(*demo, "--file", "SCALELAB_DEMO_FILE", *demo_file, "The demo's experiment");
+  auto demo_topic = std::make_shared<std::string>("state");
+  auto* demo = root.add_subcommand(
+      "demo", "A lesson, runs side by side: state (the main job: the same chaos with shared, local and local+sticky "
+              "state) or autoscaling (the HPA algorithm, flapping, slow starts, scale to zero)");
+  demo->add_option("topic", *demo_topic, "state (default) or autoscaling")
+      ->check(CLI::IsMember(experiment::demo_topic_names()));
+  config::option(*demo, "--file", "SCALELAB_DEMO_FILE", *demo_file, "The state lesson's experiment");
   config::option(*demo, "--out", "SCALELAB_OUT", *demo_out, "Where the journals and the combined report go");
-  demo->callback([&ctx, demo_file, demo_out] {
+  demo->callback([&ctx, demo_file, demo_out, demo_topic] {
     ctx.run([&] {
       experiment::DemoOptions o;
-      o.experiment_file = *demo_file;
       o.out_dir = *demo_out;
       o.scalelab_exe = lab::executable_dir() + "/scalelab";
       o.progress_bar = ::isatty(2);
-      std::printf("scalelab demo: 3 instances behind the balancer, 30 users with correctness checks, kill -9 of\n"
-                  "app-2 mid-run and a restart; with shared state, with local state, and local behind sticky sessions.\n");
-      std::fflush(stdout);
       std::filesystem::path report;
       try {
-        experiment::run_demo(o, &report);
+        const experiment::DemoTopic topic =
+            *demo_topic == "autoscaling"
+                ? experiment::autoscaling_topic(std::filesystem::path(SCALELAB_SOURCE_DIR) / "experiments")
+                : experiment::state_topic(*demo_file);
+        std::printf("%s\n", topic.intro.c_str());
+        std::fflush(stdout);
+        experiment::run_demo(topic, o, &report);
       } catch (const experiment::ExperimentError& e) {
         return fail(e.what(), 2);
       }

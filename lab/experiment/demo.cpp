@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cctype>
 #include <functional>
 
 #include "common/log.hpp"
@@ -76,82 +77,121 @@ std::string conclusion_for(const journal::Journal& run) {
   return "state broke from the start: " + line + " - each instance knows only the state it created";
 }
 
-std::string summary_table(const std::vector<journal::Journal>& runs) {
-  std::vector<journal::Tally> sums;
-  for (const journal::Journal& r : runs) sums.push_back(journal::series_sum(r.series));
+std::string demo_table(const std::vector<journal::Journal>& runs,
+                       const std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>>& rows) {
   std::string out = pad("", 22);
   for (const journal::Journal& r : runs) out += pad(r.label.empty() ? "run" : r.label, 24);
   while (!out.empty() && out.back() == ' ') out.pop_back();
   out += "\n";
-  auto row = [&](const std::string& name, const std::function<std::string(std::size_t)>& cell) {
+  for (const auto& [name, cell] : rows) {
     std::string line = pad(name, 22);
     for (std::size_t i = 0; i < runs.size(); ++i) line += pad(cell(i), 24);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
-  };
-  row("requests", [&](std::size_t i) { return count(sums[i].requests); });
-  row("failed requests", [&](std::size_t i) {
+  }
+  return out;
+}
+
+std::string summary_table(const std::vector<journal::Journal>& runs) {
+  std::vector<journal::Tally> sums;
+  for (const journal::Journal& r : runs) sums.push_back(journal::series_sum(r.series));
+  std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>> rows;
+  rows.emplace_back("requests", [&](std::size_t i) { return count(sums[i].requests); });
+  rows.emplace_back("failed requests", [&](std::size_t i) {
     return count(sums[i].errors) + " (" + percent(sums[i].errors, sums[i].requests) + ")";
   });
   for (const std::string& k : journal::known_violation_kinds())
-    row(k, [&](std::size_t i) {
+    rows.emplace_back(k, [&, k](std::size_t i) {
       const double v = journal::count_of(sums[i].violations, k);
       return v == 0 ? std::string("0")
                     : count(v) + " (" + percent(v, journal::count_of(sums[i].checks, journal::check_kind_of(k))) + ")";
     });
-  row("verdict", [&](std::size_t i) {
+  rows.emplace_back("verdict", [&](std::size_t i) {
     const std::string& status = runs[i].verdict.status;
     return status.empty() ? std::string("?") : status;
   });
-  return out;
+  return demo_table(runs, rows);
 }
 
-journal::Demo run_demo(const DemoOptions& o, std::filesystem::path* report_path) {
-  const Experiment base = load_experiment(o.experiment_file.string());
-  const std::string name = run_name("demo");
-  const auto dir = o.out_dir / name;
-  const auto started = std::chrono::steady_clock::now();
-  journal::Demo demo;
-  const int total_runs = static_cast<int>(std::size(kModes));
-  for (int i = 0; i < total_runs; ++i) {
-    const Mode& mode = kModes[i];
+const std::vector<std::string>& demo_topic_names() {
+  static const std::vector<std::string> kNames = {"state", "autoscaling"};
+  return kNames;
+}
+
+DemoTopic state_topic(const std::filesystem::path& experiment_file) {
+  const Experiment base = load_experiment(experiment_file.string());
+  DemoTopic topic;
+  topic.name = "state";
+  topic.intro =
+      "scalelab demo: 3 instances behind the balancer, 30 users with correctness checks, kill -9 of\n"
+      "app-2 mid-run and a restart; with shared state, with local state, and local behind sticky sessions.";
+  topic.description =
+      "The same cluster, the same load and the same chaos, once per state mode. "
+      "What differs between the columns is only where the instances keep their state.";
+  for (const Mode& mode : kModes) {
     Experiment x = base;
     x.cluster.state = mode.state;
     x.cluster.state_overrides.clear();
     x.cluster.balancer = mode.balancer;
     x.title = base.title + " (" + mode.label + ")";
+    topic.runs.push_back({mode.label, std::move(x)});
+  }
+  topic.conclusion = conclusion_for;
+  topic.table = summary_table;
+  return topic;
+}
+
+namespace {
+// "local+sticky" -> "local-sticky": a label as a file and folder name.
+std::string slug(const std::string& label) {
+  std::string out;
+  for (char c : label) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  return out;
+}
+}  // namespace
+
+journal::Demo run_demo(const DemoTopic& topic, const DemoOptions& o, std::filesystem::path* report_path) {
+  const std::string name = run_name(topic.name == "state" ? "demo" : "demo-" + topic.name);
+  const auto dir = o.out_dir / name;
+  const auto started = std::chrono::steady_clock::now();
+  journal::Demo demo;
+  demo.topic = topic.name;
+  demo.description = topic.description;
+  const int total_runs = static_cast<int>(topic.runs.size());
+  for (int i = 0; i < total_runs; ++i) {
+    const DemoRun& spec = topic.runs[i];
     RunOptions ro;
-    ro.lab_dir = dir / (std::string("lab-") + (i == 0 ? "shared" : i == 1 ? "local" : "local-sticky"));
+    ro.lab_dir = dir / ("lab-" + slug(spec.label));
     ro.scalelab_exe = o.scalelab_exe;
-    ro.label = mode.label;
+    ro.label = spec.label;
     std::string last_phase;
     ro.progress = [&](const std::string& phase, double done) {
       const double overall = (i + std::min(1.0, std::max(0.0, done))) / total_runs;
       if (o.progress_bar) {
         const int width = 30, filled = static_cast<int>(overall * width);
         std::fprintf(stderr, "\r[%s%s] %3.0f%%  run %d/%d %-13s %-26s", std::string(filled, '#').c_str(),
-                     std::string(width - filled, '-').c_str(), overall * 100, i + 1, total_runs, mode.label, phase.c_str());
+                     std::string(width - filled, '-').c_str(), overall * 100, i + 1, total_runs, spec.label.c_str(),
+                     phase.c_str());
         std::fflush(stderr);
       } else if (phase != last_phase) {
-        std::fprintf(stderr, "demo: run %d/%d (%s): %s\n", i + 1, total_runs, mode.label, phase.c_str());
+        std::fprintf(stderr, "demo: run %d/%d (%s): %s\n", i + 1, total_runs, spec.label.c_str(), phase.c_str());
       }
       last_phase = phase;
     };
-    journal::Journal done = run(x, ro);
+    journal::Journal done = run(spec.experiment, ro);
     if (o.progress_bar) std::fprintf(stderr, "\r\033[K");
     if (done.verdict.status == "aborted")
-      throw std::runtime_error(std::string("the ") + mode.label + " run aborted: " + done.verdict.error);
-    write_journal(journal::to_json(done), dir,
-                  std::string("run-") + std::to_string(i + 1) + "-" + ro.lab_dir.filename().string().substr(4));
+      throw std::runtime_error("the " + spec.label + " run aborted: " + done.verdict.error);
+    write_journal(journal::to_json(done), dir, "run-" + std::to_string(i + 1) + "-" + slug(spec.label));
     demo.runs.push_back(std::move(done));
   }
-  for (const journal::Journal& r : demo.runs) demo.conclusions[r.label] = conclusion_for(r);
-  demo.started_at = demo.runs[0].started_at;
+  for (const journal::Journal& r : demo.runs) demo.conclusions[r.label] = topic.conclusion(r);
+  demo.started_at = demo.runs.empty() ? "" : demo.runs[0].started_at;
   demo.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto html = write_journal(journal::to_json(demo), dir, "demo");
   if (report_path) *report_path = std::filesystem::absolute(html);
 
-  std::printf("\n%s\n", summary_table(demo.runs).c_str());
+  std::printf("\n%s\n", topic.table(demo.runs).c_str());
   for (const journal::Journal& r : demo.runs)
     std::printf("%-13s %s\n", (r.label + ":").c_str(), demo.conclusions[r.label].c_str());
   return demo;

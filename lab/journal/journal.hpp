@@ -203,8 +203,10 @@ struct Journal {
 // The sum of the series' counts (not load.totals): requests, errors, violations, checks.
 Tally series_sum(const std::vector<Sample>& series);
 
-// The demo's combined document: three runs of one experiment and a line on each.
+// The demo's combined document: the runs of one lesson side by side and a line on each.
 struct Demo {
+  std::string topic;        // `scalelab demo TOPIC`: "state", "autoscaling"; "" in older documents
+  std::string description;  // what differs between the runs, for the report's introduction
   std::string started_at;
   std::optional<double> duration_s;
   std::vector<Journal> runs;

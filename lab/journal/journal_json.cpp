@@ -452,6 +452,8 @@ Demo parse_demo(const json& demo) {
   if (!demo.is_object()) fail("(demo)", "must be an object");
   require_schema(demo, kDemoSchema, "");
   Demo out;
+  out.topic = optional_string(demo, "topic", "");
+  out.description = optional_string(demo, "description", "");
   out.started_at = optional_string(demo, "started_at", "");
   out.duration_s = optional_number(demo, "duration_s", "");
   const json* runs = optional_array(demo, "runs", "");
@@ -536,6 +538,8 @@ json to_json(const Demo& demo) {
          {"runs", array_of(demo.runs, [](const Journal& run) { return to_json(run); })},
          {"conclusions", demo.conclusions}};
   if (demo.duration_s) j["duration_s"] = *demo.duration_s;
+  if (!demo.topic.empty()) j["topic"] = demo.topic;
+  if (!demo.description.empty()) j["description"] = demo.description;
   return j;
 }
 

@@ -2,9 +2,11 @@
 // report_charts (SVG charts) inside report_page's shell.
 #include "lab/report/report.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "lab/journal/journal_json.hpp"
+#include "lab/journal/scaling.hpp"
 #include "lab/report/html_text.hpp"
 #include "lab/report/report_charts.hpp"
 #include "lab/report/report_page.hpp"
@@ -38,6 +40,40 @@ std::vector<std::string> summary_kinds(const std::vector<Totals>& totals) {
   return journal::in_reading_order(std::move(kinds));
 }
 
+// The autoscaling lesson's rows (journal/scaling.hpp): what the count did and cost, and
+// how long requests waited for a start.
+template <class Row>
+void scaling_rows(const Demo& demo, const Row& row) {
+  std::vector<std::vector<journal::CountStep>> steps;
+  for (const Journal& run : demo.runs) steps.push_back(journal::instance_count_steps(run));
+  const auto load_s = [&](std::size_t i) { return demo.runs[i].series.empty() ? 0.0 : demo.runs[i].series.back().elapsed_s; };
+  row("Instances (least to most)", [&](std::size_t i) {
+    if (steps[i].empty()) return number_cell("?", "", false);
+    const auto [least, most] = std::minmax_element(steps[i].begin(), steps[i].end(),
+                                                   [](const auto& a, const auto& b) { return a.count < b.count; });
+    return number_cell(std::to_string(least->count) + " to " + std::to_string(most->count), "", false);
+  });
+  row("Count changes", [&](std::size_t i) {
+    return number_cell(std::to_string(steps[i].empty() ? 0 : steps[i].size() - 1), "", false);
+  });
+  row("Direction changes (flapping)", [&](std::size_t i) {
+    const int flaps = journal::direction_changes(steps[i]);
+    return number_cell(std::to_string(flaps), "", flaps > 2);
+  });
+  row("Instance-seconds", [&](std::size_t i) {
+    return number_cell(html::number(journal::instance_seconds(steps[i], load_s(i)), 1), "", false);
+  });
+  row("Requests that waited for a start", [&](std::size_t i) {
+    const auto& t = demo.runs[i].load ? demo.runs[i].load->totals : std::nullopt;
+    const auto& cold = t ? t->cold_start : std::nullopt;
+    const double n = cold && cold->count ? *cold->count : 0;
+    return number_cell(html::number(n, 0), n > 0 ? "p50 " + html::number(cold->p50, 0) + " ms, p99 " +
+                                                       html::number(cold->p99, 0) + " ms"
+                                                 : "",
+                       false);
+  });
+}
+
 std::string summary_table(const Demo& demo) {
   std::vector<Totals> totals;
   for (const Journal& run : demo.runs) totals.push_back(run.totals());
@@ -60,7 +96,12 @@ std::string summary_table(const Demo& demo) {
       [&](std::size_t i) { return number_cell(html::number(totals[i].mean_rps(), 1), "", false); });
   row("Worst p99 (ms)",
       [&](std::size_t i) { return number_cell(html::number(totals[i].worst_p99_ms, 2), "", false); });
-  for (const std::string& kind : summary_kinds(totals)) {
+  if (std::any_of(demo.runs.begin(), demo.runs.end(), shows_instance_count)) scaling_rows(demo, row);
+  // A lesson whose load checks no state (the autoscaling one) has no violation to show.
+  const bool checked = std::any_of(totals.begin(), totals.end(), [](const Totals& t) {
+    return !t.violations.empty() || std::any_of(t.checks.begin(), t.checks.end(), [](const auto& c) { return c.second > 0; });
+  });
+  for (const std::string& kind : checked ? summary_kinds(totals) : std::vector<std::string>{}) {
     row(kind, [&](std::size_t i) {
       const double n = journal::count_of(totals[i].violations, kind);
       return number_cell(html::number(n, 0), n > 0 ? sections::rate_of_checks(totals[i], kind) : "", n > 0);
@@ -96,9 +137,13 @@ std::string demo_intro(const Demo& demo) {
   fact("Started", demo.started_at);
   fact("Duration", demo.duration_s ? html::seconds(*demo.duration_s, 1) : "");
   fact("Runs", std::to_string(demo.runs.size()));
+  fact("Lesson", demo.topic);
   out += "</dl>";
-  out += "<p class=\"description\">The same cluster, the same load and the same chaos, once per state mode. "
-         "What differs between the columns is only where the instances keep their state.</p>";
+  out += "<p class=\"description\">" +
+         esc(demo.description.empty() ? "The same cluster, the same load and the same chaos, once per state mode. "
+                                        "What differs between the columns is only where the instances keep their state."
+                                      : demo.description) +
+         "</p>";
   return out;
 }
 
@@ -129,8 +174,9 @@ std::string render_report(const Journal& run) {
   body += "<h2 id=\"numbers\">Key numbers</h2>" + sections::key_numbers(run);
   body += "<h2 id=\"hypothesis\">Steady-state hypothesis</h2>" + sections::hypothesis_table(run);
   body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
-  const auto charts = charts_for(run, "chart-", false);
-  for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], chart_headings()[i]);
+  const bool count = shows_instance_count(run);
+  const auto charts = charts_for(run, "chart-", false, count);
+  for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], chart_headings(count)[i]);
   body += "<h2 id=\"actions\">Action timeline</h2>" + sections::actions_table(run);
   body += "<h2 id=\"failures\">Failed requests</h2>" + sections::failures_table(run);
   body += "<h2 id=\"events\">Lab events</h2>" + sections::events_table(run);
@@ -148,13 +194,14 @@ std::string render_demo_report(const Demo& demo) {
   body += conclusions(demo);
 
   if (!demo.runs.empty()) {
+    const bool count = std::any_of(demo.runs.begin(), demo.runs.end(), shows_instance_count);
     std::vector<std::vector<svg::Chart>> charts;
     for (std::size_t i = 0; i < demo.runs.size(); ++i)
-      charts.push_back(charts_for(demo.runs[i], "run" + std::to_string(i + 1) + "-", true));
+      charts.push_back(charts_for(demo.runs[i], "run" + std::to_string(i + 1) + "-", true, count));
     share_axes(charts);
     body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
-    for (std::size_t c = 0; c < chart_headings().size(); ++c) {
-      body += "<h3>" + esc(chart_headings()[c]) + "</h3><div class=\"charts-grid\">";
+    for (std::size_t c = 0; c < chart_headings(count).size(); ++c) {
+      body += "<h3>" + esc(chart_headings(count)[c]) + "</h3><div class=\"charts-grid\">";
       for (std::size_t i = 0; i < demo.runs.size(); ++i) body += sections::figure(charts[i][c], run_name(demo.runs[i], i));
       body += "</div>";
     }

@@ -9,6 +9,8 @@
 #include <limits>
 #include <set>
 
+#include "lab/journal/scaling.hpp"
+
 #include "lab/report/html_text.hpp"
 
 namespace scalelab::report {
@@ -85,6 +87,21 @@ svg::Series series_of(const Journal& run, std::string name, std::string color, s
   return s;
 }
 
+// The lab's instance count as steps over the load's time, starting ones included.
+std::vector<svg::Series> instance_count_series(const Journal& run) {
+  const auto steps = journal::instance_count_steps(run);
+  if (steps.empty()) return {};
+  const double end = run.series.empty() ? steps.back().t_s : run.series.back().elapsed_s;
+  svg::Series s{"instances", "#009E73", "", {}};
+  for (const journal::CountStep& step : steps) {
+    if (step.t_s > end) break;
+    if (!s.points.empty()) s.points.push_back({step.t_s, s.points.back().y});
+    s.points.push_back({step.t_s, static_cast<double>(step.count)});
+  }
+  s.points.push_back({end, s.points.back().y});
+  return {s};
+}
+
 // The kinds with at least one violation in this run, known kinds first in their order.
 std::vector<std::string> kinds_that_occurred(const Journal& run) {
   std::set<std::string> seen;
@@ -140,18 +157,30 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j || (a.size() - i == b.size() - j && a < b);
 }
 
-const std::vector<std::string>& chart_headings() {
+const std::vector<std::string>& chart_headings(bool instance_count) {
   static const std::vector<std::string> kHeadings = {"Throughput", "Error rate", "Violations by kind",
                                                      "Latency p50 and p99", "Answers per instance"};
-  return kHeadings;
+  static const std::vector<std::string> kWithCount = [] {
+    auto h = kHeadings;
+    h.push_back("Instances running");
+    return h;
+  }();
+  return instance_count ? kWithCount : kHeadings;
 }
 
-std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_prefix, bool compact) {
+bool shows_instance_count(const Journal& run) {
+  if (run.experiment.cluster.contains("autoscale")) return true;
+  return std::any_of(run.events.begin(), run.events.end(),
+                     [](const journal::LabEvent& e) { return e.kind == "scale" && e.t_s > 0; });
+}
+
+std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_prefix, bool compact,
+                                   bool instance_count) {
   const auto markers = markers_for(run);
   const auto ticks = ticks_for(run);
-  const auto& headings = chart_headings();
+  const auto& headings = chart_headings(instance_count);
   std::vector<svg::Chart> charts(headings.size());
-  static const char* kIds[] = {"throughput", "error-rate", "violations", "latency", "instances"};
+  static const char* kIds[] = {"throughput", "error-rate", "violations", "latency", "instances", "instance-count"};
   for (std::size_t i = 0; i < charts.size(); ++i) {
     charts[i].id = id_prefix + kIds[i];
     charts[i].title = headings[i] + (run.label.empty() ? "" : " (" + run.label + ")");
@@ -207,6 +236,13 @@ std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_pre
     }));
   }
   if (instances.series.empty()) instances.empty_note = run.series.empty() ? "no samples" : "no answers recorded";
+  if (instance_count) {
+    svg::Chart& count = charts[5];
+    count.y_label = "instances";
+    count.integer_values = true;
+    count.series = instance_count_series(run);
+    if (count.series.empty()) count.empty_note = "the run does not say how many it started with";
+  }
   return charts;
 }
 

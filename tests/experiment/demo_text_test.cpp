@@ -1,7 +1,9 @@
-// The demo's side-by-side table and its one-line conclusions, from journals alone.
+// The demos' side-by-side tables and their one-line conclusions, from journals alone, and the
+// instance count read back from scale events (journal/scaling.hpp).
 #include <gtest/gtest.h>
 
 #include "lab/experiment/demo.hpp"
+#include "lab/journal/scaling.hpp"
 
 using namespace scalelab::experiment;
 namespace journal = scalelab::journal;
@@ -50,4 +52,84 @@ TEST(DemoText, TableHasAColumnPerModeAndARowPerKind) {
     EXPECT_NE(table.find(row), std::string::npos) << row;
   EXPECT_NE(table.find("330 (66.0 %)"), std::string::npos) << table;
   EXPECT_NE(table.find("3 (0.3 %)"), std::string::npos) << table;
+}
+
+namespace {
+
+// An autoscaled run: the count from `instances`, then `scales` ("A -> B (autoscaler)"
+// at their times), 10 one-second samples of 100 requests.
+journal::Journal scaled_run(const std::string& label, int instances,
+                            const std::vector<std::pair<double, std::string>>& scales, double worst_p99_ms = 50) {
+  journal::Journal j;
+  j.label = label;
+  j.experiment.cluster = {{"instances", instances}, {"autoscale", "min=1,max=4,metric=rps,target=150"}};
+  j.events.push_back({-1.0, "scale", "", "9 -> " + std::to_string(instances) + " (ignored: before t0, same count)"});
+  for (const auto& [t, detail] : scales) j.events.push_back({t, "scale", "", detail});
+  j.events.push_back({3.0, "kill", "app-1", "signal KILL"});
+  for (int t = 1; t <= 10; ++t) {
+    journal::Sample s;
+    s.elapsed_s = t;
+    s.counts.requests = 100;
+    s.latency.p99 = t == 5 ? worst_p99_ms : 10;
+    j.series.push_back(s);
+  }
+  j.verdict.status = "completed";
+  return j;
+}
+
+}  // namespace
+
+TEST(Scaling, TheCountIsReadBackFromScaleEvents) {
+  const auto run = scaled_run("hpa", 1, {{2.0, "1 -> 3 (autoscaler)"}, {4.0, "3 -> 3"}, {6.0, "3 -> 2 (autoscaler)"},
+                                         {7.0, "not a count"}, {8.0, "2 -> 4"}});
+  const auto steps = journal::instance_count_steps(run);
+  ASSERT_EQ(steps.size(), 4u);  // 1, then 3 at 2 s, 2 at 6 s, 4 at 8 s
+  EXPECT_EQ(journal::count_at(steps, 1.9), 1);
+  EXPECT_EQ(journal::count_at(steps, 2.0), 3);
+  EXPECT_EQ(journal::count_at(steps, 9.0), 4);
+  // 1 x 2 s + 3 x 4 s + 2 x 2 s + 4 x 2 s
+  EXPECT_DOUBLE_EQ(journal::instance_seconds(steps, 10), 2 + 12 + 4 + 8);
+  EXPECT_DOUBLE_EQ(journal::instance_seconds(steps, 3), 2 + 3);
+  EXPECT_EQ(journal::direction_changes(steps), 2);  // up, down, up
+  EXPECT_EQ(journal::parse_scale_detail("12 -> 0 (autoscaler)"), std::make_pair(12, 0));
+  EXPECT_FALSE(journal::parse_scale_detail("12 to 0"));
+  EXPECT_FALSE(journal::parse_scale_detail("-1 -> 2"));
+  // A scale before the load began sets what it began with.
+  auto early = scaled_run("early", 3, {{-0.5, "3 -> 1 (autoscaler)"}});
+  EXPECT_EQ(journal::instance_count_steps(early).front().count, 1);
+  journal::Journal unknown;
+  EXPECT_TRUE(journal::instance_count_steps(unknown).empty());
+}
+
+TEST(DemoText, AutoscalingConclusionsFollowTheNumbers) {
+  EXPECT_EQ(autoscaling_conclusion(scaled_run("hpa", 1, {{2.0, "1 -> 2"}, {3.0, "2 -> 4"}, {8.0, "4 -> 2"}})),
+            "the count went 1 -> 2 -> 4 -> 2 (3 changes, 1 reversals) for 28 instance-seconds; worst p99 50 ms; "
+            "0 of 1000 failed");
+  const auto flapping = autoscaling_conclusion(scaled_run(
+      "no window", 1, {{1.0, "1 -> 2"}, {2.0, "2 -> 1"}, {3.0, "1 -> 2"}, {4.0, "2 -> 1"}, {5.0, "1 -> 2"}}));
+  EXPECT_NE(flapping.find("(5 changes, 4 reversals)"), std::string::npos) << flapping;
+  EXPECT_NE(flapping.find("without a stabilization window"), std::string::npos) << flapping;
+  const auto slow = autoscaling_conclusion(scaled_run("slow start", 1, {{2.0, "1 -> 4"}}, 2400));
+  EXPECT_NE(slow.find("worst p99 2400 ms"), std::string::npos) << slow;
+  EXPECT_NE(slow.find("a slow start-up breaks the SLO"), std::string::npos) << slow;
+
+  auto zero = scaled_run("to zero", 1, {{2.0, "1 -> 0 (autoscaler)"}, {7.0, "0 -> 1 (autoscaler)"}});
+  journal::LoadRun load;
+  journal::LoadTotals totals;
+  totals.counts.requests = 1000;
+  totals.latency.p50 = 21;
+  totals.cold_start = journal::Latency{40.0, 1500, 1600, 1690, 1700, 1710, 1550};
+  load.totals = totals;
+  zero.load = load;
+  EXPECT_EQ(autoscaling_conclusion(zero),
+            "the idle lab ran no instance (1 -> 0 -> 1); 40 requests waited for a cold start: p50 1500 ms, p99 1690 ms, "
+            "against 21 ms for the run's median request; 0 of 1000 failed");
+  const std::string table = autoscaling_table({scaled_run("hpa", 1, {{2.0, "1 -> 4"}}), zero});
+  for (const char* row : {"requests", "failed requests", "worst p99 (ms)", "instances", "count changes",
+                          "reversals (flapping)", "instance-seconds", "cold starts", "verdict"})
+    EXPECT_NE(table.find(row), std::string::npos) << row;
+  EXPECT_NE(table.find("1 to 4"), std::string::npos) << table;
+  EXPECT_NE(table.find("0 to 1"), std::string::npos) << table;
+  EXPECT_NE(table.find("40 (p99 1690 ms)"), std::string::npos) << table;
+  EXPECT_EQ(table.find("session_lost"), std::string::npos) << "no state is checked in this lesson";
 }
