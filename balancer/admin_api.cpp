@@ -46,7 +46,8 @@ std::uint64_t total_requests(const BackendList& backends) {
 
 }  // namespace
 
-nlohmann::json backend_json(const Backend& b, std::uint64_t total, Backend::Clock::time_point now) {
+nlohmann::json backend_json(const Backend& b, std::uint64_t total, Backend::Clock::time_point now,
+                            std::chrono::milliseconds slow_start) {
   const HealthSnapshot h = b.health_snapshot(now);
   const std::uint64_t requests = b.requests_total.load();
   const char* state = b.remove_when_drained() ? "removing" : b.active() ? "active" : "draining";
@@ -68,7 +69,8 @@ nlohmann::json backend_json(const Backend& b, std::uint64_t total, Backend::Cloc
           {"consecutive_5xx", h.consecutive_5xx},
           {"open_connections", b.open_connections.load()},
           {"idle_connections", b.idle_connections.load()},
-          {"queue_depth", b.queue_depth.load()}};
+          {"queue_depth", b.queue_depth.load()},
+          {"slow_start_share", b.warmth(now, slow_start)}};
 }
 
 AdminApi::AdminApi(asio::any_io_executor executor, Shared& shared)
@@ -160,6 +162,10 @@ asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req, std::st
   const std::string path = target.substr(0, target.find('?'));
   Registry& registry = shared_.registry;
   const auto now = Backend::Clock::now();
+  const auto slow_start = shared_.settings.ms(shared_.settings.slow_start_ms);
+  const auto one_backend = [&](const Backend& b) {
+    return backend_json(b, total_requests(*registry.snapshot()), now, slow_start);
+  };
 
   const admin::Policy policy{shared_.settings.admin_token, port_, loopback_listener_};
   const auto method = req.method_string();
@@ -193,7 +199,7 @@ asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req, std::st
       const auto snapshot = registry.snapshot();
       const auto total = total_requests(*snapshot);
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& b : *snapshot) list.push_back(backend_json(*b, total, now));
+      for (const auto& b : *snapshot) list.push_back(backend_json(*b, total, now, slow_start));
       co_return json_response(http::status::ok,
                               {{"algorithm", algorithm_name(shared_.settings.algorithm)},
                                {"panic", shared_.panic.load()},
@@ -224,7 +230,7 @@ asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req, std::st
     if (!endpoint) co_return error_response(http::status::bad_request, "bad_address", error, v);
     const auto added = registry.add(id, *hp, *endpoint, Source::admin, &error);
     if (!added) co_return error_response(http::status::conflict, "backend_exists", error, v);
-    co_return json_response(http::status::created, backend_json(*added, total_requests(*registry.snapshot()), now), v);
+    co_return json_response(http::status::created, one_backend(*added), v);
   }
 
   constexpr std::string_view kPrefix = "/admin/backends/";
@@ -240,20 +246,20 @@ asio::awaitable<AdminApi::Response> AdminApi::handle(const Request& req, std::st
     if (!b) co_return error_response(http::status::not_found, "backend_not_found", "no backend '" + id + "'", v);
     if (action.empty()) {
       if (req.method() == http::verb::get)
-        co_return json_response(http::status::ok, backend_json(*b, total_requests(*registry.snapshot()), now), v);
+        co_return json_response(http::status::ok, one_backend(*b), v);
       if (req.method() != http::verb::delete_) co_return method_not_allowed("GET, DELETE");
       registry.drain(id, true);
-      co_return json_response(http::status::accepted, backend_json(*b, total_requests(*registry.snapshot()), now), v);
+      co_return json_response(http::status::accepted, one_backend(*b), v);
     }
     if (action == "drain" || action == "undrain") {
       if (req.method() != http::verb::post) co_return method_not_allowed("POST");
       if (action == "drain") {
         registry.drain(id, false);
-        co_return json_response(http::status::accepted, backend_json(*b, total_requests(*registry.snapshot()), now), v);
+        co_return json_response(http::status::accepted, one_backend(*b), v);
       }
       if (!registry.undrain(id))
         co_return error_response(http::status::conflict, "backend_removing", "the backend is being removed", v);
-      co_return json_response(http::status::ok, backend_json(*b, total_requests(*registry.snapshot()), now), v);
+      co_return json_response(http::status::ok, one_backend(*b), v);
     }
   }
   co_return error_response(http::status::not_found, "not_found", "no such route", v);

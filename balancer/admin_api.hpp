@@ -32,7 +32,8 @@
 namespace scalelab::balancer {
 
 // The admin JSON of one backend (also what the tests and the lab's console read).
-nlohmann::json backend_json(const Backend& b, std::uint64_t total_requests, Backend::Clock::time_point now);
+nlohmann::json backend_json(const Backend& b, std::uint64_t total_requests, Backend::Clock::time_point now,
+                            std::chrono::milliseconds slow_start);
 
 class AdminApi {
  public:

@@ -96,9 +96,27 @@ Choice Picker::pick(const BackendList& backends, std::chrono::steady_clock::time
     choice.affinity_broken = true;
   }
 
-  const auto* chosen = algorithm_ == Algorithm::least_conn ? least(backends, usable) : rotate(backends, usable);
+  const auto by_algorithm = [&](auto&& may_take) {
+    return algorithm_ == Algorithm::least_conn ? least(backends, may_take) : rotate(backends, may_take);
+  };
+  const std::shared_ptr<Backend>* chosen = nullptr;
+  if (slow_start_.count() > 0) {
+    chosen = by_algorithm([&](Backend* b) {
+      if (!usable(b)) return false;
+      const double warmth = b->warmth(now, slow_start_);
+      return warmth >= 1.0 || draw() < warmth;
+    });
+  }
+  if (chosen == nullptr) chosen = by_algorithm(usable);
   if (chosen != nullptr) choice.backend = *chosen;
   return choice;
+}
+
+double Picker::draw() {
+  rng_ ^= rng_ << 13;
+  rng_ ^= rng_ >> 7;
+  rng_ ^= rng_ << 17;
+  return static_cast<double>(rng_ >> 11) * 0x1.0p-53;
 }
 
 }  // namespace scalelab::balancer

@@ -39,7 +39,11 @@ std::string affinity_cookie(std::string_view name, std::string_view id);
 
 class Picker {
  public:
-  explicit Picker(Algorithm algorithm) : algorithm_(algorithm) {}
+  // `slow_start`: a backend that turned healthy less than this long ago is passed over
+  // with probability 1 - its warmth (backend.hpp), so its share ramps up; when every
+  // candidate is passed over, the pick is made without it. 0: off.
+  explicit Picker(Algorithm algorithm, std::chrono::milliseconds slow_start = std::chrono::milliseconds(0))
+      : algorithm_(algorithm), slow_start_(slow_start) {}
 
   // `exclude`: backends already tried for this request. `sticky_id`: the affinity
   // cookie's value (empty when absent), used only by the sticky algorithm.
@@ -52,8 +56,13 @@ class Picker {
   template <class Usable>
   const std::shared_ptr<Backend>* least(const BackendList& backends, Usable usable);
 
+  // A uniform draw in [0, 1) from a per-picker xorshift (pickers are per event loop).
+  double draw();
+
   Algorithm algorithm_;
+  std::chrono::milliseconds slow_start_;
   std::size_t cursor_ = 0;
+  std::uint64_t rng_ = 0x9E3779B97F4A7C15ull;
 };
 
 }  // namespace scalelab::balancer

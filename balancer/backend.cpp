@@ -38,8 +38,19 @@ bool Backend::eligible(Clock::time_point now) const {
          to_ns(now) >= ejected_until_ns_.load(std::memory_order_relaxed);
 }
 
+double Backend::warmth(Clock::time_point now, std::chrono::milliseconds ramp) const {
+  if (ramp.count() <= 0) return 1.0;
+  const double elapsed_ms =
+      static_cast<double>(to_ns(now) - healthy_since_ns_.load(std::memory_order_relaxed)) / 1e6;
+  const double share = elapsed_ms / static_cast<double>(ramp.count());
+  return share >= 1.0 ? 1.0 : std::max(kSlowStartFloor, share);
+}
+
 void Backend::publish_locked() {
-  healthy_.store(health_.healthy(), std::memory_order_relaxed);
+  const bool healthy = health_.healthy();
+  if (healthy && !healthy_.load(std::memory_order_relaxed))
+    healthy_since_ns_.store(to_ns(Clock::now()), std::memory_order_relaxed);
+  healthy_.store(healthy, std::memory_order_relaxed);
   ejected_until_ns_.store(to_ns(health_.ejected_until()), std::memory_order_relaxed);
   may_have_5xx_streak_.store(health_.consecutive_5xx() > 0, std::memory_order_relaxed);
 }

@@ -54,6 +54,11 @@ class Backend {
 
   // Eligible for new requests: active, healthy by the active checks, not ejected.
   bool eligible(Clock::time_point now) const;
+  // Slow start: the share of its normal traffic the backend takes at `now`, rising
+  // linearly from kSlowStartFloor when it turned healthy to 1 after `ramp` (1 when
+  // ramp is 0). A new instance with cold caches is not handed a full share at once.
+  double warmth(Clock::time_point now, std::chrono::milliseconds ramp) const;
+  static constexpr double kSlowStartFloor = 0.1;
   // Panic mode falls back to every active backend, healthy or not.
   bool active() const { return state() == AdminState::active; }
   bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
@@ -92,6 +97,7 @@ class Backend {
   HealthState health_;
   // Mirrors of health_ for lock-free reads on the request path.
   std::atomic<bool> healthy_{false};
+  std::atomic<std::int64_t> healthy_since_ns_{0};  // when healthy_ last turned true
   std::atomic<std::int64_t> ejected_until_ns_{0};
   std::atomic<bool> may_have_5xx_streak_{false};
 };

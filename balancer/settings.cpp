@@ -130,6 +130,9 @@ void add_options(CLI::App& app, Settings& s) {
   ranged(app, "--activation-timeout-ms", "ACTIVATION_TIMEOUT_MS", s.activation_timeout_ms, 1, 3600000,
          "the longest a request waits for a backend to start, then 503 with Retry-After");
 
+  ranged(app, "--slow-start-ms", "SLOW_START_MS", s.slow_start_ms, 0, 3600000,
+         "a backend that turns healthy takes a share growing from 10 % to all of it over this long (0: off)");
+
   opt(app, "--health-path", "HEALTH_PATH", s.health_path, "active health check path")->check(kPath);
   ranged(app, "--health-interval-ms", "HEALTH_INTERVAL_MS", s.health_interval_ms, 0, 3600000,
          "active check interval (0: no active checks)");

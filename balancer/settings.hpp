@@ -52,6 +52,7 @@ struct Settings {
   std::string discover_dns;  // "name:port"
   int dns_interval_ms = 5000;
   std::string sticky_cookie = "scalelab_backend";
+  int slow_start_ms = 0;  // a backend's share ramps up over this long once healthy (0: at once)
 
   // Scale to zero (activator.hpp): the lab supervisor's control API, asked for an
   // instance while requests find no backend at all; empty: no backend is 503 at once.

@@ -35,7 +35,7 @@ Worker::Worker(Shared& s, int index)
       writes(io_),
       pool(io_.get_executor(), pool_share(s.settings.max_conns_per_backend, s.settings.threads, index),
            s.settings.ms(s.settings.upstream_idle_timeout_ms)),
-      picker(s.settings.algorithm),
+      picker(s.settings.algorithm, s.settings.ms(s.settings.slow_start_ms)),
       access_log("balancer", s.settings.instance, s.settings.access_log),
       housekeeping_timer_(io_.get_executor()) {}
 

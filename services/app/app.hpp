@@ -28,6 +28,8 @@ struct App {
   Router router;
   std::unique_ptr<AppMetrics> metrics;  // built once every route is known
   std::atomic<bool> draining{false};
+  // When the instance began serving: the warm-up (cold_start.hpp) counts from here.
+  std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 };
 
 // The route groups, one file each.

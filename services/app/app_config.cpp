@@ -55,6 +55,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   long long drain_grace_ms = c.drain_grace.count(), shutdown_timeout_ms = c.shutdown_timeout.count();
   long long startup_delay_ms = c.startup_delay.count();
   long long startup_cpu_ms = c.startup_cpu.count();
+  long long warmup_ms = c.warmup.count(), warmup_extra_ms = c.warmup_extra.count();
   long long s3_timeout_ms = c.s3.io_timeout.count();
   std::string state = "shared", state_sessions, state_cache, state_uploads, state_ratelimit;
 
@@ -108,6 +109,12 @@ AppConfig parse_app_config(int argc, char** argv) {
                  "Then burn this much CPU time before listening (a JVM warming up, a model being loaded): "
                  "instances starting together on a few cores slow each other down")
       ->check(CLI::Range(0, 600000));
+  config::option(cli, "--warmup-ms", "SCALELAB_WARMUP_MS", warmup_ms,
+                 "After listening, answer API requests slower for this long (a runtime warming up: JIT, cold caches)")
+      ->check(CLI::Range(0, 600000));
+  config::option(cli, "--warmup-extra-ms", "SCALELAB_WARMUP_EXTRA_MS", warmup_extra_ms,
+                 "How much slower at first; it falls linearly to nothing by the end of the warm-up")
+      ->check(CLI::Range(0, 60000));
   config::option(cli, "--keepalive-timeout", "SCALELAB_KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, "Idle keep-alive connection lifetime")
       ->check(CLI::Range(1, 3600));
   config::option(cli, "--max-header-bytes", "SCALELAB_MAX_HEADER_BYTES", c.max_header_bytes,
@@ -142,6 +149,8 @@ AppConfig parse_app_config(int argc, char** argv) {
   c.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
   c.startup_delay = std::chrono::milliseconds(startup_delay_ms);
   c.startup_cpu = std::chrono::milliseconds(startup_cpu_ms);
+  c.warmup = std::chrono::milliseconds(warmup_ms);
+  c.warmup_extra = std::chrono::milliseconds(warmup_extra_ms);
 
   const store::Mode all = mode_or_die(state, "--state / SCALELAB_STATE");
   const std::string overrides[4] = {state_sessions, state_cache, state_uploads, state_ratelimit};

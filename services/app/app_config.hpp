@@ -40,6 +40,8 @@ struct AppConfig {
   std::chrono::milliseconds shutdown_timeout{10000};  // stop accepting -> give up on in-flight
   std::chrono::milliseconds startup_delay{0};        // start -> listening: a heavy runtime's cold start
   std::chrono::milliseconds startup_cpu{0};          // CPU burnt before listening (cold_start.hpp)
+  std::chrono::milliseconds warmup{0};               // after listening, API requests are slower for this long
+  std::chrono::milliseconds warmup_extra{200};       // ...by this much at first, falling to 0 (cold_start.hpp)
   int keepalive_timeout_s = 10;
   std::size_t max_header_bytes = 16 * 1024;  // SCALELAB_MAX_HEADER_BYTES: request line + fields
   std::string log_level = "info";

@@ -1,11 +1,14 @@
 #include "services/app/app_server.hpp"
 
+#include <thread>
+
 #include "common/admin_guard_httplib.hpp"
 #include "common/ids.hpp"
 #include "common/json_error.hpp"
 #include "common/log.hpp"
 #include "common/net.hpp"
 #include "common/request_id.hpp"
+#include "services/app/cold_start.hpp"
 #include "store/errors.hpp"
 
 namespace scalelab::app {
@@ -259,6 +262,11 @@ void AppServer::dispatch(Listener listener, const httplib::Request& req, httplib
     if (route.kind == RouteKind::api) {
       StageTimer timer(ctx.middleware);
       run_middleware(ex, route);
+    }
+    if (route.kind == RouteKind::api && app_.config.warmup.count() > 0) {
+      const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - app_.started_at);
+      const auto penalty = warmup_penalty(since, app_.config.warmup, app_.config.warmup_extra);
+      if (penalty.count() > 0) std::this_thread::sleep_for(penalty);
     }
     handler_start = Clock::now();
     route.handler(ex);

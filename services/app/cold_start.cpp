@@ -29,6 +29,13 @@ void burn_cpu(std::int64_t ms) {
     for (int i = 0; i < 10000; ++i) x = x * 6364136223846793005ull + 1442695040888963407ull;
 }
 
+std::chrono::milliseconds warmup_penalty(std::chrono::milliseconds since_listening, std::chrono::milliseconds warmup,
+                                         std::chrono::milliseconds extra) {
+  if (warmup.count() <= 0 || since_listening >= warmup || since_listening.count() < 0) return std::chrono::milliseconds(0);
+  const double left = 1.0 - static_cast<double>(since_listening.count()) / static_cast<double>(warmup.count());
+  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(extra.count()) * left));
+}
+
 bool simulate_cold_start(std::chrono::milliseconds delay, std::chrono::milliseconds cpu,
                          const sigset_t& stop_signals) {
   if (delay.count() > 0 && stop_within(stop_signals, delay.count())) return false;

@@ -16,6 +16,13 @@ namespace scalelab::app {
 // Burns `ms` of this thread's CPU time (the CPU-bound work of /api/work?cpu_ms=).
 void burn_cpu(std::int64_t ms);
 
+// Warm-up, after the instance listens: a runtime that has not compiled its hot paths yet
+// or whose caches are cold answers slower at first. An API request that arrives
+// `since_listening` after the start waits this long first: `extra` at the start,
+// falling linearly to nothing at `warmup` (0 ms once past it, or when warmup is 0).
+std::chrono::milliseconds warmup_penalty(std::chrono::milliseconds since_listening, std::chrono::milliseconds warmup,
+                                         std::chrono::milliseconds extra);
+
 // Waits `delay`, then burns `cpu` of CPU time. Returns false when one of `stop_signals`
 // (blocked by the caller) arrived meanwhile: the process should exit.
 bool simulate_cold_start(std::chrono::milliseconds delay, std::chrono::milliseconds cpu,

@@ -1,6 +1,8 @@
 // Unit tests: balancing algorithms (rotation order, least_conn, sticky, panic mode).
 #include "balancer/algorithms.hpp"
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 using namespace scalelab::balancer;
@@ -151,4 +153,37 @@ TEST(Sticky, CookieParsing) {
   EXPECT_EQ(find_cookie("", "scalelab_backend"), "");
   EXPECT_EQ(find_cookie(";;=;scalelab_backend", "scalelab_backend"), "");
   EXPECT_EQ(affinity_cookie("sb", "app-1"), "sb=app-1; Path=/; HttpOnly; SameSite=Lax");
+}
+
+// Slow start: a backend that just turned healthy is passed over with probability
+// 1 - warmth, its warmth rising from 10 % to 1 over the ramp; alone, it still takes
+// everything (the pick falls back rather than answering 503).
+TEST(SlowStart, ANewBackendsShareRampsUpAndAloneItTakesEverything) {
+  using namespace std::chrono_literals;
+  auto old_one = make({"a"});
+  std::this_thread::sleep_for(150ms);
+  auto fresh = make({"b"});
+  const auto born = Clock::now();
+  BackendList both{old_one[0], fresh[0]};
+  EXPECT_DOUBLE_EQ(fresh[0]->warmth(born, 0ms), 1.0) << "no ramp: full share at once";
+  EXPECT_DOUBLE_EQ(fresh[0]->warmth(born, 100ms), Backend::kSlowStartFloor);
+  EXPECT_NEAR(fresh[0]->warmth(born + 50ms, 100ms), 0.5, 0.05);
+  EXPECT_DOUBLE_EQ(fresh[0]->warmth(born + 100ms, 100ms), 1.0);
+
+  auto share_of_b = [&](Picker& p, Clock::time_point now) {
+    int b = 0;
+    for (int i = 0; i < 10000; ++i) b += p.pick(both, now).backend->id() == "b";
+    return b / 10000.0;
+  };
+  Picker rr(Algorithm::round_robin, 100ms);
+  EXPECT_GT(share_of_b(rr, born + 2ms), 0.03);
+  EXPECT_LT(share_of_b(rr, born + 2ms), 0.15);
+  EXPECT_NEAR(share_of_b(rr, born + 100ms), 0.5, 0.01) << "warm: an equal share";
+  Picker off(Algorithm::round_robin);
+  EXPECT_NEAR(share_of_b(off, born + 2ms), 0.5, 0.01) << "slow start off: an equal share at once";
+  Picker lc(Algorithm::least_conn, 100ms);
+  EXPECT_LT(share_of_b(lc, born + 2ms), 0.15);
+
+  Picker alone(Algorithm::round_robin, 100ms);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(alone.pick(fresh, born).backend, fresh[0]);
 }

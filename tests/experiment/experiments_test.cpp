@@ -37,6 +37,8 @@ const Expectation kExpectations[] = {
     {"scale-to-zero.yaml", false},
     {"autoscale-slow-start.yaml", true},
     {"autoscale-slow-start-overprovisioned.yaml", false},
+    {"warm-up-without-slow-start.yaml", true},
+    {"warm-up-with-slow-start.yaml", false},
 };
 
 class ShippedExperiment : public ::testing::TestWithParam<Expectation> {};
