@@ -166,7 +166,7 @@ RedisClient::~RedisClient() = default;
 
 std::size_t RedisClient::open_connections() {
   std::lock_guard lock(mu_);
-  return conn_ ? 1 : 0;
+  return (conn_ ? 1 : 0) + per_call_open_.load(std::memory_order_relaxed);
 }
 
 std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
@@ -175,6 +175,7 @@ std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
                           ? redisConnectWithTimeout(config_.host.c_str(), config_.port, connect_timeout)
                           : redisConnectUnixWithTimeout(config_.unix_socket.c_str(), connect_timeout);
   if (raw == nullptr) throw StoreUnavailable(kRedis, "connect to " + address() + ": out of memory");
+  connections_opened_.fetch_add(1, std::memory_order_relaxed);
   auto conn = std::make_unique<Connection>(raw);
   redisContext* ctx = conn->ctx;
   auto fail = [&](const std::string& what) {
@@ -349,7 +350,28 @@ void RedisClient::drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vec
   if (!waiting_.empty()) wake.push_back(waiting_.front());
 }
 
+std::vector<RedisReply> RedisClient::run_on_own_connection(const Batch& batch) {
+  const std::string wire = encode(batch.args, batch.argc);
+  per_call_open_.fetch_add(1, std::memory_order_relaxed);
+  struct Closed {
+    std::atomic<std::size_t>& open;
+    ~Closed() { open.fetch_sub(1, std::memory_order_relaxed); }
+  } closed{per_call_open_};
+  const auto conn = connect();
+  std::vector<RedisReply> replies;
+  std::vector<redisReply*> got;
+  for (bool first = true; replies.size() < batch.argc.size(); first = false) {
+    got.clear();
+    const std::string error = exchange(conn->ctx, first ? wire : std::string(), got);
+    for (redisReply* raw : got) replies.emplace_back(raw);
+    if (!error.empty()) throw StoreUnavailable(kRedis, error);
+  }
+  if (replies.size() > batch.argc.size()) throw StoreUnavailable(kRedis, "read reply: a reply no command asked for");
+  return replies;
+}
+
 std::vector<RedisReply> RedisClient::run(const Batch& batch) {
+  if (config_.connection_per_call) return run_on_own_connection(batch);
   std::string wire = encode(batch.args, batch.argc);
   std::unique_lock lock(mu_);
   // An idle connection whose socket shows EOF (Redis restarted) is replaced before use,

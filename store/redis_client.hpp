@@ -22,10 +22,16 @@
 //    meanwhile.
 // Every failure surfaces as StoreUnavailable (transport, timeout, LOADING) or StoreError
 // (an error reply), carrying backend "redis" and the cause.
+//
+// Or, with `connection_per_call`, the way a serverless function talks to Redis when
+// nothing outlives an invocation: each call opens a connection of its own, runs its
+// commands and closes it (no multiplexing, no backoff: every call is a first call).
+// The lab uses it to show what connection churn costs; connections_opened() counts.
 #pragma once
 
 #include <hiredis/hiredis.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -51,6 +57,7 @@ struct RedisConfig {
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{1000};
+  bool connection_per_call = false;  // a connection per call, closed after it (see above)
 };
 
 // Parses redis://[:password@]host[:port][/db] or unix://[:password@]/path[?db=N].
@@ -101,8 +108,10 @@ class RedisClient {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
-  // Connections open now: 0 or 1.
+  // Connections open now: 0 or 1 (per call: those of the calls running).
   std::size_t open_connections();
+  // Connections opened since the client was made (a reconnect, or every call per call).
+  std::uint64_t connections_opened() const { return connections_opened_.load(std::memory_order_relaxed); }
 
   // One command. Error replies throw StoreError (StoreUnavailable for LOADING/BUSY).
   RedisReply command(const RedisCommand& args);
@@ -142,6 +151,7 @@ class RedisClient {
   std::unique_ptr<Connection> connect();
   void open_connection();  // with mu_ held
   std::vector<RedisReply> run(const Batch& batch);  // error replies included
+  std::vector<RedisReply> run_on_own_connection(const Batch& batch);  // connection_per_call
   void drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vector<Waiter*>& wake);
   std::string exchange(redisContext* ctx, const std::string& out, std::vector<redisReply*>& got);
   template <class Args>
@@ -155,6 +165,8 @@ class RedisClient {
   std::deque<Waiter*> waiting_;   // callers owed replies, in the order of their commands
   bool driving_ = false;          // a caller is using the socket
   std::vector<std::unique_ptr<Waiter>> spare_waiters_;
+  std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::size_t> per_call_open_{0};
 };
 
 }  // namespace scalelab::store

@@ -49,6 +49,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   std::string listen = c.listen.str();
   std::string admin_listen = c.admin_listen->str();
   std::string redis_url = "redis://127.0.0.1:6379";
+  std::string redis_connections = "shared";
   int redis_timeout_ms = 1000;
   int db_latency_ms = static_cast<int>(c.db_latency.count());
   long long session_ttl = c.session_ttl.count(), cache_ttl = c.cache_ttl.count(), rate_window = c.rate_window.count();
@@ -69,6 +70,10 @@ AppConfig parse_app_config(int argc, char** argv) {
   config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db] or unix://[:password@]/path/redis.sock[?db=N]");
   config::option(cli, "--redis-timeout-ms", "SCALELAB_REDIS_TIMEOUT_MS", redis_timeout_ms, "Redis connect and command timeout")
       ->check(CLI::Range(1, 600000));
+  config::option(cli, "--redis-connections", "SCALELAB_REDIS_CONNECTIONS", redis_connections,
+                 "shared: one long-lived connection, multiplexed; per_request: a connection per store call, closed "
+                 "after it, as a serverless function without connection reuse does (connection churn)")
+      ->check(CLI::IsMember({"shared", "per_request"}));
   config::option(cli, "--s3-endpoint", "SCALELAB_S3_ENDPOINT", c.s3.endpoint, "S3 endpoint, scheme://host[:port] (path-style)");
   config::option(cli, "--s3-bucket", "SCALELAB_S3_BUCKET", c.s3.bucket, "S3 bucket for uploads");
   config::option(cli, "--s3-region", "SCALELAB_S3_REGION", c.s3.region, "S3 region (for Signature V4)");
@@ -135,6 +140,7 @@ AppConfig parse_app_config(int argc, char** argv) {
     config::die(kProgram, std::string("--redis-url: ") + e.what());
   }
   c.redis.connect_timeout = c.redis.command_timeout = std::chrono::milliseconds(redis_timeout_ms);
+  c.redis.connection_per_call = redis_connections == "per_request";
   c.s3.io_timeout = std::chrono::milliseconds(s3_timeout_ms);
   c.s3.connect_timeout = std::min(c.s3.io_timeout, std::chrono::milliseconds(1000));
   if (c.s3.endpoint.rfind("http://", 0) != 0 && c.s3.endpoint.rfind("https://", 0) != 0)

@@ -32,6 +32,12 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
   route_names_.push_back("unmatched");
   in_flight_ = &BuildGauge().Name("app_requests_in_flight").Help("Requests being served now").Register(registry).Add({});
   draining_ = &BuildGauge().Name("app_draining").Help("1 while the instance drains before exit").Register(registry).Add({});
+  redis_opened_ = &BuildCounter()
+                       .Name("app_redis_connections_opened_total")
+                       .Help("Connections to Redis opened (SCALELAB_REDIS_CONNECTIONS=per_request: one per store call)")
+                       .Register(registry)
+                       .Add({});
+  redis_open_ = &BuildGauge().Name("app_redis_connections").Help("Connections to Redis open now").Register(registry).Add({});
   auto& uploads = BuildCounter()
                       .Name("app_upload_reads_total")
                       .Help("Upload reads: found, missing (an id this instance's store does not have) or foreign "
@@ -71,6 +77,13 @@ prometheus::Counter& AppMetrics::counter(prometheus::Family<prometheus::Counter>
   auto& slot = labelled_[{family, value}];
   if (slot == nullptr) slot = &family->Add({{label, value}});
   return *slot;
+}
+
+void AppMetrics::redis_connections(std::uint64_t opened, std::size_t open) {
+  std::lock_guard lock(redis_mu_);
+  if (opened > redis_opened_seen_) redis_opened_->Increment(static_cast<double>(opened - redis_opened_seen_));
+  redis_opened_seen_ = std::max(redis_opened_seen_, opened);
+  redis_open_->Set(static_cast<double>(open));
 }
 
 void AppMetrics::state(const StateToggle& toggle) {

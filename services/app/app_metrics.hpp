@@ -9,6 +9,7 @@
 //   app_rate_limit_decisions_total{decision}    app_store_errors_total{backend}
 //   app_state_mode{concern,mode}                app_draining
 //   app_info{instance}                          app_http_rejected_total{reason}
+//   app_redis_connections_opened_total          app_redis_connections
 // plus store_operations_total and store_operation_duration_seconds from the store.
 #pragma once
 
@@ -51,6 +52,9 @@ class AppMetrics {
   void http_rejected(const std::string& reason) { counter(http_rejected_, "reason", reason).Increment(); }
   // Sets app_state_mode to the toggle's current modes.
   void state(const StateToggle& toggle);
+  // Brings app_redis_connections_opened_total up to `opened` (the Redis client's count)
+  // and app_redis_connections to `open`: connection churn, read at each scrape.
+  void redis_connections(std::uint64_t opened, std::size_t open);
 
  private:
   prometheus::Counter& counter(prometheus::Family<prometheus::Counter>* family, const char* label, const std::string& value);
@@ -65,6 +69,10 @@ class AppMetrics {
   std::vector<prometheus::Histogram*> durations_;  // per route, the last for unmatched
   prometheus::Gauge* in_flight_;
   prometheus::Gauge* draining_;
+  prometheus::Counter* redis_opened_ = nullptr;
+  prometheus::Gauge* redis_open_ = nullptr;
+  std::mutex redis_mu_;  // scrapes may run at once
+  std::uint64_t redis_opened_seen_ = 0;
   prometheus::Counter* upload_found_;
   prometheus::Counter* upload_missing_;
   prometheus::Counter* upload_foreign_;

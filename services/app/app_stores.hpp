@@ -32,6 +32,7 @@ class AppStores {
   store::RateLimiter& limiter(store::Mode m) { return m == store::Mode::shared ? *redis_limiter_ : *local_limiter_; }
   store::BlobStore& blobs(store::Mode m) { return m == store::Mode::shared ? *s3_blobs_ : *local_blobs_; }
   store::Catalog& catalog() { return *catalog_; }
+  store::RedisClient& redis() { return *redis_; }
 
   // What every API request asks before its handler (store/admission.hpp), with each
   // concern's mode read once from `state`. Sessions and rate limits both shared: one

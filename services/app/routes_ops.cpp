@@ -24,6 +24,8 @@ void add_ops_routes(App& app) {
 
   app.router.add({"GET", "/metrics", RouteKind::ops, false, [&app](Exchange& ex) {
                     app.metrics->state(app.state);
+                    app.metrics->redis_connections(app.stores.redis().connections_opened(),
+                                                   app.stores.redis().open_connections());
                     StageTimer timer(ex.ctx.serialize);
                     ex.res.status = 200;
                     ex.res.set_content(metrics::serialize(*app.registry), metrics::kContentType);

@@ -35,6 +35,14 @@ class RedisBackends : public ::testing::Test {
 };
 scalelab::testkit::RedisServer* RedisBackends::redis_ = nullptr;
 
+namespace {
+// A counter of `INFO stats` output, e.g. total_connections_received; -1 when absent.
+long long stat_of(const std::string& info, const std::string& name) {
+  const auto at = info.find(name + ":");
+  return at == std::string::npos ? -1LL : std::stoll(info.substr(at + name.size() + 1));
+}
+}  // namespace
+
 TEST_F(RedisBackends, ClientRunsCommandsPipelinesAndScripts) {
   EXPECT_TRUE(client_->ping());
   EXPECT_EQ(client_->command({"SET", "k", "v"}).str(), "OK");
@@ -76,14 +84,46 @@ TEST_F(RedisBackends, ConcurrentCallersEachGetTheirOwnRepliesOverOneConnection) 
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_EQ(client_->open_connections(), 1u);
   const std::string info = redis_->cli("INFO stats");
-  auto stat = [&](const std::string& name) {
-    const auto at = info.find(name + ":");
-    return at == std::string::npos ? -1LL : std::stoll(info.substr(at + name.size() + 1));
-  };
+  auto stat = [&](const std::string& name) { return stat_of(info, name); };
   // Commands that arrived together were read by Redis together.
   std::printf("[ redis ] %d calls from %d threads: %lld commands in %lld reads\n", 2 * kThreads * kCalls, kThreads,
               stat("total_commands_processed"), stat("total_reads_processed"));
   EXPECT_EQ(redis_->cli("GET mux:0:n"), std::to_string(kCalls));
+}
+
+// connection_per_call: every call opens a connection of its own and closes it, as a
+// serverless function without connection reuse does; replies, pipelines, scripts and
+// error replies behave as over the shared connection.
+TEST_F(RedisBackends, APerCallClientOpensAndClosesAConnectionForEveryCall) {
+  auto config = parse_redis_url(redis_->url());
+  config.connection_per_call = true;
+  RedisClient churning(config);
+  const auto connections_before = stat_of(redis_->cli("INFO stats"), "total_connections_received");
+  EXPECT_EQ(churning.command({"SET", "k", "v"}).str(), "OK");
+  auto replies = churning.pipeline({{"INCR", "n"}, {"INCR", "n"}, {"GET", "k"}});
+  EXPECT_EQ(replies[1].integer(), 2);
+  EXPECT_EQ(replies[2].str(), "v");
+  RedisScript script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  EXPECT_EQ(churning.eval(script, {"n"}, {"5"}).integer(), 7);
+  EXPECT_THROW(churning.command({"HGET", "k", "f"}), StoreError);  // WRONGTYPE
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i)
+        if (churning.command({"ECHO", std::to_string(t * 100 + i)}).str() != std::to_string(t * 100 + i)) ++wrong;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(churning.connections_opened(), 104u) << "one per call (EVALSHA's one included)";
+  EXPECT_EQ(churning.open_connections(), 0u) << "each closed after its call";
+  EXPECT_GE(stat_of(redis_->cli("INFO stats"), "total_connections_received") - connections_before, 104);
+
+  // The shared client: one connection for the same calls.
+  RedisClient shared(parse_redis_url(redis_->url()));
+  for (int i = 0; i < 20; ++i) shared.command({"ECHO", "x"});
+  EXPECT_EQ(shared.connections_opened(), 1u);
+  EXPECT_EQ(shared.open_connections(), 1u);
 }
 
 TEST_F(RedisBackends, ClientSpeaksOverAUnixSocket) {
