@@ -29,7 +29,10 @@ nlohmann::json History::since(double since) const {
   }
   nlohmann::json t = nlohmann::json::array(), instances = nlohmann::json::object(), backends = nlohmann::json::object();
   for (const auto& id : instance_ids)
-    instances[id] = {{"rps", nlohmann::json::array()}, {"error_rate", nlohmann::json::array()}, {"p99_ms", nlohmann::json::array()}};
+    instances[id] = {{"rps", nlohmann::json::array()},
+                     {"error_rate", nlohmann::json::array()},
+                     {"p99_ms", nlohmann::json::array()},
+                     {"redis_connects", nlohmann::json::array()}};
   for (const auto& id : backend_ids) backends[id] = {{"rps", nlohmann::json::array()}, {"share", nlohmann::json::array()}};
   for (const Frame* f : picked) {
     t.push_back(f->t);
@@ -39,6 +42,8 @@ nlohmann::json History::since(double since) const {
       col["rps"].push_back(it == f->instances.end() ? nlohmann::json(nullptr) : nlohmann::json(it->second.rps));
       col["error_rate"].push_back(it == f->instances.end() ? nlohmann::json(nullptr) : optional(it->second.error_rate));
       col["p99_ms"].push_back(it == f->instances.end() ? nlohmann::json(nullptr) : optional(it->second.p99_ms));
+      col["redis_connects"].push_back(it == f->instances.end() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json(it->second.redis_connects));
     }
     for (const auto& id : backend_ids) {
       auto& col = backends[id];

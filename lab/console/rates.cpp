@@ -15,6 +15,7 @@ bool is_service_route(std::string_view route) {
 AppCounters app_counters(const std::vector<MetricSample>& samples) {
   AppCounters c;
   for (const auto& s : samples) {
+    if (s.name == "app_redis_connections_opened_total") c.redis_connections += s.value;
     if (!is_service_route(s.label("route"))) continue;
     if (s.name == "app_requests_total") {
       c.requests += s.value;
@@ -50,7 +51,8 @@ std::optional<double> histogram_quantile(double q, const std::map<double, double
 }
 
 InstanceRates instance_rates(const AppCounters& before, const AppCounters& after, double seconds) {
-  bool reset = after.requests < before.requests || after.errors < before.errors;
+  bool reset = after.requests < before.requests || after.errors < before.errors ||
+               after.redis_connections < before.redis_connections;
   for (const auto& [le, count] : after.buckets) {
     auto it = before.buckets.find(le);
     if (it != before.buckets.end() && count < it->second) reset = true;
@@ -61,6 +63,7 @@ InstanceRates instance_rates(const AppCounters& before, const AppCounters& after
   InstanceRates r;
   const double requests = after.requests - base.requests;
   r.rps = seconds > 0 ? requests / seconds : 0;
+  r.redis_connects = seconds > 0 ? (after.redis_connections - base.redis_connections) / seconds : 0;
   if (requests > 0) r.error_rate = (after.errors - base.errors) / requests;
   std::map<double, double> delta;
   for (const auto& [le, count] : after.buckets) {

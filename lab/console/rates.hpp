@@ -23,6 +23,7 @@ struct AppCounters {
   double errors = 0;                // ... with a 5xx status
   std::map<double, double> buckets; // le -> cumulative count of app_request_duration_seconds
                                     // over service routes; +Inf is the infinity key
+  double redis_connections = 0;     // app_redis_connections_opened_total: connection churn
 };
 
 // False for the operational routes (/healthz, /readyz, /metrics, /admin/...).
@@ -34,6 +35,7 @@ struct InstanceRates {
   double rps = 0;
   std::optional<double> error_rate;  // 5xx / requests, 0..1; none without requests
   std::optional<double> p99_ms;      // none without requests
+  double redis_connects = 0;         // Redis connections opened per second (churn)
 };
 
 // The rates between two scrapes `seconds` apart. When `after` counts less than

@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "lab/experiment/actions.hpp"
+#include "lab/experiment/churn_meter.hpp"
 #include "lab/experiment/hypothesis.hpp"
 #include "lab/journal/journal_json.hpp"
 #include "lab/load/engine.hpp"
@@ -139,6 +140,7 @@ class Run {
     }
     record_lab(first_failure);
     lab_.emplace(config_, std::chrono::seconds(10));
+    churn_lab_.emplace(config_, std::chrono::seconds(2));  // the load thread's own (see start_load)
     // The lab's live console shows the run's violation counters (scalelab console --dir).
     console_feed_.emplace(config_, "experiment: " + x_.title);
     return true;
@@ -157,6 +159,7 @@ class Run {
     forward_stop_.emplace(o_.stop, [this] { stop_load_.request_stop(); });
     t0_unix_ = log::unix_now();
     t0_ = Clock::now();
+    read_churn();
     loader_ = std::thread([this, load_config] {
       try {
         result_ = load::run_load(
@@ -165,6 +168,7 @@ class Run {
               nlohmann::json j = s;
               journal::Sample sample = journal::parse_sample(j);
               console_feed_->publish(std::move(j));
+              read_churn();  // once a second, on this thread only after the first read
               std::lock_guard lock(mu_);
               samples_.push_back(std::move(sample));
             },
@@ -240,6 +244,7 @@ class Run {
     journal_.t0_unix = t0_unix_;
     journal_.series = snapshot();
     journal_.load = load_run_of(result_);
+    if (churn_.measured()) journal_.lab.redis_connections_opened = churn_.opened();
     journal_.ended_at = log::now_rfc3339();
     journal_.duration_s = seconds(Clock::now() - begin_);
   }
@@ -279,6 +284,15 @@ class Run {
     std::lock_guard lock(mu_);
     return samples_;
   }
+  // Connection churn (churn_meter.hpp), with a client of its own: the load thread
+  // reads while the main thread runs actions through lab_.
+  void read_churn() {
+    try {
+      churn_.read(churn_lab_->status());
+    } catch (const std::exception&) {
+      // A second without a reading; the next one catches up.
+    }
+  }
   nlohmann::json lab_status() {
     try {
       return lab_->status();
@@ -294,6 +308,8 @@ class Run {
 
   lab::LabConfig config_;
   std::optional<lab::LabClient> lab_;
+  std::optional<lab::LabClient> churn_lab_;
+  ChurnMeter churn_;  // read before the load starts, then only by the load thread
   std::optional<lab::SamplePublisher> console_feed_;
 
   std::mutex mu_;

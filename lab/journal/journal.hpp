@@ -164,6 +164,9 @@ struct LabPlace {
   std::string dir;
   std::optional<double> base_port;
   std::optional<std::string> first_attempt;  // why a first range of ports failed
+  // Connections to Redis the instances opened while the load ran (connection churn:
+  // lab/experiment/churn_meter.hpp); absent when not measured.
+  std::optional<double> redis_connections_opened;
 };
 
 struct Verdict {

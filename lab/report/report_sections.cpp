@@ -273,6 +273,9 @@ std::string key_numbers(const Journal& run) {
     out += tile(kind, html::number(n, 0), rate.empty() ? "violations" : rate, "bad");
   }
   if (occurred.empty()) out += tile("Violations", "0", "of any kind", "good");
+  if (const auto& opened = run.lab.redis_connections_opened)
+    out += tile("Redis connections opened", html::number(*opened, 0),
+                totals.requests > 0 ? html::number(*opened / totals.requests, 2) + " per request (churn)" : "churn");
   return out + "</div>";
 }
 

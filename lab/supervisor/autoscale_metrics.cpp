@@ -9,11 +9,8 @@
 #include <httplib.h>
 
 namespace scalelab::lab {
-namespace {
 
-// The instance's /metrics, or "" when it did not answer within a short bound (the
-// sync runs on the supervisor's main loop).
-std::string scrape(std::uint16_t port) {
+std::string scrape_metrics(std::uint16_t port) {
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(0, 300000);
   client.set_read_timeout(0, 500000);
@@ -21,8 +18,6 @@ std::string scrape(std::uint16_t port) {
   auto r = client.Get("/metrics");
   return r && r->status == 200 ? r->body : std::string();
 }
-
-}  // namespace
 
 std::optional<double> sum_of_metric(std::string_view exposition, std::string_view name) {
   std::optional<double> sum;
@@ -133,7 +128,7 @@ std::vector<double> AutoscaleMetrics::sample(const AutoscalePolicy& policy, cons
         break;
       case MetricKind::custom: {
         // A counter (a name ending in _total) acts through its rate; anything else is a gauge.
-        const auto reading = sum_of_metric(scrape(instance.port), policy.custom_metric);
+        const auto reading = sum_of_metric(scrape_metrics(instance.port), policy.custom_metric);
         if (reading && policy.custom_metric.ends_with("_total"))
           value = rate(instance.id + " " + policy.custom_metric, *reading, now);
         else

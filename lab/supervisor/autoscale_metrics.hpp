@@ -59,6 +59,11 @@ class AutoscaleMetrics {
   std::map<std::string, Reading> last_;
 };
 
+// An instance's /metrics on 127.0.0.1:`port`, or "" when it did not answer within a
+// short bound (300 ms to connect, 500 ms to read: the autoscaler's sync runs on the
+// supervisor's main loop).
+std::string scrape_metrics(std::uint16_t port);
+
 // The sum of every sample of `name` in a Prometheus text exposition (all its label
 // sets), or nullopt when it has none.
 std::optional<double> sum_of_metric(std::string_view exposition, std::string_view name);

@@ -12,8 +12,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-AppCounters counters(double requests, double errors, std::map<double, double> buckets) {
-  return AppCounters{requests, errors, std::move(buckets)};
+AppCounters counters(double requests, double errors, std::map<double, double> buckets, double redis_connections = 0) {
+  return AppCounters{requests, errors, std::move(buckets), redis_connections};
 }
 
 }  // namespace
@@ -83,4 +83,16 @@ TEST(Rates, ACounterResetCountsFromZero) {
   EXPECT_DOUBLE_EQ(r.rps, 50);
   EXPECT_DOUBLE_EQ(*r.error_rate, 0);
   EXPECT_NEAR(*r.p99_ms, 0.99, 1e-9);
+}
+
+TEST(Rates, RedisConnectionChurnIsARateToo) {
+  const auto c = app_counters(parse_prometheus_text(
+      "app_redis_connections_opened_total 250\n"
+      "app_redis_connections 0\n"
+      "app_requests_total{route=\"/api/me\",method=\"GET\",status=\"200\"} 200\n"));
+  EXPECT_EQ(c.redis_connections, 250);
+  const auto r = instance_rates(counters(100, 0, {}, 10), counters(300, 0, {}, 250), 2.0);
+  EXPECT_DOUBLE_EQ(r.redis_connects, 120);
+  // A restarted instance counts from zero, as for requests.
+  EXPECT_DOUBLE_EQ(instance_rates(counters(100, 0, {}, 500), counters(120, 0, {}, 30), 1.0).redis_connects, 30);
 }

@@ -180,6 +180,9 @@ function makeCard(id) {
     error_rate: new LineChart(charts, { title: '5xx share', color: '#e5534b', scale: 100, format: (v) => v.toFixed(1) + '%',
       axis: (v) => tidy(v) + '%', alert: (v) => v > 0.01 }),
     p99_ms: new LineChart(charts, { title: 'p99 latency', color, format: (v) => compact(v) + ' ms' }),
+    // Connection churn: about 0 with the shared Redis connection, one per store call
+    // with SCALELAB_REDIS_CONNECTIONS=per_request.
+    redis_connects: new LineChart(charts, { title: 'Redis connects/s', color: '#8a63d2', format: (v) => compact(v) + '/s' }),
   };
   return card;
 }

@@ -1,0 +1,37 @@
+// See churn_meter.hpp.
+#include "lab/experiment/churn_meter.hpp"
+
+#include <charconv>
+
+#include "lab/supervisor/autoscale_metrics.hpp"
+
+namespace scalelab::experiment {
+
+void ChurnMeter::read(const nlohmann::json& lab_status) {
+  const bool first = !first_read_done_;
+  first_read_done_ = true;
+  if (!lab_status.is_object() || !lab_status.contains("components")) return;
+  for (const auto& c : lab_status["components"]) {
+    if (c.value("kind", "") != "app" || c.value("pid", 0) == 0) continue;
+    const std::string address = c.value("address", "");
+    const auto colon = address.rfind(':');
+    std::uint16_t port = 0;
+    if (colon == std::string::npos ||
+        std::from_chars(address.data() + colon + 1, address.data() + address.size(), port).ec != std::errc())
+      continue;
+    const auto opened = lab::sum_of_metric(lab::scrape_metrics(port), "app_redis_connections_opened_total");
+    if (!opened) continue;
+    const std::string key = c.value("id", "") + " " + std::to_string(c.value("pid", 0));
+    auto [it, fresh] = series_.try_emplace(key);
+    if (fresh) it->second.first = first ? *opened : 0;
+    it->second.last = std::max(it->second.last, *opened);
+  }
+}
+
+double ChurnMeter::opened() const {
+  double total = 0;
+  for (const auto& [key, s] : series_) total += std::max(0.0, s.last - s.first);
+  return total;
+}
+
+}  // namespace scalelab::experiment

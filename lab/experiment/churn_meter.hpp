@@ -1,0 +1,35 @@
+// Connection churn during a run, for its journal (lab.redis_connections_opened): how
+// many connections to Redis the lab's instances opened while the load ran. Each
+// instance counts them in app_redis_connections_opened_total; the meter reads every
+// running instance once a second and adds up what each counter grew by. An instance
+// first seen after the first reading (started, or restarted: a new pid) counts from 0,
+// so a lab that scales or restarts loses nothing but the last second of an instance
+// that died. One instance with a shared connection opens one; with
+// SCALELAB_REDIS_CONNECTIONS=per_request, one per store call.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace scalelab::experiment {
+
+class ChurnMeter {
+ public:
+  // Reads every app in `lab_status` (the supervisor's GET /status) that runs. Call it
+  // once when the load starts, then once a second.
+  void read(const nlohmann::json& lab_status);
+  // What the counters grew by, summed over instances, since the first read.
+  double opened() const;
+  bool measured() const { return !series_.empty(); }
+
+ private:
+  struct Series {
+    double first = 0, last = 0;
+  };
+  std::map<std::string, Series> series_;  // by "id pid"
+  bool first_read_done_ = false;
+};
+
+}  // namespace scalelab::experiment
