@@ -1,5 +1,6 @@
 // Every shipped experiment, run for real against a lab, with the outcome
 // experiments/README.md promises. Label `experiments` (about 5 minutes).
+#include <cstdio>
 #include <functional>
 
 #include <gtest/gtest.h>
@@ -128,10 +129,11 @@ TEST(Flapping, WithoutTheStabilizationWindowTheCountReverses) {
 }
 
 // Connection churn, side by side: the same load with a Redis connection per store call
-// and with the shared one. The journal counts the connections the instances opened;
-// the per-request run pays for them in latency. Measured with scalelab load (bench/
-// RESULTS.md): 18444 connections against 2, p50 2.28 ms against 1.10 ms.
-TEST(ConnectionChurn, AConnectionPerRequestOpensOnePerStoreCallAndCostsLatency) {
+// and with the shared one. The journal counts the connections the instances opened.
+// Their cost in latency is a benchmark's to measure (bench/RESULTS.md, "Connection
+// churn": p50 2.28 ms against 1.10 ms), not this test's: run one after the other on a
+// busy machine, the two p50s came out the other way round once (3.50 ms against 3.94).
+TEST(ConnectionChurn, AConnectionPerRequestOpensOnePerStoreCall) {
   const auto churning = run_shipped("redis-connection-per-request.yaml");
   const auto shared = run_shipped("redis-connection-per-request.yaml", [](Experiment& x) {
     x.cluster.app_env["SCALELAB_REDIS_CONNECTIONS"] = "shared";
@@ -143,6 +145,6 @@ TEST(ConnectionChurn, AConnectionPerRequestOpensOnePerStoreCallAndCostsLatency) 
   const auto p50 = [](const nlohmann::json& j) { return j["load"]["totals"]["latency_ms"]["p50"].get<double>(); };
   EXPECT_GE(opened(churning), 0.5 * requests(churning)) << churning["lab"].dump();
   EXPECT_LE(opened(shared), 4) << "one per instance, and a reconnect or two at most: " << shared["lab"].dump();
-  EXPECT_GT(p50(churning), p50(shared)) << "p50 " << p50(churning) << " ms per request against " << p50(shared)
-                                        << " ms shared";
+  std::printf("[measured] p50 %.2f ms with a connection per request, %.2f ms shared; %.0f and %.0f connections\n",
+              p50(churning), p50(shared), opened(churning), opened(shared));
 }
