@@ -20,7 +20,7 @@ std::string_view content_type(std::string_view name) {
 const std::map<std::string, Asset, std::less<>>& table() {
   static const auto assets = [] {
     std::map<std::string, Asset, std::less<>> m;
-    for (std::size_t i = 0; i < kEmbeddedFileCount; ++i)
+    for (std::size_t i = 0; i < kEmbeddedFilesCount; ++i)
       m.emplace(std::string(kEmbeddedFiles[i].name), Asset{kEmbeddedFiles[i].body, content_type(kEmbeddedFiles[i].name)});
     return m;
   }();

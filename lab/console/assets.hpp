@@ -1,20 +1,19 @@
 // The console page's files (lab/console/assets/), embedded in the binary by
-// embed_assets.cmake so the console needs no installed files, no CDN and no network.
+// cmake/embed_files.cmake so the console needs no installed files, no CDN and no network.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
+#include "common/embedded_file.hpp"
+
 namespace scalelab::console {
 
-struct EmbeddedFile {
-  std::string_view name;  // "index.html", "console.js", ...
-  std::string_view body;
-};
+using scalelab::EmbeddedFile;
 
 // Defined in the generated console_assets.cpp.
 extern const EmbeddedFile kEmbeddedFiles[];
-extern const std::size_t kEmbeddedFileCount;
+extern const std::size_t kEmbeddedFilesCount;
 
 struct Asset {
   std::string_view body;

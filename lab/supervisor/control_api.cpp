@@ -57,6 +57,7 @@ ControlApi::ControlApi(Supervisor& supervisor) : supervisor_(supervisor) {
   // any web page open in a local browser can reach it: common/admin_guard.hpp's rules
   // apply to every route, the console's included (lab/README.md, "Who may use it").
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    res.set_header(std::string(kLabIdHeader), supervisor_.config().id);  // every answer, refusals too
     const auto route = req.path == "/healthz" ? admin::Route::probe : admin::Route::admin;
     return admin::refuse(admin::Policy{"", port_, true}, req, route, res) ? httplib::Server::HandlerResponse::Handled
                                                                         : httplib::Server::HandlerResponse::Unhandled;
@@ -74,7 +75,7 @@ ControlApi::~ControlApi() { stop(); }
 
 void ControlApi::start(std::uint16_t port) {
   port_ = port;
-  if (!server_.bind_to_port("127.0.0.1", port))
+  if (!server_.bind("127.0.0.1", port))
     throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(port) + " (in use?)");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

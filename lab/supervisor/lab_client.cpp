@@ -28,6 +28,7 @@ nlohmann::json LabClient::call(const std::string& method, const std::string& pat
     throw HttpError(0, "unreachable",
                          "the lab's supervisor does not answer on 127.0.0.1:" + std::to_string(config_.ports.supervisor()) +
                              " (" + httplib::to_string(r.error()) + "); is the lab up? (scalelab status)");
+  require_own_lab(*r);
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (r->status >= 400) {
     const std::string code = j.is_object() ? j.value("error", "error") : "error";
@@ -40,7 +41,19 @@ nlohmann::json LabClient::call(const std::string& method, const std::string& pat
 
 bool LabClient::reachable() {
   auto r = http_->Get("/healthz");
-  return r && r->status == 200;
+  if (!r) return false;
+  require_own_lab(*r);
+  return r->status == 200;
+}
+
+void LabClient::require_own_lab(const httplib::Response& r) const {
+  if (config_.id.empty()) return;  // a lab.json older than the id: nothing to compare
+  const std::string answered = r.get_header_value(std::string(kLabIdHeader));
+  if (answered != config_.id)
+    throw HttpError(0, "another_lab",
+                    "127.0.0.1:" + std::to_string(config_.ports.supervisor()) +
+                        " is answered by the supervisor of another lab, not the one in " + config_.dir.string() +
+                        " (two labs on one port range: use another --base-port)");
 }
 
 nlohmann::json LabClient::status() { return call("GET", "/status"); }

@@ -15,12 +15,15 @@
 
 namespace httplib {
 class Client;
+struct Response;
 }
 
 namespace scalelab::lab {
 
 // Every call that fails throws HttpError: status() is the HTTP status, 0 when the
-// supervisor is not reachable; code() the API's error code.
+// supervisor is not reachable; code() the API's error code. An answer from another
+// lab's supervisor (its X-Scalelab-Lab is not lab.json's id) throws HttpError(0,
+// "another_lab"), reachable() included.
 class LabClient {
  public:
   // Reads <dir>/lab.json; throws std::runtime_error when there is no lab there.
@@ -54,6 +57,7 @@ class LabClient {
 
  private:
   nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+  void require_own_lab(const httplib::Response& r) const;
   LabConfig config_;
   std::unique_ptr<httplib::Client> http_;
 };

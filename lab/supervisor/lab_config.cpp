@@ -16,6 +16,7 @@ RestartPolicy parse_restart_policy(const std::string& text) {
 
 nlohmann::json to_json(const LabConfig& c) {
   return {{"dir", std::filesystem::absolute(c.dir).string()},
+          {"id", c.id},
           {"base_port", c.ports.base},
           {"instances", c.instances},
           {"state", c.state},
@@ -44,6 +45,7 @@ LabConfig lab_config_from_json(const nlohmann::json& j) {
   try {
     LabConfig c;
     c.dir = j.at("dir").get<std::string>();
+    c.id = j.value("id", std::string());
     c.ports.base = j.at("base_port").get<std::uint16_t>();
     c.instances = j.at("instances").get<int>();
     c.state = j.at("state").get<std::string>();

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -39,8 +40,16 @@ struct Ports {
   static constexpr int kSpan = 10 + 2 * kMaxInstances;  // a lab uses ports P to P+kSpan
 };
 
+// The header that carries LabConfig::id on every answer of the control API.
+inline constexpr std::string_view kLabIdHeader = "X-Scalelab-Lab";
+
 struct LabConfig {
   std::filesystem::path dir = ".scalelab";
+  // A random name given at `up`: the supervisor sends it with every answer and
+  // LabClient checks it, so a client never takes another lab's supervisor, which
+  // may have bound this lab's port in the moment between the port check and the
+  // bind, for its own (lab_client.hpp).
+  std::string id;
   Ports ports;
   int instances = 3;
   std::string state = "shared";                  // for every concern...

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/process.hpp"
 #include "lab/supervisor/control_api.hpp"
@@ -123,6 +124,7 @@ nlohmann::json start_lab(LabConfig config, const std::string& scalelab_exe, std:
     throw std::runtime_error("a lab is already running in " + config.dir.string() + " (supervisor pid " +
                              std::to_string(*pid) + "); `scalelab down` first, or use another --dir");
   require_free_ports(config);
+  config.id = ids::random_token(9);
   std::filesystem::create_directories(config.dir / "logs");
   write_lab_config(config);
   std::error_code ignored;
@@ -145,7 +147,14 @@ nlohmann::json start_lab(LabConfig config, const std::string& scalelab_exe, std:
   };
   LabClient client(config, std::chrono::seconds(5));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!client.reachable()) {
+  auto reachable = [&] {
+    try {
+      return client.reachable();
+    } catch (const HttpError& another_lab) {  // our supervisor cannot have bound the port
+      throw failed(another_lab.what());
+    }
+  };
+  while (!reachable()) {
     if (auto exited = supervisor.poll()) throw stopped(*exited);
     if (std::chrono::steady_clock::now() > deadline) throw failed("the supervisor did not start in time");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

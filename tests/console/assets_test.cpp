@@ -20,7 +20,7 @@ TEST(ConsoleAssets, ThePageAndWhatItLoads) {
   for (auto it = std::sregex_iterator(html.begin(), html.end(), ref); it != std::sregex_iterator(); ++it, ++refs)
     EXPECT_NE(find_asset((*it)[1].str()), nullptr) << (*it)[1];
   EXPECT_GE(refs, 2);
-  for (std::size_t i = 0; i < kEmbeddedFileCount; ++i) {
+  for (std::size_t i = 0; i < kEmbeddedFilesCount; ++i) {
     const std::string body(kEmbeddedFiles[i].body);
     std::regex import(R"re(from '\./([A-Za-z0-9_-]+\.js)')re");
     for (auto it = std::sregex_iterator(body.begin(), body.end(), import); it != std::sregex_iterator(); ++it)
@@ -32,7 +32,7 @@ TEST(ConsoleAssets, ThePageAndWhatItLoads) {
 }
 
 TEST(ConsoleAssets, NothingFromOffTheMachine) {
-  for (std::size_t i = 0; i < kEmbeddedFileCount; ++i) {
+  for (std::size_t i = 0; i < kEmbeddedFilesCount; ++i) {
     std::string body(kEmbeddedFiles[i].body);
     // The SVG namespace is a name, not a download.
     for (std::size_t at; (at = body.find("http://www.w3.org/2000/svg")) != std::string::npos;) body.erase(at, 26);

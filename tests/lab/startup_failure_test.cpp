@@ -117,3 +117,28 @@ TEST(LabStartup, ALabNotReadyInTimeIsLeftRunningAsTheMessageSays) {
   EXPECT_TRUE(running(lab.supervisor_pid()));
   EXPECT_EQ(lab.cli({"down"}).exit_code, 0);
 }
+
+TEST(LabStartup, AnotherLabsSupervisorOnOurPortIsNeverTakenForOurs) {
+  // Two labs whose port ranges overlap: the second one's supervisor cannot bind, but
+  // in the moment between its port check and its bind the first one's may have, and
+  // then every command of the second would be answered by the first. lab.json's id
+  // tells them apart.
+  LabHarness first;
+  first.up({"--instances", "1"});
+  LabHarness second;
+  lab::LabConfig impostor = lab::read_lab_config(first.lab_dir());
+  impostor.dir = second.lab_dir();
+  impostor.id = "not-the-first-labs";
+  lab::write_lab_config(impostor);
+
+  lab::LabClient client(impostor, std::chrono::seconds(5));
+  try {
+    client.status();
+    ADD_FAILURE() << "the first lab's supervisor answered for the second";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.code(), "another_lab");
+    EXPECT_NE(std::string(e.what()).find("another lab"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(client.reachable(), HttpError);
+  EXPECT_NO_THROW(first.client().status()) << "the first lab's own client still works";
+}
