@@ -1,7 +1,11 @@
 #include "common/backing_services.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <stdexcept>
+#include <system_error>
 
 #include "common/net.hpp"
 
@@ -41,6 +45,97 @@ process::SpawnOptions s3rver(std::uint16_t port, const std::string& dir, const s
             "--configure-bucket", bucket};
   o.log_path = log_path;
   return o;
+}
+
+std::string postgres_bin_dir() {
+  if (const char* env = std::getenv("SCALELAB_PG_BIN"); env != nullptr && *env != '\0') {
+    if (process::find_executable(std::string(env) + "/initdb")) return env;
+    throw std::runtime_error(std::string("SCALELAB_PG_BIN=") + env + " has no initdb");
+  }
+  std::filesystem::path best;
+  int best_major = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
+    const std::string name = entry.path().filename().string();
+    const int major = std::atoi(name.c_str());
+    if (major > best_major && process::find_executable((entry.path() / "bin" / "initdb").string())) {
+      best_major = major;
+      best = entry.path() / "bin";
+    }
+  }
+  if (best_major > 0) return best.string();
+  if (auto found = process::find_executable("initdb")) return std::filesystem::path(*found).parent_path().string();
+  throw std::runtime_error("PostgreSQL's server is not installed: run scripts/setup.sh (package postgresql-15) or set SCALELAB_PG_BIN");
+}
+
+std::optional<std::pair<uid_t, gid_t>> postgres_user() {
+  if (::geteuid() != 0) return std::nullopt;
+  const passwd* user = ::getpwnam("postgres");
+  if (user == nullptr)
+    throw std::runtime_error("PostgreSQL cannot run as root and there is no `postgres` user (package postgresql-15 creates it)");
+  return std::make_pair(user->pw_uid, user->pw_gid);
+}
+
+std::filesystem::path make_postgres_home(const std::filesystem::path& home) {
+  const auto link = home / "postgres";
+  remove_postgres_home(home);
+  const auto user = postgres_user();
+  if (!user) {
+    std::filesystem::create_directories(link);
+    return link / "data";
+  }
+  std::string pattern = (std::filesystem::temp_directory_path() / "scalelab-postgres-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr)
+    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+  if (::chown(pattern.c_str(), user->first, user->second) != 0)
+    throw std::system_error(errno, std::generic_category(), "chown " + pattern);
+  std::filesystem::create_directories(home);
+  std::filesystem::create_directory_symlink(pattern, link);
+  return std::filesystem::path(pattern) / "data";
+}
+
+void remove_postgres_home(const std::filesystem::path& home) noexcept {
+  const auto link = home / "postgres";
+  std::error_code ec;
+  if (std::filesystem::is_symlink(link, ec)) {
+    const auto target = std::filesystem::read_symlink(link, ec);
+    // Only a folder make_postgres_home made: never follow a link somewhere else.
+    if (!ec && target.filename().string().rfind("scalelab-postgres-", 0) == 0) std::filesystem::remove_all(target, ec);
+  }
+  std::filesystem::remove_all(link, ec);
+}
+
+process::SpawnOptions postgres_initdb(const std::filesystem::path& data_dir, const std::string& log_path) {
+  process::SpawnOptions o;
+  // --no-sync: the cluster is new and disposable, so initdb need not wait for the disk;
+  // the server itself runs with fsync on.
+  o.argv = {postgres_bin_dir() + "/initdb", "-D", data_dir.string(), "-U", "scalelab", "-A", "trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"};
+  o.run_as = postgres_user();
+  o.log_path = log_path;
+  return o;
+}
+
+process::SpawnOptions postgres_server(std::uint16_t port, const std::filesystem::path& data_dir, int max_connections,
+                                      const std::string& log_path) {
+  process::SpawnOptions o;
+  o.argv = {postgres_bin_dir() + "/postgres",
+            "-D", data_dir.string(),
+            "-p", std::to_string(port),
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", "unix_socket_directories=",
+            "-c", "max_connections=" + std::to_string(max_connections),
+            "-c", "superuser_reserved_connections=3",
+            "-c", "fsync=on",
+            "-c", "log_min_messages=warning",
+            "-c", "log_line_prefix=%m [%p] "};
+  o.run_as = postgres_user();
+  o.log_path = log_path;
+  return o;
+}
+
+std::string postgres_url(std::uint16_t port) {
+  return "postgresql://scalelab@127.0.0.1:" + std::to_string(port) + "/postgres";
 }
 
 bool wait_ready(std::uint16_t port, std::chrono::milliseconds timeout) {

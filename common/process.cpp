@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -163,6 +164,11 @@ Process Process::spawn(const SpawnOptions& options) {
       ::setsid();
     } else if (options.new_process_group) {
       ::setpgid(0, 0);
+    }
+    if (options.run_as) {  // before PR_SET_PDEATHSIG, which a change of user clears
+      if (::setgroups(0, nullptr) != 0 || ::setgid(options.run_as->second) != 0 ||
+          ::setuid(options.run_as->first) != 0)
+        child_fail(report[1], errno);
     }
     if (options.die_with_parent) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);

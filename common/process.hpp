@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scalelab::process {
@@ -37,6 +38,8 @@ struct SpawnOptions {
   bool die_with_parent = true;                // PR_SET_PDEATHSIG(SIGKILL)
   bool new_process_group = true;              // so a signal to the group reaches grandchildren
   bool new_session = false;                   // setsid(): a daemon, free of the terminal's signals
+  // Run as this user and group (root only; PostgreSQL refuses to run as root).
+  std::optional<std::pair<uid_t, gid_t>> run_as{};
 };
 
 class Process {

@@ -22,9 +22,9 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config git ca-certificates
   libboost-dev libhiredis-dev libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev
-  libssl-dev libgtest-dev libyaml-cpp-dev libcli11-dev
+  libssl-dev libgtest-dev libyaml-cpp-dev libcli11-dev libpq-dev
   # what the lab runs
-  redis-server redis-tools nodejs procps curl
+  redis-server redis-tools nodejs procps curl postgresql-15
 )
 if [ "$profile" = test ]; then
   # network namespaces for DNS-discovery tests; Debian's Chromium for the console's

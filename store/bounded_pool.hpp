@@ -1,8 +1,9 @@
-// A bounded pool of reusable connections, behind the S3 client: an HTTP/1.1 connection
-// carries one request at a time, so concurrent uploads need several. (Redis needs no
-// pool: redis_client.hpp multiplexes one connection.) Its rules:
+// A bounded pool of reusable connections, behind the S3 client and the database: an
+// HTTP/1.1 connection carries one request at a time, so concurrent uploads need several,
+// and a PostgreSQL connection one transaction. (Redis needs no pool: redis_client.hpp
+// multiplexes one connection.) Its rules:
 //  - at most `max_size` connections exist; a caller waits at most `checkout_timeout`
-//    for one, then gets StoreUnavailable ("pool exhausted") instead of queueing forever;
+//    for one, then gets PoolExhausted (a StoreUnavailable) instead of queueing forever;
 //  - an idle connection that `usable` rejects (its peer went away) is dropped before
 //    use, so a restarted backend costs no failed request;
 //  - so is one idle for longer than `max_idle`: a server closes a keep-alive connection
@@ -85,9 +86,11 @@ class BoundedPool {
         --open_;
       }
       if (open_ < options_.max_size) break;
-      if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_ >= options_.max_size)
-        throw StoreUnavailable(options_.backend, "no free connection to " + options_.address + " within " +
+      ++waiting_;
+      const bool timed_out = available_.wait_until(lock, deadline) == std::cv_status::timeout;
+      --waiting_;
+      if (timed_out && idle_.empty() && open_ >= options_.max_size)
+        throw PoolExhausted(options_.backend, "no free connection to " + options_.address + " within " +
                                                      std::to_string(options_.checkout_timeout.count()) +
                                                      " ms (pool of " + std::to_string(options_.max_size) + ")");
     }
@@ -112,6 +115,16 @@ class BoundedPool {
   std::size_t open() {
     std::lock_guard lock(mu_);
     return open_;
+  }
+  // Connections that exist and are not idle (leased or being opened).
+  std::size_t in_use() {
+    std::lock_guard lock(mu_);
+    return open_ - idle_.size();
+  }
+  // Callers waiting for a connection to come free.
+  std::size_t waiting() {
+    std::lock_guard lock(mu_);
+    return waiting_;
   }
 
  private:
@@ -157,6 +170,7 @@ class BoundedPool {
   std::condition_variable available_;
   std::vector<Idle> idle_;  // oldest first
   std::size_t open_ = 0;
+  std::size_t waiting_ = 0;
   ReconnectBackoff backoff_{options_.backoff_min, options_.backoff_max};
 };
 

@@ -1,7 +1,8 @@
-// The catalog: the records behind the cache, standing in for a slow database. It lives
-// in Redis in every mode (the database is always shared; only the cache in front of
-// it is toggled). Each item carries a version that only grows, bumped atomically with
-// every write, so a reader can tell a stale read from a fresh one.
+// The catalog: the records behind the cache. Its source of truth is PostgreSQL when the
+// instance has a database, else Redis, standing in for one; shared in every mode either
+// way (only the cache in front of it is toggled). Each item carries a version that only
+// grows, bumped atomically with every write, so a reader can tell a stale read from a
+// fresh one.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/database.hpp"
 #include "store/redis_client.hpp"
 #include "store/store_metrics.hpp"
 
@@ -32,20 +34,21 @@ Item item_from_json(const nlohmann::json& j);
 
 class Catalog {
  public:
-  // `latency` is added to every catalog call: the slow database a cache exists for.
-  Catalog(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics, std::chrono::milliseconds latency);
-
+  virtual ~Catalog() = default;
+  virtual const char* backend() const = 0;
   // Creates items 1..count that do not exist yet (version 1); existing ones are kept.
-  void seed(std::int64_t count);
-  std::optional<Item> get(std::int64_t id);
+  virtual void seed(std::int64_t count) = 0;
+  virtual std::optional<Item> get(std::int64_t id) = 0;
   // Sets the price and bumps the version in one atomic step. nullopt if no such item.
-  std::optional<Item> set_price(std::int64_t id, double price);
-
- private:
-  void simulate_latency() const;
-  std::shared_ptr<RedisClient> redis_;
-  std::chrono::milliseconds latency_;
-  OpMetrics get_, set_price_, seed_;
+  virtual std::optional<Item> set_price(std::int64_t id, double price) = 0;
 };
+
+// In Redis, without a database: a hash per item, writes in Lua; `latency` is added to
+// every call, standing in for the slow database a cache exists for.
+std::unique_ptr<Catalog> make_redis_catalog(std::shared_ptr<RedisClient> redis, StoreMetrics& metrics,
+                                            std::chrono::milliseconds latency);
+// In PostgreSQL (store/migrations/001_catalog.sql): the database's own per-query delay
+// (DatabaseOptions::query_delay) is the latency.
+std::unique_ptr<Catalog> make_postgres_catalog(Database& db, StoreMetrics& metrics);
 
 }  // namespace scalelab::store

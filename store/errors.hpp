@@ -13,7 +13,7 @@
 namespace scalelab::store {
 
 // Every backend name a StoreError carries, for metrics that show each from the start.
-inline constexpr const char* kErrorBackends[] = {"redis", "s3", "local-disk"};
+inline constexpr const char* kErrorBackends[] = {"redis", "s3", "local-disk", "postgres"};
 
 class StoreError : public std::runtime_error {
  public:
@@ -30,6 +30,13 @@ class StoreError : public std::runtime_error {
 class StoreUnavailable : public StoreError {
  public:
   using StoreError::StoreError;
+};
+
+// No pooled connection came free within the checkout timeout (bounded_pool.hpp): the
+// instance's own bound, not the backend's.
+class PoolExhausted : public StoreUnavailable {
+ public:
+  using StoreUnavailable::StoreUnavailable;
 };
 
 }  // namespace scalelab::store

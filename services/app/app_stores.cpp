@@ -18,7 +18,7 @@ AppStores::AppStores(const AppConfig& config, store::StoreMetrics& metrics)
       local_limiter_(store::make_local_rate_limiter(metrics)),
       s3_blobs_(store::make_s3_blob_store(config.s3, metrics)),
       local_blobs_(store::make_local_blob_store(config.data_dir + "/uploads", metrics)),
-      catalog_(std::make_unique<store::Catalog>(redis_, metrics, config.db_latency)),
+      catalog_(store::make_redis_catalog(redis_, metrics, config.db_latency)),
       admission_(std::make_unique<store::RedisAdmission>(redis_, metrics, config.session_ttl)) {}
 
 store::Admitted AppStores::admit(const std::string& session_id, const store::RateRule& rule,

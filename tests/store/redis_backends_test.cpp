@@ -13,9 +13,11 @@
 #include "store/catalog.hpp"
 #include "store/rate_limiter.hpp"
 #include "store/session_store.hpp"
+#include "tests/store/catalog_contract.hpp"
 #include "tests/support/servers.hpp"
 
 using namespace scalelab::store;
+using scalelab::testkit::expect_catalog_versions_only_grow;
 using namespace std::chrono_literals;
 
 class RedisBackends : public ::testing::Test {
@@ -218,43 +220,15 @@ TEST_F(RedisBackends, CacheVersionsOnlyMoveForward) {
 }
 
 TEST_F(RedisBackends, CatalogVersionsOnlyGrow) {
-  Catalog catalog(client_, metrics_, 0ms);
-  catalog.seed(100);
-  auto item = catalog.get(42);
-  ASSERT_TRUE(item);
-  EXPECT_EQ(item->version, 1);
-  EXPECT_EQ(item->name, "Item 42");
-  EXPECT_FALSE(catalog.get(101));
-  EXPECT_FALSE(catalog.set_price(101, 1.0));
-  auto updated = catalog.set_price(42, 12.5);
-  ASSERT_TRUE(updated);
-  EXPECT_EQ(updated->version, 2);
-  EXPECT_DOUBLE_EQ(updated->price, 12.5);
-  catalog.seed(100);  // seeding again keeps what exists
-  EXPECT_EQ(catalog.get(42)->version, 2);
-  // Concurrent writers: every write gets its own version.
-  std::vector<std::thread> writers;
-  std::mutex mu;
-  std::set<std::int64_t> versions;
-  for (int t = 0; t < 4; ++t)
-    writers.emplace_back([&, t] {
-      for (int i = 0; i < 25; ++i) {
-        auto v = catalog.set_price(7, t + i)->version;
-        std::lock_guard lock(mu);
-        versions.insert(v);
-      }
-    });
-  for (auto& w : writers) w.join();
-  EXPECT_EQ(versions.size(), 100u);
-  EXPECT_EQ(catalog.get(7)->version, 101);
-  EXPECT_EQ(scalelab::store::item_from_json(to_json(*updated)), *updated);
+  auto catalog = make_redis_catalog(client_, metrics_, 0ms);
+  expect_catalog_versions_only_grow(*catalog);
 }
 
 TEST_F(RedisBackends, CatalogLatencyIsSimulated) {
-  Catalog catalog(client_, metrics_, 30ms);
-  catalog.seed(1);
+  auto catalog = make_redis_catalog(client_, metrics_, 30ms);
+  catalog->seed(1);
   const auto start = std::chrono::steady_clock::now();
-  catalog.get(1);
+  catalog->get(1);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 30ms);
 }
 

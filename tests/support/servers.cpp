@@ -11,6 +11,7 @@
 
 #include "common/backing_services.hpp"
 #include "common/net.hpp"
+#include "store/database.hpp"
 
 namespace scalelab::testkit {
 namespace {
@@ -98,6 +99,68 @@ void S3Server::start() {
         return services::s3rver(p, (dir_ / "data").string(), kBucket, (dir_ / "s3rver.log").string());
       },
       "s3rver", false);
+}
+
+PostgresServer::PostgresServer(int max_connections) : max_connections_(max_connections) {
+  data_ = services::make_postgres_home(dir_.path());
+  auto initdb = process::Process::spawn(services::postgres_initdb(data_, (dir_ / "initdb.log").string()));
+  if (const auto st = initdb.wait(); st.signaled || st.code != 0)
+    throw std::runtime_error("initdb failed (" + st.describe() + "); see " + (dir_ / "initdb.log").string());
+  start_server(true);
+  store::bootstrap_database(superuser_url(), kRole, kDatabase);
+}
+
+PostgresServer::~PostgresServer() {
+  stop();
+  services::remove_postgres_home(dir_.path());
+}
+
+std::string PostgresServer::url() const {
+  return std::string("postgresql://") + kRole + "@127.0.0.1:" + std::to_string(port_) + "/" + kDatabase;
+}
+
+std::string PostgresServer::superuser_url() const { return services::postgres_url(port_); }
+
+void PostgresServer::start_server(bool pick_port) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (pick_port || attempt > 0) port_ = net::free_port();
+    proc_ = process::Process::spawn(
+        services::postgres_server(port_, data_, max_connections_, (dir_ / "postgres.log").string()));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (proc_.running() && std::chrono::steady_clock::now() < deadline) {
+      if (store::server_accepts(superuser_url())) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    proc_.stop(std::chrono::seconds(2));
+    if (!pick_port) break;
+  }
+  throw std::runtime_error("postgres did not start on 127.0.0.1:" + std::to_string(port_) + "; see " +
+                           (dir_ / "postgres.log").string());
+}
+
+void PostgresServer::kill(int sig) {
+  proc_.signal(sig);
+  if (sig != SIGSTOP && sig != SIGCONT) proc_.wait_for(std::chrono::seconds(5));
+}
+
+void PostgresServer::stop() {
+  if (!proc_.running()) return;
+  proc_.signal(SIGINT);
+  if (!proc_.wait_for(std::chrono::seconds(10))) proc_.stop(std::chrono::seconds(1));
+}
+
+void PostgresServer::start() {
+  if (proc_.running()) return;
+  // A killed postmaster's backends may hold the port and the shared memory for a moment.
+  start_server(false);
+}
+
+std::string PostgresServer::query(const std::string& sql) const {
+  store::DatabaseOptions o;
+  o.url = std::string("postgresql://scalelab@127.0.0.1:") + std::to_string(port_) + "/" + kDatabase;
+  store::DbConnection conn(o);
+  const store::Rows rows = conn.exec(sql, {});
+  return rows.empty() ? std::string() : rows.text(0, 0);
 }
 
 }  // namespace scalelab::testkit

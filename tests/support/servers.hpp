@@ -57,4 +57,33 @@ class S3Server {
   process::Process proc_;
 };
 
+// PostgreSQL 15 in a data folder of its own (common/backing_services.hpp), bootstrapped
+// as the lab does it: the instances' role `scalelab_app` owns the database `scalelab`.
+class PostgresServer {
+ public:
+  static constexpr const char* kRole = "scalelab_app";
+  static constexpr const char* kDatabase = "scalelab";
+
+  explicit PostgresServer(int max_connections = 40);
+  ~PostgresServer();
+  std::uint16_t port() const { return port_; }
+  // The instances' URL, and the superuser's (whose connections use the reserve).
+  std::string url() const;
+  std::string superuser_url() const;
+  void kill(int sig);  // SIGKILL, SIGSTOP...; reaps unless STOP/CONT
+  void stop();         // a fast shutdown (SIGINT): clients are disconnected
+  void start();        // (re)starts on the same port and data, waits until it accepts
+  bool running() { return proc_.running(); }
+  // Runs `sql` as the superuser in the app's database; the first row's first cell.
+  std::string query(const std::string& sql) const;
+
+ private:
+  void start_server(bool pick_port);
+  TempDir dir_{"scalelab-pg"};
+  std::filesystem::path data_;
+  int max_connections_;
+  std::uint16_t port_ = 0;
+  process::Process proc_;
+};
+
 }  // namespace scalelab::testkit
