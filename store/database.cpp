@@ -14,6 +14,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+thread_local int queries_on_this_thread = 0;
+
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // What the server (or pgbouncer in front of it) says when its connection budget is spent.
@@ -177,10 +179,12 @@ DbConnection& DbSession::connection() { return lease_ ? **lease_ : *own_; }
 Rows DbSession::exec(std::string_view sql, const std::vector<std::optional<std::string>>& params) {
   if (db_->options_.query_delay.count() > 0) std::this_thread::sleep_for(db_->options_.query_delay);
   ++queries_;
+  ++queries_on_this_thread;
   const auto start = Clock::now();
   try {
     Rows rows = connection().exec(sql, params);
     db_->query_seconds_->Observe(seconds_since(start));
+    db_->last_ok_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
     return rows;
   } catch (const DbUnavailable& e) {
     db_->count_error(e.db_cause());
@@ -307,15 +311,19 @@ DbSession Database::session() {
   }
 }
 
-bool Database::ping() noexcept {
+std::optional<std::string> Database::unready_reason() noexcept {
+  const auto now = Clock::now().time_since_epoch();
+  if (std::chrono::nanoseconds(now.count() - last_ok_ns_.load()) < std::chrono::seconds(2)) return std::nullopt;
   try {
-    DbSession s = session();
-    s.exec("SELECT 1");
-    return true;
-  } catch (const std::exception&) {
-    return false;
+    session().exec("SELECT 1");
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string(e.what());
   }
 }
+
+void DbQueryCounter::reset() noexcept { queries_on_this_thread = 0; }
+int DbQueryCounter::count() noexcept { return queries_on_this_thread; }
 
 bool server_accepts(const std::string& url) noexcept {
   const char* keys[] = {"dbname", "connect_timeout", nullptr};

@@ -173,8 +173,10 @@ class Database {
 
   // Checks a connection out (or opens one, per request). Throws DbUnavailable.
   DbSession session();
-  // True when a query answers now. Never throws.
-  bool ping() noexcept;
+  // Why the database cannot serve now, or nullopt: a statement succeeded within the
+  // last two seconds (a busy pool is not a down database), or a SELECT 1 does now.
+  // Never throws.
+  std::optional<std::string> unready_reason() noexcept;
 
   const DatabaseOptions& options() const { return options_; }
   std::size_t open_connections() { return pool_.open() + per_request_open_.load(); }
@@ -187,6 +189,7 @@ class Database {
   DatabaseOptions options_;
   BoundedPool<DbConnection> pool_;
   std::atomic<std::size_t> per_request_open_{0};
+  std::atomic<std::int64_t> last_ok_ns_{0};  // steady clock, of the last successful statement
   std::shared_ptr<prometheus::Registry> registry_;  // keeps the series below alive
   prometheus::Gauge* pool_size_;
   prometheus::Gauge* open_;
@@ -197,6 +200,14 @@ class Database {
   prometheus::Histogram* query_seconds_;
   prometheus::Counter* opened_;
   std::vector<prometheus::Counter*> errors_;  // by DbCause
+};
+
+// Statements this thread sent since its last reset(). An instance serves a request on
+// one thread (a cpp-httplib worker), so it resets the count when a request starts and
+// reads it when it ends: the X-DB-Queries header.
+struct DbQueryCounter {
+  static void reset() noexcept;
+  static int count() noexcept;
 };
 
 // True when the server at `url` accepts connections now (libpq's PQping: a server

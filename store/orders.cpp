@@ -100,7 +100,7 @@ CheckoutResult Orders::checkout(DbSession& db, const std::string& user, const st
       throw CheckoutRefused(CheckoutRefused::Reason::key_reused, 0,
                             "idempotency key '" + key + "' made order " + std::to_string(existing.id) +
                                 " for another cart; use a new key for a new checkout");
-    return CheckoutResult{std::move(existing), true};
+    return CheckoutResult{std::move(existing), true, {}};
   };
 
   DbSession::Transaction tx(db);
@@ -126,16 +126,19 @@ CheckoutResult Orders::checkout(DbSession& db, const std::string& user, const st
     return replay(std::move(*existing), first_cart);
   }
   const std::int64_t order_id = inserted.integer(0, 0);
+  std::vector<std::pair<std::int64_t, std::int64_t>> versions;
 
   // In item order, so two checkouts lock the same items in the same order and never
   // deadlock; CHECK (stock >= 0) refuses an oversell inside the transaction.
   for (const auto& line : lines) {
     try {
-      const Rows updated = db.exec("UPDATE items SET stock = stock - $2, version = version + 1 WHERE id = $1 RETURNING id",
-                                   {std::to_string(line.item_id), std::to_string(line.quantity)});
+      const Rows updated =
+          db.exec("UPDATE items SET stock = stock - $2, version = version + 1 WHERE id = $1 RETURNING version",
+                  {std::to_string(line.item_id), std::to_string(line.quantity)});
       if (updated.empty())
         throw CheckoutRefused(CheckoutRefused::Reason::unknown_item, line.item_id,
                               "item " + std::to_string(line.item_id) + " is not in the catalog");
+      versions.emplace_back(line.item_id, updated.integer(0, 0));
     } catch (const DbQueryError& e) {
       if (e.sqlstate() != kCheckViolation) throw;
       throw CheckoutRefused(CheckoutRefused::Reason::out_of_stock, line.item_id,
@@ -159,7 +162,7 @@ CheckoutResult Orders::checkout(DbSession& db, const std::string& user, const st
     order.lines.push_back({added.integer(r, 0), added.integer(r, 1), added.number(r, 2)});
   std::sort(order.lines.begin(), order.lines.end(), [](const auto& a, const auto& b) { return a.item_id < b.item_id; });
   t.ok();
-  return CheckoutResult{std::move(order), false};
+  return CheckoutResult{std::move(order), false, std::move(versions)};
 }
 
 std::vector<Order> Orders::list(DbSession& db, const std::string& user, int limit, bool with_lines,

@@ -47,6 +47,8 @@ struct CheckoutLine {
 struct CheckoutResult {
   Order order;
   bool replayed = false;  // the key had made this order before: nothing new was written
+  // The bought items' new versions (not on a replay): their cached copies are stale.
+  std::vector<std::pair<std::int64_t, std::int64_t>> item_versions;
 };
 
 // A checkout the data refuses: nothing was written. `code` names the reason for the

@@ -7,12 +7,13 @@ App::App(AppConfig cfg)
       registry(std::make_shared<prometheus::Registry>()),
       store_metrics(registry),
       state(config.state),
-      stores(config, store_metrics) {
+      stores(config, store_metrics, registry) {
   add_session_routes(*this);
   add_cart_routes(*this);
   add_catalog_routes(*this);
   add_upload_routes(*this);
   add_work_routes(*this);
+  add_order_routes(*this);
   add_ops_routes(*this);
   metrics = std::make_unique<AppMetrics>(*registry, config.instance_id, router.labels());
   metrics->state(state);

@@ -38,7 +38,11 @@ void add_cart_routes(App& app);      // cart items
 void add_catalog_routes(App& app);   // items, cache-aside
 void add_upload_routes(App& app);    // uploads, streamed
 void add_work_routes(App& app);      // simulated I/O and CPU
+void add_order_routes(App& app);     // checkout and orders, in the database
 void add_ops_routes(App& app);       // healthz, readyz, metrics, admin
+
+// The cache key of catalog item `id` (routes_catalog.cpp).
+std::string item_cache_key(std::int64_t id);
 
 // The session of this request, or HttpError 401 (not_logged_in or session_not_found).
 const store::Session& require_session(const Exchange& ex);

@@ -37,6 +37,45 @@ std::optional<net::HostPort> parse_admin_listen(const std::string& text, const n
   return hp;
 }
 
+// The database's flags, read as whole numbers and text first (CLI11 has no chrono).
+struct DatabaseFlags {
+  explicit DatabaseFlags(const store::DatabaseOptions& d)
+      : pool(static_cast<int>(d.pool_size)),
+        connect_timeout_ms(static_cast<int>(d.connect_timeout.count())),
+        checkout_timeout_ms(static_cast<int>(d.checkout_timeout.count())),
+        statement_timeout_ms(static_cast<int>(d.statement_timeout.count())) {}
+
+  void add_to(CLI::App& cli, std::string& url) {
+    config::option(cli, "--database-url", "SCALELAB_DATABASE_URL", url,
+                   "PostgreSQL URL (postgresql://user@host:port/db): the catalog and orders; empty: no database");
+    config::option(cli, "--db-pool", "SCALELAB_DB_POOL", pool, "Database connections this instance may hold")
+        ->check(CLI::Range(1, 1000));
+    config::option(cli, "--db-connect", "SCALELAB_DB_CONNECT", connect,
+                   "pooled, or per-request: a connection opened and closed for every request, as a function instance does")
+        ->check(CLI::IsMember({"pooled", "per-request"}));
+    config::option(cli, "--db-connect-timeout-ms", "SCALELAB_DB_CONNECT_TIMEOUT_MS", connect_timeout_ms,
+                   "Database connect timeout (whole seconds, at least 1)")
+        ->check(CLI::Range(1, 600000));
+    config::option(cli, "--db-checkout-timeout-ms", "SCALELAB_DB_CHECKOUT_TIMEOUT_MS", checkout_timeout_ms,
+                   "Longest wait for a free pooled connection (then 503 db_pool_exhausted)")
+        ->check(CLI::Range(1, 600000));
+    config::option(cli, "--db-statement-timeout-ms", "SCALELAB_DB_STATEMENT_TIMEOUT_MS", statement_timeout_ms,
+                   "Longest a statement may run on the server (then 503 db_timeout)")
+        ->check(CLI::Range(1, 3600000));
+  }
+
+  void apply(store::DatabaseOptions& d) const {
+    d.pool_size = static_cast<std::size_t>(pool);
+    d.connect = store::parse_db_connect(connect);
+    d.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
+    d.checkout_timeout = std::chrono::milliseconds(checkout_timeout_ms);
+    d.statement_timeout = std::chrono::milliseconds(statement_timeout_ms);
+  }
+
+  int pool, connect_timeout_ms, checkout_timeout_ms, statement_timeout_ms;
+  std::string connect = "pooled";
+};
+
 }  // namespace
 
 AppConfig parse_app_config(int argc, char** argv) {
@@ -82,7 +121,10 @@ AppConfig parse_app_config(int argc, char** argv) {
   config::option(cli, "--s3-timeout-ms", "SCALELAB_S3_TIMEOUT_MS", s3_timeout_ms, "S3 read/write timeout")
       ->check(CLI::Range(1, 600000));
   config::option(cli, "--data-dir", "SCALELAB_DATA_DIR", c.data_dir, "This instance's own folder for local-mode uploads (default: data/<instance-id>)");
-  config::option(cli, "--db-latency-ms", "SCALELAB_DB_LATENCY_MS", db_latency_ms, "Simulated latency of the catalog database")
+  DatabaseFlags database(c.database);
+  database.add_to(cli, c.database.url);
+  config::option(cli, "--db-latency-ms", "SCALELAB_DB_LATENCY_MS", db_latency_ms,
+                 "The catalog database's latency: a delay per PostgreSQL query, or per call of Redis's catalog")
       ->check(CLI::Range(0, 60000));
   config::option(cli, "--session-ttl", "SCALELAB_SESSION_TTL_SECONDS", session_ttl, "Session lifetime, sliding")->check(CLI::Range(1, 86400 * 30));
   config::option(cli, "--cache-ttl", "SCALELAB_CACHE_TTL_SECONDS", cache_ttl, "Catalog cache entry lifetime")->check(CLI::Range(1, 86400));
@@ -148,6 +190,11 @@ AppConfig parse_app_config(int argc, char** argv) {
   if (c.s3.bucket.empty()) config::die(kProgram, "--s3-bucket must not be empty");
   if (c.data_dir.empty()) c.data_dir = "data/" + c.instance_id;
   c.db_latency = std::chrono::milliseconds(db_latency_ms);
+  database.apply(c.database);
+  c.database.query_delay = c.db_latency;
+  if (!c.database.url.empty() && c.database.url.rfind("postgresql://", 0) != 0 &&
+      c.database.url.rfind("postgres://", 0) != 0)
+    config::die(kProgram, "--database-url must start with postgresql:// (got '" + c.database.url + "')");
   c.session_ttl = std::chrono::seconds(session_ttl);
   c.cache_ttl = std::chrono::seconds(cache_ttl);
   c.rate_window = std::chrono::seconds(rate_window);

@@ -10,6 +10,7 @@
 
 #include "common/net.hpp"
 #include "store/blob_store.hpp"
+#include "store/database.hpp"
 #include "store/redis_client.hpp"
 #include "store/state_mode.hpp"
 
@@ -26,6 +27,13 @@ struct AppConfig {
   store::RedisConfig redis;                // SCALELAB_REDIS_URL, _TIMEOUT_MS
   store::S3Config s3;                      // SCALELAB_S3_*, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
   std::string data_dir;                    // SCALELAB_DATA_DIR, default data/<instance>
+  // SCALELAB_DATABASE_URL: PostgreSQL, the catalog's source of truth and the orders';
+  // empty: no database (the catalog lives in Redis, checkout answers 503). The pool and
+  // its timeouts: SCALELAB_DB_POOL, _CONNECT, _CONNECT_TIMEOUT_MS, _CHECKOUT_TIMEOUT_MS,
+  // _STATEMENT_TIMEOUT_MS (store/database.hpp).
+  store::DatabaseOptions database;
+  // The catalog database's latency: a delay per query on PostgreSQL, a simulated one
+  // per call on Redis's catalog.
   std::chrono::milliseconds db_latency{20};
   std::chrono::seconds session_ttl{1800};
   std::chrono::seconds cache_ttl{30};

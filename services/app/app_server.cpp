@@ -225,6 +225,7 @@ void AppServer::dispatch(Listener listener, const httplib::Request& req, httplib
   RequestContext& ctx = context_for(req);
   const Router::Match match = app_.router.match(req.method, req.path, listener);
   ctx.route_time = seconds_since(ctx.start);
+  store::DbQueryCounter::reset();  // the handler runs on this thread: X-DB-Queries counts it
 
   // Tracks whether the handler read the body, so an unread one is dealt with.
   bool body_read = false;
@@ -318,6 +319,12 @@ void AppServer::answer_error(Exchange& ex, std::exception_ptr error) {
     std::rethrow_exception(error);
   } catch (const HttpError& e) {
     ex.send_error(e.status(), e.code(), e.what());
+  } catch (const store::DbUnavailable& e) {
+    // Which bound was hit, in the code: db_pool_exhausted (this instance's pool),
+    // db_too_many_connections (the server's budget), db_timeout, db_unavailable.
+    app_.metrics->store_error(e.backend());
+    ex.res.set_header("Retry-After", "1");
+    ex.send_error(503, "db_" + std::string(store::to_string(e.db_cause())), e.what());
   } catch (const store::StoreUnavailable& e) {
     app_.metrics->store_error(e.backend());
     ex.res.set_header("Retry-After", "1");
@@ -342,6 +349,7 @@ void AppServer::finish_headers(const httplib::Request& req, httplib::Response& r
   res.set_header("X-Request-Id", ctx.request_id);
   res.set_header("X-Scalelab-State", app_.state.header_value());
   res.set_header("Server-Timing", ctx.server_timing());
+  res.set_header("X-DB-Queries", std::to_string(store::DbQueryCounter::count()));
   // While draining, every answer asks the client (the balancer) to drop the connection,
   // so no keep-alive connection is left to be cut when the listener closes.
   if (!ctx.keep_alive || app_.draining.load()) {

@@ -2,12 +2,16 @@
 
 #include "common/log.hpp"
 #include "store/errors.hpp"
+#include "store/migrations.hpp"
 
 namespace scalelab::app {
 
-AppStores::AppStores(const AppConfig& config, store::StoreMetrics& metrics)
+AppStores::AppStores(const AppConfig& config, store::StoreMetrics& metrics,
+                     std::shared_ptr<prometheus::Registry> registry)
     : catalog_items_(config.catalog_items),
       redis_(std::make_shared<store::RedisClient>(config.redis)),
+      database_(config.database.url.empty() ? nullptr
+                                            : std::make_unique<store::Database>(config.database, std::move(registry))),
       redis_sessions_(store::make_redis_session_store(redis_, metrics, config.session_ttl)),
       local_sessions_(store::make_local_session_store(metrics, config.session_ttl)),
       redis_carts_(store::make_redis_cart_store(redis_, metrics, config.session_ttl)),
@@ -18,8 +22,10 @@ AppStores::AppStores(const AppConfig& config, store::StoreMetrics& metrics)
       local_limiter_(store::make_local_rate_limiter(metrics)),
       s3_blobs_(store::make_s3_blob_store(config.s3, metrics)),
       local_blobs_(store::make_local_blob_store(config.data_dir + "/uploads", metrics)),
-      catalog_(store::make_redis_catalog(redis_, metrics, config.db_latency)),
-      admission_(std::make_unique<store::RedisAdmission>(redis_, metrics, config.session_ttl)) {}
+      catalog_(database_ ? store::make_postgres_catalog(*database_, metrics)
+                         : store::make_redis_catalog(redis_, metrics, config.db_latency)),
+      admission_(std::make_unique<store::RedisAdmission>(redis_, metrics, config.session_ttl)),
+      orders_(metrics) {}
 
 store::Admitted AppStores::admit(const std::string& session_id, const store::RateRule& rule,
                                  const StateToggle& state, const std::vector<std::string>& cache_keys) {
@@ -38,9 +44,14 @@ store::Admitted AppStores::admit(const std::string& session_id, const store::Rat
 bool AppStores::ensure_catalog_seeded() noexcept {
   if (seeded_.load()) return true;
   try {
+    if (database_) {
+      auto session = database_->session();
+      if (auto applied = store::migrate(session); !applied.empty())
+        log::info("database migrated", {{"versions", applied}});
+    }
     catalog_->seed(catalog_items_);
     seeded_.store(true);
-    log::info("catalog seeded", {{"items", catalog_items_}});
+    log::info("catalog seeded", {{"items", catalog_items_}, {"store", catalog_->backend()}});
   } catch (const std::exception& e) {
     log::warn("catalog not seeded yet", {{"cause", e.what()}});
   }
@@ -49,7 +60,9 @@ bool AppStores::ensure_catalog_seeded() noexcept {
 
 std::optional<std::string> AppStores::unready_reason(const StateToggle& state) noexcept {
   if (!redis_->ping()) return "redis: no answer from " + redis_->address();
-  if (!ensure_catalog_seeded()) return "redis: catalog not seeded";
+  if (database_)
+    if (auto why = database_->unready_reason()) return *why;
+  if (!ensure_catalog_seeded()) return std::string(catalog_->backend()) + ": catalog not seeded";
   if (state.mode(store::Concern::uploads) == store::Mode::shared) {
     try {
       s3_blobs_->check();

@@ -20,22 +20,22 @@ std::int64_t item_id(const Exchange& ex) {
   return *id;
 }
 
-std::string cache_key(std::int64_t id) { return "item:" + std::to_string(id); }
-
 // What GET /api/items/{id} reads first, fetched by the admission with the session.
 std::vector<std::string> item_cache_reads(const Exchange& ex) {
   auto id = parse_item_id(ex);
-  return id ? std::vector<std::string>{cache_key(*id)} : std::vector<std::string>{};
+  return id ? std::vector<std::string>{item_cache_key(*id)} : std::vector<std::string>{};
 }
 
 }  // namespace
+
+std::string item_cache_key(std::int64_t id) { return "item:" + std::to_string(id); }
 
 void add_catalog_routes(App& app) {
   app.router.add({"GET", "/api/items/{id}", RouteKind::api, false, [&app](Exchange& ex) {
                     const std::int64_t id = item_id(ex);
                     const store::Mode mode = app.state.mode(store::Concern::cache);
                     auto& cache = app.stores.cache(mode);
-                    if (auto cached = read_cache(app, ex, mode, cache_key(id))) {
+                    if (auto cached = read_cache(app, ex, mode, item_cache_key(id))) {
                       auto item = nlohmann::json::parse(*cached, nullptr, false);
                       if (item.is_object()) {
                         app.metrics->cache("hit");
@@ -48,7 +48,7 @@ void add_catalog_routes(App& app) {
                     auto item = app.stores.catalog().get(id);
                     if (!item) throw HttpError(404, "item_not_found", "no item " + std::to_string(id));
                     nlohmann::json body = store::to_json(*item);
-                    cache.put(cache_key(id), body.dump(), item->version, app.config.cache_ttl);
+                    cache.put(item_cache_key(id), body.dump(), item->version, app.config.cache_ttl);
                     body["cache"] = "miss";
                     ex.send_json(200, body);
                   },
@@ -64,7 +64,7 @@ void add_catalog_routes(App& app) {
                     auto item = app.stores.catalog().set_price(id, price->get<double>());
                     if (!item) throw HttpError(404, "item_not_found", "no item " + std::to_string(id));
                     app.stores.cache(app.state.mode(store::Concern::cache))
-                        .invalidate(cache_key(id), item->version, app.config.cache_ttl);
+                        .invalidate(item_cache_key(id), item->version, app.config.cache_ttl);
                     app.metrics->cache("invalidate");
                     nlohmann::json out = store::to_json(*item);
                     out["cache"] = "invalidated";
