@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -132,6 +133,40 @@ process::SpawnOptions postgres_server(std::uint16_t port, const std::filesystem:
   o.run_as = postgres_user();
   o.log_path = log_path;
   return o;
+}
+
+process::SpawnOptions pgbouncer(const std::filesystem::path& ini, const std::string& log_path) {
+  process::SpawnOptions o;
+  const char* installed = "/usr/sbin/pgbouncer";  // Debian's, off a normal user's PATH
+  o.argv = {process::find_executable(installed) ? installed : "pgbouncer", ini.string()};
+  o.run_as = postgres_user();
+  o.log_path = log_path;
+  return o;
+}
+
+void write_pgbouncer_ini(const std::filesystem::path& ini, std::uint16_t port, std::uint16_t server_port,
+                         const std::string& db, const std::string& role, int server_connections) {
+  const auto users = ini.parent_path() / "pgbouncer-users.txt";
+  std::ofstream(users) << "\"" << role << "\" \"\"\n";
+  std::ofstream out(ini);
+  out << "; Written by scalelab for the lab's pgbouncer.\n"
+      << "[databases]\n"
+      << db << " = host=127.0.0.1 port=" << server_port << " dbname=" << db << " user=" << role << "\n"
+      << "[pgbouncer]\n"
+      << "listen_addr = 127.0.0.1\nlisten_port = " << port << "\nunix_socket_dir =\n"
+      << "auth_type = trust\nauth_file = " << users.string() << "\n"
+      << "pool_mode = transaction\n"
+      << "default_pool_size = " << server_connections << "\nmax_db_connections = " << server_connections << "\n"
+      << "max_client_conn = 5000\n"
+      // libpq sends `options` (the statement timeout) at connect; pgbouncer cannot pass it
+      // on to a shared server connection, and enforces its own query_timeout instead.
+      << "ignore_startup_parameters = options,extra_float_digits\n"
+      << "query_timeout = 5\n"
+      // The lab makes the role and database once the server is up, maybe after
+      // pgbouncer's first try: retry a failed server login soon, not after 15 s.
+      << "server_login_retry = 1\n"
+      << "log_connections = 0\nlog_disconnections = 0\n";
+  if (!out) throw std::runtime_error("cannot write " + ini.string());
 }
 
 std::string postgres_url(std::uint16_t port) {

@@ -55,6 +55,14 @@ process::SpawnOptions postgres_initdb(const std::filesystem::path& data_dir, con
 process::SpawnOptions postgres_server(std::uint16_t port, const std::filesystem::path& data_dir, int max_connections,
                                       const std::string& log_path = "");
 
+// pgbouncer (Debian's 1.18) with the configuration `ini`, as PostgreSQL's user when we
+// are root (it refuses to run as root too). pgbouncer_ini writes one: listening on
+// 127.0.0.1:port, the database `db` on 127.0.0.1:server_port as `role` in transaction
+// pooling, holding at most `server_connections` server connections.
+process::SpawnOptions pgbouncer(const std::filesystem::path& ini, const std::string& log_path = "");
+void write_pgbouncer_ini(const std::filesystem::path& ini, std::uint16_t port, std::uint16_t server_port,
+                         const std::string& db, const std::string& role, int server_connections);
+
 // The libpq URL of that server's `postgres` database, as the superuser.
 std::string postgres_url(std::uint16_t port);
 

@@ -38,6 +38,10 @@ void print_urls(const lab::LabConfig& c, const json& status, double seconds) {
   rows.push_back({"  redis", "127.0.0.1:" + std::to_string(p.redis()), "apps use the fault proxy on 127.0.0.1:" + std::to_string(p.redis_proxy())});
   rows.push_back({"  s3", url(p.s3()), "s3rver; apps use the fault proxy on 127.0.0.1:" + std::to_string(p.s3_proxy())});
   rows.push_back({"  faults", url(p.faults_api(), "/proxies"), "the fault proxy's API"});
+  if (c.database)
+    rows.push_back({"  postgres", lab::instance_database_url(c),
+                    "max_connections " + std::to_string(c.db_max_connections) +
+                        (c.db_pooler == "pgbouncer" ? ", through pgbouncer (transaction pooling)" : ", shared by every pool")});
   if (c.prometheus) rows.push_back({"  prometheus", url(p.prometheus()), ""});
   print_table(rows);
   std::printf("next: scalelab status | scalelab kill app-2 --signal KILL | scalelab fault redis latency latency=200 | scalelab down\n");
@@ -77,6 +81,7 @@ struct UpFlags {
   int timeout_s = 60;
   std::vector<std::string> app_env, balancer_env;
   std::string autoscale;
+  std::string database = "on";
 };
 
 void add_up_flags(CLI::App& cmd, UpFlags& f) {
@@ -92,6 +97,16 @@ void add_up_flags(CLI::App& cmd, UpFlags& f) {
       ->check(CLI::Range(1024, 65535 - lab::Ports::kSpan));
   cmd.add_flag("--prometheus", f.config.prometheus, "Also run Prometheus (Debian's package) scraping every target")
       ->envname("SCALELAB_PROMETHEUS");
+  option(cmd, "--database", "SCALELAB_DATABASE", f.database,
+         "on: run PostgreSQL 15, the catalog's source of truth and the orders; off: the catalog stays in Redis")
+      ->check(CLI::IsMember({"on", "off"}));
+  option(cmd, "--db-max-connections", "SCALELAB_DB_MAX_CONNECTIONS", f.config.db_max_connections,
+         "PostgreSQL's max_connections, 3 of them kept for the lab: the budget every instance's pool shares "
+         "(pool size: --app-env SCALELAB_DB_POOL=N)")
+      ->check(CLI::Range(5, 10000));
+  option(cmd, "--db-pooler", "SCALELAB_DB_POOLER", f.config.db_pooler,
+         "none, or pgbouncer: the instances connect to pgbouncer (transaction pooling), which holds few server connections")
+      ->check(CLI::IsMember({"none", "pgbouncer"}));
   option(cmd, "--restart", "SCALELAB_RESTART", f.restart, "Restart policy: never or always")
       ->check(CLI::IsMember({"never", "always"}));
   option(cmd, "--restart-delay-ms", "SCALELAB_RESTART_DELAY_MS", f.restart_delay_ms, "Delay before a restart")
@@ -124,6 +139,7 @@ int run_up(const UpFlags& f, const std::filesystem::path& dir) {
   c.restart = lab::parse_restart_policy(f.restart);
   c.restart_delay = std::chrono::milliseconds(f.restart_delay_ms);
   c.binaries = lab::executable_dir();
+  c.database = f.database == "on";
   parse_env_words("--app-env", f.app_env, c.app_env);
   parse_env_words("--balancer-env", f.balancer_env, c.balancer_env);
   if (!f.autoscale.empty()) {

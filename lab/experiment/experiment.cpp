@@ -250,6 +250,11 @@ journal::ExperimentInfo Experiment::journal_info() const {
                   {"app_env", cluster.app_env},
                   {"balancer_env", cluster.balancer_env}};
   if (!cluster.autoscale.empty()) info.cluster["autoscale"] = cluster.autoscale;
+  info.cluster["database"] = cluster.database;
+  if (cluster.database) {
+    info.cluster["db_max_connections"] = cluster.db_max_connections;
+    info.cluster["db_pooler"] = cluster.db_pooler;
+  }
   load::to_json(info.load, load);
   return info;
 }
@@ -291,6 +296,9 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
     x.cluster.balancer = c.choice("balancer", "round_robin", {"round_robin", "least_conn", "sticky"});
     x.cluster.restart = c.choice("restart", "never", {"never", "always"});
     x.cluster.restart_delay_ms = static_cast<int>(c.duration("restart_delay", std::chrono::milliseconds(1000)).count());
+    x.cluster.database = c.choice("database", "on", {"on", "off"}) == "on";
+    x.cluster.db_max_connections = static_cast<int>(c.integer("db_max_connections", 100, 5, 10000));
+    x.cluster.db_pooler = c.choice("db_pooler", "none", {"none", "pgbouncer"});
     if (c.has("autoscale")) {
       x.cluster.autoscale = c.str("autoscale");
       try {

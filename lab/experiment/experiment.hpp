@@ -57,6 +57,10 @@ struct ClusterSpec {
   std::map<std::string, std::string> app_env;
   std::map<std::string, std::string> balancer_env;
   std::string autoscale;  // `scalelab up --autoscale` SPEC; empty: the count is `instances`
+  // The database (`scalelab up --database --db-max-connections --db-pooler`).
+  bool database = true;
+  int db_max_connections = 100;
+  std::string db_pooler = "none";
 };
 
 struct Experiment {

@@ -38,6 +38,9 @@ lab::LabConfig lab_config_for(const Experiment& x, const RunOptions& o) {
   c.restart_delay = std::chrono::milliseconds(x.cluster.restart_delay_ms);
   c.app_env = x.cluster.app_env;
   c.balancer_env = x.cluster.balancer_env;
+  c.database = x.cluster.database;
+  c.db_max_connections = x.cluster.db_max_connections;
+  c.db_pooler = x.cluster.db_pooler;
   if (!x.cluster.autoscale.empty()) c.autoscale = lab::parse_autoscale_policy(x.cluster.autoscale);
   c.binaries = lab::executable_dir();
   return c;

@@ -1,11 +1,15 @@
 #include "lab/supervisor/component.hpp"
 
+#include <signal.h>
+
 namespace scalelab::lab {
 
 std::string to_string(Kind k) {
   switch (k) {
     case Kind::redis: return "redis";
     case Kind::s3: return "s3";
+    case Kind::postgres: return "postgres";
+    case Kind::pgbouncer: return "pgbouncer";
     case Kind::faults: return "faults";
     case Kind::balancer: return "balancer";
     case Kind::app: return "app";
@@ -13,6 +17,8 @@ std::string to_string(Kind k) {
   }
   return "app";
 }
+
+int stop_signal(Kind kind) { return kind == Kind::postgres ? SIGINT : SIGTERM; }
 
 std::string to_string(State s) {
   switch (s) {

@@ -19,10 +19,13 @@ namespace scalelab::lab {
 
 using Clock = std::chrono::steady_clock;
 
-enum class Kind { redis, s3, faults, balancer, app, prometheus };
+enum class Kind { redis, s3, postgres, pgbouncer, faults, balancer, app, prometheus };
 enum class State { starting, ready, unready, draining, paused, killed, down, stopped };
 
 std::string to_string(Kind k);
+// The signal that stops a component of `kind` cleanly: SIGTERM, but SIGINT for
+// PostgreSQL, whose SIGTERM ("smart" shutdown) waits for every client to leave.
+int stop_signal(Kind kind);
 std::string to_string(State s);
 
 struct ProbeResult {

@@ -28,6 +28,9 @@ nlohmann::json to_json(const LabConfig& c) {
           {"app_env", c.app_env},
           {"balancer_env", c.balancer_env},
           {"binaries", c.binaries},
+          {"database", c.database},
+          {"db_max_connections", c.db_max_connections},
+          {"db_pooler", c.db_pooler},
           {"autoscale", c.autoscale ? to_json(*c.autoscale) : nlohmann::json(nullptr)},
           {"ports",
            {{"balancer", c.ports.balancer()},
@@ -38,7 +41,9 @@ nlohmann::json to_json(const LabConfig& c) {
             {"s3", c.ports.s3()},
             {"s3_proxy", c.ports.s3_proxy()},
             {"faults_api", c.ports.faults_api()},
-            {"prometheus", c.ports.prometheus()}}}};
+            {"prometheus", c.ports.prometheus()},
+            {"postgres", c.ports.postgres()},
+            {"pgbouncer", c.ports.pgbouncer()}}}};
 }
 
 LabConfig lab_config_from_json(const nlohmann::json& j) {
@@ -57,11 +62,19 @@ LabConfig lab_config_from_json(const nlohmann::json& j) {
     c.app_env = j.value("app_env", std::map<std::string, std::string>{});
     c.balancer_env = j.value("balancer_env", std::map<std::string, std::string>{});
     c.binaries = j.value("binaries", std::string());
+    c.database = j.value("database", false);
+    c.db_max_connections = j.value("db_max_connections", 100);
+    c.db_pooler = j.value("db_pooler", std::string("none"));
     if (j.contains("autoscale") && !j["autoscale"].is_null()) c.autoscale = autoscale_policy_from_json(j["autoscale"]);
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("lab.json: ") + e.what());
   }
+}
+
+std::string instance_database_url(const LabConfig& c) {
+  const std::uint16_t port = c.db_pooler == "pgbouncer" ? c.ports.pgbouncer() : c.ports.postgres();
+  return std::string("postgresql://") + kDbRole + "@127.0.0.1:" + std::to_string(port) + "/" + kDbName;
 }
 
 LabConfig read_lab_config(const std::filesystem::path& dir) {

@@ -33,6 +33,8 @@ struct Ports {
   std::uint16_t s3_proxy() const { return base + 6; }        // P+6   what the apps use for S3
   std::uint16_t faults_api() const { return base + 7; }      // P+7   the fault proxy's API
   std::uint16_t prometheus() const { return base + 8; }      // P+8
+  std::uint16_t postgres() const { return base + 9; }        // P+9   PostgreSQL (the instances' own, or pgbouncer's)
+  std::uint16_t pgbouncer() const { return base + 10; }      // P+10  pgbouncer, when it pools
   std::uint16_t app(int n) const { return static_cast<std::uint16_t>(base + 10 + n); }  // P+11, P+12, ...
   // app-N's admin API (/admin/state, /admin/drain), never reachable through the balancer.
   std::uint16_t app_admin(int n) const { return static_cast<std::uint16_t>(app(n) + kMaxInstances); }  // P+61, ...
@@ -61,6 +63,12 @@ struct LabConfig {
   std::map<std::string, std::string> app_env;    // extra SCALELAB_* for every instance
   std::map<std::string, std::string> balancer_env;  // extra SCALELAB_BALANCER_* for the balancer
   std::string binaries;                          // folder of scalelab-app, -balancer, -faultproxy
+  // The database of record (PostgreSQL 15, started by the lab; see lab/README.md):
+  // on by default, with a budget of `db_max_connections` that every instance's pool
+  // shares, and optionally pgbouncer in transaction mode in front of it.
+  bool database = true;
+  int db_max_connections = 100;
+  std::string db_pooler = "none";                // "none" or "pgbouncer"
   // When set, the supervisor decides `instances` (autoscaler.hpp); `scalelab scale` is refused.
   std::optional<AutoscalePolicy> autoscale;
 
@@ -70,6 +78,12 @@ struct LabConfig {
 nlohmann::json to_json(const LabConfig& c);
 // Throws std::invalid_argument naming the bad field.
 LabConfig lab_config_from_json(const nlohmann::json& j);
+
+// The URL the lab's instances use for the database: PostgreSQL's, or pgbouncer's when it
+// pools. Its role and database are made at start (store::bootstrap_database).
+std::string instance_database_url(const LabConfig& c);
+inline constexpr const char* kDbRole = "scalelab_app";
+inline constexpr const char* kDbName = "scalelab";
 
 // The file that names a lab's configuration and control port.
 inline std::filesystem::path lab_file(const std::filesystem::path& dir) { return dir / "lab.json"; }

@@ -108,6 +108,7 @@ int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtens
     api.stop();
     std::error_code ignored;
     std::filesystem::remove(dir / "state.json", ignored);  // nothing is left to clean up
+    remove_postgres_data(config);                             // the lab's database lives as long as the lab
     lock.release();
     return code;
   } catch (const std::exception& e) {

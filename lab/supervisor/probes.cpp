@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include "common/backing_services.hpp"
 #include "common/net.hpp"
+#include "store/database.hpp"
 
 namespace scalelab::lab {
 namespace {
@@ -32,8 +34,19 @@ ProbeResult probe(Kind kind, std::uint16_t port, std::chrono::milliseconds timeo
     case Kind::balancer: return http_probe(port, "/healthz", timeout);  // the admin port
     case Kind::faults: return http_probe(port, "/healthz", timeout);    // the API port
     case Kind::prometheus: return http_probe(port, "/-/ready", timeout);
+    case Kind::postgres: {
+      // Ready once it accepts connections and the instances' role and database exist
+      // (made here the first time: idempotent, and a restarted server keeps them).
+      try {
+        store::bootstrap_database(services::postgres_url(port), kDbRole, kDbName);
+        return ProbeResult{true, {}, {}};
+      } catch (const std::exception& e) {
+        return ProbeResult{false, e.what(), {}};
+      }
+    }
     case Kind::redis:
     case Kind::s3:
+    case Kind::pgbouncer:
       return net::can_connect("127.0.0.1", port, timeout) ? ProbeResult{true, {}, {}}
                                                           : ProbeResult{false, "not accepting connections", {}};
   }

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/backing_services.hpp"
 #include "common/net.hpp"
 
 namespace scalelab::lab {
@@ -31,7 +32,8 @@ std::string cmdline(pid_t pid) {
 
 bool one_of_ours(pid_t pid) {
   const std::string cmd = cmdline(pid);
-  for (const char* name : {"scalelab-app", "scalelab-balancer", "scalelab-faultproxy", "redis-server", "s3rver", "prometheus"})
+  for (const char* name : {"scalelab-app", "scalelab-balancer", "scalelab-faultproxy", "redis-server", "s3rver",
+                           "prometheus", "postgres", "pgbouncer"})
     if (cmd.find(name) != std::string::npos) return true;
   return false;
 }
@@ -79,6 +81,12 @@ std::optional<pid_t> running_supervisor(const std::filesystem::path& dir) {
 }
 
 int clean_up_stale(const std::filesystem::path& dir) {
+  // The lab's database lives as long as its lab: a new lab starts with a new one, never
+  // with the cluster (and stale postmaster.pid) of a supervisor that died hard.
+  struct RemoveDatabase {
+    std::filesystem::path home;
+    ~RemoveDatabase() { services::remove_postgres_home(home); }
+  } remove_database{std::filesystem::absolute(dir) / "data" / "postgres"};
   std::ifstream in(dir / "state.json");
   if (!in) return 0;
   std::stringstream text;
@@ -127,6 +135,8 @@ void require_free_ports(const LabConfig& config) {
       {"redis", p.redis()},       {"redis proxy", p.redis_proxy()},       {"s3", p.s3()},
       {"s3 proxy", p.s3_proxy()}, {"fault proxy API", p.faults_api()}};
   if (config.prometheus) ports.emplace_back("prometheus", p.prometheus());
+  if (config.database) ports.emplace_back("postgres", p.postgres());
+  if (config.database && config.db_pooler == "pgbouncer") ports.emplace_back("pgbouncer", p.pgbouncer());
   for (int n = 1; n <= config.instances; ++n) {
     ports.emplace_back("app-" + std::to_string(n), p.app(n));
     ports.emplace_back("app-" + std::to_string(n) + " admin", p.app_admin(n));

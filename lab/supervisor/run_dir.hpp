@@ -32,7 +32,8 @@ class RunDirLock {
 std::optional<pid_t> running_supervisor(const std::filesystem::path& dir);
 
 // Kills processes a dead supervisor left behind (listed in state.json, and still
-// running one of the lab's programs), then removes state.json. Returns how many.
+// running one of the lab's programs), then removes state.json and the lab's database
+// (spawn_specs.hpp: it lives as long as its lab). Returns how many it killed.
 int clean_up_stale(const std::filesystem::path& dir);
 
 // Throws std::runtime_error naming the first port of the lab that something else is

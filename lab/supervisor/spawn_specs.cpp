@@ -95,6 +95,26 @@ std::optional<std::string> refused_balancer_env(const std::string& key) {
   return "balancer env " + key + " would be ignored: " + it->second;
 }
 
+int pgbouncer_server_connections(const LabConfig& c) {
+  // Its share of the budget: at most 20, and always room for the lab's own superuser
+  // connections (3 reserved) and a couple more for whoever looks in with psql.
+  return std::max(1, std::min(20, c.db_max_connections - 5));
+}
+
+std::filesystem::path prepare_postgres(const LabConfig& c) {
+  const auto home = data_dir(c, "postgres");
+  const auto link = home / "postgres";
+  if (std::filesystem::exists(link / "data" / "PG_VERSION"))
+    return std::filesystem::canonical(link) / "data";  // the real path: root's folders may be closed to PostgreSQL's user
+  const auto data = services::make_postgres_home(home);
+  auto initdb = process::Process::spawn(services::postgres_initdb(data, log_path(c, "postgres").string()));
+  if (const auto st = initdb.wait(); st.signaled || st.code != 0)
+    throw std::runtime_error("initdb failed (" + st.describe() + "); see " + log_path(c, "postgres").string());
+  return data;
+}
+
+void remove_postgres_data(const LabConfig& c) noexcept { services::remove_postgres_home(data_dir(c, "postgres")); }
+
 process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::string& id, std::uint16_t port) {
   const auto data = data_dir(c, id);
   std::filesystem::create_directories(data);
@@ -109,6 +129,16 @@ process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::st
     case Kind::s3:
       o = services::s3rver(port, data.string(), "scalelab", log);
       break;
+    case Kind::postgres:
+      o = services::postgres_server(port, prepare_postgres(c), c.db_max_connections, log);
+      break;
+    case Kind::pgbouncer: {
+      // Beside the data folder, where PostgreSQL's user (pgbouncer's too, as root) can read it.
+      const auto ini = prepare_postgres(c).parent_path() / "pgbouncer.ini";
+      services::write_pgbouncer_ini(ini, port, p.postgres(), kDbName, kDbRole, pgbouncer_server_connections(c));
+      o = services::pgbouncer(ini, log);
+      break;
+    }
     case Kind::faults:
       o.argv = {bin + "scalelab-faultproxy",
                 "--proxy", "redis=" + loopback(p.redis_proxy()) + "," + loopback(p.redis()),
@@ -143,6 +173,7 @@ process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::st
       o.env["SCALELAB_S3_ENDPOINT"] = "http://" + loopback(p.s3_proxy());
       o.env["SCALELAB_S3_BUCKET"] = "scalelab";
       o.env["SCALELAB_DATA_DIR"] = data.string();
+      if (c.database) o.env["SCALELAB_DATABASE_URL"] = instance_database_url(c);
       // Long enough for the balancer's health check (500 ms x 2) to notice the drain.
       o.env.emplace("SCALELAB_DRAIN_GRACE_MS", "1500");
       break;

@@ -17,6 +17,15 @@ namespace scalelab::lab {
 std::filesystem::path data_dir(const LabConfig& c, const std::string& id);
 std::filesystem::path log_path(const LabConfig& c, const std::string& id);
 
+// PostgreSQL's data folder for the lab, made and initialised (initdb, about a second)
+// the first time: under data_dir(c, "postgres"), or where common/backing_services.hpp
+// puts it when we run as root. The lab's database lives as long as the lab: the
+// supervisor removes it when it stops (remove_postgres_data).
+std::filesystem::path prepare_postgres(const LabConfig& c);
+void remove_postgres_data(const LabConfig& c) noexcept;
+// The server connections pgbouncer may hold, whatever the instances ask of it.
+int pgbouncer_server_connections(const LabConfig& c);
+
 // The command line and environment for `component`. For apps, `state_env` carries
 // SCALELAB_STATE and its per-concern overrides as the lab has them now.
 process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::string& id, std::uint16_t port);

@@ -45,6 +45,8 @@ Component& Supervisor::add_component(Kind kind, int number) {
   switch (kind) {
     case Kind::redis: c->id = "redis"; c->port = c->probe_port = p.redis(); break;
     case Kind::s3: c->id = "s3"; c->port = c->probe_port = p.s3(); break;
+    case Kind::postgres: c->id = "postgres"; c->port = c->probe_port = p.postgres(); break;
+    case Kind::pgbouncer: c->id = "pgbouncer"; c->port = c->probe_port = p.pgbouncer(); break;
     case Kind::faults: c->id = "faults"; c->port = c->probe_port = p.faults_api(); break;
     case Kind::balancer: c->id = "balancer"; c->port = p.balancer(); c->probe_port = p.balancer_admin(); break;
     case Kind::prometheus: c->id = "prometheus"; c->port = c->probe_port = p.prometheus(); break;
@@ -107,6 +109,8 @@ int Supervisor::run() {
   // Backing services first; the apps wait for nothing (they report unready until
   // Redis answers), so everything starts at once and readiness sorts itself out.
   for (Kind k : {Kind::redis, Kind::s3, Kind::faults}) spawn(add_component(k));
+  if (config_.database) spawn(add_component(Kind::postgres));
+  if (config_.database && config_.db_pooler == "pgbouncer") spawn(add_component(Kind::pgbouncer));
   for (int n = 1; n <= config_.instances; ++n) spawn(add_component(Kind::app, n));
   spawn(add_component(Kind::balancer));
   if (config_.prometheus) spawn(add_component(Kind::prometheus));
@@ -307,7 +311,7 @@ void Supervisor::advance_scale_in(Component& c) {
   const auto listed = c.in_balancer ? balancer_.lists(c.id) : std::optional<bool>(false);
   if ((listed && *listed) && Clock::now() < *c.drain_deadline) return;
   c.in_balancer = false;
-  c.process.signal(SIGTERM);
+  c.process.signal(stop_signal(c.kind));
   c.process.signal(SIGCONT);
   c.stop_deadline = Clock::now() + std::chrono::seconds(15);
 }

@@ -48,7 +48,7 @@ nlohmann::json Supervisor::status() {
   };
   add_kind(Kind::balancer);
   for (auto* app : apps()) components.push_back(app->to_json(now));
-  for (Kind k : {Kind::redis, Kind::s3, Kind::faults, Kind::prometheus}) add_kind(k);
+  for (Kind k : {Kind::redis, Kind::s3, Kind::postgres, Kind::pgbouncer, Kind::faults, Kind::prometheus}) add_kind(k);
   auto lab = to_json(config_);
   lab["state_now"] = lab_state_json();
   lab["supervisor_pid"] = ::getpid();
@@ -95,7 +95,7 @@ nlohmann::json Supervisor::restart(const std::string& id) {
   events_.add("restart", id, c.alive() ? "SIGTERM, then start again" : "start again");
   if (c.alive()) {
     c.restart_after_exit = true;
-    c.process.signal(SIGTERM);
+    c.process.signal(stop_signal(c.kind));
     c.process.signal(SIGCONT);
     c.stop_deadline = Clock::now() + std::chrono::seconds(10);
   } else {
@@ -233,7 +233,7 @@ void Supervisor::advance_shutdown() {
       if (std::find(kinds.begin(), kinds.end(), c->kind) == kinds.end()) continue;
       c->restart_at.reset();
       if (!c->alive()) continue;
-      c->process.signal(SIGTERM);
+      c->process.signal(stop_signal(c->kind));
       c->process.signal(SIGCONT);
       c->stop_deadline = Clock::now() + std::chrono::seconds(5);
     }
@@ -252,10 +252,11 @@ void Supervisor::advance_shutdown() {
     case Phase::stopping_balancer:
       if (!all_stopped({Kind::balancer})) return;
       phase_ = Phase::stopping_rest;
-      stop_kinds({Kind::prometheus, Kind::faults, Kind::s3, Kind::redis});
+      stop_kinds({Kind::prometheus, Kind::faults, Kind::s3, Kind::redis, Kind::postgres, Kind::pgbouncer});
       return;
     case Phase::stopping_rest:
-      if (all_stopped({Kind::prometheus, Kind::faults, Kind::s3, Kind::redis})) phase_ = Phase::finished;
+      if (all_stopped({Kind::prometheus, Kind::faults, Kind::s3, Kind::redis, Kind::postgres, Kind::pgbouncer}))
+        phase_ = Phase::finished;
       return;
     default:
       return;

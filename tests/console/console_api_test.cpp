@@ -70,7 +70,7 @@ TEST(ConsoleApi, PageSamplerLoadBoardAndEjections) {
   load.join();
   json snap = snapshot(sup);
   ASSERT_FALSE(snap.is_null());
-  EXPECT_EQ(snap["status"]["components"].size(), 7u) << snap["status"].dump();
+  EXPECT_EQ(snap["status"]["components"].size(), 8u) << snap["status"].dump();  // balancer, 3 apps, redis, s3, postgres, faults
   EXPECT_GE(snap["series"]["t"].size(), 2u);
   for (const char* id : {"app-1", "app-2", "app-3"}) {
     ASSERT_TRUE(snap["series"]["instances"].contains(id)) << id;

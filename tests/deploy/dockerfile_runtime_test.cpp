@@ -29,10 +29,29 @@ std::string package_of(const std::string& library_path) {
   return first_line.substr(0, first_line.find_first_of(":,"));
 }
 
+// `packages` and everything they depend on, as Debian 12 on this machine says (apt
+// installs a package's Depends with it): "libpq5" brings libgssapi-krb5-2, libldap...
+std::set<std::string> with_dependencies(std::set<std::string> packages) {
+  std::vector<std::string> todo(packages.begin(), packages.end());
+  while (!todo.empty()) {
+    const std::string p = todo.back();
+    todo.pop_back();
+    const auto result = run({"dpkg-query", "-W", "-f=${Depends},${Pre-Depends}", p});
+    if (!result.ran || result.exit_code != 0) continue;
+    // "libc6 (>= 2.34), libgssapi-krb5-2 (>= 1.17), a | b": every name, alternatives included.
+    static const std::regex name(R"((?:^|[,|]\s*)([a-z0-9][a-z0-9+.-]*))");
+    for (std::sregex_iterator it(result.output.begin(), result.output.end(), name), end; it != end; ++it) {
+      const std::string dep = (*it)[1];
+      if (packages.insert(dep).second) todo.push_back(dep);
+    }
+  }
+  return packages;
+}
+
 TEST(DockerfileRuntime, InstallsEveryLibraryTheBinariesLoad) {
   if (!tool("ldd") || !tool("dpkg")) GTEST_SKIP() << "ldd or dpkg is not installed; cannot map libraries to packages";
   const auto stages = parse_dockerfile(read_file(source_dir() / "deploy" / "Dockerfile"));
-  const auto installed = stages.back().apt_packages();
+  const auto installed = with_dependencies(stages.back().apt_packages());
   const std::regex library(R"(=>\s+(/\S+))");
   for (const auto& name : image_binaries()) {
     const auto bin = binary(name);

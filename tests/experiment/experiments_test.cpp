@@ -148,3 +148,21 @@ TEST(ConnectionChurn, AConnectionPerRequestOpensOnePerStoreCall) {
   std::printf("[measured] p50 %.2f ms with a connection per request, %.2f ms shared; %.0f and %.0f connections\n",
               p50(churning), p50(shared), opened(churning), opened(shared));
 }
+
+// The connection budget, side by side: 1 -> 2 -> 4 -> 8 instances with pools of 20
+// against max_connections 100. Without a pooler the server refuses connections once
+// the pools pass its budget, and every failure says so; with pgbouncer nothing fails.
+// Measured: 245 failed of 30,451 requests (all db_too_many_connections, from 8
+// instances on), against 0 of 50,293 through pgbouncer.
+TEST(ConnectionBudget, PastTheBudgetTheServerRefusesAndPgbouncerAbsorbsIt) {
+  const auto direct = run_shipped("connection-budget.yaml");
+  const auto pooled = run_shipped("connection-budget-pgbouncer.yaml");
+  EXPECT_TRUE(direct["verdict"]["deviated"].get<bool>()) << direct["verdict"].dump();
+  const auto& failures = direct["load"]["failures"];
+  ASSERT_FALSE(failures.empty()) << direct["verdict"].dump();
+  for (const auto& f : failures) {
+    EXPECT_EQ(f["error"], "db_too_many_connections") << f.dump();
+    EXPECT_GE(f["t_s"].get<double>(), 9.0) << "not before the count passed the budget: " << f.dump();
+  }
+  EXPECT_FALSE(pooled["verdict"]["deviated"].get<bool>()) << pooled["verdict"].dump();
+}
