@@ -24,7 +24,7 @@ packages=(
   libboost-dev libhiredis-dev libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev
   libssl-dev libgtest-dev libyaml-cpp-dev libcli11-dev libpq-dev
   # what the lab runs
-  redis-server redis-tools nodejs procps curl postgresql-15
+  redis-server redis-tools nodejs procps curl postgresql-15 pgbouncer
 )
 if [ "$profile" = test ]; then
   # network namespaces for DNS-discovery tests; Debian's Chromium for the console's
