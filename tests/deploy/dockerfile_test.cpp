@@ -108,6 +108,34 @@ TEST(Dockerfile, CopiesOnlySourcesThatExist) {
     }
 }
 
+// The build stage compiles what it copies: every top-level folder that a copied CMake
+// file names through ${PROJECT_SOURCE_DIR} (cmake/embed_files.cmake, say) is copied too.
+TEST(Dockerfile, CopiesEveryFolderTheBuildNames) {
+  std::set<std::string> copied;
+  for (const auto& stage : stages())
+    for (const auto* copy : find(stage, "COPY")) {
+      const auto words = command_words(copy->args);
+      if (!words.empty() && words[0].rfind("--from", 0) == 0) continue;
+      for (std::size_t i = 0; i + 1 < words.size(); ++i) copied.insert(words[i].substr(0, words[i].find('/')));
+    }
+  const std::regex named(R"(\$\{PROJECT_SOURCE_DIR\}/([A-Za-z0-9_.-]+)/)");
+  for (const auto& top : copied) {
+    if (!std::filesystem::is_directory(source_dir() / top)) continue;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(source_dir() / top)) {
+      const auto file = entry.path().filename().string();
+      if (file != "CMakeLists.txt" && entry.path().extension() != ".cmake") continue;
+      const std::string text = read_file(entry.path());
+      for (std::sregex_iterator it(text.begin(), text.end(), named), end; it != end; ++it) {
+        const std::string needed = (*it)[1];
+        // The image never builds tests/ and bench/ (CMake skips them when absent, and
+        // the fuzz targets that name tests/ are not part of `all`).
+        if (needed == "tests" || needed == "bench") continue;
+        EXPECT_TRUE(copied.count(needed)) << entry.path() << " needs " << needed << "/, which the Dockerfile does not copy";
+      }
+    }
+  }
+}
+
 // The root .dockerignore (the one docker-compose 1.29 and BuildKit both read) excludes
 // everything but what the Dockerfile copies: a source it forgot would be missing from
 // the build context.
