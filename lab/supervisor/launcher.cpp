@@ -88,6 +88,9 @@ int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtens
     if (int stale = clean_up_stale(dir); stale > 0)
       log::warn("killed processes left by a previous supervisor", {{"count", stale}});
     require_free_ports(config);
+    // initdb (a second or more) before the control API answers: `up` waits for the API
+    // anyway, and the supervisor's loop, which answers /status, never blocks on it.
+    if (config.database) prepare_postgres(config);
     Supervisor supervisor(config);
     ControlApi api(supervisor);
     for (const auto& extend : extensions) extend(api.server(), supervisor);
