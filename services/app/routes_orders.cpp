@@ -23,6 +23,10 @@ std::string idempotency_key(const Exchange& ex) {
   if (!ex.req.has_header("Idempotency-Key"))
     throw HttpError(400, "idempotency_key_required",
                     "checkout needs an Idempotency-Key header: the same key on a retry returns the same order");
+  // Two keys are two answers to "which checkout is this": a proxy in front may have
+  // read the other one. Refuse rather than pick.
+  if (ex.req.get_header_value_count("Idempotency-Key") > 1)
+    throw HttpError(400, "bad_idempotency_key", "send exactly one Idempotency-Key header");
   const std::string key = ex.req.get_header_value("Idempotency-Key");
   bool ok = !key.empty() && key.size() <= 128;
   for (char c : key)

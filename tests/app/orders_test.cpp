@@ -86,6 +86,8 @@ TEST_F(Orders, RefusalsWriteNothingAndSayWhy) {
   expect_error(c->Post("/api/checkout", with_key(h, "bad key!"), "", "application/json"), 400, "bad_idempotency_key");
   expect_error(c->Post("/api/checkout", with_key(h, std::string(129, 'k')), "", "application/json"), 400,
                "bad_idempotency_key");
+  expect_error(c->Post("/api/checkout", with_key(with_key(h, "k1"), "k2"), "", "application/json"), 400,
+               "bad_idempotency_key");
   expect_error(c->Post("/api/checkout", with_key(h, "k1"), "", "application/json"), 400, "cart_empty");
   expect_error(c->Post("/api/checkout", with_key({}, "k1"), "", "application/json"), 401, "not_logged_in");
 
