@@ -39,7 +39,7 @@ done
 bench_init bench-balancer "$build" nginx haproxy wrk taskset python3
 
 start_backends taskset -c 1
-backend_worker=$(pgrep -P "${pids[0]}" | head -1)  # the backends' one nginx worker
+backend_worker=$(pgrep -P "${pids[0]}" | awk 'NR == 1')  # the backends' one nginx worker
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 user_ticks() { awk '{print $14}' "/proc/$1/stat"; }       # utime alone: the proxy's own code

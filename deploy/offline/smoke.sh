@@ -44,7 +44,9 @@ say "shared state: 30 s of load, one replica killed at 15 s"
   --allow-failures 1% >"$out/shared.json" 2>"$out/shared.err" &
 load=$!
 sleep 15
-victim=$("${compose[@]}" ps -q app | head -1)
+# awk reads all of ps; `head -1` would close the pipe early, and under pipefail
+# compose's SIGPIPE (exit 141) would end the smoke.
+victim=$("${compose[@]}" ps -q app | awk 'NR == 1')
 docker kill "$victim" >/dev/null
 say "killed app container ${victim:0:12}"
 code=0
