@@ -58,4 +58,15 @@ bool istarts_with(const S& s_in, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
+// True when the comma-separated HTTP list `list` (RFC 9110 §5.6.1) holds `token`,
+// ignoring ASCII case and the spaces around elements: "no-store, No-Cache" holds "no-cache".
+inline bool has_list_token(std::string_view list, std::string_view token) {
+  while (true) {
+    const std::size_t comma = list.find(',');
+    if (iequals(trim(list.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace scalelab::text

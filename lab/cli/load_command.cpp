@@ -98,7 +98,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f) {
          "stop after this many requests (in-flight ones finish); 0 = no bound");
   option(cmd, "--think-time", "SCALELAB_LOAD_THINK_TIME", f.think_time, "closed loop: pause between scenario runs")
       ->check(parsed_by(load::parse_duration, "DURATION"));
-  option(cmd, "--mix", "SCALELAB_LOAD_MIX", f.mix, "weighted scenarios: session, cart, upload, catalog, ratelimit, work, get")
+  option(cmd, "--mix", "SCALELAB_LOAD_MIX", f.mix, "weighted scenarios: session, cart, upload, catalog, ratelimit, work, get, checkout")
       ->check(parsed_by(load::parse_mix, "MIX"));
   option(cmd, "--path", "SCALELAB_LOAD_PATH", c.path, "the path the `get` scenario requests");
   option(cmd, "--work-io-ms", "SCALELAB_LOAD_WORK_IO_MS", c.work_io_ms, "the work scenario's io_ms")
@@ -109,6 +109,9 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{16} << 20));
   option(cmd, "--items", "SCALELAB_LOAD_ITEMS", c.items, "catalog ids used by the catalog scenario: 1..N")
       ->check(CLI::Range(1u, 1000000u));
+  option(cmd, "--checkout-items", "SCALELAB_LOAD_CHECKOUT_ITEMS", c.checkout_items,
+         "the checkout scenario buys catalog ids 1..N (few, so they sell out and stock is contended)")
+      ->check(CLI::Range(1u, 100u));
   option(cmd, "--stale-grace", "SCALELAB_LOAD_STALE_GRACE", f.stale_grace,
          "an older item version counts as stale only this long after the newer one was acknowledged")
       ->check(parsed_by(load::parse_duration, "DURATION"));

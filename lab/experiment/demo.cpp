@@ -100,7 +100,7 @@ std::string summary_table(const std::vector<journal::Journal>& runs) {
   rows.emplace_back("failed requests", [&](std::size_t i) {
     return count(sums[i].errors) + " (" + percent(sums[i].errors, sums[i].requests) + ")";
   });
-  for (const std::string& k : journal::known_violation_kinds())
+  for (const std::string& k : journal::judged_violation_kinds(sums))
     rows.emplace_back(k, [&, k](std::size_t i) {
       const double v = journal::count_of(sums[i].violations, k);
       return v == 0 ? std::string("0")

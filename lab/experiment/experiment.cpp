@@ -52,11 +52,14 @@ class Fields {
   }
 
   std::string choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> allowed) {
+    return choice(key, fallback, std::vector<std::string>(allowed.begin(), allowed.end()));
+  }
+  std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed) {
     const std::string value = str(key, fallback);
     std::string list;
-    for (const char* a : allowed) {
+    for (const std::string& a : allowed) {
       if (value == a) return value;
-      list += (list.empty() ? "" : ", ") + std::string(a);
+      list += (list.empty() ? "" : ", ") + a;
     }
     fail(get(key), "must be one of " + list + " (got '" + value + "')", key);
   }
@@ -150,9 +153,9 @@ ProbeSpec parse_probe(const YAML::Node& node, const std::string& path, const std
   p.name = f.str("name", p.type);
   p.window = f.choice("window", "whole", {"before", "whole", "after_method"});
   if (p.type == "violations") {
-    p.kind = f.choice("kind", "any",
-                      {"any", "session_lost", "cart_lost_write", "upload_missing", "upload_corrupt", "stale_read",
-                       "rate_limit_exceeded"});
+    std::vector<std::string> kinds = {"any"};
+    for (const std::string& k : journal::known_violation_kinds()) kinds.push_back(k);
+    p.kind = f.choice("kind", "any", kinds);
     if (f.has("rate")) p.rate = f.get("rate").as<bool>();
   }
   if (p.type == "latency" || p.type == "cold_start")
@@ -356,6 +359,7 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
     cfg.upload_bytes = static_cast<std::size_t>(l.integer("upload_bytes", static_cast<long long>(cfg.upload_bytes), 1, 64 << 20));
     cfg.items = static_cast<unsigned>(l.integer("items", cfg.items, 1, 1000000));
     cfg.burst_extra = static_cast<unsigned>(l.integer("burst_extra", cfg.burst_extra, 0, 100000));
+    cfg.checkout_items = static_cast<unsigned>(l.integer("checkout_items", cfg.checkout_items, 1, 100));
     cfg.stale_grace = l.duration("stale_grace", cfg.stale_grace);
     cfg.response_timeout = l.duration("timeout", cfg.response_timeout);
     cfg.seed = static_cast<std::uint64_t>(l.integer("seed", 0, 0, std::numeric_limits<long long>::max()));

@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -163,7 +164,19 @@ class Run {
     t0_unix_ = log::unix_now();
     t0_ = Clock::now();
     read_churn();
-    loader_ = std::thread([this, load_config] {
+    // The method's clock is the load's: it starts when the first request may go, after
+    // the load's stock audit has read the stock (a run that checks out), not before.
+    std::promise<void> started;
+    std::future<void> load_started = started.get_future();
+    loader_ = std::thread([this, load_config, started = std::move(started)]() mutable {
+      bool signalled = false;
+      auto signal_start = [&] {
+        if (signalled) return;
+        signalled = true;
+        t0_unix_ = log::unix_now();  // read by the method only once `started` is set
+        t0_ = Clock::now();
+        started.set_value();
+      };
       try {
         result_ = load::run_load(
             load_config,
@@ -175,11 +188,13 @@ class Run {
               std::lock_guard lock(mu_);
               samples_.push_back(std::move(sample));
             },
-            stop_load_.get_token());
+            stop_load_.get_token(), signal_start);
       } catch (const std::exception& e) {
         load_error_ = e.what();
       }
+      signal_start();  // a run that never started still releases the method's wait
     });
+    load_started.wait();
   }
 
   // 3. The method, at its offsets; the hypothesis is checked just before it starts.

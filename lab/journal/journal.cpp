@@ -61,19 +61,21 @@ const std::vector<FailedRequest>& Journal::failures() const {
 std::string check_kind_of(const std::string& violation_kind) {
   static const std::map<std::string, std::string> kChecks = {
       {"session_lost", "session"}, {"cart_lost_write", "cart"}, {"upload_missing", "upload"},
-      {"upload_corrupt", "upload"}, {"stale_read", "item"},     {"rate_limit_exceeded", "ratelimit"}};
+      {"upload_corrupt", "upload"}, {"stale_read", "item"},     {"rate_limit_exceeded", "ratelimit"},
+      {"order_lost", "order"},      {"double_order", "order"},  {"oversold", "stock"}};
   const auto it = kChecks.find(violation_kind);
   return it == kChecks.end() ? "" : it->second;
 }
 
 const std::vector<std::string>& known_violation_kinds() {
   static const std::vector<std::string> kKinds = {"session_lost",   "cart_lost_write", "upload_missing",
-                                                  "upload_corrupt", "stale_read",      "rate_limit_exceeded"};
+                                                  "upload_corrupt", "stale_read",      "rate_limit_exceeded",
+                                                  "order_lost",     "double_order",    "oversold"};
   return kKinds;
 }
 
 const std::vector<std::string>& known_check_kinds() {
-  static const std::vector<std::string> kKinds = {"session", "cart", "upload", "item", "ratelimit"};
+  static const std::vector<std::string> kKinds = {"session", "cart", "upload", "item", "ratelimit", "order", "stock"};
   return kKinds;
 }
 

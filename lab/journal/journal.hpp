@@ -138,6 +138,7 @@ struct LoadTotals {
   std::optional<Latency> cold_start;  // lab/load's totals.cold_start_ms, when present
   InstanceCounts instances;
   Counts scenarios;
+  Counts checkouts;  // how the checkout scenario's checkouts ended; empty without one
 };
 
 // lab/load's LoadResult without its samples (they are the journal's series).
@@ -148,6 +149,9 @@ struct LoadRun {
   bool target_answered = false;
   std::optional<LoadTotals> totals;
   std::vector<FailedRequest> failures;
+  // The stock audit of a run that checked out (lab/load's `stock`), as lab/load wrote
+  // it; an empty array otherwise.
+  nlohmann::json stock = nlohmann::json::array();
 };
 
 // What the run was: the experiment file's facts and settings.
@@ -228,5 +232,21 @@ const std::vector<std::string>& known_check_kinds();
 // `kinds` in a stable reading order: the known kinds in their order, then the others
 // alphabetically.
 std::vector<std::string> in_reading_order(std::set<std::string> kinds);
+
+// The violation kinds a table of runs shows, in reading order: those some run judged
+// (it counted a check of the kind's check kind) or found. A lesson that never checks
+// out shows no order rows; one that checks only orders shows no session rows.
+// `Run` is anything with `violations` and `checks` Counts (Tally, Totals).
+template <class Run>
+std::vector<std::string> judged_violation_kinds(const std::vector<Run>& runs) {
+  std::set<std::string> kinds;
+  for (const Run& r : runs) {
+    for (const auto& [kind, n] : r.violations)
+      if (n > 0) kinds.insert(kind);
+    for (const std::string& kind : known_violation_kinds())
+      if (count_of(r.checks, check_kind_of(kind)) > 0) kinds.insert(kind);
+  }
+  return in_reading_order(std::move(kinds));
+}
 
 }  // namespace scalelab::journal

@@ -360,8 +360,10 @@ json load_json(const std::optional<LoadRun>& load) {
     if (t->cold_start) totals["cold_start_ms"] = latency_json(*t->cold_start);
     totals["instances"] = instances_json(t->instances);
     totals["scenarios"] = counts_json(t->scenarios);
+    if (!t->checkouts.empty()) totals["checkouts"] = counts_json(t->checkouts);
     j["totals"] = std::move(totals);
   }
+  if (!load->stock.empty()) j["stock"] = load->stock;
   return j;
 }
 
@@ -409,7 +411,12 @@ std::optional<LoadRun> parse_load_run(const json& load, const std::string& path)
     if (member(*totals, "cold_start_ms")) t.cold_start = read_latency(*totals, here, "cold_start_ms");
     t.instances = number_map(*totals, "instances", here);
     t.scenarios = number_dict(*totals, "scenarios", here);
+    t.checkouts = number_dict(*totals, "checkouts", here);
     out.totals = std::move(t);
+  }
+  if (const json* stock = member(load, "stock")) {
+    if (!stock->is_array()) fail(join(path, "stock"), "must be an array");
+    out.stock = *stock;
   }
   out.failures = read_failures(load, path);
   return out;

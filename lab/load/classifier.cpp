@@ -171,4 +171,89 @@ void Classifier::check_item_read(int id, const Response& r, Clock::time_point se
   if (*version < *settled) t.add(Violation::stale_read);
 }
 
+namespace {
+
+// {"id", "idempotency_key", "lines": [{"item_id", "quantity"}]}, or nullopt when the
+// object is not an order as API.md describes it.
+std::optional<AckedOrder> order_of(const nlohmann::json& o) {
+  const auto id = int_field(o, "id");
+  if (!id || !o.contains("idempotency_key") || !o["idempotency_key"].is_string()) return std::nullopt;
+  AckedOrder order{*id, o["idempotency_key"].get<std::string>(), {}};
+  if (o.contains("lines") && o["lines"].is_array()) {
+    for (const auto& line : o["lines"]) {
+      const auto item = int_field(line, "item_id");
+      const auto qty = int_field(line, "quantity");
+      if (item && qty) order.lines.emplace_back(*item, *qty);
+    }
+  }
+  return order;
+}
+
+std::optional<AckedOrder> order_in(const Response& r) {
+  const auto j = parse(r);
+  if (!j.is_object() || !j.contains("order")) return std::nullopt;
+  return order_of(j["order"]);
+}
+
+}  // namespace
+
+std::optional<AckedOrder> Classifier::on_checkout(std::string_view key, const Response& r, Tally& t) {
+  check_session(r, t);
+  if (!r.answered() || (r.status != 200 && r.status != 201)) return std::nullopt;
+  auto order = order_in(r);
+  if (!order || order->key != key) return std::nullopt;
+  auto known = std::find_if(orders_.begin(), orders_.end(), [&](const AckedOrder& o) { return o.key == key; });
+  if (known != orders_.end()) {
+    // The key was acknowledged before: this answer must replay that very order.
+    t.add(Check::order);
+    if (order->id != known->id || r.status == 201) t.add(Violation::double_order);
+    return std::nullopt;
+  }
+  orders_.push_back(*order);
+  while (orders_.size() > options_.orders_remembered) orders_.pop_front();
+  return order;
+}
+
+void Classifier::check_order(std::int64_t id, const Response& r, Tally& t) {
+  check_session(r, t);
+  if (!r.answered()) return;
+  auto known = std::find_if(orders_.begin(), orders_.end(), [&](const AckedOrder& o) { return o.id == id; });
+  if (known == orders_.end()) return;  // not acknowledged to this user: nothing to compare
+  if (r.status == 404) {
+    t.add(Check::order);
+    t.add(Violation::order_lost);
+  } else if (r.status == 200) {
+    const auto order = order_in(r);
+    if (!order) return;
+    t.add(Check::order);
+    if (order->id != id || order->key != known->key) t.add(Violation::order_lost);
+  }
+}
+
+void Classifier::check_order_list(const Response& r, std::size_t limit, Tally& t) {
+  check_session(r, t);
+  if (!r.answered() || r.status != 200) return;
+  const auto j = parse(r);
+  if (!j.is_object() || !j.contains("orders") || !j["orders"].is_array()) return;
+  std::map<std::string, int, std::less<>> per_key;
+  std::vector<std::int64_t> ids;
+  for (const auto& o : j["orders"]) {
+    const auto order = order_of(o);
+    if (!order) return;  // not the promised shape: judge nothing
+    ++per_key[order->key];
+    ids.push_back(order->id);
+  }
+  for (const auto& [key, n] : per_key) {
+    t.add(Check::order);
+    if (n > 1) t.add(Violation::double_order, static_cast<std::uint64_t>(n - 1));
+  }
+  const bool whole_history = ids.size() < limit;
+  const std::int64_t oldest = ids.empty() ? 0 : *std::min_element(ids.begin(), ids.end());
+  for (const AckedOrder& acked : orders_) {
+    if (!whole_history && acked.id < oldest) continue;
+    t.add(Check::order);
+    if (std::find(ids.begin(), ids.end(), acked.id) == ids.end()) t.add(Violation::order_lost);
+  }
+}
+
 }  // namespace scalelab::load

@@ -31,6 +31,14 @@ struct ClassifierOptions {
   // least this long after the acknowledgement (room for eventual consistency).
   std::chrono::milliseconds stale_grace{0};
   std::size_t uploads_remembered = 64;  // the oldest acknowledged uploads are forgotten
+  std::size_t orders_remembered = 256;  // likewise acknowledged orders
+};
+
+// An order the system acknowledged to this user (201, or 200 replaying it).
+struct AckedOrder {
+  std::int64_t id = 0;
+  std::string key;                                         // its Idempotency-Key
+  std::vector<std::pair<std::int64_t, std::int64_t>> lines;  // item id, quantity
 };
 
 class Classifier {
@@ -79,6 +87,23 @@ class Classifier {
   // acknowledged to this user at least stale_grace before.
   void check_item_read(int id, const Response& r, Clock::time_point sent_at, Tally& t);
 
+  // POST /api/checkout with Idempotency-Key `key`: a 201 or a 200 acknowledges an
+  // order. An answer naming another order than the one this key already got, or a
+  // second 201 (created) for it, is double_order. Returns the order when this answer
+  // is the key's first acknowledgement (its lines are then sold), else nullopt.
+  std::optional<AckedOrder> on_checkout(std::string_view key, const Response& r, Tally& t);
+  // GET /api/orders/{id} of an acknowledged order: 404 is order_lost; an order under
+  // another key than the one acknowledged is double_order's twin, a mixed-up order:
+  // counted as order_lost (the acknowledged one is not what came back).
+  void check_order(std::int64_t id, const Response& r, Tally& t);
+  // GET /api/orders?limit=`limit` (newest first): a key listed twice is double_order
+  // (once per extra order); an acknowledged order that should be in the list (all of
+  // them when fewer than `limit` came back, else those newer than the oldest listed)
+  // and is not, is order_lost.
+  void check_order_list(const Response& r, std::size_t limit, Tally& t);
+  // The acknowledged orders, oldest first.
+  const std::deque<AckedOrder>& orders() const { return orders_; }
+
   // The last X-RateLimit-Limit seen, 0 before any (sizes the burst scenario).
   std::int64_t rate_limit() const { return limit_; }
 
@@ -95,6 +120,7 @@ class Classifier {
   std::map<std::string, std::int64_t, std::less<>> cart_;    // sku -> acknowledged total
   std::deque<std::pair<std::string, std::string>> uploads_;  // id -> sha256 sent
   std::map<int, std::vector<Ack>> item_acks_;                // pending and settled acks
+  std::deque<AckedOrder> orders_;
   std::int64_t window_ = -1;                                 // current rate-limit window
   std::int64_t allowed_in_window_ = 0;
   std::int64_t limit_ = 0;

@@ -15,6 +15,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The stock audit's readings before and after a run: at most this long each.
+constexpr std::chrono::milliseconds kStockReadBudget{10000};
+
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 Window take_all(std::vector<std::unique_ptr<Worker>>& workers) {
@@ -42,7 +45,7 @@ Sample make_sample(unsigned t, double elapsed, double interval, const Window& w,
 }  // namespace
 
 LoadResult run_load(const LoadConfig& config, const std::function<void(const Sample&)>& on_second,
-                    std::stop_token stop) {
+                    std::stop_token stop, const std::function<void()>& on_start) {
   validate(config);
   RunState run;
   run.config = config;
@@ -53,7 +56,14 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   // Names unique to this run, so rate-limit counters of earlier runs do not carry over.
   run.user_prefix = config.user_prefix.empty() ? "vu-" + ids::random_token(3) + "-" : config.user_prefix;
   run.seed = config.seed != 0 ? config.seed : std::random_device{}();
+  // A mix that checks out is audited for oversold stock: the stock before, then after.
+  const bool checks_out = std::any_of(run.mix.begin(), run.mix.end(), [](const MixEntry& e) {
+    return e.scenario == Scenario::checkout && e.weight > 0;
+  });
+  StockSnapshot stock_before;
+  if (checks_out) stock_before = read_stock(run.target, config.checkout_items, kStockReadBudget);
   run.start = Clock::now();
+  if (on_start) on_start();
 
   LoadResult result;
   result.config = config;
@@ -112,9 +122,15 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   for (auto& w : workers) w->join();
   const double elapsed = seconds(Clock::now() - run.start);
   const double interval = elapsed - static_cast<double>(second);
-  // The last, partial second: kept unless it is an empty sliver after a tick.
-  if (Window last = take_all(workers); last.tally.requests > 0 || interval >= 0.5)
-    emit(last, second + 1, elapsed, interval);
+  // The last, partial second: kept unless it is an empty sliver after a tick. The stock
+  // audit's checks and violations belong to it (the whole run is what they judge).
+  Window last = take_all(workers);
+  std::vector<ItemAudit> audit;
+  if (checks_out)
+    audit = audit_stock(stock_before, read_stock(run.target, config.checkout_items, kStockReadBudget),
+                        run.sold.sold(), last.tally);
+  if (last.tally.requests > 0 || interval >= 0.5 || !audit.empty()) emit(last, second + 1, elapsed, interval);
+  result.stock = stock_json(audit);
   result.duration_s = elapsed;
   result.totals = total.tally;
   result.latency = LatencySummary::of(total.latency);

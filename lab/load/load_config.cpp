@@ -197,6 +197,8 @@ void validate(const LoadConfig& c) {
   if (c.upload_bytes == 0 || c.upload_bytes > (16u << 20))
     throw std::invalid_argument("upload size must be from 1 byte to 16 MiB");
   if (c.items == 0) throw std::invalid_argument("items must be at least 1");
+  if (c.checkout_items == 0 || c.checkout_items > 100)
+    throw std::invalid_argument("checkout_items must be from 1 to 100 (the catalog's items)");
   if (c.work_io_ms > 10000 || c.work_cpu_ms > 10000)
     throw std::invalid_argument("work io_ms and cpu_ms must be from 0 to 10000");
   if (c.path.empty() || c.path.front() != '/' || c.path.find_first_of(" \r\n") != std::string::npos)
@@ -229,6 +231,7 @@ void to_json(nlohmann::json& j, const LoadConfig& c) {
       {"items", c.items},
       {"stale_grace_ms", c.stale_grace.count()},
       {"burst_extra", c.burst_extra},
+      {"checkout_items", c.checkout_items},
       {"connect_timeout_ms", c.connect_timeout.count()},
       {"response_timeout_ms", c.response_timeout.count()},
       {"seed", c.seed},

@@ -121,9 +121,16 @@ void to_json(nlohmann::json& j, const LoadResult& r) {
   totals["cold_start_ms"] = r.cold_starts;
   totals["instances"] = instances_json(r.instances);
   totals["scenarios"] = scenarios_json(r.totals);
+  if (r.totals.scenarios[static_cast<std::size_t>(Scenario::checkout)] > 0) {
+    nlohmann::json checkouts = nlohmann::json::object();
+    for (std::size_t i = 0; i < r.totals.checkouts.size(); ++i)
+      checkouts[checkout_name(static_cast<Checkout>(i))] = r.totals.checkouts[i];
+    totals["checkouts"] = std::move(checkouts);
+  }
   j = {{"config", r.config},           {"started_at", r.started_at},           {"duration_s", round3(r.duration_s)},
        {"stop_reason", r.stop_reason}, {"target_answered", r.target_answered}, {"totals", std::move(totals)},
        {"samples", r.samples},         {"failures", r.failures}};
+  if (!r.stock.empty()) j["stock"] = r.stock;
 }
 
 }  // namespace scalelab::load

@@ -80,6 +80,10 @@ struct LoadResult {
   InstanceCounts instances;
   std::vector<Sample> samples;
   std::vector<FailedRequest> failures;  // the first kFailuresKept, in the order they were seen
+  // The stock audit (stock_audit.hpp) of a run whose mix checks out: one entry per item
+  // of 1..checkout_items; empty otherwise. Its checks and violations are in `totals`
+  // and in the last sample.
+  nlohmann::json stock = nlohmann::json::array();
   double rps() const { return duration_s > 0 ? static_cast<double>(totals.requests) / duration_s : 0; }
 };
 

@@ -2,6 +2,8 @@
 // that every value is escaped, even though user names and skus are plain by design.
 #include "lab/load/scenarios.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.hpp"
@@ -106,6 +108,93 @@ asio::awaitable<void> burst(VirtualUser& vu) {
   }
 }
 
+// A client that retries: attempts of one checkout, and the longest wait between two.
+constexpr int kCheckoutAttempts = 5;
+constexpr std::size_t kOrderListLimit = 200;
+
+bool worth_retrying(const Response* r) {
+  return !r->answered() || r->status >= 500 || r->status == 429;
+}
+
+asio::awaitable<void> read_order(VirtualUser& vu, std::int64_t id) {
+  const std::string target = "/api/orders/" + std::to_string(id);
+  const Response* r = co_await vu.send({"GET", target});
+  vu.judge([&](Classifier& c, Tally& t) { c.check_order(id, *r, t); });
+}
+
+// POST /api/checkout with `key` until an answer is not worth retrying or the attempts
+// run out, pausing as a polite client does: Retry-After when sent, else 100 ms doubling,
+// never longer than retry_after_cap. Returns the order if this key's first
+// acknowledgement came back (its lines are then added to the run's ledger).
+// A `double_click` is judged but not counted among the checkouts' outcomes.
+asio::awaitable<std::optional<AckedOrder>> submit_checkout(VirtualUser& vu, const std::string& key,
+                                                           bool double_click = false) {
+  const std::string header = "Idempotency-Key: " + key + "\r\n";
+  std::optional<AckedOrder> acked;
+  for (int attempt = 0; attempt < kCheckoutAttempts; ++attempt) {
+    const Response* r = co_await vu.send({"POST", "/api/checkout", {}, {}, header});
+    if (r->aborted) break;  // the run is over: not an outcome
+    const bool retry = worth_retrying(r) && attempt + 1 < kCheckoutAttempts;
+    vu.judge([&](Classifier& c, Tally& t) {
+      acked = c.on_checkout(key, *r, t);
+      if (double_click) return;
+      if (attempt > 0) t.add(Checkout::retries);
+      if (r->answered() && (r->status == 200 || r->status == 201)) {
+        t.add(Checkout::acknowledged);
+        if (attempt > 0) t.add(Checkout::recovered);
+        if (attempt > 0 && r->status == 200) t.add(Checkout::replayed);
+      } else if (r->answered() && r->status == 409) {
+        t.add(Checkout::out_of_stock);
+      } else if (r->answered() && !worth_retrying(r)) {
+        t.add(Checkout::refused);
+      } else if (!retry) {
+        t.add(Checkout::gave_up);
+      }
+    });
+    if (acked) vu.sold().add(*acked);
+    if (!retry) break;
+    const std::chrono::milliseconds wait = r->retry_after_seconds > 0
+                                               ? std::chrono::milliseconds(r->retry_after_seconds * 1000)
+                                               : std::chrono::milliseconds(100 << attempt);
+    co_await vu.pause(std::min(wait, vu.config().retry_after_cap));
+  }
+  co_return acked;
+}
+
+asio::awaitable<void> checkout(VirtualUser& vu) {
+  co_await login(vu);  // a new session: an empty cart, whatever other scenarios put in it
+  if (!vu.classifier().holds_session()) co_return;
+  std::vector<unsigned> ids;
+  const int lines = 1 + static_cast<int>(vu.rng()() % 3);
+  for (int i = 0; i < lines; ++i) {
+    const unsigned id = 1 + static_cast<unsigned>(vu.rng()() % vu.config().checkout_items);
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+    ids.push_back(id);
+    const std::string sku = "item-" + std::to_string(id);
+    const int qty = 1 + static_cast<int>(vu.rng()() % 2);
+    const std::string body = json{{"sku", sku}, {"qty", qty}}.dump();
+    const Response* r = co_await vu.send({"POST", "/api/cart/items", body, kJson});
+    vu.judge([&](Classifier& c, Tally& t) { c.on_cart_add(sku, qty, *r, t); });
+    if (!ok(r)) co_return;
+  }
+
+  char key[32];
+  std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(vu.rng()()));
+  const std::string idempotency_key = vu.name() + "-" + key;
+  const std::optional<AckedOrder> acked = co_await submit_checkout(vu, idempotency_key);
+  if (!acked) co_return;
+  // A double click: the same key again must replay the same order, never buy twice.
+  if (vu.rng()() % 4 == 0) co_await submit_checkout(vu, idempotency_key, true);
+  co_await read_order(vu, acked->id);
+  const auto& known = vu.classifier().orders();
+  if (known.size() > 1 && vu.rng()() % 2 == 0) co_await read_order(vu, known[vu.rng()() % (known.size() - 1)].id);
+  if (vu.rng()() % 4 == 0) {
+    const std::string target = "/api/orders?limit=" + std::to_string(kOrderListLimit);
+    const Response* r = co_await vu.send({"GET", target});
+    vu.judge([&](Classifier& c, Tally& t) { c.check_order_list(*r, kOrderListLimit, t); });
+  }
+}
+
 asio::awaitable<void> get(VirtualUser& vu) { co_await vu.send({"GET", vu.config().path}); }
 
 asio::awaitable<void> work(VirtualUser& vu) {
@@ -131,6 +220,8 @@ asio::awaitable<void> run_scenario(Scenario scenario, VirtualUser& vu) {
       return burst(vu);
     case Scenario::work:
       return work(vu);
+    case Scenario::checkout:
+      return checkout(vu);
     case Scenario::get:
     case Scenario::count:
       break;

@@ -10,6 +10,10 @@
 //   ratelimit - send limit + burst_extra session reads back to back
 //   work      - GET /api/work?io_ms=&cpu_ms=
 //   get       - GET the configured path (a trivial endpoint, for benchmarks)
+//   checkout  - log in afresh, put 1 to 3 items in the cart, check out with a new
+//               Idempotency-Key (retried with the same key after a transport error, a
+//               5xx or a 429, as a real client would), then read the order back (and,
+//               at times, an older one, or the whole order list)
 //
 // Scenarios that need a session log in first when the user holds none. A scenario
 // stops at the first answer it cannot build on (an error, a 401, a 429).

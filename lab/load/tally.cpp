@@ -8,10 +8,13 @@ namespace {
 
 // Indexed by the enums of tally.hpp and response.hpp, in declaration order.
 constexpr const char* kTransportNames[] = {"none", "refused", "reset", "timeout", "protocol", "other"};
-constexpr const char* kViolationNames[] = {"session_lost",   "cart_lost_write", "upload_missing",
-                                           "upload_corrupt", "stale_read",      "rate_limit_exceeded"};
-constexpr const char* kCheckNames[] = {"session", "cart", "upload", "item", "ratelimit"};
-constexpr const char* kScenarioNames[] = {"session", "cart", "upload", "catalog", "ratelimit", "work", "get"};
+constexpr const char* kViolationNames[] = {"session_lost", "cart_lost_write",     "upload_missing",
+                                           "upload_corrupt", "stale_read",         "rate_limit_exceeded",
+                                           "order_lost",     "double_order",       "oversold"};
+constexpr const char* kCheckNames[] = {"session", "cart", "upload", "item", "ratelimit", "order", "stock"};
+constexpr const char* kScenarioNames[] = {"session", "cart", "upload", "catalog", "ratelimit", "work", "get", "checkout"};
+constexpr const char* kCheckoutNames[] = {"acknowledged", "out_of_stock", "refused", "gave_up",
+                                          "retries",      "recovered",    "replayed"};
 constexpr const char* kStatusNames[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "429", "503"};
 
 template <class E, std::size_t N>
@@ -28,6 +31,7 @@ const char* violation_name(Violation v) { return name_of(kViolationNames, v); }
 const char* check_name(Check c) { return name_of(kCheckNames, c); }
 const char* scenario_name(Scenario s) { return name_of(kScenarioNames, s); }
 const char* status_class_name(StatusClass c) { return name_of(kStatusNames, c); }
+const char* checkout_name(Checkout c) { return name_of(kCheckoutNames, c); }
 
 Check check_of(Violation v) {
   switch (v) {
@@ -40,6 +44,11 @@ Check check_of(Violation v) {
       return Check::upload;
     case Violation::stale_read:
       return Check::item;
+    case Violation::order_lost:
+    case Violation::double_order:
+      return Check::order;
+    case Violation::oversold:
+      return Check::stock;
     default:
       return Check::ratelimit;
   }
@@ -84,6 +93,7 @@ void Tally::merge(const Tally& o) {
   for (std::size_t i = 0; i < violations.size(); ++i) violations[i] += o.violations[i];
   for (std::size_t i = 0; i < checks.size(); ++i) checks[i] += o.checks[i];
   for (std::size_t i = 0; i < scenarios.size(); ++i) scenarios[i] += o.scenarios[i];
+  for (std::size_t i = 0; i < checkouts.size(); ++i) checkouts[i] += o.checkouts[i];
   failed_reads += o.failed_reads;
 }
 

@@ -21,6 +21,9 @@ enum class Violation : std::uint8_t {
   upload_corrupt,       // bytes (or the acknowledged sha256) differ from what was sent
   stale_read,           // an item version older than one acknowledged, after the grace period
   rate_limit_exceeded,  // one more request allowed in a rate-limit window than the limit
+  order_lost,           // an acknowledged order is missing
+  double_order,         // two orders for one idempotency key
+  oversold,             // at the end: stock below zero, or more sold than there was
   count
 };
 const char* violation_name(Violation v);
@@ -31,7 +34,10 @@ const char* violation_name(Violation v);
 //  upload    - reads of an acknowledged upload (plus the sha256 check of each upload ack)
 //  item      - item reads compared against a version this user saw acknowledged
 //  ratelimit - allowed responses carrying the X-RateLimit-* headers
-enum class Check : std::uint8_t { session, cart, upload, item, ratelimit, count };
+//  order     - reads of an acknowledged order, answers to a key this user had
+//              acknowledged, and keys compared in an order listing
+//  stock     - items audited after the run (stock_audit.hpp)
+enum class Check : std::uint8_t { session, cart, upload, item, ratelimit, order, stock, count };
 const char* check_name(Check c);
 // The check a violation kind is a share of: session_lost per session check, and so on.
 Check check_of(Violation v);
@@ -40,9 +46,21 @@ inline double percent_of(std::uint64_t part, std::uint64_t whole) {
   return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
-enum class Scenario : std::uint8_t { session, cart, upload, catalog, ratelimit, work, get, count };
+enum class Scenario : std::uint8_t { session, cart, upload, catalog, ratelimit, work, get, checkout, count };
 const char* scenario_name(Scenario s);
 bool parse_scenario(std::string_view name, Scenario& out);
+
+// How the checkout scenario's checkouts ended (one each), and how many retries it took:
+//  acknowledged - an order came back (201, or 200 replaying it)
+//  out_of_stock - 409: refused, nothing bought
+//  refused      - any other 4xx (a lost session, an unknown item, ...)
+//  gave_up      - no answer worth keeping after every attempt (transport errors, 5xx)
+//  retries      - attempts after the first (a failure, then the same key again)
+//  recovered    - acknowledged on a retry: the client never learnt of the first failure
+//  replayed     - of those, a 200 replaying an order an earlier attempt had committed
+//                 although its answer never arrived (its instance died, say)
+enum class Checkout : std::uint8_t { acknowledged, out_of_stock, refused, gave_up, retries, recovered, replayed, count };
+const char* checkout_name(Checkout c);
 
 // Status classes. 429 and 503 are also counted inside 4xx and 5xx.
 enum class StatusClass : std::uint8_t { s1xx, s2xx, s3xx, s4xx, s5xx, s429, s503, count };
@@ -59,16 +77,19 @@ struct Tally {
   Counters<Violation> violations{};
   Counters<Check> checks{};
   Counters<Scenario> scenarios{};  // scenario runs started
+  Counters<Checkout> checkouts{};
   // Of failed(), those that were GET or HEAD: a balancer may retry them elsewhere, so
   // a lab that loses an instance should lose none of these (writes may fail).
   std::uint64_t failed_reads = 0;
 
   void add(Violation v, std::uint64_t n = 1) { violations[static_cast<std::size_t>(v)] += n; }
   void add(Check c, std::uint64_t n = 1) { checks[static_cast<std::size_t>(c)] += n; }
+  void add(Checkout c, std::uint64_t n = 1) { checkouts[static_cast<std::size_t>(c)] += n; }
   std::uint64_t of(Violation v) const { return violations[static_cast<std::size_t>(v)]; }
   std::uint64_t of(Check c) const { return checks[static_cast<std::size_t>(c)]; }
   std::uint64_t of(StatusClass s) const { return status[static_cast<std::size_t>(s)]; }
   std::uint64_t of(Transport t) const { return transport[static_cast<std::size_t>(t)]; }
+  std::uint64_t of(Checkout c) const { return checkouts[static_cast<std::size_t>(c)]; }
 
   std::uint64_t transport_errors() const;
   // Failed requests: transport errors plus 5xx (a 503 from a store outage is a failure;

@@ -110,6 +110,7 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
   head_ += ' ';
   head_ += request.target;
   head_ += run.head_prefix;
+  head_ += request.headers;
   if (!jar_.header().empty()) {
     head_ += "Cookie: ";
     head_ += jar_.header();

@@ -27,6 +27,7 @@ class VirtualUser {
     std::string_view target;  // origin-form, e.g. /api/me
     std::string_view body{};
     std::string_view content_type{};
+    std::string_view headers{};  // more header lines, each ending in CRLF
   };
 
   VirtualUser(Worker& worker, unsigned index);
@@ -49,6 +50,8 @@ class VirtualUser {
   const std::string& name() const { return name_; }
   std::mt19937_64& rng() { return rng_; }
   Classifier& classifier() { return classifier_; }
+  // What every user of the run acknowledged as sold (the stock audit's ledger).
+  StockLedger& sold() { return worker_.run().sold; }
   CookieJar& cookies() { return jar_; }
   // When the last request actually went out (in open loop its intended time may be
   // earlier; freshness checks compare against what really happened first).

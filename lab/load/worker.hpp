@@ -18,6 +18,7 @@
 #include "lab/load/load_config.hpp"
 #include "lab/load/results.hpp"
 #include "lab/load/schedule.hpp"
+#include "lab/load/stock_audit.hpp"
 #include "lab/load/tally.hpp"
 
 namespace scalelab::load {
@@ -37,6 +38,7 @@ struct RunState {
   std::uint64_t seed = 0;
   Clock::time_point start;
   std::atomic<std::uint64_t> issued{0};  // requests started, against max_requests
+  StockLedger sold;                      // filled by the checkout scenario
 
   std::mutex mutex;              // guards nothing but the wake-up below
   std::condition_variable wake;  // a worker finished, or a stop was requested

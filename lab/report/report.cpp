@@ -30,16 +30,6 @@ std::string number_cell(const std::string& value, const std::string& note, bool 
          (note.empty() ? "" : "<span class=\"rate\">" + esc(note) + "</span>") + "</td>";
 }
 
-// Every known violation kind, then any other kind a run counted.
-std::vector<std::string> summary_kinds(const std::vector<Totals>& totals) {
-  const auto& known = journal::known_violation_kinds();
-  std::set<std::string> kinds(known.begin(), known.end());
-  for (const Totals& t : totals) {
-    for (const auto& [kind, n] : t.violations) kinds.insert(kind);
-  }
-  return journal::in_reading_order(std::move(kinds));
-}
-
 // The autoscaling lesson's rows (journal/scaling.hpp): what the count did and cost, and
 // how long requests waited for a start.
 template <class Row>
@@ -101,7 +91,7 @@ std::string summary_table(const Demo& demo) {
   const bool checked = std::any_of(totals.begin(), totals.end(), [](const Totals& t) {
     return !t.violations.empty() || std::any_of(t.checks.begin(), t.checks.end(), [](const auto& c) { return c.second > 0; });
   });
-  for (const std::string& kind : checked ? summary_kinds(totals) : std::vector<std::string>{}) {
+  for (const std::string& kind : checked ? journal::judged_violation_kinds(totals) : std::vector<std::string>{}) {
     row(kind, [&](std::size_t i) {
       const double n = journal::count_of(totals[i].violations, kind);
       return number_cell(html::number(n, 0), n > 0 ? sections::rate_of_checks(totals[i], kind) : "", n > 0);

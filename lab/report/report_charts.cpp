@@ -35,8 +35,8 @@ struct KindStyle {
 KindStyle violation_style(const std::string& kind) {
   const auto& kinds = journal::known_violation_kinds();
   const auto it = std::find(kinds.begin(), kinds.end(), kind);
-  static const std::vector<std::string> kKindColours = {"#D55E00", "#0072B2", "#009E73",
-                                                        "#CC79A7", "#E69F00", "#56B4E9"};
+  static const std::vector<std::string> kKindColours = {"#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00",
+                                                        "#56B4E9", "#000000", "#999999", "#F0E442"};
   if (it != kinds.end()) {
     const auto i = static_cast<std::size_t>(it - kinds.begin());
     return {kKindColours[i], kDashes[i % kDashes.size()]};

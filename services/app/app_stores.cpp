@@ -60,7 +60,11 @@ bool AppStores::ensure_catalog_seeded() noexcept {
 
 std::optional<std::string> AppStores::unready_reason(const StateToggle& state) noexcept {
   if (!redis_->ping()) return "redis: no answer from " + redis_->address();
-  if (database_)
+  // The database decides readiness only until this instance has migrated and seeded
+  // it. After that an outage is answered per route (503 db_unavailable): the database
+  // is shared, so failing readiness on it would take every instance out at once and
+  // turn a checkout outage into a total one (Kubernetes' advice for readiness probes).
+  if (database_ && !seeded_.load())
     if (auto why = database_->unready_reason()) return *why;
   if (!ensure_catalog_seeded()) return std::string(catalog_->backend()) + ": catalog not seeded";
   if (state.mode(store::Concern::uploads) == store::Mode::shared) {

@@ -4,10 +4,20 @@
 // serving the old version until their entry expires (a stale read, by version).
 #include <cmath>
 
+#include "common/text.hpp"
 #include "services/app/app.hpp"
 
 namespace scalelab::app {
 namespace {
+
+// `Cache-Control: no-cache` (RFC 9111 §5.2.1.4) asks for the source of truth: the
+// catalog is read, never the cache (a checker auditing stock must not trust a copy a
+// killed instance left stale). The answer still refreshes the cache.
+bool bypasses_cache(const Exchange& ex) {
+  for (std::size_t i = 0, n = ex.req.get_header_value_count("Cache-Control"); i < n; ++i)
+    if (text::has_list_token(ex.req.get_header_value("Cache-Control", i), "no-cache")) return true;
+  return false;
+}
 
 std::optional<std::int64_t> parse_item_id(const Exchange& ex) {
   auto id = parse_int(ex.param);
@@ -23,7 +33,7 @@ std::int64_t item_id(const Exchange& ex) {
 // What GET /api/items/{id} reads first, fetched by the admission with the session.
 std::vector<std::string> item_cache_reads(const Exchange& ex) {
   auto id = parse_item_id(ex);
-  return id ? std::vector<std::string>{item_cache_key(*id)} : std::vector<std::string>{};
+  return id && !bypasses_cache(ex) ? std::vector<std::string>{item_cache_key(*id)} : std::vector<std::string>{};
 }
 
 }  // namespace
@@ -35,7 +45,8 @@ void add_catalog_routes(App& app) {
                     const std::int64_t id = item_id(ex);
                     const store::Mode mode = app.state.mode(store::Concern::cache);
                     auto& cache = app.stores.cache(mode);
-                    if (auto cached = read_cache(app, ex, mode, item_cache_key(id))) {
+                    const bool bypass = bypasses_cache(ex);
+                    if (auto cached = bypass ? std::nullopt : read_cache(app, ex, mode, item_cache_key(id))) {
                       auto item = nlohmann::json::parse(*cached, nullptr, false);
                       if (item.is_object()) {
                         app.metrics->cache("hit");
@@ -44,12 +55,12 @@ void add_catalog_routes(App& app) {
                         return;
                       }
                     }
-                    app.metrics->cache("miss");
+                    app.metrics->cache(bypass ? "bypass" : "miss");
                     auto item = app.stores.catalog().get(id);
                     if (!item) throw HttpError(404, "item_not_found", "no item " + std::to_string(id));
                     nlohmann::json body = store::to_json(*item);
                     cache.put(item_cache_key(id), body.dump(), item->version, app.config.cache_ttl);
-                    body["cache"] = "miss";
+                    body["cache"] = bypass ? "bypass" : "miss";
                     ex.send_json(200, body);
                   },
                   item_cache_reads});

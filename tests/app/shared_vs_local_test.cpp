@@ -117,6 +117,14 @@ TEST(LocalMode, ACacheUpdateLeavesOtherInstancesStale) {
   EXPECT_EQ(stale["version"], v1) << "app-2's cache still holds the old version: a stale read";
   EXPECT_EQ(stale["cache"], "hit");
   EXPECT_EQ(body(c1->Get("/api/items/7"))["version"], v2);
+  // Cache-Control: no-cache reads the catalog itself (what the load's stock audit
+  // relies on), and refreshes the stale copy on the way.
+  auto fresh = body(c2->Get("/api/items/7", {{"Cache-Control", "max-age=0, No-Cache"}}));
+  EXPECT_EQ(fresh["version"], v2);
+  EXPECT_EQ(fresh["cache"], "bypass");
+  auto refreshed = body(c2->Get("/api/items/7"));
+  EXPECT_EQ(refreshed["version"], v2);
+  EXPECT_EQ(refreshed["cache"], "hit");
 }
 
 namespace {

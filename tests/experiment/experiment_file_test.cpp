@@ -114,7 +114,8 @@ TEST(ExperimentFile, ErrorsNameFileLineAndField) {
             "x.yaml:5: method[0].args: unknown key 'latncy' for latency (name, direction, toxicity, latency, jitter)");
   EXPECT_EQ(error_of(std::string(kMinimal) + "steady-state-hypothesis:\n  probes:\n    - {type: violations, kind: sessoin_lost, tolerance: 0}\n"),
             "x.yaml:6: steady-state-hypothesis.probes[0].kind: must be one of any, session_lost, cart_lost_write, "
-            "upload_missing, upload_corrupt, stale_read, rate_limit_exceeded (got 'sessoin_lost')");
+            "upload_missing, upload_corrupt, stale_read, rate_limit_exceeded, order_lost, double_order, oversold "
+            "(got 'sessoin_lost')");
   EXPECT_EQ(error_of(std::string(kMinimal) + "steady-state-hypothesis:\n  probes:\n    - {type: error_rate}\n"),
             "x.yaml:6: steady-state-hypothesis.probes[0].tolerance: is required");
   EXPECT_EQ(error_of("title: [unclosed\n"), "x.yaml:2: not valid YAML: end of sequence flow not found");

@@ -42,9 +42,10 @@ void expect_counts_shape(const json& j) {
     EXPECT_TRUE(j.at("transport").at(key).is_number_unsigned()) << key;
   EXPECT_EQ(j.at("transport").size(), 5u);
   for (const char* key :
-       {"session_lost", "cart_lost_write", "upload_missing", "upload_corrupt", "stale_read", "rate_limit_exceeded"})
+       {"session_lost", "cart_lost_write", "upload_missing", "upload_corrupt", "stale_read", "rate_limit_exceeded",
+        "order_lost", "double_order", "oversold"})
     EXPECT_TRUE(j.at("violations").at(key).is_number_unsigned()) << key;
-  for (const char* key : {"session", "cart", "upload", "item", "ratelimit"})
+  for (const char* key : {"session", "cart", "upload", "item", "ratelimit", "order", "stock"})
     EXPECT_TRUE(j.at("checks").at(key).is_number_unsigned()) << key;
   for (const char* key : {"count", "p50", "p90", "p99", "p999", "max", "mean"})
     EXPECT_TRUE(j.at("latency_ms").at(key).is_number()) << key;
@@ -93,17 +94,19 @@ TEST(JsonShape, LoadResult) {
   EXPECT_EQ(c.at("mix"), "session=1,get=2");
   for (const char* key :
        {"target", "rate", "threads", "duration_s", "max_requests", "think_time_ms", "path", "work_io_ms", "work_cpu_ms",
-        "upload_bytes", "items", "stale_grace_ms", "burst_extra", "connect_timeout_ms", "response_timeout_ms", "seed"})
+        "upload_bytes", "items", "checkout_items", "stale_grace_ms", "burst_extra", "connect_timeout_ms",
+        "response_timeout_ms", "seed"})
     EXPECT_TRUE(c.contains(key)) << key;
   const json& totals = j.at("totals");
   expect_counts_shape(totals);
   EXPECT_EQ(totals.at("requests"), 240);
   EXPECT_DOUBLE_EQ(totals.at("rps").get<double>(), 120.0);
   EXPECT_EQ(totals.at("scenarios").at("session"), 10);
-  EXPECT_EQ(totals.at("scenarios").size(), 7u);
+  EXPECT_EQ(totals.at("scenarios").size(), 8u);
   ASSERT_EQ(j.at("samples").size(), 2u);
   expect_counts_shape(j.at("samples")[1]);
   EXPECT_EQ(j.at("failures"), json::array());
+  EXPECT_FALSE(j.contains("stock"));  // only a run that checks out is audited
 }
 
 TEST(JsonShape, FailedRequests) {

@@ -266,6 +266,7 @@ export function renderDistribution(snap, series) {
 const VIOLATIONS = [
   ['session_lost', 'session'], ['cart_lost_write', 'cart'], ['upload_missing', 'upload'],
   ['upload_corrupt', 'upload'], ['stale_read', 'item'], ['rate_limit_exceeded', 'ratelimit'],
+  ['order_lost', 'order'], ['double_order', 'order'], ['oversold', 'stock'],
 ];
 let loadChart = null;
 
