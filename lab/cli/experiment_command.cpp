@@ -92,8 +92,9 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
   auto demo_topic = std::make_shared<std::string>("state");
   auto* demo = root.add_subcommand(
       "demo", "A lesson, runs side by side: state (the main job: the same chaos with shared, local and local+sticky "
-              "state) or autoscaling (the HPA algorithm, flapping, slow starts, scale to zero)");
-  demo->add_option("topic", *demo_topic, "state (default) or autoscaling")
+              "state), autoscaling (the HPA algorithm, flapping, slow starts, scale to zero) or database (the "
+              "connection budget: pools of 20, of 10, and pgbouncer, from 1 to 8 instances)");
+  demo->add_option("topic", *demo_topic, "state (default), autoscaling or database")
       ->check(CLI::IsMember(experiment::demo_topic_names()));
   config::option(*demo, "--file", "SCALELAB_DEMO_FILE", *demo_file, "The state lesson's experiment");
   config::option(*demo, "--out", "SCALELAB_OUT", *demo_out, "Where the journals and the combined report go");
@@ -105,10 +106,10 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
       o.progress_bar = ::isatty(2);
       std::filesystem::path report;
       try {
-        const experiment::DemoTopic topic =
-            *demo_topic == "autoscaling"
-                ? experiment::autoscaling_topic(std::filesystem::path(SCALELAB_SOURCE_DIR) / "experiments")
-                : experiment::state_topic(*demo_file);
+        const std::filesystem::path experiments = std::filesystem::path(SCALELAB_SOURCE_DIR) / "experiments";
+        const experiment::DemoTopic topic = *demo_topic == "autoscaling" ? experiment::autoscaling_topic(experiments)
+                                            : *demo_topic == "database"  ? experiment::database_topic(experiments)
+                                                                         : experiment::state_topic(*demo_file);
         std::printf("%s\n", topic.intro.c_str());
         std::fflush(stdout);
         experiment::run_demo(topic, o, &report);

@@ -10,7 +10,12 @@ namespace scalelab::experiment {
 void ChurnMeter::read(const nlohmann::json& lab_status) {
   const bool first = !first_read_done_;
   first_read_done_ = true;
+  pool_open_.reset();
+  pool_waiting_.reset();
   if (!lab_status.is_object() || !lab_status.contains("components")) return;
+  auto add = [](std::optional<double>& sum, std::optional<double> v) {
+    if (v) sum = sum.value_or(0) + *v;
+  };
   for (const auto& c : lab_status["components"]) {
     if (c.value("kind", "") != "app" || c.value("pid", 0) == 0) continue;
     const std::string address = c.value("address", "");
@@ -19,7 +24,10 @@ void ChurnMeter::read(const nlohmann::json& lab_status) {
     if (colon == std::string::npos ||
         std::from_chars(address.data() + colon + 1, address.data() + address.size(), port).ec != std::errc())
       continue;
-    const auto opened = lab::sum_of_metric(lab::scrape_metrics(port), "app_redis_connections_opened_total");
+    const std::string exposition = lab::scrape_metrics(port);
+    add(pool_open_, lab::sum_of_metric(exposition, "db_connections_open"));
+    add(pool_waiting_, lab::sum_of_metric(exposition, "db_pool_waiting"));
+    const auto opened = lab::sum_of_metric(exposition, "app_redis_connections_opened_total");
     if (!opened) continue;
     const std::string key = c.value("id", "") + " " + std::to_string(c.value("pid", 0));
     auto [it, fresh] = series_.try_emplace(key);

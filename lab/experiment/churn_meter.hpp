@@ -6,9 +6,12 @@
 // so a lab that scales or restarts loses nothing but the last second of an instance
 // that died. One instance with a shared connection opens one; with
 // SCALELAB_REDIS_CONNECTIONS=per_request, one per store call.
+// The same scrape also gives the instances' database pools at that second (connections
+// open, requests waiting), which the database meter sets beside the server's count.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +26,10 @@ class ChurnMeter {
   // What the counters grew by, summed over instances, since the first read.
   double opened() const;
   bool measured() const { return !series_.empty(); }
+  // The instances' database pools at the last read, summed (db_connections_open,
+  // db_pool_waiting); nullopt when no instance has a database.
+  std::optional<double> pool_open() const { return pool_open_; }
+  std::optional<double> pool_waiting() const { return pool_waiting_; }
 
  private:
   struct Series {
@@ -30,6 +37,7 @@ class ChurnMeter {
   };
   std::map<std::string, Series> series_;  // by "id pid"
   bool first_read_done_ = false;
+  std::optional<double> pool_open_, pool_waiting_;
 };
 
 }  // namespace scalelab::experiment

@@ -37,11 +37,7 @@ std::string percent(double part, double whole) {
   return buf;
 }
 
-std::string count(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f", v);
-  return buf;
-}
+std::string count(double v) { return whole_number(v); }
 
 std::string pad(const std::string& s, std::size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
 
@@ -83,12 +79,14 @@ std::string demo_table(const std::vector<journal::Journal>& runs,
   for (const journal::Journal& r : runs) out += pad(r.label.empty() ? "run" : r.label, 24);
   while (!out.empty() && out.back() == ' ') out.pop_back();
   out += "\n";
-  for (const auto& [name, cell] : rows) {
+  auto add = [&](const std::string& name, const std::function<std::string(std::size_t)>& cell) {
     std::string line = pad(name, 22);
     for (std::size_t i = 0; i < runs.size(); ++i) line += pad(cell(i), 24);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
-  }
+  };
+  for (const auto& [name, cell] : rows) add(name, cell);
+  add("verdict", [&](std::size_t i) { return runs[i].verdict.status.empty() ? std::string("?") : runs[i].verdict.status; });
   return out;
 }
 
@@ -106,15 +104,21 @@ std::string summary_table(const std::vector<journal::Journal>& runs) {
       return v == 0 ? std::string("0")
                     : count(v) + " (" + percent(v, journal::count_of(sums[i].checks, journal::check_kind_of(k))) + ")";
     });
-  rows.emplace_back("verdict", [&](std::size_t i) {
-    const std::string& status = runs[i].verdict.status;
-    return status.empty() ? std::string("?") : status;
-  });
   return demo_table(runs, rows);
 }
 
+std::string whole_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+DemoRun demo_run_from(const std::filesystem::path& dir, const char* file, const char* label) {
+  return {label, load_experiment((dir / file).string())};
+}
+
 const std::vector<std::string>& demo_topic_names() {
-  static const std::vector<std::string> kNames = {"state", "autoscaling"};
+  static const std::vector<std::string> kNames = {"state", "autoscaling", "database"};
   return kNames;
 }
 

@@ -6,7 +6,9 @@
 //    restart), with state shared, local, and local behind sticky sessions;
 //  - autoscaling (demo_autoscaling.cpp): the Kubernetes HPA algorithm following a load
 //    ramp, the same without a stabilization window (flapping), with a slow start-up,
-//    and a lab that scales to zero and pays for a cold start.
+//    and a lab that scales to zero and pays for a cold start;
+//  - database (demo_database.cpp): the connection budget, 1 -> 8 instances against
+//    max_connections with pools of 20, of 10, and through pgbouncer.
 #pragma once
 
 #include <filesystem>
@@ -48,6 +50,8 @@ const std::vector<std::string>& demo_topic_names();
 DemoTopic state_topic(const std::filesystem::path& experiment_file);
 // The autoscaling lesson, from the files it names in `experiments_dir`.
 DemoTopic autoscaling_topic(const std::filesystem::path& experiments_dir);
+// The database lesson, from connection-budget(-pgbouncer).yaml in `experiments_dir`.
+DemoTopic database_topic(const std::filesystem::path& experiments_dir);
 
 // Runs the topic's runs; prints the table and conclusions to stdout; returns the
 // combined document (schema scalelab.demo/1) and writes it with its report. Throws
@@ -62,7 +66,18 @@ std::string summary_table(const std::vector<journal::Journal>& runs);
 std::string autoscaling_conclusion(const journal::Journal& run);
 std::string autoscaling_table(const std::vector<journal::Journal>& runs);
 
-// Text table helpers both lessons use: a first column of `name`, then one cell per run.
+// The database lesson's (exposed for tests).
+std::string database_conclusion(const journal::Journal& run);
+std::string database_table(const std::vector<journal::Journal>& runs);
+
+// A number for a table cell or a sentence: rounded to a whole, no decimals.
+std::string whole_number(double v);
+// A lesson's run: the experiment `file` of `dir`, under the column name `label`.
+// Throws ExperimentError for a bad file.
+DemoRun demo_run_from(const std::filesystem::path& dir, const char* file, const char* label);
+
+// Text table helpers every lesson uses: a first column of `name`, then one cell per run;
+// the last row is always each run's verdict.
 std::string demo_table(const std::vector<journal::Journal>& runs,
                        const std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>>& rows);
 

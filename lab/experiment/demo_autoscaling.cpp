@@ -14,12 +14,6 @@
 namespace scalelab::experiment {
 namespace {
 
-std::string whole(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f", v);
-  return buf;
-}
-
 double load_seconds(const journal::Journal& run) { return run.series.empty() ? 0 : run.series.back().elapsed_s; }
 
 // The run's cold starts (load.totals.cold_start_ms), when any request waited.
@@ -40,27 +34,23 @@ std::string count_path(const std::vector<journal::CountStep>& steps, std::size_t
   return out;
 }
 
-DemoRun from_file(const std::filesystem::path& dir, const char* file, const char* label) {
-  return {label, load_experiment((dir / file).string())};
-}
-
 }  // namespace
 
 std::string autoscaling_conclusion(const journal::Journal& run) {
   const auto steps = journal::instance_count_steps(run);
   const journal::Totals t = run.totals();
-  const std::string failed = whole(t.errors) + " of " + whole(t.requests) + " failed";
+  const std::string failed = whole_number(t.errors) + " of " + whole_number(t.requests) + " failed";
   if (const auto cold = cold_starts(run)) {
     const double warm_p50 = run.load && run.load->totals ? run.load->totals->latency.p50 : 0;
-    return "the idle lab ran no instance (" + count_path(steps) + "); " + whole(*cold->count) +
-           " requests waited for a cold start: p50 " + whole(cold->p50) + " ms, p99 " + whole(cold->p99) +
-           " ms, against " + whole(warm_p50) + " ms for the run's median request; " + failed;
+    return "the idle lab ran no instance (" + count_path(steps) + "); " + whole_number(*cold->count) +
+           " requests waited for a cold start: p50 " + whole_number(cold->p50) + " ms, p99 " + whole_number(cold->p99) +
+           " ms, against " + whole_number(warm_p50) + " ms for the run's median request; " + failed;
   }
   const int flaps = journal::direction_changes(steps);
   std::string line = "the count went " + count_path(steps) + " (" + std::to_string(steps.empty() ? 0 : steps.size() - 1) +
                      " changes, " + std::to_string(flaps) + " reversals) for " +
-                     whole(journal::instance_seconds(steps, load_seconds(run))) + " instance-seconds; worst p99 " +
-                     whole(t.worst_p99_ms) + " ms; " + failed;
+                     whole_number(journal::instance_seconds(steps, load_seconds(run))) + " instance-seconds; worst p99 " +
+                     whole_number(t.worst_p99_ms) + " ms; " + failed;
   if (flaps > 2) line += " - without a stabilization window each dip of the metric removes an instance the next rise adds back";
   else if (t.worst_p99_ms > 1000) line += " - requests queued while instances started: a slow start-up breaks the SLO during scale-up";
   return line;
@@ -74,9 +64,9 @@ std::string autoscaling_table(const std::vector<journal::Journal>& runs) {
     totals.push_back(r.totals());
   }
   std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>> rows;
-  rows.emplace_back("requests", [&](std::size_t i) { return whole(totals[i].requests); });
-  rows.emplace_back("failed requests", [&](std::size_t i) { return whole(totals[i].errors); });
-  rows.emplace_back("worst p99 (ms)", [&](std::size_t i) { return whole(totals[i].worst_p99_ms); });
+  rows.emplace_back("requests", [&](std::size_t i) { return whole_number(totals[i].requests); });
+  rows.emplace_back("failed requests", [&](std::size_t i) { return whole_number(totals[i].errors); });
+  rows.emplace_back("worst p99 (ms)", [&](std::size_t i) { return whole_number(totals[i].worst_p99_ms); });
   rows.emplace_back("instances", [&](std::size_t i) {
     if (steps[i].empty()) return std::string("?");
     int least = steps[i][0].count, most = least;
@@ -86,14 +76,11 @@ std::string autoscaling_table(const std::vector<journal::Journal>& runs) {
   rows.emplace_back("count changes", [&](std::size_t i) { return std::to_string(steps[i].empty() ? 0 : steps[i].size() - 1); });
   rows.emplace_back("reversals (flapping)", [&](std::size_t i) { return std::to_string(journal::direction_changes(steps[i])); });
   rows.emplace_back("instance-seconds", [&](std::size_t i) {
-    return whole(journal::instance_seconds(steps[i], load_seconds(runs[i])));
+    return whole_number(journal::instance_seconds(steps[i], load_seconds(runs[i])));
   });
   rows.emplace_back("cold starts", [&](std::size_t i) {
     const auto cold = cold_starts(runs[i]);
-    return cold ? whole(*cold->count) + " (p99 " + whole(cold->p99) + " ms)" : std::string("0");
-  });
-  rows.emplace_back("verdict", [&](std::size_t i) {
-    return runs[i].verdict.status.empty() ? std::string("?") : runs[i].verdict.status;
+    return cold ? whole_number(*cold->count) + " (p99 " + whole_number(cold->p99) + " ms)" : std::string("0");
   });
   return demo_table(runs, rows);
 }
@@ -109,10 +96,10 @@ DemoTopic autoscaling_topic(const std::filesystem::path& experiments_dir) {
       "Who decides how many instances run, and what a start costs. The first three runs share one load ramp and "
       "one policy (2 requests in flight per instance, decided every 250 ms); they differ in the stabilization "
       "window and the instances' start-up time. The fourth lets an idle lab scale to zero, then sends 60 req/s.";
-  topic.runs.push_back(from_file(experiments_dir, "autoscale-ramp-window.yaml", "hpa"));
-  topic.runs.push_back(from_file(experiments_dir, "autoscale-flapping.yaml", "no window"));
-  topic.runs.push_back(from_file(experiments_dir, "autoscale-slow-start.yaml", "slow start"));
-  topic.runs.push_back(from_file(experiments_dir, "scale-to-zero.yaml", "to zero"));
+  topic.runs.push_back(demo_run_from(experiments_dir, "autoscale-ramp-window.yaml", "hpa"));
+  topic.runs.push_back(demo_run_from(experiments_dir, "autoscale-flapping.yaml", "no window"));
+  topic.runs.push_back(demo_run_from(experiments_dir, "autoscale-slow-start.yaml", "slow start"));
+  topic.runs.push_back(demo_run_from(experiments_dir, "scale-to-zero.yaml", "to zero"));
   topic.conclusion = autoscaling_conclusion;
   topic.table = autoscaling_table;
   return topic;

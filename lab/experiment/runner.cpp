@@ -8,7 +8,9 @@
 
 #include "common/log.hpp"
 #include "lab/experiment/actions.hpp"
+#include "common/backing_services.hpp"
 #include "lab/experiment/churn_meter.hpp"
+#include "lab/experiment/db_meter.hpp"
 #include "lab/experiment/hypothesis.hpp"
 #include "lab/journal/journal_json.hpp"
 #include "lab/load/engine.hpp"
@@ -145,6 +147,7 @@ class Run {
     record_lab(first_failure);
     lab_.emplace(config_, std::chrono::seconds(10));
     churn_lab_.emplace(config_, std::chrono::seconds(2));  // the load thread's own (see start_load)
+    if (config_.database) db_meter_.emplace(services::postgres_url(config_.ports.postgres()));
     // The lab's live console shows the run's violation counters (scalelab console --dir).
     console_feed_.emplace(config_, "experiment: " + x_.title);
     return true;
@@ -181,10 +184,11 @@ class Run {
         result_ = load::run_load(
             load_config,
             [this](const load::Sample& s) {
+              read_churn();  // once a second, on this thread only after the first read
               nlohmann::json j = s;
+              if (db_meter_) j["db"] = journal::db_json(db_reading());
               journal::Sample sample = journal::parse_sample(j);
               console_feed_->publish(std::move(j));
-              read_churn();  // once a second, on this thread only after the first read
               std::lock_guard lock(mu_);
               samples_.push_back(std::move(sample));
             },
@@ -311,6 +315,14 @@ class Run {
       // A second without a reading; the next one catches up.
     }
   }
+  // The database's connections this second: the server's, and the pools' from the
+  // scrape read_churn() just made.
+  journal::DbConnections db_reading() {
+    journal::DbConnections d = db_meter_->read();
+    d.pool_open = churn_.pool_open();
+    d.pool_waiting = churn_.pool_waiting();
+    return d;
+  }
   nlohmann::json lab_status() {
     try {
       return lab_->status();
@@ -328,6 +340,7 @@ class Run {
   std::optional<lab::LabClient> lab_;
   std::optional<lab::LabClient> churn_lab_;
   ChurnMeter churn_;  // read before the load starts, then only by the load thread
+  std::optional<DbMeter> db_meter_;  // when the lab has a database; the load thread's
   std::optional<lab::SamplePublisher> console_feed_;
 
   std::mutex mu_;

@@ -114,6 +114,16 @@ struct Tally {
   Counts status, transport, violations, checks;
 };
 
+// The database's connections at the end of one second (lab/experiment/db_meter.hpp):
+// what the server holds for the instances against its budget, and what the instances'
+// pools hold and wait for. A figure that could not be read is absent.
+struct DbConnections {
+  std::optional<double> server;        // client connections PostgreSQL holds (not the superuser's)
+  std::optional<double> budget;        // max_connections minus the superuser's reserve
+  std::optional<double> pool_open;     // the instances' pools: connections open or being opened (to PostgreSQL, or pgbouncer)
+  std::optional<double> pool_waiting;  // requests waiting for one of them
+};
+
 // One second of load (lab/load's Sample). Counts absent from a journal read as 0.
 struct Sample {
   unsigned t = 0;                    // 1-based index of the second
@@ -126,6 +136,7 @@ struct Sample {
   // lab/load's cold_start_ms, absent when none did.
   std::optional<Latency> cold_start;
   InstanceCounts instances;
+  std::optional<DbConnections> db;  // the experiment runner's reading, when the lab has a database
   // The length of the second (1 s when the journal does not say).
   double interval() const { return interval_s.value_or(1.0); }
 };

@@ -389,6 +389,12 @@ Sample parse_sample(const json& j, const std::string& path) {
   s.latency = read_latency(j, path);
   if (member(j, "cold_start_ms")) s.cold_start = read_latency(j, path, "cold_start_ms");
   s.instances = number_map(j, "instances", path);
+  if (const json* db = member(j, "db")) {
+    const std::string here = join(path, "db");
+    if (!db->is_object()) fail(here, "must be an object");
+    s.db = DbConnections{optional_number(*db, "server_connections", here), optional_number(*db, "budget", here),
+                         optional_number(*db, "pool_connections", here), optional_number(*db, "pool_waiting", here)};
+  }
   return s;
 }
 
@@ -476,6 +482,18 @@ Demo parse_demo(const json& demo) {
   return out;
 }
 
+json db_json(const DbConnections& db) {
+  json j = json::object();
+  auto put = [&j](const char* key, const std::optional<double>& v) {
+    if (v) j[key] = *v;
+  };
+  put("server_connections", db.server);
+  put("budget", db.budget);
+  put("pool_connections", db.pool_open);
+  put("pool_waiting", db.pool_waiting);
+  return j;
+}
+
 json to_json(const Sample& s) {
   json j{{"t", s.t},
          {"elapsed_s", s.elapsed_s},
@@ -484,6 +502,7 @@ json to_json(const Sample& s) {
          {"instances", instances_json(s.instances)}};
   if (s.cold_start) j["cold_start_ms"] = latency_json(*s.cold_start);
   if (s.interval_s) j["interval_s"] = *s.interval_s;
+  if (s.db) j["db"] = db_json(*s.db);
   write_tally(j, s.counts);
   return j;
 }

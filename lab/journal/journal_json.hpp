@@ -34,6 +34,9 @@ std::optional<LoadRun> parse_load_run(const nlohmann::json& load, const std::str
 nlohmann::json to_json(const Journal& journal);
 nlohmann::json to_json(const Demo& demo);
 nlohmann::json to_json(const Sample& sample);
+// A sample's "db": {"server_connections", "budget", "pool_connections", "pool_waiting"},
+// each present when read.
+nlohmann::json db_json(const DbConnections& db);
 nlohmann::json to_json(const ProbeResult& probe);
 
 // The text of a journal file: two-space indent, invalid UTF-8 replaced, and a newline.

@@ -164,9 +164,10 @@ std::string render_report(const Journal& run) {
   body += "<h2 id=\"numbers\">Key numbers</h2>" + sections::key_numbers(run);
   body += "<h2 id=\"hypothesis\">Steady-state hypothesis</h2>" + sections::hypothesis_table(run);
   body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
-  const bool count = shows_instance_count(run);
-  const auto charts = charts_for(run, "chart-", false, count);
-  for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], chart_headings(count)[i]);
+  const ChartSet set = ChartSet::for_runs({run});
+  const auto charts = charts_for(run, "chart-", false, set);
+  const auto headings = chart_headings(set);
+  for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], headings[i]);
   body += "<h2 id=\"actions\">Action timeline</h2>" + sections::actions_table(run);
   body += "<h2 id=\"failures\">Failed requests</h2>" + sections::failures_table(run);
   body += "<h2 id=\"events\">Lab events</h2>" + sections::events_table(run);
@@ -184,14 +185,15 @@ std::string render_demo_report(const Demo& demo) {
   body += conclusions(demo);
 
   if (!demo.runs.empty()) {
-    const bool count = std::any_of(demo.runs.begin(), demo.runs.end(), shows_instance_count);
+    const ChartSet set = ChartSet::for_runs(demo.runs);
     std::vector<std::vector<svg::Chart>> charts;
     for (std::size_t i = 0; i < demo.runs.size(); ++i)
-      charts.push_back(charts_for(demo.runs[i], "run" + std::to_string(i + 1) + "-", true, count));
+      charts.push_back(charts_for(demo.runs[i], "run" + std::to_string(i + 1) + "-", true, set));
     share_axes(charts);
     body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
-    for (std::size_t c = 0; c < chart_headings(count).size(); ++c) {
-      body += "<h3>" + esc(chart_headings(count)[c]) + "</h3><div class=\"charts-grid\">";
+    const auto headings = chart_headings(set);
+    for (std::size_t c = 0; c < headings.size(); ++c) {
+      body += "<h3>" + esc(headings[c]) + "</h3><div class=\"charts-grid\">";
       for (std::size_t i = 0; i < demo.runs.size(); ++i) body += sections::figure(charts[i][c], run_name(demo.runs[i], i));
       body += "</div>";
     }

@@ -157,15 +157,51 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j || (a.size() - i == b.size() - j && a < b);
 }
 
-const std::vector<std::string>& chart_headings(bool instance_count) {
-  static const std::vector<std::string> kHeadings = {"Throughput", "Error rate", "Violations by kind",
-                                                     "Latency p50 and p99", "Answers per instance"};
-  static const std::vector<std::string> kWithCount = [] {
-    auto h = kHeadings;
-    h.push_back("Instances running");
-    return h;
-  }();
-  return instance_count ? kWithCount : kHeadings;
+namespace {
+// Each chart's heading and element id, the optional ones last.
+struct ChartName {
+  const char* heading;
+  const char* id;
+};
+std::vector<ChartName> chart_names(ChartSet set) {
+  std::vector<ChartName> names = {{"Throughput", "throughput"},
+                                  {"Error rate", "error-rate"},
+                                  {"Violations by kind", "violations"},
+                                  {"Latency p50 and p99", "latency"},
+                                  {"Answers per instance", "instances"}};
+  if (set.instance_count) names.push_back({"Instances running", "instance-count"});
+  if (set.database) names.push_back({"Database connections", "database"});
+  return names;
+}
+
+// The database's connections: what the server held against its budget, and what the
+// instances' pools held and waited for.
+void fill_database_chart(const Journal& run, svg::Chart& chart) {
+  chart.y_label = "connections";
+  chart.integer_values = true;
+  const auto of = [](std::optional<double> journal::DbConnections::*field) {
+    return [field](const Sample& s) { return s.db && ((*s.db).*field) ? *((*s.db).*field) : kGap; };
+  };
+  using journal::DbConnections;
+  chart.series.push_back(series_of(run, "budget", "#000000", "7 3", of(&DbConnections::budget)));
+  chart.series.push_back(series_of(run, "held by the server", "#D55E00", "", of(&DbConnections::server)));
+  chart.series.push_back(series_of(run, "in the pools (open or opening)", "#0072B2", "", of(&DbConnections::pool_open)));
+  chart.series.push_back(series_of(run, "waiting for a connection", "#E69F00", "2 2", of(&DbConnections::pool_waiting)));
+  if (!shows_database(run)) chart.empty_note = "this run has no database";
+}
+}  // namespace
+
+ChartSet ChartSet::for_runs(const std::vector<Journal>& runs) {
+  ChartSet set;
+  set.instance_count = std::any_of(runs.begin(), runs.end(), shows_instance_count);
+  set.database = std::any_of(runs.begin(), runs.end(), shows_database);
+  return set;
+}
+
+std::vector<std::string> chart_headings(ChartSet set) {
+  std::vector<std::string> headings;
+  for (const ChartName& n : chart_names(set)) headings.emplace_back(n.heading);
+  return headings;
 }
 
 bool shows_instance_count(const Journal& run) {
@@ -174,16 +210,19 @@ bool shows_instance_count(const Journal& run) {
                      [](const journal::LabEvent& e) { return e.kind == "scale" && e.t_s > 0; });
 }
 
-std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_prefix, bool compact,
-                                   bool instance_count) {
+bool shows_database(const Journal& run) {
+  return std::any_of(run.series.begin(), run.series.end(), [](const Sample& s) { return s.db.has_value(); });
+}
+
+std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_prefix, bool compact, ChartSet set) {
   const auto markers = markers_for(run);
   const auto ticks = ticks_for(run);
-  const auto& headings = chart_headings(instance_count);
-  std::vector<svg::Chart> charts(headings.size());
-  static const char* kIds[] = {"throughput", "error-rate", "violations", "latency", "instances", "instance-count"};
+  const auto chart_list = chart_names(set);
+  std::vector<svg::Chart> charts(chart_list.size());
   for (std::size_t i = 0; i < charts.size(); ++i) {
-    charts[i].id = id_prefix + kIds[i];
-    charts[i].title = headings[i] + (run.label.empty() ? "" : " (" + run.label + ")");
+    const std::string heading = chart_list[i].heading;
+    charts[i].id = id_prefix + chart_list[i].id;
+    charts[i].title = heading + (run.label.empty() ? "" : " (" + run.label + ")");
     charts[i].markers = markers;
     charts[i].ticks = ticks;
     charts[i].compact = compact;
@@ -236,7 +275,8 @@ std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_pre
     }));
   }
   if (instances.series.empty()) instances.empty_note = run.series.empty() ? "no samples" : "no answers recorded";
-  if (instance_count) {
+  if (set.database) fill_database_chart(run, charts.back());
+  if (set.instance_count) {
     svg::Chart& count = charts[5];
     count.y_label = "instances";
     count.integer_values = true;

@@ -134,3 +134,53 @@ TEST(DemoText, AutoscalingConclusionsFollowTheNumbers) {
   EXPECT_NE(table.find("40 (p99 1690 ms)"), std::string::npos) << table;
   EXPECT_EQ(table.find("session_lost"), std::string::npos) << "no state is checked in this lesson";
 }
+
+namespace {
+
+// A connection-budget run: 1 -> 8 instances with pools of `pool`, ten seconds whose
+// database readings peak at `server` held of a budget of 97, `failed` requests in all.
+journal::Journal budget_run(const std::string& label, int pool, double server, int failed, bool pgbouncer = false) {
+  journal::Journal j = scaled_run(label, 1, {{3.0, "1 -> 2"}, {6.0, "2 -> 4"}, {9.0, "4 -> 8"}});
+  j.experiment.cluster = {{"instances", 1},
+                          {"app_env", {{"SCALELAB_DB_POOL", std::to_string(pool)}}},
+                          {"db_pooler", pgbouncer ? "pgbouncer" : "none"}};
+  for (journal::Sample& s : j.series) {
+    s.db = journal::DbConnections{server * s.elapsed_s / 10, 97.0, pool * 8.0 * s.elapsed_s / 10, 3.0};
+    s.counts.errors = s.elapsed_s == 10 ? failed : 0;
+  }
+  j.load.emplace();
+  for (int i = 0; i < failed && i < 20; ++i) {
+    journal::FailedRequest f;
+    f.error = "db_too_many_connections";
+    j.load->failures.push_back(f);
+  }
+  j.verdict.status = failed ? "deviated" : "completed";
+  return j;
+}
+
+}  // namespace
+
+TEST(DemoText, DatabaseConclusionsFollowTheNumbers) {
+  auto over = budget_run("pool 20", 20, 96, 111);
+  const auto over_line = database_conclusion(over);
+  EXPECT_NE(over_line.find("8 instances x pool 20 = 160 connections against a budget of 97: the server held 96"),
+            std::string::npos)
+      << over_line;
+  EXPECT_NE(over_line.find("(db_too_many_connections)"), std::string::npos) << over_line;
+  const auto fits = database_conclusion(budget_run("pool 10", 10, 80, 0));
+  EXPECT_NE(fits.find("8 instances x pool 10 = 80 connections fit the budget of 97"), std::string::npos) << fits;
+  const auto pooled = database_conclusion(budget_run("pgbouncer", 20, 20, 0, true));
+  EXPECT_NE(pooled.find("open to pgbouncer, which held at most 20 of the server's 97"), std::string::npos) << pooled;
+
+  const std::string table = database_table({over, budget_run("pgbouncer", 20, 20, 0, true)});
+  for (const char* row : {"requests", "failed requests", "failed with", "most instances", "pool per instance",
+                          "wanted (N x pool)", "server held (peak)", "pools' conns (peak)", "waiting (peak)",
+                          "worst p99 (ms)", "verdict"})
+    EXPECT_NE(table.find(row), std::string::npos) << row;
+  EXPECT_NE(table.find("96 of 97"), std::string::npos) << table;
+  EXPECT_NE(table.find("20 (to pgbouncer)"), std::string::npos) << table;
+  // A run that read nothing of the database says so rather than 0.
+  journal::Journal blind = budget_run("blind", 20, 0, 0);
+  for (journal::Sample& s : blind.series) s.db.reset();
+  EXPECT_NE(database_table({blind}).find("? of ?"), std::string::npos);
+}
