@@ -27,18 +27,21 @@ void ChurnMeter::read(const nlohmann::json& lab_status) {
     const std::string exposition = lab::scrape_metrics(port);
     add(pool_open_, lab::sum_of_metric(exposition, "db_connections_open"));
     add(pool_waiting_, lab::sum_of_metric(exposition, "db_pool_waiting"));
-    const auto opened = lab::sum_of_metric(exposition, "app_redis_connections_opened_total");
-    if (!opened) continue;
     const std::string key = c.value("id", "") + " " + std::to_string(c.value("pid", 0));
-    auto [it, fresh] = series_.try_emplace(key);
-    if (fresh) it->second.first = first ? *opened : 0;
-    it->second.last = std::max(it->second.last, *opened);
+    for (int counter = 0; counter < kCounters; ++counter) {
+      static const char* const kNames[kCounters] = {"app_redis_connections_opened_total", "db_connections_opened_total"};
+      const auto opened = lab::sum_of_metric(exposition, kNames[counter]);
+      if (!opened) continue;
+      auto [it, fresh] = series_[counter].try_emplace(key);
+      if (fresh) it->second.first = first ? *opened : 0;
+      it->second.last = std::max(it->second.last, *opened);
+    }
   }
 }
 
-double ChurnMeter::opened() const {
+double ChurnMeter::opened(Counter counter) const {
   double total = 0;
-  for (const auto& [key, s] : series_) total += std::max(0.0, s.last - s.first);
+  for (const auto& [key, s] : series_[counter]) total += std::max(0.0, s.last - s.first);
   return total;
 }
 

@@ -266,7 +266,8 @@ class Run {
     journal_.t0_unix = t0_unix_;
     journal_.series = snapshot();
     journal_.load = load_run_of(result_);
-    if (churn_.measured()) journal_.lab.redis_connections_opened = churn_.opened();
+    if (churn_.measured(ChurnMeter::redis)) journal_.lab.redis_connections_opened = churn_.opened(ChurnMeter::redis);
+    if (churn_.measured(ChurnMeter::database)) journal_.lab.db_connections_opened = churn_.opened(ChurnMeter::database);
     journal_.ended_at = log::now_rfc3339();
     journal_.duration_s = seconds(Clock::now() - begin_);
   }

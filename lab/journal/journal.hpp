@@ -182,6 +182,8 @@ struct LabPlace {
   // Connections to Redis the instances opened while the load ran (connection churn:
   // lab/experiment/churn_meter.hpp); absent when not measured.
   std::optional<double> redis_connections_opened;
+  // Likewise to the database (db_connections_opened_total); absent without a database.
+  std::optional<double> db_connections_opened;
 };
 
 struct Verdict {

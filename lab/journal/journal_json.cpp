@@ -444,6 +444,7 @@ Journal parse_journal(const json& journal, const std::string& root) {
   out.lab.base_port = optional_number(lab, "base_port", join(root, "lab"));
   out.lab.first_attempt = maybe_string(lab, "first_attempt", join(root, "lab"));
   out.lab.redis_connections_opened = optional_number(lab, "redis_connections_opened", join(root, "lab"));
+  out.lab.db_connections_opened = optional_number(lab, "db_connections_opened", join(root, "lab"));
 
   const json hypothesis = optional_object(journal, "hypothesis", root);
   const std::string hyp_path = join(root, "hypothesis");
@@ -528,6 +529,7 @@ json to_json(const Journal& run) {
   if (run.lab.base_port) lab["base_port"] = whole(*run.lab.base_port);
   if (run.lab.first_attempt) lab["first_attempt"] = *run.lab.first_attempt;
   if (run.lab.redis_connections_opened) lab["redis_connections_opened"] = whole(*run.lab.redis_connections_opened);
+  if (run.lab.db_connections_opened) lab["db_connections_opened"] = whole(*run.lab.db_connections_opened);
   json hypothesis{{"title", run.hypothesis.title}};
   if (run.hypothesis.before) hypothesis["before"] = check_json(*run.hypothesis.before);
   if (run.hypothesis.after) hypothesis["after"] = check_json(*run.hypothesis.after);

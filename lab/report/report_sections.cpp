@@ -273,9 +273,13 @@ std::string key_numbers(const Journal& run) {
     out += tile(kind, html::number(n, 0), rate.empty() ? "violations" : rate, "bad");
   }
   if (occurred.empty()) out += tile("Violations", "0", "of any kind", "good");
-  if (const auto& opened = run.lab.redis_connections_opened)
-    out += tile("Redis connections opened", html::number(*opened, 0),
-                totals.requests > 0 ? html::number(*opened / totals.requests, 2) + " per request (churn)" : "churn");
+  auto churn_tile = [&](const char* name, const std::optional<double>& opened) {
+    if (opened)
+      out += tile(name, html::number(*opened, 0),
+                  totals.requests > 0 ? html::number(*opened / totals.requests, 2) + " per request (churn)" : "churn");
+  };
+  churn_tile("Redis connections opened", run.lab.redis_connections_opened);
+  churn_tile("Database connections opened", run.lab.db_connections_opened);
   return out + "</div>";
 }
 

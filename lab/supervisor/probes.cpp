@@ -28,15 +28,20 @@ ProbeResult http_probe(std::uint16_t port, const std::string& path, std::chrono:
 
 }  // namespace
 
-ProbeResult probe(Kind kind, std::uint16_t port, std::chrono::milliseconds timeout) {
+ProbeResult probe(Kind kind, std::uint16_t port, bool starting, std::chrono::milliseconds timeout) {
   switch (kind) {
     case Kind::app: return http_probe(port, "/readyz", timeout);
     case Kind::balancer: return http_probe(port, "/healthz", timeout);  // the admin port
     case Kind::faults: return http_probe(port, "/healthz", timeout);    // the API port
     case Kind::prometheus: return http_probe(port, "/-/ready", timeout);
     case Kind::postgres: {
-      // Ready once it accepts connections and the instances' role and database exist
-      // (made here the first time: idempotent, and a restarted server keeps them).
+      // Ready once it accepts connections and the instances' role and database exist:
+      // made while it starts (idempotent, and a restarted server keeps them), then a
+      // ping is enough; a superuser session every probe would be churn of our own.
+      if (!starting)
+        return store::server_accepts(services::postgres_url(port))
+                   ? ProbeResult{true, {}, {}}
+                   : ProbeResult{false, "not accepting connections", {}};
       try {
         store::bootstrap_database(services::postgres_url(port), kDbRole, kDbName);
         return ProbeResult{true, {}, {}};

@@ -9,7 +9,10 @@
 
 namespace scalelab::lab {
 
-// Answers within about `timeout` whatever the component does.
-ProbeResult probe(Kind kind, std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+// Answers within about `timeout` whatever the component does. `starting`: the component
+// has not been ready since it was (re)started; PostgreSQL then gets its one-time set-up
+// (the instances' role and database), and afterwards only a ping.
+ProbeResult probe(Kind kind, std::uint16_t port, bool starting,
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
 }  // namespace scalelab::lab

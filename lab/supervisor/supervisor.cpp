@@ -239,7 +239,9 @@ void Supervisor::check_readiness(Component& c) {
                        c.state == State::draining;
   if (!probing || !c.alive() || Clock::now() < c.next_probe) return;
   c.next_probe = Clock::now() + (c.state == State::starting ? kProbeStarting : kProbeEvery);
-  c.probe = std::async(std::launch::async, [kind = c.kind, port = c.probe_port] { return probe(kind, port); });
+  c.probe = std::async(std::launch::async, [kind = c.kind, port = c.probe_port, starting = c.state == State::starting] {
+    return probe(kind, port, starting);
+  });
 }
 
 void Supervisor::on_ready_change(Component& c, const ProbeResult& result) {

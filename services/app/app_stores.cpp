@@ -43,6 +43,11 @@ store::Admitted AppStores::admit(const std::string& session_id, const store::Rat
 
 bool AppStores::ensure_catalog_seeded() noexcept {
   if (seeded_.load()) return true;
+  // One seeder at a time: readiness probes arrive on several threads at start, and each
+  // would migrate and seed again (idempotent, but work and log lines for nothing). The
+  // others answer "not seeded yet" until it is done.
+  std::unique_lock lock(seed_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || seeded_.load()) return seeded_.load();
   try {
     if (database_) {
       auto session = database_->session();

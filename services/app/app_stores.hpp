@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,7 @@ class AppStores {
   std::unique_ptr<store::RedisAdmission> admission_;
   store::Orders orders_;
   std::atomic<bool> seeded_{false};
+  std::mutex seed_mutex_;  // held by the one thread seeding
 };
 
 }  // namespace scalelab::app
