@@ -98,7 +98,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f) {
          "stop after this many requests (in-flight ones finish); 0 = no bound");
   option(cmd, "--think-time", "SCALELAB_LOAD_THINK_TIME", f.think_time, "closed loop: pause between scenario runs")
       ->check(parsed_by(load::parse_duration, "DURATION"));
-  option(cmd, "--mix", "SCALELAB_LOAD_MIX", f.mix, "weighted scenarios: session, cart, upload, catalog, ratelimit, work, get, checkout")
+  option(cmd, "--mix", "SCALELAB_LOAD_MIX", f.mix, "weighted scenarios: session, cart, upload, catalog, ratelimit, work, get, checkout, orders")
       ->check(parsed_by(load::parse_mix, "MIX"));
   option(cmd, "--path", "SCALELAB_LOAD_PATH", c.path, "the path the `get` scenario requests");
   option(cmd, "--work-io-ms", "SCALELAB_LOAD_WORK_IO_MS", c.work_io_ms, "the work scenario's io_ms")
@@ -112,6 +112,11 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f) {
   option(cmd, "--checkout-items", "SCALELAB_LOAD_CHECKOUT_ITEMS", c.checkout_items,
          "the checkout scenario buys catalog ids 1..N (few, so they sell out and stock is contended)")
       ->check(CLI::Range(1u, 100u));
+  option(cmd, "--orders-strategy", "SCALELAB_LOAD_ORDERS_STRATEGY", c.orders_strategy,
+         "the orders scenario's data-layer pattern: n_plus_one (1+N statements), join (1) or batched (2)")
+      ->check(CLI::IsMember({"n_plus_one", "join", "batched"}));
+  option(cmd, "--orders-limit", "SCALELAB_LOAD_ORDERS_LIMIT", c.orders_limit, "how many orders the orders scenario lists")
+      ->check(CLI::Range(1u, 200u));
   option(cmd, "--stale-grace", "SCALELAB_LOAD_STALE_GRACE", f.stale_grace,
          "an older item version counts as stale only this long after the newer one was acknowledged")
       ->check(parsed_by(load::parse_duration, "DURATION"));

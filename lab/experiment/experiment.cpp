@@ -360,6 +360,8 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
     cfg.items = static_cast<unsigned>(l.integer("items", cfg.items, 1, 1000000));
     cfg.burst_extra = static_cast<unsigned>(l.integer("burst_extra", cfg.burst_extra, 0, 100000));
     cfg.checkout_items = static_cast<unsigned>(l.integer("checkout_items", cfg.checkout_items, 1, 100));
+    cfg.orders_strategy = l.choice("orders_strategy", cfg.orders_strategy, {"n_plus_one", "join", "batched"});
+    cfg.orders_limit = static_cast<unsigned>(l.integer("orders_limit", cfg.orders_limit, 1, 200));
     cfg.stale_grace = l.duration("stale_grace", cfg.stale_grace);
     cfg.response_timeout = l.duration("timeout", cfg.response_timeout);
     cfg.seed = static_cast<std::uint64_t>(l.integer("seed", 0, 0, std::numeric_limits<long long>::max()));

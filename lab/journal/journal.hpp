@@ -150,6 +150,8 @@ struct LoadTotals {
   InstanceCounts instances;
   Counts scenarios;
   Counts checkouts;  // how the checkout scenario's checkouts ended; empty without one
+  // The orders scenario's listings: count, db_queries, queries_per_listing; empty without one.
+  Counts order_listings;
 };
 
 // lab/load's LoadResult without its samples (they are the journal's series).

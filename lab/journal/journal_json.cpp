@@ -361,6 +361,7 @@ json load_json(const std::optional<LoadRun>& load) {
     totals["instances"] = instances_json(t->instances);
     totals["scenarios"] = counts_json(t->scenarios);
     if (!t->checkouts.empty()) totals["checkouts"] = counts_json(t->checkouts);
+    if (!t->order_listings.empty()) totals["order_listings"] = counts_json(t->order_listings);
     j["totals"] = std::move(totals);
   }
   if (!load->stock.empty()) j["stock"] = load->stock;
@@ -418,6 +419,7 @@ std::optional<LoadRun> parse_load_run(const json& load, const std::string& path)
     t.instances = number_map(*totals, "instances", here);
     t.scenarios = number_dict(*totals, "scenarios", here);
     t.checkouts = number_dict(*totals, "checkouts", here);
+    t.order_listings = number_dict(*totals, "order_listings", here);
     out.totals = std::move(t);
   }
   if (const json* stock = member(load, "stock")) {

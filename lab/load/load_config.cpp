@@ -197,6 +197,9 @@ void validate(const LoadConfig& c) {
   if (c.upload_bytes == 0 || c.upload_bytes > (16u << 20))
     throw std::invalid_argument("upload size must be from 1 byte to 16 MiB");
   if (c.items == 0) throw std::invalid_argument("items must be at least 1");
+  if (c.orders_strategy != "n_plus_one" && c.orders_strategy != "join" && c.orders_strategy != "batched")
+    throw std::invalid_argument("orders_strategy must be n_plus_one, join or batched (got '" + c.orders_strategy + "')");
+  if (c.orders_limit == 0 || c.orders_limit > 200) throw std::invalid_argument("orders_limit must be from 1 to 200");
   if (c.checkout_items == 0 || c.checkout_items > 100)
     throw std::invalid_argument("checkout_items must be from 1 to 100 (the catalog's items)");
   if (c.work_io_ms > 10000 || c.work_cpu_ms > 10000)
@@ -232,6 +235,8 @@ void to_json(nlohmann::json& j, const LoadConfig& c) {
       {"stale_grace_ms", c.stale_grace.count()},
       {"burst_extra", c.burst_extra},
       {"checkout_items", c.checkout_items},
+      {"orders_strategy", c.orders_strategy},
+      {"orders_limit", c.orders_limit},
       {"connect_timeout_ms", c.connect_timeout.count()},
       {"response_timeout_ms", c.response_timeout.count()},
       {"seed", c.seed},

@@ -44,6 +44,8 @@ struct LoadConfig {
   std::size_t upload_bytes = 4096;  // random bytes per upload
   unsigned items = 100;             // catalog ids used: 1..items
   unsigned checkout_items = 10;     // the checkout scenario buys ids 1..checkout_items (few: they sell out)
+  std::string orders_strategy = "join";  // the orders scenario's data-layer pattern: n_plus_one, join, batched
+  unsigned orders_limit = 50;            // and how many orders it lists
   std::chrono::milliseconds stale_grace{0};
   unsigned burst_extra = 5;  // the burst sends limit + burst_extra requests
   std::chrono::milliseconds connect_timeout{2000};

@@ -43,6 +43,7 @@ struct Response {
   // X-Scalelab-Cold-Start-Ms: how long the balancer held the request while an instance
   // started (scale to zero); -1 when absent.
   std::int64_t cold_start_ms = -1;
+  std::int64_t db_queries = -1;  // X-DB-Queries: statements the request sent; -1 when absent
   bool keep_alive = true;
 
   bool answered() const { return transport == Transport::none && !aborted && status != 0; }
@@ -60,6 +61,7 @@ struct Response {
     retry_after_seconds = -1;
     upload_sha256.clear();
     cold_start_ms = -1;
+    db_queries = -1;
     keep_alive = true;
   }
 };

@@ -45,7 +45,7 @@ void ResponseParser::on_field_impl(http::field name, string_view name_string, st
     default:
       return;
   }
-  if (name_string.size() < 10 || (name_string[0] != 'x' && name_string[0] != 'X')) return;
+  if (name_string.size() < 10 || (name_string[0] != 'x' && name_string[0] != 'X')) return;  // every name below is longer
   if (iequals(name_string, "x-instance")) {
     out_.instance.assign(value.data(), value.size());
   } else if (iequals(name_string, "x-request-id")) {
@@ -60,6 +60,8 @@ void ResponseParser::on_field_impl(http::field name, string_view name_string, st
     out_.upload_sha256.assign(value.data(), value.size());
   } else if (iequals(name_string, "x-scalelab-cold-start-ms")) {
     out_.cold_start_ms = to_int(value);
+  } else if (iequals(name_string, "x-db-queries")) {
+    out_.db_queries = to_int(value);
   }
 }
 

@@ -127,6 +127,11 @@ void to_json(nlohmann::json& j, const LoadResult& r) {
       checkouts[checkout_name(static_cast<Checkout>(i))] = r.totals.checkouts[i];
     totals["checkouts"] = std::move(checkouts);
   }
+  if (r.totals.order_listings > 0)
+    totals["order_listings"] = {{"count", r.totals.order_listings},
+                                {"db_queries", r.totals.order_listing_queries},
+                                {"queries_per_listing", round3(static_cast<double>(r.totals.order_listing_queries) /
+                                                               static_cast<double>(r.totals.order_listings))}};
   j = {{"config", r.config},           {"started_at", r.started_at},           {"duration_s", round3(r.duration_s)},
        {"stop_reason", r.stop_reason}, {"target_answered", r.target_answered}, {"totals", std::move(totals)},
        {"samples", r.samples},         {"failures", r.failures}};

@@ -195,6 +195,23 @@ asio::awaitable<void> checkout(VirtualUser& vu) {
   }
 }
 
+// The user's orders with their lines, through one data-layer pattern: the statements
+// each listing cost (X-DB-Queries) grow with the orders under n_plus_one only.
+asio::awaitable<void> orders(VirtualUser& vu) {
+  const bool logged_in = co_await ensure_session(vu);  // not inside if(): g++ 12 miscompiles that
+  if (!logged_in) co_return;
+  const std::string target = "/api/orders?include=lines&strategy=" + vu.config().orders_strategy +
+                             "&limit=" + std::to_string(vu.config().orders_limit);
+  const Response* r = co_await vu.send({"GET", target});
+  vu.judge([&](Classifier& c, Tally& t) {
+    c.check_order_list(*r, vu.config().orders_limit, t);
+    if (r->answered() && r->status == 200 && r->db_queries >= 0) {
+      ++t.order_listings;
+      t.order_listing_queries += static_cast<std::uint64_t>(r->db_queries);
+    }
+  });
+}
+
 asio::awaitable<void> get(VirtualUser& vu) { co_await vu.send({"GET", vu.config().path}); }
 
 asio::awaitable<void> work(VirtualUser& vu) {
@@ -222,6 +239,8 @@ asio::awaitable<void> run_scenario(Scenario scenario, VirtualUser& vu) {
       return work(vu);
     case Scenario::checkout:
       return checkout(vu);
+    case Scenario::orders:
+      return orders(vu);
     case Scenario::get:
     case Scenario::count:
       break;

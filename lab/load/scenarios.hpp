@@ -14,6 +14,8 @@
 //               Idempotency-Key (retried with the same key after a transport error, a
 //               5xx or a 429, as a real client would), then read the order back (and,
 //               at times, an older one, or the whole order list)
+//   orders    - GET /api/orders?include=lines&strategy=S&limit=L, checked like the
+//               checkout's list; the statements it cost (X-DB-Queries) are summed
 //
 // Scenarios that need a session log in first when the user holds none. A scenario
 // stops at the first answer it cannot build on (an error, a 401, a 429).

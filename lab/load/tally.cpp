@@ -12,7 +12,8 @@ constexpr const char* kViolationNames[] = {"session_lost", "cart_lost_write",   
                                            "upload_corrupt", "stale_read",         "rate_limit_exceeded",
                                            "order_lost",     "double_order",       "oversold"};
 constexpr const char* kCheckNames[] = {"session", "cart", "upload", "item", "ratelimit", "order", "stock"};
-constexpr const char* kScenarioNames[] = {"session", "cart", "upload", "catalog", "ratelimit", "work", "get", "checkout"};
+constexpr const char* kScenarioNames[] = {"session", "cart",     "upload", "catalog", "ratelimit",
+                                          "work",    "get",      "checkout", "orders"};
 constexpr const char* kCheckoutNames[] = {"acknowledged", "out_of_stock", "refused", "gave_up",
                                           "retries",      "recovered",    "replayed"};
 constexpr const char* kStatusNames[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "429", "503"};
@@ -94,6 +95,8 @@ void Tally::merge(const Tally& o) {
   for (std::size_t i = 0; i < checks.size(); ++i) checks[i] += o.checks[i];
   for (std::size_t i = 0; i < scenarios.size(); ++i) scenarios[i] += o.scenarios[i];
   for (std::size_t i = 0; i < checkouts.size(); ++i) checkouts[i] += o.checkouts[i];
+  order_listings += o.order_listings;
+  order_listing_queries += o.order_listing_queries;
   failed_reads += o.failed_reads;
 }
 

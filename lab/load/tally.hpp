@@ -46,7 +46,7 @@ inline double percent_of(std::uint64_t part, std::uint64_t whole) {
   return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
-enum class Scenario : std::uint8_t { session, cart, upload, catalog, ratelimit, work, get, checkout, count };
+enum class Scenario : std::uint8_t { session, cart, upload, catalog, ratelimit, work, get, checkout, orders, count };
 const char* scenario_name(Scenario s);
 bool parse_scenario(std::string_view name, Scenario& out);
 
@@ -78,6 +78,9 @@ struct Tally {
   Counters<Check> checks{};
   Counters<Scenario> scenarios{};  // scenario runs started
   Counters<Checkout> checkouts{};
+  // The orders scenario's listings answered 200, and the statements they cost
+  // (X-DB-Queries): queries per listing, by data-layer pattern.
+  std::uint64_t order_listings = 0, order_listing_queries = 0;
   // Of failed(), those that were GET or HEAD: a balancer may retry them elsewhere, so
   // a lab that loses an instance should lose none of these (writes may fail).
   std::uint64_t failed_reads = 0;

@@ -94,7 +94,8 @@ TEST(JsonShape, LoadResult) {
   EXPECT_EQ(c.at("mix"), "session=1,get=2");
   for (const char* key :
        {"target", "rate", "threads", "duration_s", "max_requests", "think_time_ms", "path", "work_io_ms", "work_cpu_ms",
-        "upload_bytes", "items", "checkout_items", "stale_grace_ms", "burst_extra", "connect_timeout_ms",
+        "upload_bytes", "items", "checkout_items", "orders_strategy", "orders_limit", "stale_grace_ms", "burst_extra",
+        "connect_timeout_ms",
         "response_timeout_ms", "seed"})
     EXPECT_TRUE(c.contains(key)) << key;
   const json& totals = j.at("totals");
@@ -102,7 +103,7 @@ TEST(JsonShape, LoadResult) {
   EXPECT_EQ(totals.at("requests"), 240);
   EXPECT_DOUBLE_EQ(totals.at("rps").get<double>(), 120.0);
   EXPECT_EQ(totals.at("scenarios").at("session"), 10);
-  EXPECT_EQ(totals.at("scenarios").size(), 8u);
+  EXPECT_EQ(totals.at("scenarios").size(), 9u);
   ASSERT_EQ(j.at("samples").size(), 2u);
   expect_counts_shape(j.at("samples")[1]);
   EXPECT_EQ(j.at("failures"), json::array());

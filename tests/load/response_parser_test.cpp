@@ -1,5 +1,6 @@
 // The header-capturing response parser on scripted bytes: what the checks rely on
-// (status, X-Instance, cookies, rate-limit headers, Retry-After, body, keep-alive).
+// (status, X-Instance, cookies, rate-limit headers, Retry-After, X-DB-Queries, body,
+// keep-alive).
 #include "lab/load/response_parser.hpp"
 
 #include <gtest/gtest.h>
@@ -37,6 +38,8 @@ TEST(ResponseParser, CapturesTheHeadersTheChecksUse) {
       "Set-Cookie: sid=abc; Path=/; HttpOnly\r\n"
       "Set-Cookie: other=1\r\n"
       "X-Upload-Sha256: 00ff\r\n"
+      "X-DB-Queries: 51\r\n"
+      "X-Scalelab-Cold-Start-Ms: 1200\r\n"
       "Content-Length: 24\r\n"
       "\r\n"
       "{\"error\":\"rate_limited\"}",
@@ -52,6 +55,8 @@ TEST(ResponseParser, CapturesTheHeadersTheChecksUse) {
   ASSERT_EQ(r.set_cookies.size(), 2u);
   EXPECT_EQ(r.set_cookies[0], "sid=abc; Path=/; HttpOnly");
   EXPECT_EQ(r.upload_sha256, "00ff");
+  EXPECT_EQ(r.db_queries, 51);
+  EXPECT_EQ(r.cold_start_ms, 1200);
   EXPECT_EQ(r.body, "{\"error\":\"rate_limited\"}");
   EXPECT_TRUE(r.keep_alive);
   EXPECT_TRUE(r.answered());
