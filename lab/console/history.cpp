@@ -1,6 +1,7 @@
 // The console's five-minute memory of frames, and its column-wise JSON.
 #include "lab/console/history.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace scalelab::console {
@@ -32,7 +33,9 @@ nlohmann::json History::since(double since) const {
     instances[id] = {{"rps", nlohmann::json::array()},
                      {"error_rate", nlohmann::json::array()},
                      {"p99_ms", nlohmann::json::array()},
-                     {"redis_connects", nlohmann::json::array()}};
+                     {"redis_connects", nlohmann::json::array()},
+                     {"db_connections", nlohmann::json::array()},
+                     {"db_waiting", nlohmann::json::array()}};
   for (const auto& id : backend_ids) backends[id] = {{"rps", nlohmann::json::array()}, {"share", nlohmann::json::array()}};
   for (const Frame* f : picked) {
     t.push_back(f->t);
@@ -44,6 +47,8 @@ nlohmann::json History::since(double since) const {
       col["p99_ms"].push_back(it == f->instances.end() ? nlohmann::json(nullptr) : optional(it->second.p99_ms));
       col["redis_connects"].push_back(it == f->instances.end() ? nlohmann::json(nullptr)
                                                                 : nlohmann::json(it->second.redis_connects));
+      col["db_connections"].push_back(it == f->instances.end() ? nlohmann::json(nullptr) : optional(it->second.db_connections));
+      col["db_waiting"].push_back(it == f->instances.end() ? nlohmann::json(nullptr) : optional(it->second.db_waiting));
     }
     for (const auto& id : backend_ids) {
       auto& col = backends[id];
@@ -52,7 +57,17 @@ nlohmann::json History::since(double since) const {
       col["share"].push_back(it == f->backends.end() ? nlohmann::json(nullptr) : optional(it->second.share));
     }
   }
-  return {{"t", t}, {"instances", instances}, {"backends", backends}};
+  nlohmann::json out = {{"t", t}, {"instances", instances}, {"backends", backends}};
+  const bool has_database = std::any_of(picked.begin(), picked.end(), [](const Frame* f) { return f->database.has_value(); });
+  if (has_database) {
+    nlohmann::json connections = nlohmann::json::array(), budget = nlohmann::json::array();
+    for (const Frame* f : picked) {
+      connections.push_back(f->database ? optional(f->database->connections) : nlohmann::json(nullptr));
+      budget.push_back(f->database ? optional(f->database->budget) : nlohmann::json(nullptr));
+    }
+    out["lab"] = {{"database", {{"connections", connections}, {"budget", budget}}}};
+  }
+  return out;
 }
 
 }  // namespace scalelab::console

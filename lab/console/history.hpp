@@ -21,10 +21,16 @@ struct BackendRates {
   std::optional<double> share;  // of every backend's answers, 0..1; none when idle
 };
 
+// The lab's database as its server counts it (lab/supervisor/db_meter.hpp).
+struct DatabaseFrame {
+  std::optional<double> connections, budget;
+};
+
 struct Frame {
   double t = 0;  // seconds since the Unix epoch
   std::map<std::string, InstanceRates> instances;  // only instances that were scraped
   std::map<std::string, BackendRates> backends;    // only when the balancer answered
+  std::optional<DatabaseFrame> database = std::nullopt;  // only when the lab has one
 };
 
 class History {
@@ -35,8 +41,11 @@ class History {
   void add(Frame f);
 
   // Frames with t > since, column-wise so the page appends arrays:
-  //   {"t": [...], "instances": {"app-1": {"rps": [...], "error_rate": [...], "p99_ms": [...]}},
-  //    "backends": {"app-1": {"rps": [...], "share": [...]}}}
+  //   {"t": [...], "instances": {"app-1": {"rps": [...], "error_rate": [...], "p99_ms": [...],
+  //                                         "redis_connects": [...], "db_connections": [...],
+  //                                         "db_waiting": [...]}},
+  //    "backends": {"app-1": {"rps": [...], "share": [...]}},
+  //    "lab": {"database": {"connections": [...], "budget": [...]}}}   (lab: when a frame has a database)
   // Every array is as long as "t"; null where an id has no value in a frame.
   nlohmann::json since(double since) const;
 

@@ -16,6 +16,8 @@ AppCounters app_counters(const std::vector<MetricSample>& samples) {
   AppCounters c;
   for (const auto& s : samples) {
     if (s.name == "app_redis_connections_opened_total") c.redis_connections += s.value;
+    if (s.name == "db_connections_open") c.db_connections = c.db_connections.value_or(0) + s.value;
+    if (s.name == "db_pool_waiting") c.db_waiting = c.db_waiting.value_or(0) + s.value;
     if (!is_service_route(s.label("route"))) continue;
     if (s.name == "app_requests_total") {
       c.requests += s.value;
@@ -65,6 +67,8 @@ InstanceRates instance_rates(const AppCounters& before, const AppCounters& after
   r.rps = seconds > 0 ? requests / seconds : 0;
   r.redis_connects = seconds > 0 ? (after.redis_connections - base.redis_connections) / seconds : 0;
   if (requests > 0) r.error_rate = (after.errors - base.errors) / requests;
+  r.db_connections = after.db_connections;
+  r.db_waiting = after.db_waiting;
   std::map<double, double> delta;
   for (const auto& [le, count] : after.buckets) {
     auto it = base.buckets.find(le);

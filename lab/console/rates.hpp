@@ -24,6 +24,9 @@ struct AppCounters {
   std::map<double, double> buckets; // le -> cumulative count of app_request_duration_seconds
                                     // over service routes; +Inf is the infinity key
   double redis_connections = 0;     // app_redis_connections_opened_total: connection churn
+  // Gauges, as they were at the scrape; none for an instance without a database.
+  std::optional<double> db_connections = std::nullopt;  // db_connections_open
+  std::optional<double> db_waiting = std::nullopt;      // db_pool_waiting
 };
 
 // False for the operational routes (/healthz, /readyz, /metrics, /admin/...).
@@ -36,6 +39,8 @@ struct InstanceRates {
   std::optional<double> error_rate;  // 5xx / requests, 0..1; none without requests
   std::optional<double> p99_ms;      // none without requests
   double redis_connects = 0;         // Redis connections opened per second (churn)
+  std::optional<double> db_connections = std::nullopt;  // the pool's connections at the later scrape
+  std::optional<double> db_waiting = std::nullopt;      // requests waiting for one of them
 };
 
 // The rates between two scrapes `seconds` apart. When `after` counts less than

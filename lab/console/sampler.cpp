@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "common/backing_services.hpp"
 #include "common/log.hpp"
 #include "common/net.hpp"
 #include "lab/faultproxy/client.hpp"
@@ -118,16 +119,29 @@ void Sampler::sample_once() {
   // names this frame exactly.
   frame.t = std::round(log::unix_now() * 1000.0) / 1000.0;
   sample_apps(status, frame);
-  bool balancer_running = false, faults_running = false;
+  bool balancer_running = false, faults_running = false, postgres_running = false, has_postgres = false;
   for (const auto& c : status["components"]) {
     if (c["kind"] == "balancer") balancer_running = answering(c);
     if (c["kind"] == "faults") faults_running = answering(c);
+    if (c["kind"] == "postgres") has_postgres = true, postgres_running = answering(c);
   }
   sample_balancer(balancer_running, frame);
   sample_faults(faults_running);
+  if (has_postgres) sample_database(postgres_running, frame);
   history_.add(std::move(frame));
   std::lock_guard lock(mu_);
   last_t_ = log::unix_now();
+}
+
+// The server's own count against its budget. A stopped server is a frame with no
+// figures (a gap in the chart), not a missing database.
+void Sampler::sample_database(bool running, Frame& frame) {
+  frame.database.emplace();
+  if (!running) return;
+  if (!db_meter_) db_meter_.emplace(services::postgres_url(ports_.postgres()));
+  const lab::DbServerReading r = db_meter_->read();
+  frame.database->connections = r.connections;
+  frame.database->budget = r.budget;
 }
 
 void Sampler::sample_apps(const json& status, Frame& frame) {

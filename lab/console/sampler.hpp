@@ -23,6 +23,7 @@
 
 #include "lab/console/distribution.hpp"
 #include "lab/console/history.hpp"
+#include "lab/supervisor/db_meter.hpp"
 #include "lab/supervisor/supervisor.hpp"
 
 namespace scalelab::console {
@@ -56,6 +57,7 @@ class Sampler {
   void sample_apps(const nlohmann::json& status, Frame& frame);
   void sample_balancer(bool running, Frame& frame);
   void sample_faults(bool running);
+  void sample_database(bool running, Frame& frame);
   void note_backend_changes(const nlohmann::json& backends);
 
   lab::Supervisor& supervisor_;
@@ -69,6 +71,7 @@ class Sampler {
     AppCounters counters;
   };
   std::map<std::string, Scrape> last_scrape_;
+  std::optional<lab::DbMeter> db_meter_;  // made when PostgreSQL is first seen running
   Distribution distribution_;
   struct BackendSeen {
     bool ejected;

@@ -10,7 +10,7 @@
 #include "lab/experiment/actions.hpp"
 #include "common/backing_services.hpp"
 #include "lab/experiment/churn_meter.hpp"
-#include "lab/experiment/db_meter.hpp"
+#include "lab/supervisor/db_meter.hpp"
 #include "lab/experiment/hypothesis.hpp"
 #include "lab/journal/journal_json.hpp"
 #include "lab/load/engine.hpp"
@@ -319,7 +319,10 @@ class Run {
   // The database's connections this second: the server's, and the pools' from the
   // scrape read_churn() just made.
   journal::DbConnections db_reading() {
-    journal::DbConnections d = db_meter_->read();
+    const lab::DbServerReading server = db_meter_->read();
+    journal::DbConnections d;
+    d.server = server.connections;
+    d.budget = server.budget;
     d.pool_open = churn_.pool_open();
     d.pool_waiting = churn_.pool_waiting();
     return d;
@@ -341,7 +344,7 @@ class Run {
   std::optional<lab::LabClient> lab_;
   std::optional<lab::LabClient> churn_lab_;
   ChurnMeter churn_;  // read before the load starts, then only by the load thread
-  std::optional<DbMeter> db_meter_;  // when the lab has a database; the load thread's
+  std::optional<lab::DbMeter> db_meter_;  // when the lab has a database; the load thread's
   std::optional<lab::SamplePublisher> console_feed_;
 
   std::mutex mu_;

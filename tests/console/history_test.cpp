@@ -32,3 +32,24 @@ TEST(History, KeepsOnlyTheWindowAndAMonotonicClock) {
   EXPECT_EQ(j["t"].front(), 100.0);
   EXPECT_EQ(j["t"].back(), 400.0);
 }
+
+TEST(History, TheDatabaseColumnsAppearWithTheFirstFrameThatHasOne) {
+  History h;
+  InstanceRates pooled{5, 0.0, 1.0};
+  pooled.db_connections = 10;
+  pooled.db_waiting = 2;
+  Frame a{100, {{"app-1", pooled}}, {}};
+  Frame b{101, {{"app-1", InstanceRates{5, 0.0, 1.0}}}, {}};
+  b.database = DatabaseFrame{80, 97};
+  Frame c{102, {}, {}};
+  c.database = DatabaseFrame{};  // the server was down: a gap
+  h.add(a);
+  h.add(b);
+  h.add(c);
+  const auto j = h.since(0);
+  EXPECT_EQ(j["instances"]["app-1"]["db_connections"], nlohmann::json({10.0, nullptr, nullptr}));
+  EXPECT_EQ(j["instances"]["app-1"]["db_waiting"], nlohmann::json({2.0, nullptr, nullptr}));
+  EXPECT_EQ(j["lab"]["database"]["connections"], nlohmann::json({nullptr, 80.0, nullptr}));
+  EXPECT_EQ(j["lab"]["database"]["budget"], nlohmann::json({nullptr, 97.0, nullptr}));
+  EXPECT_FALSE(h.since(102).contains("lab")) << "no frame after 102";
+}

@@ -13,7 +13,12 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 AppCounters counters(double requests, double errors, std::map<double, double> buckets, double redis_connections = 0) {
-  return AppCounters{requests, errors, std::move(buckets), redis_connections};
+  AppCounters c;
+  c.requests = requests;
+  c.errors = errors;
+  c.buckets = std::move(buckets);
+  c.redis_connections = redis_connections;
+  return c;
 }
 
 }  // namespace
@@ -95,4 +100,14 @@ TEST(Rates, RedisConnectionChurnIsARateToo) {
   EXPECT_DOUBLE_EQ(r.redis_connects, 120);
   // A restarted instance counts from zero, as for requests.
   EXPECT_DOUBLE_EQ(instance_rates(counters(100, 0, {}, 500), counters(120, 0, {}, 30), 1.0).redis_connects, 30);
+}
+
+TEST(Rates, TheDatabasePoolIsAGaugeAtTheLaterScrape) {
+  const std::vector<MetricSample> scrape = {{"db_connections_open", {}, 7}, {"db_pool_waiting", {}, 3}};
+  const AppCounters later = app_counters(scrape);
+  ASSERT_TRUE(later.db_connections);
+  const InstanceRates r = instance_rates(counters(0, 0, {}), later, 1.0);
+  EXPECT_EQ(r.db_connections, 7.0);
+  EXPECT_EQ(r.db_waiting, 3.0);
+  EXPECT_FALSE(app_counters({}).db_connections) << "an instance without a database has no pool";
 }

@@ -6,22 +6,25 @@
 
 import { onAction } from './api.js';
 import { renderControls, setupControls } from './controls.js';
-import { renderDistribution, renderEvents, renderInstances, renderLoad, renderSummary, renderTopology } from './panels.js';
+import {
+  renderDatabase, renderDistribution, renderEvents, renderInstances, renderLoad, renderSummary, renderTopology,
+} from './panels.js';
 
 const POLL_MS = 1000;
-const series = { t: [], instances: {}, backends: {} };
+const series = { t: [], instances: {}, backends: {}, lab: {} };
+const GROUPS = ['instances', 'backends', 'lab'];
 let lastEventSeq = 0;
 let lastOk = 0;
 let timer = null;
 let inFlight = false, again = false;
 
-// Appends a column-wise chunk ({t, instances: {id: {key: [...]}}, backends}) to
+// Appends a column-wise chunk ({t, instances: {id: {key: [...]}}, backends, lab}) to
 // `series`, padding with nulls so every array stays as long as series.t, then drops
 // what is older than the window.
 function merge(chunk, now, window) {
   const before = series.t.length, added = chunk.t.length;
   series.t.push(...chunk.t);
-  for (const group of ['instances', 'backends']) {
+  for (const group of GROUPS) {
     const have = series[group], got = chunk[group] || {};
     for (const [id, columns] of Object.entries(got)) {
       if (!have[id]) have[id] = Object.fromEntries(Object.keys(columns).map((k) => [k, new Array(before).fill(null)]));
@@ -34,7 +37,7 @@ function merge(chunk, now, window) {
   while (drop < series.t.length && series.t[drop] < now - window) drop++;
   if (drop) {
     series.t.splice(0, drop);
-    for (const group of ['instances', 'backends'])
+    for (const group of GROUPS)
       for (const [id, columns] of Object.entries(series[group])) {
         for (const values of Object.values(columns)) values.splice(0, drop);
         if (Object.values(columns).every((values) => values.every((v) => v == null))) delete series[group][id];
@@ -54,6 +57,7 @@ function render(snap) {
   renderControls(snap);
   renderInstances(snap, series);
   renderDistribution(snap, series);
+  renderDatabase(snap, series);
   renderLoad(snap);
 }
 

@@ -165,7 +165,7 @@ function latest(ts, values, now) {
   return null;
 }
 
-function makeCard(id) {
+function makeCard(id, withDatabase) {
   const card = document.createElement('div');
   card.className = 'instance';
   card.dataset.instance = id;
@@ -184,6 +184,13 @@ function makeCard(id) {
     // with SCALELAB_REDIS_CONNECTIONS=per_request.
     redis_connects: new LineChart(charts, { title: 'Redis connects/s', color: '#8a63d2', format: (v) => compact(v) + '/s' }),
   };
+  if (withDatabase) {
+    // The instance's pool: connections open (its share of the database's budget), and
+    // requests waiting for one (the pool, not the database, is then the bottleneck).
+    card.charts.db_connections = new LineChart(charts, { title: 'DB connections', color: '#0072b2', format: (v) => compact(v) });
+    card.charts.db_waiting = new LineChart(charts, { title: 'DB pool waiting', color: '#e69f00', format: (v) => compact(v),
+      alert: (v) => v > 0 });
+  }
   return card;
 }
 
@@ -192,10 +199,11 @@ export function renderInstances(snap, series) {
   const status = snap.status;
   if (!status || status.error) return;
   const apps = status.components.filter((c) => c.kind === 'app');
+  const withDatabase = status.components.some((c) => c.kind === 'postgres');
   const keep = new Set(apps.map((c) => c.id));
   if (apps.length) box.querySelector('.empty')?.remove();
   for (const c of apps) {
-    const card = keyed(box, c.id, () => makeCard(c.id));
+    const card = keyed(box, c.id, () => makeCard(c.id, withDatabase));
     card.dataset.state = c.state;
     card.dataset.health = health(c, null);
     setText(card.querySelector('.badge.state'), c.state);
@@ -211,6 +219,51 @@ export function renderInstances(snap, series) {
   }
   prune(box, keep);
   if (!apps.length && !box.querySelector('.empty')) box.innerHTML = '<div class="empty">no instances</div>';
+}
+
+// -------------------------------------------------------------------------- database
+let databaseCharts = null;
+
+// The database's connections as the server counts them, against its budget; the sum of
+// the instances' pools beside them. Hidden in a lab without a database.
+export function renderDatabase(snap, series) {
+  const panel = document.getElementById('database-panel');
+  const status = snap.status;
+  if (!status || status.error) return;
+  const postgres = status.components.find((c) => c.kind === 'postgres');
+  const pgbouncer = status.components.find((c) => c.kind === 'pgbouncer');
+  panel.hidden = !postgres;
+  if (!postgres) return;
+  const box = document.getElementById('database');
+  if (!databaseCharts) {
+    box.innerHTML = '';
+    databaseCharts = {
+      server: new LineChart(box, { title: 'held by PostgreSQL', color: '#d55e00', format: (v) => compact(v) }),
+      pools: new LineChart(box, { title: "instances' pools (sum)", color: '#0072b2', format: (v) => compact(v) }),
+      waiting: new LineChart(box, { title: 'waiting for a pooled connection', color: '#e69f00', format: (v) => compact(v),
+        alert: (v) => v > 0 }),
+    };
+  }
+  const db = series.lab.database || {};
+  const nulls = series.t.map(() => null);
+  const budgets = (db.budget || []).filter((v) => v != null);
+  const budget = budgets.length ? budgets[budgets.length - 1] : null;
+  const sum = (key) => series.t.map((_, i) => {
+    let total = null;
+    for (const s of Object.values(series.instances)) if (s[key] && s[key][i] != null) total = (total ?? 0) + s[key][i];
+    return total;
+  });
+  const server = db.connections || nulls, pools = sum('db_connections'), waiting = sum('db_waiting');
+  const now = snap.now;
+  const held = latest(series.t, server, now);
+  databaseCharts.server.update(series.t, server, now, snap.window_s, held);
+  databaseCharts.pools.update(series.t, pools, now, snap.window_s, latest(series.t, pools, now));
+  databaseCharts.waiting.update(series.t, waiting, now, snap.window_s, latest(series.t, waiting, now));
+  const over = held != null && budget != null && held >= budget;
+  const note = document.getElementById('database-note');
+  note.classList.toggle('alert', over);
+  setText(note, (budget == null ? `${postgres.state}` : `${held ?? '–'} of ${budget} connections (max_connections less the superuser's reserve)`) +
+    (pgbouncer ? ` · pgbouncer ${pgbouncer.state} in front (transaction pooling)` : ''));
 }
 
 // ---------------------------------------------------------------------- distribution

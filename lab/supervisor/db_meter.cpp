@@ -1,11 +1,11 @@
 // See db_meter.hpp.
-#include "lab/experiment/db_meter.hpp"
+#include "lab/supervisor/db_meter.hpp"
 
 #include <prometheus/registry.h>
 
 #include "store/database.hpp"
 
-namespace scalelab::experiment {
+namespace scalelab::lab {
 
 DbMeter::DbMeter(const std::string& superuser_url) {
   store::DatabaseOptions o;
@@ -19,8 +19,8 @@ DbMeter::DbMeter(const std::string& superuser_url) {
 
 DbMeter::~DbMeter() = default;
 
-journal::DbConnections DbMeter::read() {
-  journal::DbConnections out;
+DbServerReading DbMeter::read() {
+  DbServerReading out;
   try {
     // Client backends of other roles than ours (the superuser's reserve is not part of
     // the budget, and this meter and the lab's probe use it).
@@ -28,7 +28,7 @@ journal::DbConnections DbMeter::read() {
         "SELECT count(*) FILTER (WHERE backend_type = 'client backend' AND usename IS DISTINCT FROM current_user), "
         "current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int "
         "FROM pg_stat_activity");
-    out.server = static_cast<double>(rows.integer(0, 0));
+    out.connections = static_cast<double>(rows.integer(0, 0));
     out.budget = static_cast<double>(rows.integer(0, 1));
   } catch (const std::exception&) {
     // Down, or past its own budget: the second goes without the server's figures.
@@ -36,4 +36,4 @@ journal::DbConnections DbMeter::read() {
   return out;
 }
 
-}  // namespace scalelab::experiment
+}  // namespace scalelab::lab
