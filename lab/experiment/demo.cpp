@@ -73,8 +73,9 @@ std::string conclusion_for(const journal::Journal& run) {
   return "state broke from the start: " + line + " - each instance knows only the state it created";
 }
 
-std::string demo_table(const std::vector<journal::Journal>& runs,
-                       const std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>>& rows) {
+void add_row(DemoRows& rows, std::string name, DemoCell cell) { rows.emplace_back(std::move(name), std::move(cell)); }
+
+std::string demo_table(const std::vector<journal::Journal>& runs, const DemoRows& rows) {
   std::string out = pad("", 22);
   for (const journal::Journal& r : runs) out += pad(r.label.empty() ? "run" : r.label, 24);
   while (!out.empty() && out.back() == ' ') out.pop_back();
@@ -93,13 +94,13 @@ std::string demo_table(const std::vector<journal::Journal>& runs,
 std::string summary_table(const std::vector<journal::Journal>& runs) {
   std::vector<journal::Tally> sums;
   for (const journal::Journal& r : runs) sums.push_back(journal::series_sum(r.series));
-  std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>> rows;
-  rows.emplace_back("requests", [&](std::size_t i) { return count(sums[i].requests); });
-  rows.emplace_back("failed requests", [&](std::size_t i) {
+  DemoRows rows;
+  add_row(rows, "requests", [&](std::size_t i) { return count(sums[i].requests); });
+  add_row(rows, "failed requests", [&](std::size_t i) {
     return count(sums[i].errors) + " (" + percent(sums[i].errors, sums[i].requests) + ")";
   });
   for (const std::string& k : journal::judged_violation_kinds(sums))
-    rows.emplace_back(k, [&, k](std::size_t i) {
+    add_row(rows, k, [&, k](std::size_t i) {
       const double v = journal::count_of(sums[i].violations, k);
       return v == 0 ? std::string("0")
                     : count(v) + " (" + percent(v, journal::count_of(sums[i].checks, journal::check_kind_of(k))) + ")";

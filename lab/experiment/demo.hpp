@@ -78,7 +78,11 @@ DemoRun demo_run_from(const std::filesystem::path& dir, const char* file, const 
 
 // Text table helpers every lesson uses: a first column of `name`, then one cell per run;
 // the last row is always each run's verdict.
-std::string demo_table(const std::vector<journal::Journal>& runs,
-                       const std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>>& rows);
+using DemoCell = std::function<std::string(std::size_t run)>;
+using DemoRows = std::vector<std::pair<std::string, DemoCell>>;
+std::string demo_table(const std::vector<journal::Journal>& runs, const DemoRows& rows);
+// Appends a row. Out of line: g++ 12 inlining vector growth with a lambda at each call
+// site warns of a bound it imagines (-Warray-bounds).
+void add_row(DemoRows& rows, std::string name, DemoCell cell);
 
 }  // namespace scalelab::experiment

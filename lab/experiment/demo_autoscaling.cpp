@@ -63,22 +63,22 @@ std::string autoscaling_table(const std::vector<journal::Journal>& runs) {
     steps.push_back(journal::instance_count_steps(r));
     totals.push_back(r.totals());
   }
-  std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>> rows;
-  rows.emplace_back("requests", [&](std::size_t i) { return whole_number(totals[i].requests); });
-  rows.emplace_back("failed requests", [&](std::size_t i) { return whole_number(totals[i].errors); });
-  rows.emplace_back("worst p99 (ms)", [&](std::size_t i) { return whole_number(totals[i].worst_p99_ms); });
-  rows.emplace_back("instances", [&](std::size_t i) {
+  DemoRows rows;
+  add_row(rows, "requests", [&](std::size_t i) { return whole_number(totals[i].requests); });
+  add_row(rows, "failed requests", [&](std::size_t i) { return whole_number(totals[i].errors); });
+  add_row(rows, "worst p99 (ms)", [&](std::size_t i) { return whole_number(totals[i].worst_p99_ms); });
+  add_row(rows, "instances", [&](std::size_t i) {
     if (steps[i].empty()) return std::string("?");
     int least = steps[i][0].count, most = least;
     for (const auto& s : steps[i]) least = std::min(least, s.count), most = std::max(most, s.count);
     return std::to_string(least) + " to " + std::to_string(most);
   });
-  rows.emplace_back("count changes", [&](std::size_t i) { return std::to_string(steps[i].empty() ? 0 : steps[i].size() - 1); });
-  rows.emplace_back("reversals (flapping)", [&](std::size_t i) { return std::to_string(journal::direction_changes(steps[i])); });
-  rows.emplace_back("instance-seconds", [&](std::size_t i) {
+  add_row(rows, "count changes", [&](std::size_t i) { return std::to_string(steps[i].empty() ? 0 : steps[i].size() - 1); });
+  add_row(rows, "reversals (flapping)", [&](std::size_t i) { return std::to_string(journal::direction_changes(steps[i])); });
+  add_row(rows, "instance-seconds", [&](std::size_t i) {
     return whole_number(journal::instance_seconds(steps[i], load_seconds(runs[i])));
   });
-  rows.emplace_back("cold starts", [&](std::size_t i) {
+  add_row(rows, "cold starts", [&](std::size_t i) {
     const auto cold = cold_starts(runs[i]);
     return cold ? whole_number(*cold->count) + " (p99 " + whole_number(cold->p99) + " ms)" : std::string("0");
   });

@@ -85,27 +85,27 @@ std::string database_conclusion(const journal::Journal& run) {
 std::string database_table(const std::vector<journal::Journal>& runs) {
   std::vector<journal::Totals> totals;
   for (const journal::Journal& r : runs) totals.push_back(r.totals());
-  std::vector<std::pair<std::string, std::function<std::string(std::size_t)>>> rows;
-  rows.emplace_back("requests", [&](std::size_t i) { return whole_number(totals[i].requests); });
-  rows.emplace_back("failed requests", [&](std::size_t i) { return whole_number(totals[i].errors); });
-  rows.emplace_back("failed with", [&](std::size_t i) {
+  DemoRows rows;
+  add_row(rows, "requests", [&](std::size_t i) { return whole_number(totals[i].requests); });
+  add_row(rows, "failed requests", [&](std::size_t i) { return whole_number(totals[i].errors); });
+  add_row(rows, "failed with", [&](std::size_t i) {
     const std::string code = main_error(runs[i]);
     return code.empty() ? std::string("-") : code;
   });
-  rows.emplace_back("most instances", [&](std::size_t i) { return std::to_string(most_instances(runs[i])); });
-  rows.emplace_back("pool per instance", [&](std::size_t i) {
+  add_row(rows, "most instances", [&](std::size_t i) { return std::to_string(most_instances(runs[i])); });
+  add_row(rows, "pool per instance", [&](std::size_t i) {
     return std::to_string(pool_size(runs[i])) + (pooled_by_pgbouncer(runs[i]) ? " (to pgbouncer)" : "");
   });
-  rows.emplace_back("wanted (N x pool)", [&](std::size_t i) {
+  add_row(rows, "wanted (N x pool)", [&](std::size_t i) {
     return std::to_string(most_instances(runs[i]) * pool_size(runs[i]));
   });
-  rows.emplace_back("server held (peak)", [&](std::size_t i) {
+  add_row(rows, "server held (peak)", [&](std::size_t i) {
     return peak_text(runs[i], &journal::DbConnections::server) + " of " +
            peak_text(runs[i], &journal::DbConnections::budget);
   });
-  rows.emplace_back("pools' conns (peak)", [&](std::size_t i) { return peak_text(runs[i], &journal::DbConnections::pool_open); });
-  rows.emplace_back("waiting (peak)", [&](std::size_t i) { return peak_text(runs[i], &journal::DbConnections::pool_waiting); });
-  rows.emplace_back("worst p99 (ms)", [&](std::size_t i) { return whole_number(totals[i].worst_p99_ms); });
+  add_row(rows, "pools' conns (peak)", [&](std::size_t i) { return peak_text(runs[i], &journal::DbConnections::pool_open); });
+  add_row(rows, "waiting (peak)", [&](std::size_t i) { return peak_text(runs[i], &journal::DbConnections::pool_waiting); });
+  add_row(rows, "worst p99 (ms)", [&](std::size_t i) { return whole_number(totals[i].worst_p99_ms); });
   return demo_table(runs, rows);
 }
 
