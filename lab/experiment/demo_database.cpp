@@ -130,6 +130,10 @@ DemoTopic database_topic(const std::filesystem::path& experiments_dir) {
   };
   DemoRun pool10 = demo_run_from(experiments_dir, "connection-budget.yaml", "pool 10");
   pool10.experiment.cluster.app_env["SCALELAB_DB_POOL"] = "10";
+  // Pools of 10 make requests queue for a connection (that is this run's cost); let them
+  // wait up to 5 s rather than the default 1 s, so a busy machine shows a slower queue,
+  // not failures the lesson is not about.
+  pool10.experiment.cluster.app_env["SCALELAB_DB_CHECKOUT_TIMEOUT_MS"] = "5000";
   topic.runs.push_back(shorten(demo_run_from(experiments_dir, "connection-budget.yaml", "pool 20")));
   topic.runs.push_back(shorten(std::move(pool10)));
   topic.runs.push_back(shorten(demo_run_from(experiments_dir, "connection-budget-pgbouncer.yaml", "pgbouncer")));
