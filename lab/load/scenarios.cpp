@@ -108,8 +108,9 @@ asio::awaitable<void> burst(VirtualUser& vu) {
   }
 }
 
-// A client that retries: attempts of one checkout, and the longest wait between two.
+// A client that retries makes at most this many attempts at one checkout.
 constexpr int kCheckoutAttempts = 5;
+// The checkout scenario's list of the user's orders: the API's largest page.
 constexpr std::size_t kOrderListLimit = 200;
 
 bool worth_retrying(const Response* r) {

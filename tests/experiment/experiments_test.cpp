@@ -1,5 +1,5 @@
 // Every shipped experiment, run for real against a lab, with the outcome
-// experiments/README.md promises. Label `experiments` (about 5 minutes).
+// experiments/README.md promises. Label `experiments` (about 12 minutes of test time).
 #include <cstdio>
 #include <functional>
 
