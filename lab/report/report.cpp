@@ -164,7 +164,7 @@ std::string render_report(const Journal& run) {
   body += "<h2 id=\"numbers\">Key numbers</h2>" + sections::key_numbers(run);
   body += "<h2 id=\"hypothesis\">Steady-state hypothesis</h2>" + sections::hypothesis_table(run);
   body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
-  const ChartSet set = ChartSet::for_runs({run});
+  const ChartSet set{shows_instance_count(run), shows_database(run)};
   const auto charts = charts_for(run, "chart-", false, set);
   const auto headings = chart_headings(set);
   for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], headings[i]);
