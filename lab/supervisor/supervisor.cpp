@@ -132,6 +132,9 @@ int Supervisor::run() {
 }
 
 void Supervisor::tick() {
+  // Reaped before and after the commands: a status must not report as running a
+  // process that exited while the loop waited for them.
+  for (auto& c : components_) reap(*c);
   run_commands();
   for (auto& c : components_) reap(*c);
   std::erase_if(components_, [this](const std::unique_ptr<Component>& c) {

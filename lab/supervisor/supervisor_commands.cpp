@@ -63,10 +63,17 @@ nlohmann::json Supervisor::kill(const std::string& id, int sig) {
   Component& c = find(id);
   if (!c.alive()) throw HttpError(409, "not_running", id + " is not running (" + to_string(c.state) + ")");
   c.kill_signal = sig;
+  const int pid = c.process.pid();
   c.process.signal(sig);
   if (c.state == State::paused && sig != SIGKILL) c.process.signal(SIGCONT);  // so it can act on the signal
   events_.add("kill", id, "SIG" + process::signal_name(sig));
-  return {{"id", id}, {"signal", process::signal_name(sig)}, {"pid", c.process.pid()}};
+  // SIGKILL cannot be caught: the process is gone within milliseconds. Reap it before
+  // answering, so what is asked next (scalelab status, the console) sees it killed and
+  // not still ready: a status queued behind this command would otherwise run before
+  // the loop's next reap (it did once in CI, right after `scalelab kill`).
+  if (sig == SIGKILL)
+    if (auto status = c.process.wait_for(std::chrono::milliseconds(500))) on_exit(c, *status);
+  return {{"id", id}, {"signal", process::signal_name(sig)}, {"pid", pid}};
 }
 
 nlohmann::json Supervisor::pause(const std::string& id) {
