@@ -74,6 +74,14 @@ asio::awaitable<void> Connection::exchange(std::string_view head, std::string_vi
         co_return;
       }
     }
+    // Bytes that arrived on an idle connection answer nothing we sent: start afresh.
+    if (reused_ && socket_.is_open()) {
+      boost::system::error_code ignored;
+      if (socket_.available(ignored) > 0) {
+        close();
+        continue;
+      }
+    }
     const bool was_reused = reused_;
     deadline_ = Clock::now() + limits_.response_timeout;
     boost::system::error_code ec;
@@ -128,7 +136,10 @@ asio::awaitable<void> Connection::exchange(std::string_view head, std::string_vi
     deadline_ = Clock::time_point::max();
     if (!ec) {
       reused_ = true;
-      if (!out.keep_alive) close();
+      // Bytes past the end of the response are no answer to anything we sent (we never
+      // pipeline): reading them as the next response would pin one answer on another
+      // request. The connection is not reused.
+      if (!out.keep_alive || buffer_.size() > 0) close();
       co_return;
     }
     const Transport kind = classify(ec);

@@ -30,7 +30,9 @@ class Connection {
   // Sends `head` (request line and headers, CRLF-terminated) and `body`, then reads one
   // response into `out`. Never throws. A reused connection that the server had already
   // closed (idle keep-alive expiry) is retried once on a new connection, as browsers do,
-  // when no byte of the response had arrived. After abort(), `out.aborted` is set.
+  // when no byte of the response had arrived. A connection is never reused when the
+  // server sent more than the response's framing said, then or while it was idle. After
+  // abort(), `out.aborted` is set.
   boost::asio::awaitable<void> exchange(std::string_view head, std::string_view body, Response& out);
 
   // Called periodically by the owner: closes the socket if the current connect or

@@ -297,7 +297,77 @@ Response exchange_once(std::uint16_t port, const std::string& head) {
   return out;
 }
 
+// Two requests on one Connection, one after the other.
+std::pair<Response, Response> exchange_twice(std::uint16_t port, const std::string& head) {
+  boost::asio::io_context io;
+  Connection conn(io, {boost::asio::ip::make_address_v4("127.0.0.1"), port}, ConnectionLimits{});
+  std::pair<Response, Response> out;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        co_await conn.exchange(head, {}, out.first);
+        co_await conn.exchange(head, {}, out.second);
+      }(),
+      boost::asio::detached);
+  io.run();
+  return out;
+}
+
 }  // namespace
+
+// A backend that answers one request with two responses: the surplus must never be
+// taken as the answer to the next request (found attacking the stock audit, which
+// read one item's stock as another's).
+TEST(LoadIntegration, SurplusBytesAfterAResponseAreNeverTheNextAnswer) {
+  RawServer server([](int fd) {
+    char buf[4096];
+    if (::recv(fd, buf, sizeof buf, 0) <= 0) return;
+    const std::string reply =
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale";
+    (void)::send(fd, reply.data(), reply.size(), 0);
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+      const std::string later = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nreuse";
+      (void)::send(fd, later.data(), later.size(), 0);
+    }
+    ::close(fd);
+  });
+  const auto [one, two] = exchange_twice(server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(one.body, "first");
+  EXPECT_EQ(two.status, 200);
+  EXPECT_EQ(two.body, "first") << "the second request went out on a new connection";
+
+  // The same surplus arriving late, while the connection is idle.
+  RawServer late([](int fd) {
+    char buf[4096];
+    if (::recv(fd, buf, sizeof buf, 0) <= 0) return;
+    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+    (void)::send(fd, reply.data(), reply.size(), 0);
+    std::this_thread::sleep_for(50ms);
+    const std::string surplus = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale";
+    (void)::send(fd, surplus.data(), surplus.size(), 0);
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+      const std::string later = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nreuse";
+      (void)::send(fd, later.data(), later.size(), 0);
+    }
+    ::close(fd);
+  });
+  boost::asio::io_context io;
+  Connection conn(io, {boost::asio::ip::make_address_v4("127.0.0.1"), late.port()}, ConnectionLimits{});
+  Response a, b;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        co_await conn.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", {}, a);
+        boost::asio::steady_timer wait(io, 150ms);
+        co_await wait.async_wait(boost::asio::use_awaitable);
+        co_await conn.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", {}, b);
+      }(),
+      boost::asio::detached);
+  io.run();
+  EXPECT_EQ(a.body, "first");
+  EXPECT_EQ(b.body, "first") << "an idle connection with unsolicited bytes was reused";
+}
 
 TEST(LoadIntegration, ClientReadsChunkedAndCloseDelimitedBodies) {
   FakeApp app("good");
