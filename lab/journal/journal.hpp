@@ -114,7 +114,7 @@ struct Tally {
   Counts status, transport, violations, checks;
 };
 
-// The database's connections at the end of one second (lab/experiment/db_meter.hpp):
+// The database's connections at the end of one second (lab/supervisor/db_meter.hpp):
 // what the server holds for the instances against its budget, and what the instances'
 // pools hold and wait for. A figure that could not be read is absent.
 struct DbConnections {
