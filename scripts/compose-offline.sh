@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # docker-compose.yml on a machine with no container registry. Nothing can be pulled, so
 # this script makes what compose would pull: a debian:bookworm-slim base (debootstrap
-# from the mirror apt uses here), and stand-ins for Redis, Prometheus and MinIO built
-# on it from Debian packages and the host's s3rver (deploy/offline/). Then it runs the
+# from the mirror apt uses here), and stand-ins for Redis, PostgreSQL and its exporter,
+# Prometheus and MinIO built on it from Debian packages and the host's s3rver
+# (deploy/offline/). Then it runs the
 # unchanged docker-compose.yml with deploy/offline/docker-compose.offline.yml on top.
 #
 #   scripts/compose-offline.sh up        daemon, images, stack up and healthy
@@ -83,7 +84,7 @@ base_image() {
 
 standin_images() {
   local name
-  for name in redis prometheus; do
+  for name in redis postgres postgres-exporter prometheus; do
     say "image scalelab-offline/$name:bookworm"
     docker build -q -t "scalelab-offline/$name:bookworm" -f "deploy/offline/$name.Dockerfile" deploy/offline >/dev/null
   done

@@ -35,6 +35,9 @@ if [ "$profile" = test ]; then
   # Docker and debootstrap run the compose stack without a registry (CI's compose
   # stage, scripts/compose-offline.sh)
   packages+=(prometheus docker-compose docker.io debootstrap)
+  # PostgreSQL's exporter: tests/deploy checks the dashboard's and alerts' pg_* names
+  # against its live /metrics (compose and Kubernetes run its upstream image)
+  packages+=(prometheus-postgres-exporter)
   # the anchors the adversarial suite runs every case against (tests/adversarial)
   packages+=(haproxy nginx-light)
   # clang with libFuzzer for the fuzz targets (CI runs each for a minute)

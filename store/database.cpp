@@ -48,6 +48,7 @@ std::string_view to_string(DbCause cause) {
     case DbCause::too_many_connections: return "too_many_connections";
     case DbCause::pool_exhausted: return "pool_exhausted";
     case DbCause::timeout: return "timeout";
+    case DbCause::constraint: return "constraint";
     case DbCause::query: return "query";
   }
   return "unavailable";
@@ -189,8 +190,8 @@ Rows DbSession::exec(std::string_view sql, const std::vector<std::optional<std::
   } catch (const DbUnavailable& e) {
     db_->count_error(e.db_cause());
     throw;
-  } catch (const DbQueryError&) {
-    db_->count_error(DbCause::query);
+  } catch (const DbQueryError& e) {
+    db_->count_error(e.sqlstate().starts_with("23") ? DbCause::constraint : DbCause::query);
     throw;
   }
 }

@@ -37,10 +37,13 @@
 
 namespace scalelab::store {
 
-enum class DbCause { unavailable, too_many_connections, pool_exhausted, timeout, query };
+// Why a database call failed. `constraint` is a statement the schema refused (a CHECK,
+// a unique key: SQLSTATE class 23), which callers usually turn into an answer of their
+// own (409 out_of_stock); `query` is any other refused statement.
+enum class DbCause { unavailable, too_many_connections, pool_exhausted, timeout, constraint, query };
 std::string_view to_string(DbCause cause);
 inline constexpr DbCause kDbCauses[] = {DbCause::unavailable, DbCause::too_many_connections, DbCause::pool_exhausted,
-                                        DbCause::timeout, DbCause::query};
+                                        DbCause::timeout,     DbCause::constraint,           DbCause::query};
 
 class DbUnavailable : public StoreUnavailable {
  public:

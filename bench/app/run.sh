@@ -34,11 +34,7 @@ pids=()
 cleanup() { exec 2>/dev/null; for p in "${pids[@]}"; do kill -9 "$p" || true; done; wait; rm -rf "$work"; }  # quietly: no "Killed" job notices
 trap cleanup EXIT
 
-free_port() {  # a port nothing listens on, from a random start
-  local p=$(( 20000 + RANDOM % 20000 ))
-  while (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
-  echo $p
-}
+source bench/lib.sh
 wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
 
@@ -86,16 +82,15 @@ measure() {
         while kill -0 $wrk_pid 2>/dev/null; do rss_kib "${pid[$mode]}" >>"$work/rss-$mode"; sleep 0.5; done
         wait $wrk_pid)
   local rps p99 requests cpu_us
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(wrk_rps "$out")
+  requests=$(wrk_requests "$out")
   cpu_us=$(awk -v t="$(( $(cpu_ticks "${pid[$mode]}") - ticks_before ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
     'BEGIN {print t * 1e6 / hz / n}')
-  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}' <<<"$out")
-  if grep -q "Non-2xx" <<<"$out"; then echo "run.sh: non-2xx answers from $mode $path" >&2; grep Non-2xx <<<"$out" >&2; fi
+  p99=$(wrk_p99_ms "$out")
+  wrk_warn_non2xx "$out" "$mode" "$path"
   echo "$rps $p99 $cpu_us"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0, Redis over $transport"
 printf '%-16s %12s %12s %8s %12s %12s %14s %14s\n' route "shared rps" "local rps" ratio "shared p99" "local p99" \

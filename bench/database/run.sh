@@ -39,11 +39,7 @@ cleanup() {
   wait; rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() {
-  local p=$(( 20000 + RANDOM % 10000 ))
-  while (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
-  echo $p
-}
+source bench/lib.sh
 wait_ready() { for _ in $(seq 200); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # A lab wants a run of ports from its base: try a few random bases.
@@ -80,13 +76,9 @@ measure() {
     out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cache-Control: no-cache" \
           "http://127.0.0.1:${port[$via]}$route")
   fi
-  if grep -q "Non-2xx" <<<"$out"; then echo "run.sh: non-2xx answers from $via $route" >&2; grep Non-2xx <<<"$out" >&2; fi
-  local rps p99
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}' <<<"$out")
-  echo "$rps $p99"
+  wrk_warn_non2xx "$out" "$via" "$route"
+  echo "$(wrk_rps "$out") $(wrk_p99_ms "$out")"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "scalelab-app with PostgreSQL direct vs through pgbouncer: wrk -c$connections -d${duration}s, $rounds alternating rounds, apps on CPU 0, pools of $connections"
 printf '%-26s %12s %14s %8s %12s %14s\n' route "direct rps" "pgbouncer rps" ratio "direct p99" "pgbouncer p99"

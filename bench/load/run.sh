@@ -15,6 +15,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/bench/lib.sh"
 build=${1:-$root/build}
 load_bin=$build/bin/scalelab
 connections=${CONNECTIONS:-64}
@@ -33,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$tmp/logs" "$tmp/tmp"
 cat >"$tmp/nginx.conf" <<CONF
 worker_processes 1;
@@ -84,7 +85,6 @@ for round in $(seq "$rounds"); do
   wrk_cpus+=("$wc")
   load_cpus+=("$lc")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mw=$(median "${wrk_rates[@]}")
 ml=$(median "${load_rates[@]}")
 # Two readings of the same rounds: the ratio of the median rates, and the median of the

@@ -6,11 +6,14 @@
 #     published balancer, one app replica killed half-way: no violation, no failed
 #     GET (in-flight writes on the killed replica may fail: they are not retried), and
 #     Prometheus then lists exactly the replicas still running;
-#  2. SCALELAB_STATE=local: the replicas recreated, 30 s of load: session_lost above
+#  2. the database: 15 s of `scalelab load --mix checkout`: orders acknowledged, no
+#     order_lost, double_order or oversold, and Prometheus shows PostgreSQL's
+#     connections (its exporter) within its budget, and the replicas' pools;
+#  3. SCALELAB_STATE=local: the replicas recreated, 30 s of load: session_lost above
 #     50 % of the session checks, and the alerts COMPOSE.md promises firing;
-#  3. every PromQL expression of the Grafana dashboard answered by that Prometheus
+#  4. every PromQL expression of the Grafana dashboard answered by that Prometheus
 #     with at least one series, except the ones listed in only_during_failures below;
-#  4. `down -v` (in compose-offline.sh) leaves no container, volume or network.
+#  5. `down -v` (in compose-offline.sh) leaves no container, volume or network.
 # Needs: COMPOSE (the compose command line), the host's build/bin/scalelab, curl, node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -76,7 +79,27 @@ done
 [ "$listed" = "$want/$want" ] || fail "Prometheus lists $listed app targets up, $want replicas run"
 say "Prometheus lists the $want running replicas, all up"
 
-# --- 2. local state: the breakage, measured and alerted ------------------------------
+# --- 2. the database: checkouts, and the connections they hold ----------------------
+say "database: 15 s of checkouts"
+code=0
+"$scalelab" load --target 127.0.0.1:8080 --users 10 --duration 15s --mix checkout --output json --progress none \
+  >"$out/checkout.json" 2>"$out/checkout.err" || code=$?
+[ "$code" -eq 0 ] || fail "checkout load exited $code (3: violations, 4: failures; $out/checkout.json, $out/checkout.err)"
+acknowledged=$(json "$out/checkout.json" "j.totals.checkouts.acknowledged")
+[ "$acknowledged" -gt 0 ] || fail "no checkout was acknowledged ($out/checkout.json)"
+# PostgreSQL's own count (the exporter, scraped every 5 s) and the replicas' pools.
+for _ in $(seq 1 30); do
+  server=$(promql 'sum(pg_stat_activity_count{job="postgres", datname="scalelab"})' >"$out/q.json" && json "$out/q.json" "j.data.result.length ? Math.round(+j.data.result[0].value[1]) : 0" || echo 0)
+  [ "$server" -gt 0 ] && break
+  sleep 1
+done
+[ "$server" -gt 0 ] || fail "Prometheus shows no connection to the scalelab database (job postgres)"
+budget=$(promql 'max(pg_settings_max_connections{job="postgres"}) - max(pg_settings_superuser_reserved_connections{job="postgres"})' >"$out/q.json" && json "$out/q.json" "Math.round(+j.data.result[0].value[1])")
+pools=$(promql 'sum(db_pool_size{job="app"})' >"$out/q.json" && json "$out/q.json" "Math.round(+j.data.result[0].value[1])")
+[ "$server" -le "$budget" ] || fail "PostgreSQL holds $server connections, over its budget of $budget"
+say "database: $acknowledged checkouts acknowledged, 0 violations; PostgreSQL holds $server connections of its budget $budget (the replicas' pools may hold $pools)"
+
+# --- 3. local state: the breakage, measured and alerted ------------------------------
 say "local state: replicas recreated"
 SCALELAB_STATE=local "${compose[@]}" up -d >"$out/local-up.log" 2>&1 || fail "up with SCALELAB_STATE=local failed ($out/local-up.log)"
 wait_healthy app 3
@@ -106,7 +129,7 @@ done
 [ "${#missing[@]}" -eq 0 ] || fail "alerts not firing: ${missing[*]}"
 say "alerts firing: ${expected_alerts[*]}"
 
-# --- 3. the dashboard's queries against live data ------------------------------------
+# --- 4. the dashboard's queries against live data ------------------------------------
 # Series that exist only while something fails, or for parts compose does not run:
 # these may come back empty. Everything else must return data.
 # The same list is in deploy/COMPOSE.md ("What the dashboard shows when").

@@ -9,7 +9,7 @@
 #include "common/log.hpp"
 #include "lab/experiment/actions.hpp"
 #include "common/backing_services.hpp"
-#include "lab/experiment/churn_meter.hpp"
+#include "lab/experiment/instance_meter.hpp"
 #include "lab/supervisor/db_meter.hpp"
 #include "lab/experiment/hypothesis.hpp"
 #include "lab/journal/journal_json.hpp"
@@ -146,7 +146,7 @@ class Run {
     }
     record_lab(first_failure);
     lab_.emplace(config_, std::chrono::seconds(10));
-    churn_lab_.emplace(config_, std::chrono::seconds(2));  // the load thread's own (see start_load)
+    instances_lab_.emplace(config_, std::chrono::seconds(2));  // the load thread's own (see start_load)
     if (config_.database) db_meter_.emplace(services::postgres_url(config_.ports.postgres()));
     // The lab's live console shows the run's violation counters (scalelab console --dir).
     console_feed_.emplace(config_, "experiment: " + x_.title);
@@ -166,7 +166,7 @@ class Run {
     forward_stop_.emplace(o_.stop, [this] { stop_load_.request_stop(); });
     t0_unix_ = log::unix_now();
     t0_ = Clock::now();
-    read_churn();
+    read_instances();
     // The method's clock is the load's: it starts when the first request may go, after
     // the load's stock audit has read the stock (a run that checks out), not before.
     std::promise<void> started;
@@ -184,7 +184,7 @@ class Run {
         result_ = load::run_load(
             load_config,
             [this](const load::Sample& s) {
-              read_churn();  // once a second, on this thread only after the first read
+              read_instances();  // once a second, on this thread only after the first read
               nlohmann::json j = s;
               if (db_meter_) j["db"] = journal::db_json(db_reading());
               journal::Sample sample = journal::parse_sample(j);
@@ -266,8 +266,8 @@ class Run {
     journal_.t0_unix = t0_unix_;
     journal_.series = snapshot();
     journal_.load = load_run_of(result_);
-    if (churn_.measured(ChurnMeter::redis)) journal_.lab.redis_connections_opened = churn_.opened(ChurnMeter::redis);
-    if (churn_.measured(ChurnMeter::database)) journal_.lab.db_connections_opened = churn_.opened(ChurnMeter::database);
+    if (instances_.measured(InstanceMeter::redis)) journal_.lab.redis_connections_opened = instances_.opened(InstanceMeter::redis);
+    if (instances_.measured(InstanceMeter::database)) journal_.lab.db_connections_opened = instances_.opened(InstanceMeter::database);
     journal_.ended_at = log::now_rfc3339();
     journal_.duration_s = seconds(Clock::now() - begin_);
   }
@@ -307,24 +307,24 @@ class Run {
     std::lock_guard lock(mu_);
     return samples_;
   }
-  // Connection churn (churn_meter.hpp), with a client of its own: the load thread
-  // reads while the main thread runs actions through lab_.
-  void read_churn() {
+  // The instances' connection counters and pools (instance_meter.hpp), with a client of
+  // its own: the load thread reads while the main thread runs actions through lab_.
+  void read_instances() {
     try {
-      churn_.read(churn_lab_->status());
+      instances_.read(instances_lab_->status());
     } catch (const std::exception&) {
       // A second without a reading; the next one catches up.
     }
   }
   // The database's connections this second: the server's, and the pools' from the
-  // scrape read_churn() just made.
+  // scrape read_instances() just made.
   journal::DbConnections db_reading() {
     const lab::DbServerReading server = db_meter_->read();
     journal::DbConnections d;
     d.server = server.connections;
     d.budget = server.budget;
-    d.pool_open = churn_.pool_open();
-    d.pool_waiting = churn_.pool_waiting();
+    d.pool_open = instances_.pool_open();
+    d.pool_waiting = instances_.pool_waiting();
     return d;
   }
   nlohmann::json lab_status() {
@@ -342,8 +342,8 @@ class Run {
 
   lab::LabConfig config_;
   std::optional<lab::LabClient> lab_;
-  std::optional<lab::LabClient> churn_lab_;
-  ChurnMeter churn_;  // read before the load starts, then only by the load thread
+  std::optional<lab::LabClient> instances_lab_;
+  InstanceMeter instances_;  // read before the load starts, then only by the load thread
   std::optional<lab::DbMeter> db_meter_;  // when the lab has a database; the load thread's
   std::optional<lab::SamplePublisher> console_feed_;
 

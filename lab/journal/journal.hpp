@@ -182,7 +182,7 @@ struct LabPlace {
   std::optional<double> base_port;
   std::optional<std::string> first_attempt;  // why a first range of ports failed
   // Connections to Redis the instances opened while the load ran (connection churn:
-  // lab/experiment/churn_meter.hpp); absent when not measured.
+  // lab/experiment/instance_meter.hpp); absent when not measured.
   std::optional<double> redis_connections_opened;
   // Likewise to the database (db_connections_opened_total); absent without a database.
   std::optional<double> db_connections_opened;

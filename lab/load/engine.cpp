@@ -15,9 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The stock audit's readings before and after a run: at most this long each.
-constexpr std::chrono::milliseconds kStockReadBudget{10000};
-
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 Window take_all(std::vector<std::unique_ptr<Worker>>& workers) {
@@ -60,8 +57,11 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   const bool checks_out = std::any_of(run.mix.begin(), run.mix.end(), [](const MixEntry& e) {
     return e.scenario == Scenario::checkout && e.weight > 0;
   });
+  // The stock audit's readings before and after the run take at most a connect and a
+  // response timeout each (--connect-timeout, --timeout), as any request of the run.
+  const auto stock_budget = config.connect_timeout + config.response_timeout;
   StockSnapshot stock_before;
-  if (checks_out) stock_before = read_stock(run.target, config.checkout_items, kStockReadBudget);
+  if (checks_out) stock_before = read_stock(run.target, config.checkout_items, stock_budget);
   run.start = Clock::now();
   if (on_start) on_start();
 
@@ -127,7 +127,7 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   Window last = take_all(workers);
   std::vector<ItemAudit> audit;
   if (checks_out)
-    audit = audit_stock(stock_before, read_stock(run.target, config.checkout_items, kStockReadBudget),
+    audit = audit_stock(stock_before, read_stock(run.target, config.checkout_items, stock_budget),
                         run.sold.sold(), last.tally);
   if (last.tally.requests > 0 || interval >= 0.5 || !audit.empty()) emit(last, second + 1, elapsed, interval);
   result.stock = stock_json(audit);

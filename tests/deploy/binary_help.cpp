@@ -137,7 +137,13 @@ std::vector<std::string> check_invocation(HelpCache& help, const std::string& wh
     const std::string why = accepted.flag_rules.at(name).check(*value);
     if (!why.empty()) problems.push_back(where + ": " + name + " '" + *value + "' " + why);
   }
+  // Variables libpq reads by itself, so they are in no --help: the app's database
+  // password reaches it as PGPASSWORD and stays out of SCALELAB_DATABASE_URL. Only an
+  // app that has a database URL reads them.
+  static const std::set<std::string> kLibpqEnv{"PGPASSWORD"};
+  const bool uses_database = argv[0] == "scalelab-app" && env.count("SCALELAB_DATABASE_URL");
   for (const auto& [name, value] : env) {
+    if (uses_database && kLibpqEnv.count(name)) continue;
     if (!accepted.env.count(name)) {
       problems.push_back(where + ": " + argv[0] + " reads no environment variable " + name + " (see its --help)");
       continue;

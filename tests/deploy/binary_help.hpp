@@ -50,7 +50,8 @@ class HelpCache {
 const std::set<std::string>& image_binaries();
 
 // Problems with one invocation of a scalelab binary: argv[0] not one of ours, a flag
-// or an environment variable its --help does not list, or a value its --help says it
+// or an environment variable its --help does not list (libpq's own, such as
+// PGPASSWORD, are allowed to an app with a database URL), or a value its --help says it
 // refuses. `env` maps each variable to its value, or nullopt when the value is not
 // known here (a Kubernetes secretKeyRef). `where` prefixes each message.
 std::vector<std::string> check_invocation(HelpCache& help, const std::string& where, const std::vector<std::string>& argv,

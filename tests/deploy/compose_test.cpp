@@ -78,7 +78,8 @@ class ComposeTest : public ::testing::Test {
 TEST_F(ComposeTest, HasEveryServiceTheIssueAsksFor) {
   std::set<std::string> names;
   for (const auto& kv : config_.doc["services"]) names.insert(kv.first.as<std::string>());
-  EXPECT_EQ(names, (std::set<std::string>{"app", "balancer", "redis", "minio", "minio-init", "prometheus", "grafana", "load"}));
+  EXPECT_EQ(names, (std::set<std::string>{"app", "balancer", "redis", "minio", "minio-init", "postgres",
+                                          "postgres-exporter", "prometheus", "grafana", "load"}));
   EXPECT_EQ(words(service("load")["profiles"]), std::vector<std::string>{"load"}) << "load is optional";
 }
 
@@ -193,6 +194,40 @@ TEST_F(ComposeTest, PrometheusScrapesEveryReplicaThroughDnsWithTheRules) {
   EXPECT_EQ(prom["rule_files"][0].as<std::string>(), "rules/*.yml");
   // The Grafana data source (deploy/grafana/provisioning) points at this service.
   EXPECT_EQ(published(service("prometheus")["ports"][0]).target, "9090");
+}
+
+// The database's pieces agree: the replicas reach the postgres service as the ordinary
+// role its first start makes, with the password that start gives it; their pools fit
+// the server's budget; the exporter and Prometheus' job `postgres` see the server.
+TEST_F(ComposeTest, TheReplicasPoolsFitPostgresAndPrometheusSeesIt) {
+  EXPECT_EQ(env("app", "SCALELAB_DATABASE_URL"), "postgresql://scalelab_app@postgres:5432/scalelab");
+  EXPECT_EQ(env("app", "PGPASSWORD"), env("postgres", "APP_DB_PASSWORD"));
+  EXPECT_EQ(service("app")["depends_on"]["postgres"]["condition"].as<std::string>(), "service_healthy");
+  std::string initdb;
+  for (const auto& v : service("postgres")["volumes"]) {
+    const std::string mount = v.as<std::string>();
+    if (mount.find(":/docker-entrypoint-initdb.d") != std::string::npos) initdb = mount.substr(0, mount.find(':'));
+  }
+  EXPECT_EQ(initdb, (source_dir() / "deploy" / "postgres" / "initdb").string());
+  const std::string script = read_file(source_dir() / "deploy" / "postgres" / "initdb" / "10-scalelab-app.sh");
+  EXPECT_NE(script.find("CREATE ROLE scalelab_app"), std::string::npos);
+  EXPECT_NE(script.find("CREATE DATABASE scalelab OWNER scalelab_app"), std::string::npos);
+
+  // Three replicas x their pool within max_connections minus the superuser's 3.
+  int max_connections = 0;
+  for (const auto& w : words(service("postgres")["command"]))
+    if (w.rfind("max_connections=", 0) == 0) max_connections = std::stoi(w.substr(w.find('=') + 1));
+  const int pools = service("app")["deploy"]["replicas"].as<int>() * std::stoi(env("app", "SCALELAB_DB_POOL"));
+  EXPECT_GT(max_connections, 0);
+  EXPECT_LE(pools, max_connections - 3) << "the replicas' pools alone would spend the budget";
+
+  const std::string dsn = env("postgres-exporter", "DATA_SOURCE_NAME");
+  EXPECT_EQ(dsn, "postgresql://postgres:" + env("postgres", "POSTGRES_PASSWORD") + "@postgres:5432/postgres?sslmode=disable");
+  const YAML::Node prom = YAML::LoadFile((source_dir() / "deploy" / "prometheus" / "prometheus.yml").string());
+  std::string target;
+  for (const auto& job : prom["scrape_configs"])
+    if (job["job_name"].as<std::string>() == "postgres") target = job["static_configs"][0]["targets"][0].as<std::string>();
+  EXPECT_EQ(target, "postgres-exporter:9187");
 }
 
 TEST_F(ComposeTest, GrafanaMountsTheProvisioningAndTheDashboards) {

@@ -135,7 +135,8 @@ TEST(Dashboard, VariablesUsedInQueriesAreDefined) {
 
 // The panels an operator needs to see the lab's lessons (per-instance rates, errors and
 // latency, the balancer's distribution, retries, ejections, health, session and upload
-// misses, the state mode, store errors), each recognised by the series it must query.
+// misses, the state mode, store errors, the database's connections against its
+// budget), each recognised by the series it must query.
 TEST(Dashboard, HasThePanelsTheIssueAsksFor) {
   std::multimap<std::string, std::string> queried;  // metric -> matcher text
   for (const auto& e : dashboard_expressions(dashboard())) {
@@ -151,19 +152,33 @@ TEST(Dashboard, HasThePanelsTheIssueAsksFor) {
       if (it->second.find(matcher) != std::string::npos) return true;
     return false;
   };
-  EXPECT_TRUE(queries("instance:app_requests:rate1m")) << "RPS per instance";
-  EXPECT_TRUE(queries("instance:app_request_errors:rate1m")) << "errors per instance";
-  EXPECT_TRUE(queries("instance:app_request_duration_seconds:p50_rate1m")) << "p50 per instance";
-  EXPECT_TRUE(queries("instance:app_request_duration_seconds:p99_rate1m")) << "p99 per instance";
-  EXPECT_TRUE(queries("backend:balancer_request_share:ratio_rate1m")) << "the balancer's distribution";
-  EXPECT_TRUE(queries("balancer_retries_total")) << "retries";
-  EXPECT_TRUE(queries("balancer_ejections_total")) << "ejections";
-  EXPECT_TRUE(queries("balancer_backend_healthy")) << "health per backend";
-  EXPECT_TRUE(queries("app_session_lookups_total", "result=missing")) << "session misses";
-  EXPECT_TRUE(queries("app_upload_reads_total", "result=missing")) << "upload misses";
-  EXPECT_TRUE(queries("app_state_mode")) << "state mode per instance";
-  EXPECT_TRUE(queries("app_store_errors_total")) << "store errors per instance";
-  EXPECT_TRUE(queries("store_operations_total", "result=error")) << "store operation errors";
+  struct Wanted {
+    const char* metric;
+    const char* matcher;
+    const char* what;
+  };
+  static const Wanted kWanted[] = {
+      {"instance:app_requests:rate1m", "", "RPS per instance"},
+      {"instance:app_request_errors:rate1m", "", "errors per instance"},
+      {"instance:app_request_duration_seconds:p50_rate1m", "", "p50 per instance"},
+      {"instance:app_request_duration_seconds:p99_rate1m", "", "p99 per instance"},
+      {"backend:balancer_request_share:ratio_rate1m", "", "the balancer's distribution"},
+      {"balancer_retries_total", "", "retries"},
+      {"balancer_ejections_total", "", "ejections"},
+      {"balancer_backend_healthy", "", "health per backend"},
+      {"app_session_lookups_total", "result=missing", "session misses"},
+      {"app_upload_reads_total", "result=missing", "upload misses"},
+      {"app_state_mode", "", "state mode per instance"},
+      {"app_store_errors_total", "", "store errors per instance"},
+      {"store_operations_total", "result=error", "store operation errors"},
+      {"pg_stat_activity_count", "", "the server's connections"},
+      {"pg_settings_max_connections", "", "the connection budget"},
+      {"db_pool_size", "", "instances x pool size"},
+      {"db_pool_waiting", "", "pool waiters"},
+      {"db_errors_total", "", "database errors by cause"},
+      {"db_queries_per_request_bucket", "", "queries per request"},
+  };
+  for (const Wanted& w : kWanted) EXPECT_TRUE(queries(w.metric, w.matcher)) << w.what;
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 // their exec hooks call tools the image has.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "tests/deploy/binary_help.hpp"
 #include "tests/deploy/k8s_manifests.hpp"
 

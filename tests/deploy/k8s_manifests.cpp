@@ -1,6 +1,7 @@
 #include "tests/deploy/k8s_manifests.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "tests/deploy/deploy_files.hpp"
 
@@ -28,6 +29,17 @@ std::vector<Manifest> load_manifests() {
   return out;
 }
 
+const std::vector<Manifest>& manifests() {
+  static const std::vector<Manifest> all = load_manifests();
+  return all;
+}
+
+const Manifest& need(const std::string& kind, const std::string& name) {
+  const Manifest* m = find_manifest(manifests(), kind, name);
+  if (m == nullptr) throw std::runtime_error("deploy/k8s has no " + kind + " " + name);
+  return *m;
+}
+
 const Manifest* find_manifest(const std::vector<Manifest>& all, const std::string& kind, const std::string& name) {
   for (const auto& m : all)
     if (m.kind() == kind && m.name() == name) return &m;
@@ -38,6 +50,15 @@ YAML::Node pod_spec(const Manifest& m) {
   static const std::set<std::string> kWorkloads{"Deployment", "StatefulSet", "DaemonSet", "Job"};
   if (!kWorkloads.count(m.kind())) return YAML::Node(YAML::NodeType::Undefined);
   return at(m.doc, {"spec", "template", "spec"});
+}
+
+bool selects(const YAML::Node& match_labels, const YAML::Node& labels) {
+  if (!match_labels || match_labels.size() == 0) return false;
+  for (const auto& kv : match_labels) {
+    const YAML::Node value = labels[kv.first.as<std::string>()];
+    if (!value || value.as<std::string>() != kv.second.as<std::string>()) return false;
+  }
+  return true;
 }
 
 YAML::Node at(const YAML::Node& node, std::initializer_list<std::string> keys) {

@@ -25,12 +25,20 @@ struct Manifest {
 std::filesystem::path k8s_dir();
 // Throws YAML::Exception (with the file named in the message) on a syntax error.
 std::vector<Manifest> load_manifests();
+// load_manifests(), once per process, for the tests that share it.
+const std::vector<Manifest>& manifests();
 
 const Manifest* find_manifest(const std::vector<Manifest>& all, const std::string& kind, const std::string& name);
+// The KIND NAME among manifests(); throws std::runtime_error when there is none.
+const Manifest& need(const std::string& kind, const std::string& name);
 
 // spec.template.spec of a Deployment, StatefulSet, DaemonSet or Job; an undefined
 // node (false in a condition) otherwise.
 YAML::Node pod_spec(const Manifest& m);
+
+// A selector's matchLabels against a pod's labels: true when every label it names
+// has that value there (and it names at least one).
+bool selects(const YAML::Node& match_labels, const YAML::Node& labels);
 
 // node[k1][k2]... without yaml-cpp's throw when an intermediate key is missing:
 // an undefined node then.

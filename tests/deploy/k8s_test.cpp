@@ -15,34 +15,14 @@
 namespace scalelab::deploytest {
 namespace {
 
-const std::vector<Manifest>& manifests() {
-  static const std::vector<Manifest> all = load_manifests();
-  return all;
-}
-
 const std::map<std::string, std::string> kApiVersions{
     {"Namespace", "v1"},        {"Secret", "v1"},
     {"ConfigMap", "v1"},        {"PersistentVolumeClaim", "v1"},
     {"Service", "v1"},          {"ServiceAccount", "v1"},
-    {"Deployment", "apps/v1"},  {"Job", "batch/v1"},
+    {"Deployment", "apps/v1"},  {"StatefulSet", "apps/v1"},
+    {"Job", "batch/v1"},
     {"Role", "rbac.authorization.k8s.io/v1"}, {"RoleBinding", "rbac.authorization.k8s.io/v1"},
     {"PodDisruptionBudget", "policy/v1"},     {"HorizontalPodAutoscaler", "autoscaling/v2"}};
-
-const Manifest& need(const std::string& kind, const std::string& name) {
-  const Manifest* m = find_manifest(manifests(), kind, name);
-  if (m == nullptr) throw std::runtime_error("deploy/k8s has no " + kind + " " + name);
-  return *m;
-}
-
-// matchLabels ⊆ labels
-bool selects(const YAML::Node& match_labels, const YAML::Node& labels) {
-  if (!match_labels || match_labels.size() == 0) return false;
-  for (const auto& kv : match_labels) {
-    const YAML::Node value = labels[kv.first.as<std::string>()];
-    if (!value || value.as<std::string>() != kv.second.as<std::string>()) return false;
-  }
-  return true;
-}
 
 std::vector<const Manifest*> workloads() {
   std::vector<const Manifest*> out;
@@ -154,6 +134,14 @@ TEST(K8s, ReferencedConfigMapsSecretsAndClaimsExist) {
         EXPECT_NE(find_manifest(manifests(), cm ? "ConfigMap" : "Secret", name), nullptr) << name;
       }
     }
+    // Every mount names a volume of the pod or, in a StatefulSet, a claim template
+    // (each pod gets its own PersistentVolumeClaim from it).
+    std::set<std::string> volumes;
+    for (const auto& v : spec["volumes"]) volumes.insert(v["name"].as<std::string>());
+    for (const auto& t : w->doc["spec"]["volumeClaimTemplates"]) volumes.insert(t["metadata"]["name"].as<std::string>());
+    for (const auto& c : spec["containers"])
+      for (const auto& mount : c["volumeMounts"])
+        EXPECT_TRUE(volumes.count(mount["name"].as<std::string>())) << "no volume " << mount["name"];
     for (const auto& v : spec["volumes"]) {
       if (v["configMap"]) {
         EXPECT_NE(find_manifest(manifests(), "ConfigMap", v["configMap"]["name"].as<std::string>()), nullptr);

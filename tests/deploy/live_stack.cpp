@@ -90,6 +90,8 @@ LiveStack::LiveStack() {
              {"AWS_ACCESS_KEY_ID", testkit::S3Server::kAccessKey},
              {"AWS_SECRET_ACCESS_KEY", testkit::S3Server::kSecretKey},
              {"SCALELAB_DATA_DIR", (dir_ / "app-1").string()},
+             {"SCALELAB_DATABASE_URL", postgres_.url()},
+             {"SCALELAB_DB_POOL", "2"},
              {"SCALELAB_DB_LATENCY_MS", "1"},
              {"SCALELAB_DRAIN_GRACE_MS", "100"}};
   app_ = spawn("app", app, app_port_, "/readyz");
@@ -107,9 +109,18 @@ LiveStack::LiveStack() {
                    "--health-fall", "1",
                    "--access-log", "false"};
   balancer_ = spawn("balancer", balancer, balancer_admin_port_, "/healthz");
+
+  // As the superuser, as compose and Kubernetes connect it: its connection comes out
+  // of the reserve, not the instances' budget.
+  exporter_port_ = net::free_port();
+  process::SpawnOptions exporter;
+  exporter.argv = {"prometheus-postgres-exporter", "--web.listen-address=" + loopback(exporter_port_)};
+  exporter.env = {{"DATA_SOURCE_NAME", postgres_.superuser_url() + "?sslmode=disable"}};
+  exporter_ = spawn("postgres-exporter", exporter, exporter_port_, "/metrics");
 }
 
 LiveStack::~LiveStack() {
+  exporter_.stop(2s);
   balancer_.stop(2s);
   app_.stop(5s);
   faults_.stop(2s);
@@ -141,6 +152,17 @@ void LiveStack::drive() {
   const auto id = nlohmann::json::parse(upload->body).at("id").get<std::string>();
   expect_status(lb.Get("/api/uploads/" + id, session), 200, "upload read (found)");
   expect_status(lb.Get("/api/uploads/BBBBBBBBBBBBBBBBBBBBBB", session), 404, "upload read (missing)");
+
+  // A checkout, read back as a listing: the pools, queries per request and the
+  // server's connections to the scalelab database.
+  auto buyer = lb.Post("/api/login", R"({"user": "deploy-buyer"})", "application/json");
+  expect_status(buyer, 200, "login (buyer)");
+  httplib::Headers order{{"Cookie", testkit::session_cookie(buyer)}};
+  expect_status(lb.Post("/api/cart/items", order, R"({"sku": "item-2", "qty": 1})", "application/json"), 200,
+                "cart (buyer)");
+  order.emplace("Idempotency-Key", "deploy-order-1");
+  expect_status(lb.Post("/api/checkout", order, "", "application/json"), 201, "checkout");
+  expect_status(lb.Get("/api/orders?include=lines&strategy=join", order), 200, "order listing");
 
   // A Redis outage: the fault proxy refuses the link, a Redis-backed request fails
   // with a store error (app_store_errors_total{backend="redis"}), then it heals.

@@ -1,9 +1,12 @@
 // A small real scalelab topology on loopback, for the tests that need live /metrics:
-// redis-server and s3rver, a scalelab-faultproxy on the Redis link, one scalelab-app
-// behind it (its admin API on an address of its own, with kAdminToken), and a scalelab-balancer with that app plus a backend that refuses
-// connections (so ejections and retries happen). drive() sends traffic that makes
-// every labelled series the dashboard and the rules use exist, including a store
-// error (a `down` fault on the Redis link for a moment).
+// redis-server, s3rver and PostgreSQL, a scalelab-faultproxy on the Redis link, one
+// scalelab-app behind it (its admin API on an address of its own, with kAdminToken),
+// a scalelab-balancer with that app plus a backend that refuses connections (so
+// ejections and retries happen), and PostgreSQL's exporter (Debian's
+// prometheus-postgres-exporter, what compose and Kubernetes run as job `postgres`).
+// drive() sends traffic that makes every labelled series the dashboard and the rules
+// use exist, including a store error (a `down` fault on the Redis link for a moment)
+// and a checkout with its order listing.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +41,7 @@ class LiveStack {
   std::string app_metrics() const { return get(app_port_, "/metrics"); }
   std::string balancer_metrics() const { return get(balancer_admin_port_, "/metrics"); }
   std::string faultproxy_metrics() const { return get(faults_api_port_, "/metrics"); }
+  std::string postgres_exporter_metrics() const { return get(exporter_port_, "/metrics"); }
   // The fault proxy's metrics as they were while the Redis fault was active.
   const std::string& faultproxy_metrics_during_fault() const { return faults_during_fault_; }
 
@@ -48,9 +52,10 @@ class LiveStack {
   testkit::TempDir dir_{"scalelab-deploy-stack"};
   testkit::RedisServer redis_;
   testkit::S3Server s3_;
+  testkit::PostgresServer postgres_;
   std::uint16_t redis_proxy_port_ = 0, faults_api_port_ = 0, app_port_ = 0, app_admin_port_ = 0;
-  std::uint16_t balancer_port_ = 0, balancer_admin_port_ = 0;
-  process::Process faults_, app_, balancer_;
+  std::uint16_t balancer_port_ = 0, balancer_admin_port_ = 0, exporter_port_ = 0;
+  process::Process faults_, app_, balancer_, exporter_;
   std::string faults_during_fault_;
 };
 

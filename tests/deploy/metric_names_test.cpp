@@ -1,8 +1,9 @@
 // Every PromQL expression in the Grafana dashboard and in the recording and alert
 // rules names only what the binaries really export: metric names, label names,
 // equality-matched label values and jobs, taken from a live /metrics of
-// scalelab-app, scalelab-balancer and scalelab-faultproxy after traffic that makes
-// their labelled series exist. Recording rules count as names once defined.
+// scalelab-app, scalelab-balancer and scalelab-faultproxy, and of PostgreSQL's
+// exporter (job `postgres` in compose and Kubernetes), after traffic that makes their
+// labelled series exist. Recording rules count as names once defined.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -23,7 +24,8 @@ class MetricNames_ : public ::testing::Test {
     stack.drive();
     live_ = new std::map<std::string, MetricNames>{{"app", parse_exposition(stack.app_metrics())},
                                                    {"balancer", parse_exposition(stack.balancer_metrics())},
-                                                   {"faultproxy", parse_exposition(stack.faultproxy_metrics_during_fault())}};
+                                                   {"faultproxy", parse_exposition(stack.faultproxy_metrics_during_fault())},
+                                                   {"postgres", parse_exposition(stack.postgres_exporter_metrics())}};
   }
   static void TearDownTestSuite() {
     delete live_;
@@ -40,6 +42,8 @@ TEST_F(MetricNames_, TheLiveExpositionsHaveTheSeriesTheChecksNeed) {
   EXPECT_TRUE(live_->at("app").series.count("app_request_duration_seconds_bucket"));
   EXPECT_TRUE(live_->at("balancer").series.count("balancer_ejections_total"));
   EXPECT_TRUE(live_->at("faultproxy").series.count("scalelab_faultproxy_toxics_active"));
+  EXPECT_TRUE(live_->at("app").series.count("db_queries_per_request_bucket")) << "the checkout reached no database";
+  EXPECT_TRUE(live_->at("postgres").series.count("pg_stat_activity_count"));
 }
 
 TEST_F(MetricNames_, DashboardNamesOnlyExportedMetricsAndRecordingRules) {

@@ -221,6 +221,10 @@ TEST_F(Postgres, ARefusedCheckoutWritesNothing) {
   EXPECT_EQ(server_->query("SELECT count(*) FROM orders"), "0");
   EXPECT_EQ(server_->query("SELECT count(*) FROM order_lines"), "0");
   EXPECT_FALSE(orders.checkout(s, "ann", "k", {{1, 1}}).replayed) << "the key is still free";
+  // The CHECK that refused the oversell is the schema's answer, not a broken query:
+  // db_errors_total tells the two apart.
+  EXPECT_EQ(metric("db_errors_total", "constraint"), 1);
+  EXPECT_EQ(metric("db_errors_total", "query"), 0);
 }
 
 TEST_F(Postgres, ConcurrentCheckoutsNeverOversellNorOrderTwicePerKey) {

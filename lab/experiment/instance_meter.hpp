@@ -1,4 +1,5 @@
-// Connection churn during a run, for its journal (lab.redis_connections_opened and
+// What the lab's instances say about their connections during a run, for its journal.
+// First the connection churn (lab.redis_connections_opened and
 // lab.db_connections_opened): how many connections to Redis and to the database the
 // lab's instances opened while the load ran. Each instance counts them in
 // app_redis_connections_opened_total and db_connections_opened_total; the meter reads
@@ -8,8 +9,8 @@
 // that died. One instance with a shared connection opens one; with
 // SCALELAB_REDIS_CONNECTIONS=per_request, one per store call; likewise for the database
 // with SCALELAB_DB_CONNECT=per-request.
-// The same scrape also gives the instances' database pools at that second (connections
-// open, requests waiting), which the database meter sets beside the server's count.
+// Then, from the same scrape, the instances' database pools at that second (connections
+// open, requests waiting), which the runner sets beside the server's count.
 #pragma once
 
 #include <map>
@@ -20,7 +21,7 @@
 
 namespace scalelab::experiment {
 
-class ChurnMeter {
+class InstanceMeter {
  public:
   // Reads every app in `lab_status` (the supervisor's GET /status) that runs. Call it
   // once when the load starts, then once a second.

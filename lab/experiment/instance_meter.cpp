@@ -1,5 +1,5 @@
-// See churn_meter.hpp.
-#include "lab/experiment/churn_meter.hpp"
+// See instance_meter.hpp.
+#include "lab/experiment/instance_meter.hpp"
 
 #include <charconv>
 
@@ -7,7 +7,7 @@
 
 namespace scalelab::experiment {
 
-void ChurnMeter::read(const nlohmann::json& lab_status) {
+void InstanceMeter::read(const nlohmann::json& lab_status) {
   const bool first = !first_read_done_;
   first_read_done_ = true;
   pool_open_.reset();
@@ -39,7 +39,7 @@ void ChurnMeter::read(const nlohmann::json& lab_status) {
   }
 }
 
-double ChurnMeter::opened(Counter counter) const {
+double InstanceMeter::opened(Counter counter) const {
   double total = 0;
   for (const auto& [key, s] : series_[counter]) total += std::max(0.0, s.last - s.first);
   return total;
