@@ -79,6 +79,7 @@ struct UpFlags {
   int base_port = 8080;
   int restart_delay_ms = 1000;
   int timeout_s = 60;
+  std::string app_model;  // empty: the app's default (pool)
   std::vector<std::string> app_env, balancer_env;
   std::string autoscale;
   std::string database = "on";
@@ -111,6 +112,10 @@ void add_up_flags(CLI::App& cmd, UpFlags& f) {
       ->check(CLI::IsMember({"never", "always"}));
   option(cmd, "--restart-delay-ms", "SCALELAB_RESTART_DELAY_MS", f.restart_delay_ms, "Delay before a restart")
       ->check(CLI::Range(0, 600000));
+  option(cmd, "--app-model", "SCALELAB_APP_MODEL", f.app_model,
+         "The instances' concurrency model: pool (32 workers) or thread-per-connection (a thread per connection); "
+         "the balancer's connections per instance follow it")
+      ->check(CLI::IsMember({"pool", "thread-per-connection"}));
   cmd.add_option("--app-env", f.app_env, "KEY=VALUE for every instance, e.g. SCALELAB_RATE_LIMIT=20 (repeatable)");
   cmd.add_option("--balancer-env", f.balancer_env,
                  "KEY=VALUE for the balancer, e.g. SCALELAB_BALANCER_TRY_TIMEOUT_MS=1000 (repeatable; not what "
@@ -140,6 +145,7 @@ int run_up(const UpFlags& f, const std::filesystem::path& dir) {
   c.restart_delay = std::chrono::milliseconds(f.restart_delay_ms);
   c.binaries = lab::executable_dir();
   c.database = f.database == "on";
+  if (!f.app_model.empty()) c.app_env["SCALELAB_APP_MODEL"] = f.app_model;
   parse_env_words("--app-env", f.app_env, c.app_env);
   parse_env_words("--balancer-env", f.balancer_env, c.balancer_env);
   if (!f.autoscale.empty()) {

@@ -149,7 +149,7 @@ ProbeSpec parse_probe(const YAML::Node& node, const std::string& path, const std
   ProbeSpec p;
   p.line = f.line();
   p.type = f.choice("type", "", {"violations", "error_rate", "latency", "throughput", "throughput_growth", "status", "ready",
-                                      "instances_serving", "cold_start"});
+                                      "instances_serving", "cold_start", "ceiling"});
   p.name = f.str("name", p.type);
   p.window = f.choice("window", "whole", {"before", "whole", "after_method"});
   if (p.type == "violations") {
@@ -320,6 +320,10 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
       if (!vars.IsMap()) c.fail(vars, "expected a mapping of SCALELAB_* variables", field);
       for (const auto& kv : vars) (*env)[kv.first.as<std::string>()] = kv.second.as<std::string>();
     }
+    // The instances' concurrency model (services/app/concurrency_model.hpp), as `scalelab
+    // up --app-model` sets it.
+    if (c.has("app_model"))
+      x.cluster.app_env["SCALELAB_APP_MODEL"] = c.choice("app_model", "pool", {"pool", "thread-per-connection"});
     c.done();
   }
 

@@ -29,7 +29,8 @@ using Tolerance = journal::Tolerance;
 
 struct ProbeSpec {
   std::string name;
-  std::string type;      // violations, error_rate, latency, throughput, throughput_growth, status, ready, instances_serving
+  std::string type;      // violations, error_rate, latency, throughput, throughput_growth, status, ready,
+                         // instances_serving, cold_start, ceiling
   std::string kind;      // violations: a kind or "any"
   bool rate = false;     // violations: a fraction of the kind's checks instead of a count
   int percentile = 99;   // latency

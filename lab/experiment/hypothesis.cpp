@@ -118,6 +118,18 @@ double throughput(const Probing& in, ProbeResult& out) {
   return value;
 }
 
+// The window's throughput against its ceiling (lab/journal/ceiling.hpp): the mean
+// requests per second over the mean of the seconds' ceilings, on the seconds that have
+// one. 0 when none has (the run's mix has no known service time).
+double ceiling(const Probing& in, ProbeResult& out) {
+  const journal::Efficiency e = journal::efficiency_over(in.window);
+  out.value = e.ratio();
+  out.detail = e.seconds == 0 ? "no second of the window has a ceiling (only a `work` mix has one)"
+                              : fmt(e.measured_rps, 0) + " requests/s against a ceiling of " + fmt(e.ceiling_rps, 0) +
+                                    ": " + fmt(100 * e.ratio(), 0) + " %";
+  return e.ratio();
+}
+
 // Mean throughput once the method is over (after kSettle_s) against the mean before it
 // began: how much the actions (a scale-out) changed what the lab serves.
 double throughput_growth(const Probing& in, ProbeResult& out) {
@@ -208,7 +220,7 @@ constexpr ProbeType kProbeTypes[] = {
     {"latency", latency, true, false},               {"throughput", throughput, true, false},
     {"throughput_growth", throughput_growth, true, true}, {"status", status, true, false},
     {"ready", ready, false, false},                  {"instances_serving", instances_serving, true, false},
-    {"cold_start", cold_start, true, false},
+    {"cold_start", cold_start, true, false},         {"ceiling", ceiling, true, false},
 };
 
 const ProbeType& probe_type(const std::string& name) {

@@ -12,12 +12,14 @@ void InstanceMeter::read(const nlohmann::json& lab_status) {
   first_read_done_ = true;
   pool_open_.reset();
   pool_waiting_.reset();
+  ready_ = 0;
   if (!lab_status.is_object() || !lab_status.contains("components")) return;
   auto add = [](std::optional<double>& sum, std::optional<double> v) {
     if (v) sum = sum.value_or(0) + *v;
   };
   for (const auto& c : lab_status["components"]) {
     if (c.value("kind", "") != "app" || c.value("pid", 0) == 0) continue;
+    if (c.value("state", "") == "ready") ++ready_;
     const std::string address = c.value("address", "");
     const auto colon = address.rfind(':');
     std::uint16_t port = 0;

@@ -10,7 +10,8 @@
 // SCALELAB_REDIS_CONNECTIONS=per_request, one per store call; likewise for the database
 // with SCALELAB_DB_CONNECT=per-request.
 // Then, from the same scrape, the instances' database pools at that second (connections
-// open, requests waiting), which the runner sets beside the server's count.
+// open, requests waiting), which the runner sets beside the server's count, and how
+// many instances were ready (the second's ceiling, lab/journal/ceiling.hpp).
 #pragma once
 
 #include <map>
@@ -35,6 +36,8 @@ class InstanceMeter {
   // db_pool_waiting); nullopt when no instance has a database.
   std::optional<double> pool_open() const { return pool_open_; }
   std::optional<double> pool_waiting() const { return pool_waiting_; }
+  // The instances ready at the last read.
+  int ready_instances() const { return ready_; }
 
  private:
   struct Series {
@@ -43,6 +46,7 @@ class InstanceMeter {
   std::map<std::string, Series> series_[kCounters];  // by "id pid"
   bool first_read_done_ = false;
   std::optional<double> pool_open_, pool_waiting_;
+  int ready_ = 0;
 };
 
 }  // namespace scalelab::experiment

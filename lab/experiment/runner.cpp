@@ -1,5 +1,6 @@
 #include "lab/experiment/runner.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <future>
@@ -15,9 +16,11 @@
 #include "lab/journal/journal_json.hpp"
 #include "lab/load/engine.hpp"
 #include "lab/report/report.hpp"
+#include "lab/supervisor/cpu_times.hpp"
 #include "lab/supervisor/launcher.hpp"
 #include "lab/supervisor/run_dir.hpp"
 #include "lab/supervisor/sample_publisher.hpp"
+#include "lab/supervisor/spawn_specs.hpp"
 
 namespace scalelab::experiment {
 namespace {
@@ -89,6 +92,25 @@ std::optional<journal::LoadRun> load_run_of(const load::LoadResult& result) {
   return journal::parse_load_run(j);
 }
 
+// What bounds the run's throughput (lab/journal/ceiling.hpp): known only when every
+// request is the `work` scenario's, whose service time the load sets.
+std::optional<journal::Capacity> capacity_of(const load::LoadConfig& load, const lab::LabConfig& lab) {
+  const auto& mix = load.effective_mix();
+  const bool work_only = !mix.empty() && std::all_of(mix.begin(), mix.end(), [](const load::MixEntry& e) {
+    return e.weight == 0 || e.scenario == load::Scenario::work;
+  });
+  if (!work_only || load.work_io_ms + load.work_cpu_ms == 0) return std::nullopt;
+  journal::Capacity c;
+  c.io_s = load.work_io_ms / 1000.0;
+  c.cpu_s = load.work_cpu_ms / 1000.0;
+  c.users = load.users;
+  const lab::InstanceSlots slots = lab::instance_slots(lab);
+  c.slots_per_instance = slots.slots;
+  c.slots_reason = slots.reason;
+  c.cores = std::max(1u, std::thread::hardware_concurrency());
+  return c;
+}
+
 // One run of an experiment: the journal it fills, and what its phases share (the lab,
 // the load's thread and its samples, the method's timeline). go() runs the phases in
 // order; each phase is one member function.
@@ -145,6 +167,7 @@ class Run {
       }
     }
     record_lab(first_failure);
+    journal_.capacity = capacity_of(x_.load, config_);
     lab_.emplace(config_, std::chrono::seconds(10));
     instances_lab_.emplace(config_, std::chrono::seconds(2));  // the load thread's own (see start_load)
     if (config_.database) db_meter_.emplace(services::postgres_url(config_.ports.postgres()));
@@ -167,6 +190,7 @@ class Run {
     t0_unix_ = log::unix_now();
     t0_ = Clock::now();
     read_instances();
+    last_cpu_ = lab::machine_cpu();
     // The method's clock is the load's: it starts when the first request may go, after
     // the load's stock audit has read the stock (a run that checks out), not before.
     std::promise<void> started;
@@ -187,6 +211,7 @@ class Run {
               read_instances();  // once a second, on this thread only after the first read
               nlohmann::json j = s;
               if (db_meter_) j["db"] = journal::db_json(db_reading());
+              add_ceiling_and_cpu(j);
               journal::Sample sample = journal::parse_sample(j);
               console_feed_->publish(std::move(j));
               std::lock_guard lock(mu_);
@@ -316,6 +341,20 @@ class Run {
       // A second without a reading; the next one catches up.
     }
   }
+  // The second's ceiling, from the instances ready at the read just made and the rate
+  // an open loop offered, and the machine's CPU since the previous second.
+  void add_ceiling_and_cpu(nlohmann::json& sample) {
+    if (journal_.capacity) {
+      std::optional<double> offered;
+      if (const auto it = sample.find("scheduled_rps"); it != sample.end() && it->is_number()) offered = it->get<double>();
+      if (const auto c = journal::ceiling_at(*journal_.capacity, instances_.ready_instances(), offered))
+        sample["ceiling"] = journal::to_json(*c);
+    }
+    const auto cpu = lab::machine_cpu();
+    if (cpu && last_cpu_)
+      if (const auto share = lab::busy_share(*last_cpu_, *cpu)) sample["cpu_busy"] = *share;
+    last_cpu_ = cpu;
+  }
   // The database's connections this second: the server's, and the pools' from the
   // scrape read_instances() just made.
   journal::DbConnections db_reading() {
@@ -344,6 +383,7 @@ class Run {
   std::optional<lab::LabClient> lab_;
   std::optional<lab::LabClient> instances_lab_;
   InstanceMeter instances_;  // read before the load starts, then only by the load thread
+  std::optional<lab::MachineCpu> last_cpu_;  // likewise
   std::optional<lab::DbMeter> db_meter_;  // when the lab has a database; the load thread's
   std::optional<lab::SamplePublisher> console_feed_;
 

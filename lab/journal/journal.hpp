@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab/journal/ceiling.hpp"
+
 namespace scalelab::journal {
 
 inline constexpr const char* kJournalSchema = "scalelab.journal/1";
@@ -137,6 +139,10 @@ struct Sample {
   std::optional<Latency> cold_start;
   InstanceCounts instances;
   std::optional<DbConnections> db;  // the experiment runner's reading, when the lab has a database
+  // The most this second could serve (ceiling.hpp), when the run has a capacity.
+  std::optional<Ceiling> ceiling;
+  // The machine's CPU in this second: busy time over all cores' time, 0 to 1.
+  std::optional<double> cpu_busy;
   // The length of the second (1 s when the journal does not say).
   double interval() const { return interval_s.value_or(1.0); }
 };
@@ -215,6 +221,9 @@ struct Journal {
   std::vector<LabEvent> events;
   std::vector<Sample> series;
   std::optional<LoadRun> load;  // absent: the load never ran (written as {})
+  // What bounds the run's throughput (ceiling.hpp); absent unless every request's
+  // service time is known.
+  std::optional<Capacity> capacity;
   Verdict verdict;
 
   Totals totals() const;

@@ -396,6 +396,8 @@ Sample parse_sample(const json& j, const std::string& path) {
     s.db = DbConnections{optional_number(*db, "server_connections", here), optional_number(*db, "budget", here),
                          optional_number(*db, "pool_connections", here), optional_number(*db, "pool_waiting", here)};
   }
+  if (const json* ceiling = member(j, "ceiling")) s.ceiling = parse_ceiling(*ceiling, join(path, "ceiling"));
+  s.cpu_busy = optional_number(j, "cpu_busy", path);
   return s;
 }
 
@@ -462,6 +464,7 @@ Journal parse_journal(const json& journal, const std::string& root) {
   });
   out.load = parse_load_run(optional_object(journal, "load", root), join(root, "load"));
   out.verdict = read_verdict(journal, root);
+  if (const json* capacity = member(journal, "capacity")) out.capacity = parse_capacity(*capacity, join(root, "capacity"));
   return out;
 }
 
@@ -506,6 +509,8 @@ json to_json(const Sample& s) {
   if (s.cold_start) j["cold_start_ms"] = latency_json(*s.cold_start);
   if (s.interval_s) j["interval_s"] = *s.interval_s;
   if (s.db) j["db"] = db_json(*s.db);
+  if (s.ceiling) j["ceiling"] = to_json(*s.ceiling);
+  if (s.cpu_busy) j["cpu_busy"] = *s.cpu_busy;
   write_tally(j, s.counts);
   return j;
 }
@@ -561,6 +566,7 @@ json to_json(const Journal& run) {
          {"verdict", {{"deviated", v.deviated}, {"status", v.status}, {"summary", v.summary}, {"error", v.error}}}};
   if (run.duration_s) j["duration_s"] = *run.duration_s;
   if (run.t0_unix) j["t0_unix"] = *run.t0_unix;
+  if (run.capacity) j["capacity"] = to_json(*run.capacity);
   return j;
 }
 

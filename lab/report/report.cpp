@@ -142,6 +142,8 @@ std::string run_details(const Journal& run, std::size_t index) {
   std::string out = "<section id=\"run-" + std::to_string(index + 1) + "\"><h3 class=\"run-heading\">" + esc(name) +
                     ": " + esc(run.experiment.title) + " " + sections::verdict_badge(run) + "</h3>";
   out += sections::overview(run) + sections::verdict(run) + sections::key_numbers(run);
+  if (const std::string ceiling = sections::ceiling_table(run); !ceiling.empty())
+    out += "<h4>Throughput against its ceiling</h4>" + ceiling;
   out += "<h4>Steady-state hypothesis</h4>" + sections::hypothesis_table(run);
   out += "<h4>Action timeline</h4>" + sections::actions_table(run);
   if (!run.failures().empty())
@@ -162,6 +164,8 @@ std::string render_report(const Journal& run) {
   body += sections::verdict(run);
   body += sections::settings(run);
   body += "<h2 id=\"numbers\">Key numbers</h2>" + sections::key_numbers(run);
+  if (const std::string ceiling = sections::ceiling_table(run); !ceiling.empty())
+    body += "<h2 id=\"ceiling\">Throughput against its ceiling</h2>" + ceiling;
   body += "<h2 id=\"hypothesis\">Steady-state hypothesis</h2>" + sections::hypothesis_table(run);
   body += "<h2 id=\"charts\">Over time</h2>" + sections::chart_key();
   const ChartSet set{shows_instance_count(run), shows_database(run)};

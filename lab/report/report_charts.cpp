@@ -232,6 +232,10 @@ std::vector<svg::Chart> charts_for(const Journal& run, const std::string& id_pre
   throughput.y_label = "requests/s";
   throughput.integer_values = true;
   throughput.series.push_back(series_of(run, "throughput", "#0072B2", "", [](const Sample& s) { return s.rps; }));
+  if (std::any_of(run.series.begin(), run.series.end(), [](const Sample& s) { return s.ceiling.has_value(); }))
+    throughput.series.push_back(series_of(run, "ceiling (Little's law)", "#000000", "7 3", [](const Sample& s) {
+      return s.ceiling ? s.ceiling->rps : kGap;
+    }));
 
   svg::Chart& errors = charts[1];
   errors.y_label = "failed requests (%)";

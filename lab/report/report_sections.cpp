@@ -345,6 +345,26 @@ std::string failures_table(const Journal& run) {
   return out + "</tbody></table>";
 }
 
+std::string ceiling_table(const Journal& run) {
+  const auto phases = journal::ceiling_phases(run);
+  if (phases.empty()) return "";
+  std::string out =
+      "<p>The ceiling is Little's law on this run's own settings: at most as many requests at once as the "
+      "users, or the instances times what one serves at once, each for its work; CPU work also at most the "
+      "cores' worth. Within 20 % of it, the ceiling's bound held the run back; further below, the samples "
+      "name what did.</p><table class=\"data ceiling\"><thead><tr><th>Seconds</th><th>Instances</th>"
+      "<th>Measured (requests/s)</th><th>Ceiling (requests/s)</th><th>Efficiency</th><th>Limited by</th></tr>"
+      "</thead><tbody>";
+  for (const journal::CeilingPhase& p : phases) {
+    out += "<tr>" + cell(esc(html::number(p.from_s, 0) + "â" + html::number(p.to_s, 0) + " s"), "num") +
+           cell(esc(html::number(p.ceiling.instances, 0)), "num") + cell(esc(html::number(p.measured_rps, 0)), "num") +
+           cell(esc(html::number(p.ceiling.rps, 0)), "num") +
+           cell(esc(html::percent(p.efficiency)), p.efficiency < 0.8 ? "num bad" : "num") +
+           cell("<strong>" + esc(p.limited_by) + "</strong>: " + esc(p.why)) + "</tr>";
+  }
+  return out + "</tbody></table>";
+}
+
 std::string figure(const svg::Chart& chart, const std::string& caption) {
   return "<figure class=\"chart-figure\"><figcaption>" + esc(caption) + "</figcaption>" + svg::render(chart) +
          "</figure>";

@@ -1,10 +1,6 @@
 #include "lab/supervisor/autoscale_metrics.hpp"
 
-#include <unistd.h>
-
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include <httplib.h>
 
@@ -48,26 +44,6 @@ std::optional<double> sum_of_metric(std::string_view exposition, std::string_vie
     }
   }
   return sum;
-}
-
-std::optional<double> process_cpu_seconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!pid || !std::getline(in, stat)) return std::nullopt;
-  // The command name (field 2) may hold spaces and parentheses: count from its end.
-  const std::size_t close = stat.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; fields >> field; ++i) {  // field 3 is the state
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) {
-      stime = std::stoull(field);
-      return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-    }
-  }
-  return std::nullopt;
 }
 
 std::optional<double> AutoscaleMetrics::rate(const std::string& key, double counter, Clock::time_point now) {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/supervisor/autoscaler.hpp"
+#include "lab/supervisor/cpu_times.hpp"
 
 namespace scalelab::lab {
 
@@ -67,8 +68,5 @@ std::string scrape_metrics(std::uint16_t port);
 // The sum of every sample of `name` in a Prometheus text exposition (all its label
 // sets), or nullopt when it has none.
 std::optional<double> sum_of_metric(std::string_view exposition, std::string_view name);
-
-// CPU seconds (user + system) that process `pid` has used, or nullopt if unreadable.
-std::optional<double> process_cpu_seconds(int pid);
 
 }  // namespace scalelab::lab

@@ -17,23 +17,36 @@ namespace {
 
 std::string loopback(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
 
-// The lab's instances run this many workers unless app_env says otherwise.
+// The lab's instances run this many workers, or at most this many connection threads,
+// unless app_env says otherwise (scalelab-app's own defaults).
 constexpr int kAppWorkers = 32;
+constexpr int kAppMaxThreads = 4096;
 
-// The balancer's connections per backend: three quarters of an instance's workers. Each
-// open connection pins a worker (cpp-httplib serves one connection per thread), so the
-// rest stay free for health checks, scrapes and the supervisor; with fewer, requests
-// would queue in the balancer (and get 503 after its queue timeout) while the instance
-// has idle workers.
-int balancer_conns_per_backend(const LabConfig& c) {
-  int workers = kAppWorkers;
-  if (auto it = c.app_env.find("SCALELAB_WORKERS"); it != c.app_env.end()) {
-    int n = 0;
-    const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-    if (ec == std::errc() && end == it->second.data() + it->second.size() && n > 0) workers = n;
-  }
-  return std::max(1, workers * 3 / 4);
+// A positive whole number in `env` under `key`, if there is one.
+std::optional<int> positive_env(const std::map<std::string, std::string>& env, const std::string& key) {
+  const auto it = env.find(key);
+  if (it == env.end()) return std::nullopt;
+  int n = 0;
+  const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+  if (ec != std::errc() || end != it->second.data() + it->second.size() || n <= 0) return std::nullopt;
+  return n;
 }
+
+// What one instance serves at once by its own model (services/app/concurrency_model.hpp):
+// its pool's workers, or its cap on connection threads.
+int app_concurrency(const LabConfig& c) {
+  const auto model = c.app_env.find("SCALELAB_APP_MODEL");
+  if (model != c.app_env.end() && model->second == "thread-per-connection")
+    return positive_env(c.app_env, "SCALELAB_MAX_THREADS").value_or(kAppMaxThreads);
+  return positive_env(c.app_env, "SCALELAB_WORKERS").value_or(kAppWorkers);
+}
+
+// The balancer's connections per backend: three quarters of what an instance serves at
+// once. Each open connection pins a worker or a thread (cpp-httplib serves one
+// connection per thread), so the rest stay free for health checks, scrapes and the
+// supervisor; with fewer, requests would queue in the balancer (and get 503 after its
+// queue timeout) while the instance has idle workers.
+int balancer_conns_per_backend(const LabConfig& c) { return std::max(1, app_concurrency(c) * 3 / 4); }
 
 std::string upper(std::string s) {
   for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -215,6 +228,16 @@ void write_prometheus_targets(const LabConfig& c, const std::map<std::string, st
   write_file(dir / "app.targets.json", app_targets.dump(2));
   write_file(dir / "balancer.targets.json", nlohmann::json::array({group(c.ports.balancer_admin(), "balancer")}).dump(2));
   write_file(dir / "faultproxy.targets.json", nlohmann::json::array({group(c.ports.faults_api(), "faults")}).dump(2));
+}
+
+InstanceSlots instance_slots(const LabConfig& c) {
+  const int own = app_concurrency(c);
+  const int connections =
+      positive_env(c.balancer_env, "SCALELAB_BALANCER_MAX_CONNS_PER_BACKEND").value_or(balancer_conns_per_backend(c));
+  if (connections < own) return {connections, std::to_string(connections) + " balancer connections"};
+  const auto model = c.app_env.find("SCALELAB_APP_MODEL");
+  const bool threads = model != c.app_env.end() && model->second == "thread-per-connection";
+  return {own, std::to_string(own) + (threads ? " connection threads" : " workers")};
 }
 
 }  // namespace scalelab::lab

@@ -26,6 +26,16 @@ void remove_postgres_data(const LabConfig& c) noexcept;
 // The server connections pgbouncer may hold, whatever the instances ask of it.
 int pgbouncer_server_connections(const LabConfig& c);
 
+// What one instance of this lab serves at once, and why: its workers (or its cap on
+// connection threads, with SCALELAB_APP_MODEL=thread-per-connection), or the
+// balancer's connections to it when they are fewer (the lab gives the balancer three
+// quarters of that, unless balancer_env says otherwise).
+struct InstanceSlots {
+  int slots = 0;
+  std::string reason;  // "32 workers", "24 balancer connections"
+};
+InstanceSlots instance_slots(const LabConfig& c);
+
 // The command line and environment for `component`. For apps, `state_env` carries
 // SCALELAB_STATE and its per-concern overrides as the lab has them now.
 process::SpawnOptions spawn_options(const LabConfig& c, Kind kind, const std::string& id, std::uint16_t port);

@@ -104,8 +104,16 @@ AppConfig parse_app_config(int argc, char** argv) {
   config::option(cli, "--admin-listen", "SCALELAB_ADMIN_LISTEN", admin_listen,
                  "Address of the admin API (/admin/*, /healthz, /readyz, /metrics), never the service port; "
                  "\"\" or 0 turns it off");
-  config::option(cli, "--workers", "SCALELAB_WORKERS", c.workers, "Worker threads (each serves one connection at a time)")
+  std::string model = std::string(to_string(c.model));
+  config::option(cli, "--model", "SCALELAB_APP_MODEL", model,
+                 "Concurrency model: pool (SCALELAB_WORKERS threads, each serving one connection at a time) or "
+                 "thread-per-connection (a thread for every connection, up to SCALELAB_MAX_THREADS)")
+      ->check(CLI::IsMember({kConcurrencyModelNames[0], kConcurrencyModelNames[1]}));
+  config::option(cli, "--workers", "SCALELAB_WORKERS", c.workers, "Worker threads of the pool model (each serves one connection at a time)")
       ->check(CLI::Range(1, 1024));
+  config::option(cli, "--max-threads", "SCALELAB_MAX_THREADS", c.max_threads,
+                 "thread-per-connection: the most connection threads at once (then accepting waits)")
+      ->check(CLI::Range(1, 32768));
   config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db] or unix://[:password@]/path/redis.sock[?db=N]");
   config::option(cli, "--redis-timeout-ms", "SCALELAB_REDIS_TIMEOUT_MS", redis_timeout_ms, "Redis connect and command timeout")
       ->check(CLI::Range(1, 600000));
@@ -183,6 +191,7 @@ AppConfig parse_app_config(int argc, char** argv) {
   }
   c.redis.connect_timeout = c.redis.command_timeout = std::chrono::milliseconds(redis_timeout_ms);
   c.redis.connection_per_call = redis_connections == "per_request";
+  c.model = parse_concurrency_model(model);
   c.s3.io_timeout = std::chrono::milliseconds(s3_timeout_ms);
   c.s3.connect_timeout = std::min(c.s3.io_timeout, std::chrono::milliseconds(1000));
   if (c.s3.endpoint.rfind("http://", 0) != 0 && c.s3.endpoint.rfind("https://", 0) != 0)

@@ -12,6 +12,7 @@
 #include "store/blob_store.hpp"
 #include "store/database.hpp"
 #include "store/redis_client.hpp"
+#include "services/app/concurrency_model.hpp"
 #include "store/state_mode.hpp"
 
 namespace scalelab::app {
@@ -23,7 +24,11 @@ struct AppConfig {
   // /readyz, /metrics); never the service port, so a balancer cannot forward to it.
   // nullopt ("" or "0") turns the admin API off.
   std::optional<net::HostPort> admin_listen = net::HostPort{"127.0.0.1", 9081};
+  // SCALELAB_APP_MODEL: how connections are served at once (concurrency_model.hpp):
+  // `workers` threads in a pool, or a thread per connection up to `max_threads`.
+  ConcurrencyModel model = ConcurrencyModel::pool;
   int workers = 32;                        // SCALELAB_WORKERS
+  int max_threads = 4096;                  // SCALELAB_MAX_THREADS
   store::RedisConfig redis;                // SCALELAB_REDIS_URL, _TIMEOUT_MS
   store::S3Config s3;                      // SCALELAB_S3_*, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
   std::string data_dir;                    // SCALELAB_DATA_DIR, default data/<instance>

@@ -25,12 +25,18 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
                           .Help("Requests refused before cpp-httplib read them (a bound or a framing rule), by reason")
                           .Register(registry)),
       state_mode_(&BuildGauge().Name("app_state_mode").Help("1 for the mode in force per concern, 0 otherwise").Register(registry)),
-      route_names_(routes) {
+      route_names_(routes),
+      registry_(registry) {
   auto& durations = BuildHistogram().Name("app_request_duration_seconds").Help("Request latency by route").Register(registry);
   for (const auto& r : routes) durations_.push_back(&durations.Add({{"route", r}}, metrics::latency_buckets()));
   durations_.push_back(&durations.Add({{"route", "unmatched"}}, metrics::latency_buckets()));
   route_names_.push_back("unmatched");
   in_flight_ = &BuildGauge().Name("app_requests_in_flight").Help("Requests being served now").Register(registry).Add({});
+  connection_threads_ = &BuildGauge()
+                             .Name("app_connection_threads")
+                             .Help("Threads serving a connection now (the pool's busy workers, or one per connection)")
+                             .Register(registry)
+                             .Add({});
   draining_ = &BuildGauge().Name("app_draining").Help("1 while the instance drains before exit").Register(registry).Add({});
   redis_opened_ = &BuildCounter()
                        .Name("app_redis_connections_opened_total")
@@ -55,6 +61,15 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
   for (const char* reason : http_gate::kRefusalReasons) counter(http_rejected_, "reason", reason);
   // At 0 from the start, so a rate or an alert on it has a series before the first error.
   for (const char* backend : store::kErrorBackends) counter(store_errors_, "backend", backend);
+}
+
+void AppMetrics::model(std::string_view name) {
+  BuildGauge()
+      .Name("app_concurrency_model")
+      .Help("Constant 1, labelled with the instance's concurrency model (SCALELAB_APP_MODEL)")
+      .Register(registry_)
+      .Add({{"model", std::string(name)}})
+      .Set(1);
 }
 
 void AppMetrics::request(int route, const std::string& method, int status, double seconds) {

@@ -37,6 +37,11 @@ class AppMetrics {
   // request that matched none.
   void request(int route, const std::string& method, int status, double seconds);
   prometheus::Gauge& in_flight() { return *in_flight_; }
+  // Threads serving a connection now: the pool's busy workers, or thread-per-connection's
+  // threads (concurrency_model.hpp).
+  prometheus::Gauge& connection_threads() { return *connection_threads_; }
+  // app_concurrency_model{model} 1: which model this instance runs.
+  void model(std::string_view name);
 
   void session_lookup(const char* result) { counter(session_lookups_, "result", result).Increment(); }
   enum class UploadRead { found, missing, foreign };
@@ -68,6 +73,8 @@ class AppMetrics {
   std::vector<std::string> route_names_;
   std::vector<prometheus::Histogram*> durations_;  // per route, the last for unmatched
   prometheus::Gauge* in_flight_;
+  prometheus::Gauge* connection_threads_;
+  prometheus::Registry& registry_;
   prometheus::Gauge* draining_;
   prometheus::Counter* redis_opened_ = nullptr;
   prometheus::Gauge* redis_open_ = nullptr;

@@ -81,14 +81,20 @@ GatedServer::Config gate_config(App& app, Listener listener) {
 
 AppServer::AppServer(App& app)
     : app_(app), server_(gate_config(app, Listener::service)), admin_(gate_config(app, Listener::admin)) {
-  configure(server_, Listener::service, app.config.workers);
-  // The admin API serves a few probes and toggles: a small pool of its own, so it
-  // answers even while every service worker is busy.
-  configure(admin_, Listener::admin, 4);
+  configure(server_, Listener::service);
+  const auto& c = app.config;
+  prometheus::Gauge* busy = &app.metrics->connection_threads();
+  server_.new_task_queue = [model = c.model, workers = c.workers, max_threads = c.max_threads, busy] {
+    return make_task_queue(model, static_cast<std::size_t>(workers), static_cast<std::size_t>(max_threads), busy);
+  };
+  app.metrics->model(to_string(c.model));
+  // The admin API serves a few probes and toggles: a small pool of its own, whatever
+  // the model, so it answers even while every service worker is busy.
+  configure(admin_, Listener::admin);
+  admin_.new_task_queue = [] { return new httplib::ThreadPool(4); };
 }
 
-void AppServer::configure(GatedServer& server, Listener listener, int workers) {
-  server.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
+void AppServer::configure(GatedServer& server, Listener listener) {
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(1000000);
   server.set_keep_alive_timeout(app_.config.keepalive_timeout_s);

@@ -40,7 +40,7 @@ class AppServer {
   void stop();
 
  private:
-  void configure(GatedServer& server, Listener listener, int workers);
+  void configure(GatedServer& server, Listener listener);
   void dispatch(Listener listener, const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* reader);
   // Lets a request to the admin listener through, or throws the guard's HttpError

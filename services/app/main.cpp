@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
   server.start();
   log::info("listening", {{"address", config.listen.str()},
                           {"admin_address", config.admin_listen ? config.admin_listen->str() : "off"},
+                          {"model", std::string(app::to_string(config.model))},
                           {"workers", config.workers},
+                          {"max_threads", config.max_threads},
                           {"state", application->state.to_json()},
                           {"redis", config.redis.host + ":" + std::to_string(config.redis.port)},
                           {"s3", config.s3.endpoint + "/" + config.s3.bucket},

@@ -112,6 +112,22 @@ TEST(Hypothesis, ThroughputGrowthIsMeasuredAfterTheMethodOnly) {
   EXPECT_EQ(early.detail, "measured after the method");
 }
 
+TEST(Hypothesis, CeilingIsThroughputOverTheSecondsCeilings) {
+  auto with_ceiling = samples();
+  for (auto& s : with_ceiling) s.ceiling = scalelab::journal::Ceiling{400, "instances", 2};
+  with_ceiling[0].ceiling.reset();  // a second without one is left out
+  auto p = probe("ceiling", {.min = 0.8}, "after_method");
+  auto r = evaluate_probe(p, with_ceiling, at_end(), nullptr);
+  EXPECT_DOUBLE_EQ(value_of(r), 0.75) << r.detail;  // 300 requests/s of 400, from t=10 - 1 onwards
+  EXPECT_FALSE(*r.met);
+  EXPECT_EQ(r.detail, "300 requests/s against a ceiling of 400: 75 %");
+  auto whole = evaluate_probe(probe("ceiling", {.min = 0.1}), with_ceiling, at_end(), nullptr);
+  EXPECT_NEAR(value_of(whole), (6 * 100 + 3 * 300) / (9 * 400.0), 1e-9) << "nine seconds have a ceiling";
+  auto none = evaluate_probe(probe("ceiling", {.min = 0.8}), samples(), at_end(), nullptr);
+  EXPECT_DOUBLE_EQ(value_of(none), 0);
+  EXPECT_EQ(none.detail, "no second of the window has a ceiling (only a `work` mix has one)");
+}
+
 TEST(Hypothesis, ReadyReadsTheLabStatus) {
   json status{{"components",
                {{{"kind", "app"}, {"state", "ready"}}, {{"kind", "app"}, {"state", "killed"}}, {{"kind", "redis"}, {"state", "ready"}}}}};

@@ -39,6 +39,26 @@ TEST(SpawnSpecs, BalancerHoldsThreeQuartersOfAnInstancesWorkersPerBackend) {
   EXPECT_EQ(balancer_setting(c, "HEALTH_INTERVAL_MS"), "500");
 }
 
+// With a thread per connection an instance's own bound is its thread cap, not its
+// workers; the balancer's share and the ceiling's slots (lab/journal/ceiling.hpp) follow.
+TEST(SpawnSpecs, TheConcurrencyModelSetsWhatAnInstanceServesAtOnce) {
+  testkit::TempDir dir;
+  lab::LabConfig c;
+  c.dir = dir.path();
+  EXPECT_EQ(lab::instance_slots(c).slots, 24);
+  EXPECT_EQ(lab::instance_slots(c).reason, "24 balancer connections");
+  c.app_env["SCALELAB_APP_MODEL"] = "thread-per-connection";
+  EXPECT_EQ(balancer_setting(c, "MAX_CONNS_PER_BACKEND"), "3072");  // of the app's 4096 threads
+  c.app_env["SCALELAB_MAX_THREADS"] = "400";
+  c.app_env["SCALELAB_WORKERS"] = "2";  // the pool's setting: no bound on this model
+  EXPECT_EQ(balancer_setting(c, "MAX_CONNS_PER_BACKEND"), "300");
+  c.balancer_env["SCALELAB_BALANCER_MAX_CONNS_PER_BACKEND"] = "1000";
+  EXPECT_EQ(lab::instance_slots(c).slots, 400);
+  EXPECT_EQ(lab::instance_slots(c).reason, "400 connection threads");
+  c.app_env["SCALELAB_APP_MODEL"] = "pool";
+  EXPECT_EQ(lab::instance_slots(c).reason, "2 workers");
+}
+
 TEST(SpawnSpecs, BalancerEnvOverridesTheLabsDefaultsButNotWhereItListens) {
   testkit::TempDir dir;
   lab::LabConfig c;

@@ -1,5 +1,6 @@
 #include "tests/support/app_cluster.hpp"
 
+#include <cstdlib>
 #include <thread>
 
 #include "common/net.hpp"
@@ -25,7 +26,12 @@ AppCluster::~AppCluster() {
 process::SpawnOptions AppCluster::spawn_options(const std::string& id, const std::map<std::string, std::string>& env) const {
   process::SpawnOptions options;
   options.argv = {binary("scalelab-app")};
-  options.env = env_;
+  // ctest runs the app's integration tests once per concurrency model
+  // (tests/app/CMakeLists.txt): the model comes from the test's environment, unless
+  // the test sets one itself.
+  if (const char* model = std::getenv("SCALELAB_TEST_APP_MODEL"); model != nullptr && *model != '\0')
+    options.env["SCALELAB_APP_MODEL"] = model;
+  for (auto& [k, v] : env_) options.env[k] = v;
   for (auto& [k, v] : env) options.env[k] = v;
   options.env["SCALELAB_INSTANCE_ID"] = id;
   options.env["SCALELAB_REDIS_URL"] = redis_.url();

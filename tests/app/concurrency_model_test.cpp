@@ -1,0 +1,62 @@
+// The concurrency models (services/app/concurrency_model.hpp) against a real instance:
+// a pool of 2 workers serves 2 waiting requests at once and the rest wait in line; a
+// thread per connection serves all of them at once. Read from the instance's own
+// gauges while the requests wait, so no timing decides the outcome.
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "tests/app/app_test_util.hpp"
+
+using namespace scalelab::testkit;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct AtOnce {
+  double in_flight = 0, threads = 0;
+  std::string model;
+};
+
+// Sends `n` requests that each wait 1.5 s, on `n` connections, to an instance of `model`
+// with 2 workers; returns the most the instance served at once, by its gauges.
+AtOnce serve_at_once(const std::string& model, int n) {
+  AppCluster cluster(1, {{"SCALELAB_APP_MODEL", model}, {"SCALELAB_WORKERS", "2"}, {"SCALELAB_STATE", "local"}});
+  std::vector<std::thread> clients;
+  for (int i = 0; i < n; ++i)
+    clients.emplace_back([&] {
+      auto c = cluster.client(0);
+      c->set_read_timeout(10, 0);
+      c->Get("/api/work?io_ms=1500");
+    });
+  AtOnce most;
+  auto admin = cluster.admin_client(0);
+  const auto until = std::chrono::steady_clock::now() + 1200ms;
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto r = admin->Get("/metrics"); r && r->status == 200) {
+      // The scrape reading it is a request in flight too (on the admin listener).
+      most.in_flight = std::max(most.in_flight, metric_value(r->body, "app_requests_in_flight") - 1);
+      most.threads = std::max(most.threads, metric_value(r->body, "app_connection_threads"));
+      if (metric_value(r->body, "app_concurrency_model{model=\"" + model + "\"}") == 1) most.model = model;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  for (auto& t : clients) t.join();
+  return most;
+}
+
+}  // namespace
+
+TEST(ConcurrencyModel, APoolServesAsManyAtOnceAsItHasWorkers) {
+  const AtOnce pool = serve_at_once("pool", 8);
+  EXPECT_EQ(pool.model, "pool");
+  EXPECT_EQ(pool.in_flight, 2) << "2 workers, 8 waiting requests: 6 wait in line";
+  EXPECT_EQ(pool.threads, 2);
+}
+
+TEST(ConcurrencyModel, AThreadPerConnectionServesEveryConnectionAtOnce) {
+  const AtOnce threads = serve_at_once("thread-per-connection", 8);
+  EXPECT_EQ(threads.model, "thread-per-connection");
+  EXPECT_EQ(threads.in_flight, 8) << "SCALELAB_WORKERS does not bound this model";
+  EXPECT_EQ(threads.threads, 8);
+}
