@@ -92,7 +92,20 @@ TEST_F(LabControlSurfaces, TheControlApiAndConsoleAnswerOnlyTheirOwnHostAndOrigi
         << origin;
     EXPECT_EQ(refusal(api.Post("/down", {{"Origin", origin}}, "{}", "application/json"), 403), "forbidden_origin")
         << origin;
+    // Scale to zero's wake-up call: a page must not start instances (and spend the
+    // machine) by asking for them.
+    EXPECT_EQ(refusal(api.Post("/activate", {{"Origin", origin}}, R"({"waiting": 1000})", "application/json"), 403),
+              "forbidden_origin")
+        << origin;
   }
+  EXPECT_EQ(refusal(api.Post("/activate", {{"Host", "rebind.example:" + p}}, R"({"waiting": 1})", "application/json"),
+                    403),
+            "forbidden_host");
+  // The balancer's own call (no Origin, a loopback Host) is answered.
+  auto activate = api.Post("/activate", R"({"waiting": 1})", "application/json");
+  ASSERT_TRUE(activate);
+  EXPECT_EQ(activate->status, 200) << activate->body;
+  EXPECT_EQ(json::parse(activate->body)["autoscaling"], false);
   EXPECT_EQ(state_of(lab, "app-1"), "ready");
   auto load = api.Get("/console/api/load");
   ASSERT_TRUE(load);
