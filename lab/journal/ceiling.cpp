@@ -146,7 +146,9 @@ std::vector<CeilingPhase> ceiling_phases(const Journal& run) {
       ++end;
     std::size_t from = i + kSettleSeconds, to = end;
     if (to > from && series[to - 1].interval() < 0.999) --to;  // the last, partial second
-    if (to >= from + 2) phases.push_back(phase_of(run, from, to));
+    // A stretch with no instance ready (scale to zero) has a ceiling of 0: nothing to
+    // measure against.
+    if (to >= from + 2 && efficiency_between(run, from, to).seconds > 0) phases.push_back(phase_of(run, from, to));
     i = end;
   }
   return phases;

@@ -2,8 +2,9 @@
 #include "services/app/concurrency_model.hpp"
 
 #include <condition_variable>
-#include <mutex>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -44,18 +45,20 @@ class ThreadPerConnection : public httplib::TaskQueue {
       state_->changed.wait(lock, [&] { return state_->live < max_threads_; });
       ++state_->live;
     }
+    auto serve = [state = state_, busy = busy_](const std::function<void()>& connection) {
+      run_counted(connection, busy);
+      std::lock_guard lock(state->mu);
+      --state->live;
+      state->changed.notify_all();
+    };
+    auto connection = std::make_shared<std::function<void()>>(std::move(fn));
     try {
-      std::thread([state = state_, busy = busy_, fn = std::move(fn)] {
-        run_counted(fn, busy);
-        std::lock_guard lock(state->mu);
-        --state->live;
-        state->changed.notify_all();
-      }).detach();
+      std::thread([serve, connection] { serve(*connection); }).detach();
     } catch (const std::system_error&) {
-      // No thread to be had (the process's or the machine's limit): this connection
-      // is closed unserved, as a full accept queue would drop it.
-      std::lock_guard lock(state_->mu);
-      --state_->live;
+      // No thread to be had (the process's or the machine's limit, below the cap): the
+      // accepting thread serves this connection itself, so it is neither dropped nor
+      // leaked, and accepting pauses until it ends.
+      serve(*connection);
     }
   }
 

@@ -94,6 +94,13 @@ TEST(Ceiling, PhasesSettleAndNameWhatHeldTheRunBack) {
   Journal none;
   none.series = run.series;
   EXPECT_TRUE(ceiling_phases(none).empty()) << "no capacity, no phases";
+
+  Journal at_zero;
+  at_zero.capacity = io_bound();
+  add_seconds(at_zero, 6, 0, 0, 0, 0.1);  // scaled to zero: a ceiling of 0
+  add_seconds(at_zero, 6, 118, 1, 51, 0.1);
+  ASSERT_EQ(ceiling_phases(at_zero).size(), 1u) << "a stretch with nothing ready has nothing to measure against";
+  EXPECT_DOUBLE_EQ(ceiling_phases(at_zero)[0].ceiling.instances, 1);
 }
 
 TEST(Ceiling, TheJournalKeepsCapacityCeilingsAndCpu) {
