@@ -128,6 +128,13 @@ TEST(ExperimentFile, AnAutoscalePolicyReachesTheLabAndTheJournal) {
   EXPECT_EQ(x.journal_info().cluster["autoscale"], "min=1,max=4,metric=in_flight,target=8");
 }
 
+TEST(ExperimentFile, AConcurrencyModelReachesTheInstances) {
+  const auto x = parse_experiment(std::string(kMinimal) + "cluster:\n  app_model: thread-per-connection\n", "x.yaml");
+  EXPECT_EQ(x.cluster.app_env.at("SCALELAB_APP_MODEL"), "thread-per-connection");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  app_model: event-loop\n"),
+            "x.yaml:5: cluster.app_model: must be one of pool, thread-per-connection (got 'event-loop')");
+}
+
 TEST(ExperimentFile, UnreadableFile) {
   EXPECT_THROW(load_experiment("/nonexistent/x.yaml"), ExperimentError);
 }
