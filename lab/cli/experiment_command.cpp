@@ -94,7 +94,7 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
       "demo", "A lesson, runs side by side: state (the main job: the same chaos with shared, local and local+sticky "
               "state), autoscaling (the HPA algorithm, flapping, slow starts, scale to zero) or database (the "
               "connection budget: pools of 20, of 10, and pgbouncer, from 1 to 8 instances)");
-  demo->add_option("topic", *demo_topic, "state (default), autoscaling or database")
+  demo->add_option("topic", *demo_topic, "state (default), autoscaling, database or concurrency")
       ->check(CLI::IsMember(experiment::demo_topic_names()));
   config::option(*demo, "--file", "SCALELAB_DEMO_FILE", *demo_file, "The state lesson's experiment");
   config::option(*demo, "--out", "SCALELAB_OUT", *demo_out, "Where the journals and the combined report go");
@@ -107,9 +107,10 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
       std::filesystem::path report;
       try {
         const std::filesystem::path experiments = std::filesystem::path(SCALELAB_SOURCE_DIR) / "experiments";
-        const experiment::DemoTopic topic = *demo_topic == "autoscaling" ? experiment::autoscaling_topic(experiments)
-                                            : *demo_topic == "database"  ? experiment::database_topic(experiments)
-                                                                         : experiment::state_topic(*demo_file);
+        const experiment::DemoTopic topic = *demo_topic == "autoscaling"   ? experiment::autoscaling_topic(experiments)
+                                            : *demo_topic == "database"    ? experiment::database_topic(experiments)
+                                            : *demo_topic == "concurrency" ? experiment::concurrency_topic(experiments)
+                                                                           : experiment::state_topic(*demo_file);
         std::printf("%s\n", topic.intro.c_str());
         std::fflush(stdout);
         experiment::run_demo(topic, o, &report);

@@ -119,7 +119,7 @@ DemoRun demo_run_from(const std::filesystem::path& dir, const char* file, const 
 }
 
 const std::vector<std::string>& demo_topic_names() {
-  static const std::vector<std::string> kNames = {"state", "autoscaling", "database"};
+  static const std::vector<std::string> kNames = {"state", "autoscaling", "database", "concurrency"};
   return kNames;
 }
 

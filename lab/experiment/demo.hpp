@@ -8,7 +8,9 @@
 //    ramp, the same without a stabilization window (flapping), with a slow start-up,
 //    and a lab that scales to zero and pays for a cold start;
 //  - database (demo_database.cpp): the connection budget, 1 -> 8 instances against
-//    max_connections with pools of 20, of 10, and through pgbouncer.
+//    max_connections with pools of 20, of 10, and through pgbouncer;
+//  - concurrency (demo_concurrency.cpp): one instance's concurrency model, a pool and a
+//    thread per connection, at 10, 100 and 1000 users on I/O- and CPU-bound work.
 #pragma once
 
 #include <filesystem>
@@ -52,6 +54,8 @@ DemoTopic state_topic(const std::filesystem::path& experiment_file);
 DemoTopic autoscaling_topic(const std::filesystem::path& experiments_dir);
 // The database lesson, from connection-budget(-pgbouncer).yaml in `experiments_dir`.
 DemoTopic database_topic(const std::filesystem::path& experiments_dir);
+// The concurrency lesson: twelve runs made from models-pool-io-bound.yaml.
+DemoTopic concurrency_topic(const std::filesystem::path& experiments_dir);
 
 // Runs the topic's runs; prints the table and conclusions to stdout; returns the
 // combined document (schema scalelab.demo/1) and writes it with its report. Throws
@@ -69,6 +73,10 @@ std::string autoscaling_table(const std::vector<journal::Journal>& runs);
 // The database lesson's (exposed for tests).
 std::string database_conclusion(const journal::Journal& run);
 std::string database_table(const std::vector<journal::Journal>& runs);
+
+// The concurrency lesson's (exposed for tests).
+std::string concurrency_conclusion(const journal::Journal& run);
+std::string concurrency_table(const std::vector<journal::Journal>& runs);
 
 // A number for a table cell or a sentence: rounded to a whole, no decimals.
 std::string whole_number(double v);

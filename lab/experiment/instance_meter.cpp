@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "lab/supervisor/autoscale_metrics.hpp"
+#include "lab/supervisor/proc_readings.hpp"
 
 namespace scalelab::experiment {
 
@@ -12,14 +13,23 @@ void InstanceMeter::read(const nlohmann::json& lab_status) {
   first_read_done_ = true;
   pool_open_.reset();
   pool_waiting_.reset();
-  ready_ = 0;
+  serving_ = 0;
+  footprint_.reset();
   if (!lab_status.is_object() || !lab_status.contains("components")) return;
   auto add = [](std::optional<double>& sum, std::optional<double> v) {
     if (v) sum = sum.value_or(0) + *v;
   };
   for (const auto& c : lab_status["components"]) {
     if (c.value("kind", "") != "app" || c.value("pid", 0) == 0) continue;
-    if (c.value("state", "") == "ready") ++ready_;
+    // Serving: ready, or ready before and failing a readiness check just now (on a
+    // saturated machine checks time out, and the balancer keeps routing to the instance
+    // until its own checks fail too).
+    if (const std::string state = c.value("state", ""); state == "ready" || state == "unready") ++serving_;
+    if (const auto f = lab::process_footprint(c.value("pid", 0))) {
+      if (!footprint_) footprint_ = lab::ProcessFootprint{};
+      footprint_->rss_bytes += f->rss_bytes;
+      footprint_->threads += f->threads;
+    }
     const std::string address = c.value("address", "");
     const auto colon = address.rfind(':');
     std::uint16_t port = 0;

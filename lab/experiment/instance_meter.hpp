@@ -10,8 +10,9 @@
 // SCALELAB_REDIS_CONNECTIONS=per_request, one per store call; likewise for the database
 // with SCALELAB_DB_CONNECT=per-request.
 // Then, from the same scrape, the instances' database pools at that second (connections
-// open, requests waiting), which the runner sets beside the server's count, and how
-// many instances were ready (the second's ceiling, lab/journal/ceiling.hpp).
+// open, requests waiting), which the runner sets beside the server's count, how many
+// instances were ready (the second's ceiling, lab/journal/ceiling.hpp), and what their
+// processes held: memory and threads, what a concurrency model costs.
 #pragma once
 
 #include <map>
@@ -19,6 +20,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "lab/supervisor/proc_readings.hpp"
 
 namespace scalelab::experiment {
 
@@ -36,8 +39,11 @@ class InstanceMeter {
   // db_pool_waiting); nullopt when no instance has a database.
   std::optional<double> pool_open() const { return pool_open_; }
   std::optional<double> pool_waiting() const { return pool_waiting_; }
-  // The instances ready at the last read.
-  int ready_instances() const { return ready_; }
+  // The instances serving at the last read: ready, or unready only for a failed check.
+  int serving_instances() const { return serving_; }
+  // The running instances' resident memory and threads at the last read, summed
+  // (/proc); nullopt when none could be read.
+  std::optional<lab::ProcessFootprint> footprint() const { return footprint_; }
 
  private:
   struct Series {
@@ -46,7 +52,8 @@ class InstanceMeter {
   std::map<std::string, Series> series_[kCounters];  // by "id pid"
   bool first_read_done_ = false;
   std::optional<double> pool_open_, pool_waiting_;
-  int ready_ = 0;
+  int serving_ = 0;
+  std::optional<lab::ProcessFootprint> footprint_;
 };
 
 }  // namespace scalelab::experiment

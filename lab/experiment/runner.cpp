@@ -16,7 +16,7 @@
 #include "lab/journal/journal_json.hpp"
 #include "lab/load/engine.hpp"
 #include "lab/report/report.hpp"
-#include "lab/supervisor/cpu_times.hpp"
+#include "lab/supervisor/proc_readings.hpp"
 #include "lab/supervisor/launcher.hpp"
 #include "lab/supervisor/run_dir.hpp"
 #include "lab/supervisor/sample_publisher.hpp"
@@ -341,15 +341,18 @@ class Run {
       // A second without a reading; the next one catches up.
     }
   }
-  // The second's ceiling, from the instances ready at the read just made and the rate
-  // an open loop offered, and the machine's CPU since the previous second.
+  // The second's ceiling, from the instances serving at the read just made and the rate
+  // an open loop offered; the instances' memory and threads from that read; and the
+  // machine's CPU since the previous second.
   void add_ceiling_and_cpu(nlohmann::json& sample) {
     if (journal_.capacity) {
       std::optional<double> offered;
       if (const auto it = sample.find("scheduled_rps"); it != sample.end() && it->is_number()) offered = it->get<double>();
-      if (const auto c = journal::ceiling_at(*journal_.capacity, instances_.ready_instances(), offered))
+      if (const auto c = journal::ceiling_at(*journal_.capacity, instances_.serving_instances(), offered))
         sample["ceiling"] = journal::to_json(*c);
     }
+    if (const auto f = instances_.footprint())
+      sample["apps"] = {{"rss_bytes", f->rss_bytes}, {"threads", f->threads}};
     const auto cpu = lab::machine_cpu();
     if (cpu && last_cpu_)
       if (const auto share = lab::busy_share(*last_cpu_, *cpu)) sample["cpu_busy"] = *share;

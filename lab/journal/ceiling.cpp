@@ -1,6 +1,7 @@
 // See ceiling.hpp.
 #include "lab/journal/ceiling.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -121,7 +122,10 @@ Efficiency efficiency_over(const std::vector<const Sample*>& seconds) {
   Efficiency e;
   for (const Sample* s : seconds) {
     if (!s->ceiling || !(s->ceiling->rps > 0)) continue;
-    e.measured_rps += s->interval() > 0 ? s->counts.requests / s->interval() : 0;
+    // Served: an error (a 503 from a full queue, a reset) did not use the capacity the
+    // ceiling counts, and answered at once it would inflate the rate.
+    const double served = std::max(0.0, s->counts.requests - s->counts.errors);
+    e.measured_rps += s->interval() > 0 ? served / s->interval() : 0;
     e.ceiling_rps += s->ceiling->rps;
     ++e.seconds;
   }

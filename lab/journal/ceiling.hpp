@@ -56,7 +56,7 @@ std::string explain(const Capacity& c, const Ceiling& ceiling);
 struct CeilingPhase {
   double from_s = 0, to_s = 0;
   Ceiling ceiling;                 // its mean over the phase (an open-loop ramp moves it)
-  double measured_rps = 0;
+  double measured_rps = 0;         // requests served (not failed) per second
   double efficiency = 0;           // measured / ceiling
   std::optional<double> cpu_busy;  // the machine's CPU, mean share of all cores
   double p50_ms = 0;               // the mean of the seconds' median latencies
@@ -69,7 +69,8 @@ struct CeilingPhase {
 };
 
 // Throughput against the ceiling over some seconds, those without a ceiling left out:
-// the mean requests per second and the mean ceiling (both 0 when no second has one).
+// the mean requests served per second (failed ones left out) and the mean ceiling
+// (both 0 when no second has one).
 struct Sample;
 struct Efficiency {
   double measured_rps = 0, ceiling_rps = 0;

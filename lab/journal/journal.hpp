@@ -126,6 +126,12 @@ struct DbConnections {
   std::optional<double> pool_waiting;  // requests waiting for one of them
 };
 
+// What processes hold: resident memory and threads (what a concurrency model costs).
+struct Footprint {
+  double rss_bytes = 0;
+  double threads = 0;
+};
+
 // One second of load (lab/load's Sample). Counts absent from a journal read as 0.
 struct Sample {
   unsigned t = 0;                    // 1-based index of the second
@@ -143,6 +149,8 @@ struct Sample {
   std::optional<Ceiling> ceiling;
   // The machine's CPU in this second: busy time over all cores' time, 0 to 1.
   std::optional<double> cpu_busy;
+  // The lab's instances at the end of the second, summed over their processes.
+  std::optional<Footprint> apps;
   // The length of the second (1 s when the journal does not say).
   double interval() const { return interval_s.value_or(1.0); }
 };

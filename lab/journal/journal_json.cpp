@@ -398,6 +398,11 @@ Sample parse_sample(const json& j, const std::string& path) {
   }
   if (const json* ceiling = member(j, "ceiling")) s.ceiling = parse_ceiling(*ceiling, join(path, "ceiling"));
   s.cpu_busy = optional_number(j, "cpu_busy", path);
+  if (const json* apps = member(j, "apps")) {
+    const std::string here = join(path, "apps");
+    if (!apps->is_object()) fail(here, "must be an object");
+    s.apps = Footprint{optional_number(*apps, "rss_bytes", here).value_or(0), optional_number(*apps, "threads", here).value_or(0)};
+  }
   return s;
 }
 
@@ -511,6 +516,7 @@ json to_json(const Sample& s) {
   if (s.db) j["db"] = db_json(*s.db);
   if (s.ceiling) j["ceiling"] = to_json(*s.ceiling);
   if (s.cpu_busy) j["cpu_busy"] = *s.cpu_busy;
+  if (s.apps) j["apps"] = {{"rss_bytes", s.apps->rss_bytes}, {"threads", s.apps->threads}};
   write_tally(j, s.counts);
   return j;
 }

@@ -11,6 +11,7 @@
 #include "lab/report/report_charts.hpp"
 #include "lab/report/report_page.hpp"
 #include "lab/report/report_sections.hpp"
+#include "lab/report/report_sweep.hpp"
 
 namespace scalelab::report {
 namespace {
@@ -187,6 +188,11 @@ std::string render_demo_report(const Demo& demo) {
   body += "<h2 id=\"summary\">Side by side</h2>";
   body += demo.runs.empty() ? "<p class=\"na\">The demo recorded no runs.</p>" : summary_table(demo);
   body += conclusions(demo);
+  if (const auto sweep = sweep_charts(demo); !sweep.empty()) {
+    body += "<h2 id=\"sweep\">Against the users</h2><div class=\"charts-grid\">";
+    for (const auto& [heading, chart] : sweep) body += sections::figure(chart, heading);
+    body += "</div>";
+  }
 
   if (!demo.runs.empty()) {
     const ChartSet set = ChartSet::for_runs(demo.runs);

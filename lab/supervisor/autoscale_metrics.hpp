@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/supervisor/autoscaler.hpp"
-#include "lab/supervisor/cpu_times.hpp"
+#include "lab/supervisor/proc_readings.hpp"
 
 namespace scalelab::lab {
 

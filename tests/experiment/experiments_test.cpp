@@ -7,9 +7,9 @@
 
 #include "lab/experiment/demo.hpp"
 #include "lab/experiment/runner.hpp"
-#include "lab/journal/ceiling.hpp"
 #include "lab/journal/journal_json.hpp"
 #include "lab/journal/scaling.hpp"
+#include "tests/experiment/shipped_runs.hpp"
 #include "tests/support/app_cluster.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -48,26 +48,6 @@ const Expectation kExpectations[] = {
 // kill-during-checkout.yaml and postgres-down.yaml have their own tests at the end.
 
 class ShippedExperiment : public ::testing::TestWithParam<Expectation> {};
-
-// Runs experiments/<file> against a lab of its own, after `adjust` if given; returns
-// its journal.
-nlohmann::json run_shipped(const std::string& file, const std::function<void(Experiment&)>& adjust = {}) {
-  auto x = load_experiment(std::string(SCALELAB_EXPERIMENTS_DIR) + "/" + file);
-  if (adjust) adjust(x);
-  testkit::TempDir dir;
-  RunOptions o;
-  o.lab_dir = dir / "lab";
-  o.scalelab_exe = testkit::AppCluster::binary("scalelab");
-  return run_experiment(x, o);
-}
-
-// The after-method value of the probe named `name`.
-double probe_value(const nlohmann::json& journal, const std::string& name) {
-  for (const auto& p : journal["hypothesis"]["after"]["probes"])
-    if (p["name"] == name) return p["value"].get<double>();
-  ADD_FAILURE() << "no probe '" << name << "' in " << journal["hypothesis"].dump();
-  return 0;
-}
 
 }  // namespace
 
@@ -112,26 +92,6 @@ TEST(ColdStartStampede, CappingConcurrentStartsShortensTheFirstRequestsWait) {
   EXPECT_GT(stampede_ms, 1.25 * one_at_a_time_ms)
       << "worst per-second p50 wait: " << stampede_ms << " ms with four starting at once, " << one_at_a_time_ms
       << " ms with starts=1";
-}
-
-// The concurrency models on I/O-bound work, side by side: one instance, 200 users
-// waiting 50 ms each. The pool reaches its own ceiling (24 connections / 50 ms = 480
-// requests/s) and no more; a thread per connection moves the ceiling to the users
-// (4,000). Compared as a ratio of one run each. Measured: 472 against 3,445 (x7.3),
-// 98 % and 86 % of their ceilings.
-TEST(ConcurrencyModels, AThreadPerConnectionServesTheUsersAPoolMakesWait) {
-  const auto pool = run_shipped("models-pool-io-bound.yaml");
-  const auto threads = run_shipped("models-threads-io-bound.yaml");
-  for (const auto* j : {&pool, &threads})
-    ASSERT_FALSE((*j)["verdict"]["deviated"].get<bool>()) << (*j)["verdict"].dump();
-  const auto pool_phases = journal::ceiling_phases(journal::parse_journal(pool));
-  const auto thread_phases = journal::ceiling_phases(journal::parse_journal(threads));
-  ASSERT_EQ(pool_phases.size(), 1u);
-  ASSERT_EQ(thread_phases.size(), 1u);
-  EXPECT_EQ(pool_phases[0].limited_by, "instances") << pool_phases[0].why;
-  EXPECT_EQ(thread_phases[0].ceiling.bound, "users") << thread_phases[0].why;
-  EXPECT_GT(thread_phases[0].measured_rps, 3 * pool_phases[0].measured_rps)
-      << pool_phases[0].why << "\n" << thread_phases[0].why;
 }
 
 // The window pair, side by side: the same ramp and policy with a 4 s scale-down window
@@ -179,15 +139,8 @@ TEST(ConnectionChurn, AConnectionPerRequestOpensOnePerStoreCall) {
 // database readings show why. Measured (README): 111 failed of 41,935 with pools of 20,
 // the server holding 96 of 97; 0 and 0, the server holding 80 and 20.
 TEST(ConnectionBudget, PastTheBudgetTheServerRefusesSmallerPoolsAndPgbouncerFit) {
-  testkit::TempDir dir;
-  DemoOptions o;
-  o.out_dir = dir / "demo";
-  o.scalelab_exe = testkit::AppCluster::binary("scalelab");
-  o.progress_bar = false;
-  std::filesystem::path report;
-  const journal::Demo demo = run_demo(database_topic(SCALELAB_EXPERIMENTS_DIR), o, &report);
+  const journal::Demo demo = run_lesson(database_topic(SCALELAB_EXPERIMENTS_DIR));
   ASSERT_EQ(demo.runs.size(), 3u);
-  EXPECT_TRUE(std::filesystem::exists(report));
   const auto peak = [](const journal::Journal& run, std::optional<double> journal::DbConnections::*field) {
     double best = -1;
     for (const auto& s : run.series)

@@ -1,7 +1,8 @@
-// CPU time as Linux's /proc counts it: what one process used, for the autoscaler's cpu
-// metric, and what the whole machine did, for an experiment's samples (how busy the
-// cores were while the load ran, which says when the CPU rather than the lab's own
-// limits held a run back).
+// What Linux's /proc says of a process and of the machine: a process's CPU time (the
+// autoscaler's cpu metric), its memory and threads (what a concurrency model costs),
+// and the whole machine's CPU time, for an experiment's samples (how busy the cores
+// were while the load ran, which says when the CPU rather than the lab's own limits
+// held a run back).
 #pragma once
 
 #include <optional>
@@ -10,6 +11,13 @@ namespace scalelab::lab {
 
 // CPU seconds (user + system) that process `pid` has used, or nullopt if unreadable.
 std::optional<double> process_cpu_seconds(int pid);
+
+// A process's resident memory and thread count now, or nullopt if unreadable.
+struct ProcessFootprint {
+  double rss_bytes = 0;
+  int threads = 0;
+};
+std::optional<ProcessFootprint> process_footprint(int pid);
 
 // The machine's CPU time since boot, summed over all cores, in seconds: the time spent
 // busy (everything but idle and waiting for I/O) and the total.

@@ -1,5 +1,5 @@
-// See cpu_times.hpp.
-#include "lab/supervisor/cpu_times.hpp"
+// See proc_readings.hpp.
+#include "lab/supervisor/proc_readings.hpp"
 
 #include <unistd.h>
 
@@ -27,6 +27,28 @@ std::optional<double> process_cpu_seconds(int pid) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<ProcessFootprint> process_footprint(int pid) {
+  if (pid <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  ProcessFootprint f;
+  bool rss = false, threads = false;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    fields >> key;
+    if (key == "VmRSS:") {
+      double kib = 0;
+      rss = static_cast<bool>(fields >> kib);
+      f.rss_bytes = kib * 1024;
+    } else if (key == "Threads:") {
+      threads = static_cast<bool>(fields >> f.threads);
+    }
+  }
+  if (!rss || !threads) return std::nullopt;
+  return f;
 }
 
 std::optional<MachineCpu> machine_cpu() {

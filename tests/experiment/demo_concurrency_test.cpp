@@ -1,0 +1,118 @@
+// The concurrency lesson's table, conclusions and charts against the users, from
+// synthetic journals: the closing lines are computed from the runs, so they change
+// with the numbers, and a demo that is not a sweep draws no such chart.
+#include <gtest/gtest.h>
+
+#include "lab/experiment/demo.hpp"
+#include "lab/journal/ceiling.hpp"
+#include "lab/report/report.hpp"
+#include "lab/report/report_sweep.hpp"
+
+using namespace scalelab::experiment;
+namespace journal = scalelab::journal;
+
+namespace {
+
+// A run of `model` at `users`, I/O-bound (50 ms) or CPU-bound (5 ms), serving `rps`
+// with a p99 of `p99` ms, its instance holding `rss_mib` and `threads` at its peak.
+journal::Journal run(const std::string& model, bool cpu, double users, double rps, double p99, double rss_mib,
+                     double threads) {
+  journal::Journal j;
+  j.label = model + (cpu ? " cpu " : " io ") + std::to_string(static_cast<int>(users));
+  j.verdict.status = "completed";
+  j.experiment.cluster = {{"app_env", {{"SCALELAB_APP_MODEL", model}}}};
+  journal::Capacity c;
+  c.io_s = cpu ? 0 : 0.05;
+  c.cpu_s = cpu ? 0.005 : 0;
+  c.users = users;
+  c.slots_per_instance = model == "pool" ? 24 : 3072;
+  c.slots_reason = model == "pool" ? "24 balancer connections" : "3072 balancer connections";
+  c.cores = 2;
+  j.capacity = c;
+  for (int t = 1; t <= 6; ++t) {
+    journal::Sample s;
+    s.t = static_cast<unsigned>(t);
+    s.elapsed_s = t;
+    s.interval_s = 1;
+    s.counts.requests = static_cast<journal::Count>(rps);
+    s.rps = rps;
+    s.latency.p50 = cpu ? 5 : 50;
+    s.ceiling = journal::ceiling_at(c, 1);
+    s.apps = journal::Footprint{rss_mib * 1024 * 1024, threads};
+    j.series.push_back(s);
+  }
+  journal::LoadRun load;
+  journal::LoadTotals totals;
+  totals.latency.p99 = p99;
+  load.totals = totals;
+  j.load = load;
+  return j;
+}
+
+std::vector<journal::Journal> sweep() {
+  return {run("pool", false, 10, 195, 52, 14, 34),
+          run("thread-per-connection", false, 10, 195, 52, 14, 12),
+          run("pool", false, 1000, 470, 2100, 15, 34),
+          run("thread-per-connection", false, 1000, 3500, 700, 47, 1034),
+          run("pool", true, 1000, 380, 190, 15, 34),
+          run("thread-per-connection", true, 1000, 250, 3200, 36, 719)};
+}
+
+}  // namespace
+
+TEST(DemoConcurrency, TheTableEndsWithLinesComputedFromTheRuns) {
+  const std::string table = concurrency_table(sweep());
+  EXPECT_NE(table.find("io         10  195/s 98% p99 52ms 14MiB 34t"), std::string::npos) << table;
+  EXPECT_NE(table.find("3500/s 18% p99 700ms 47MiB 1034t"), std::string::npos) << table;
+  EXPECT_NE(table.find("I/O-bound at 1000 users: a thread per connection served x7.4 the pool, whose ceiling is its "
+                       "connections over the wait (480/s, limited by instances)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("each extra thread cost about 33 KiB of resident memory (1034 threads, 47 MiB, against 34 and "
+                       "15 MiB)"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("CPU-bound at 1000 users, where the cores are the ceiling (400/s): a thread per connection "
+                       "served 250/s with p99 3200 ms, the pool 380/s with p99 190 ms; more threads than cores added "
+                       "switching, not throughput; sharing the cores among every request stretched each one's latency"),
+            std::string::npos)
+      << table;
+  // Other numbers, other lines.
+  auto other = sweep();
+  other[3] = run("thread-per-connection", false, 1000, 940, 700, 47, 1034);
+  other[5] = run("thread-per-connection", true, 1000, 390, 200, 36, 719);
+  const std::string changed = concurrency_table(other);
+  EXPECT_NE(changed.find("served x2.0 the pool"), std::string::npos) << changed;
+  EXPECT_NE(changed.find("a thread per connection served 390/s with p99 200 ms, the pool 380/s with p99 190 ms\n"),
+            std::string::npos)
+      << changed << "neither judgment holds for these numbers";
+}
+
+TEST(DemoConcurrency, ConclusionsNameTheCeilingAndTheFootprint) {
+  EXPECT_EQ(concurrency_conclusion(sweep()[2]),
+            "pool, I/O-bound, 1000 users: 470 requests/s measured, 98 % of 1 instance x 24 balancer connections / 50 "
+            "ms = 480 requests/s; p99 2100 ms; 15 MiB and 34 threads at peak");
+}
+
+TEST(DemoConcurrency, TheReportDrawsEachModelAgainstTheUsers) {
+  journal::Demo demo;
+  demo.topic = "concurrency";
+  demo.runs = sweep();
+  const auto charts = scalelab::report::sweep_charts(demo);
+  ASSERT_EQ(charts.size(), 4u) << "throughput and p99, for each kind of work";
+  const auto& io = charts[2].second;  // by work: CPU-bound's two first, then I/O-bound's
+  EXPECT_EQ(io.title, "Throughput against users, I/O-bound");
+  ASSERT_EQ(io.series.size(), 4u) << "each model and its ceiling";
+  EXPECT_EQ(io.series[0].name, "pool");
+  EXPECT_EQ(io.series[1].name, "pool ceiling");
+  ASSERT_EQ(io.series[0].points.size(), 2u);
+  EXPECT_DOUBLE_EQ(io.series[0].points[1].x, 3);  // log10(1000)
+  EXPECT_DOUBLE_EQ(io.series[0].points[1].y, 470);
+  const std::string html = scalelab::report::render_demo_report(demo);
+  EXPECT_NE(html.find("Against the users"), std::string::npos);
+
+  journal::Demo state;
+  state.runs = {journal::Journal{}};
+  state.runs[0].verdict.status = "completed";
+  EXPECT_TRUE(scalelab::report::sweep_charts(state).empty()) << "no capacity: not a sweep";
+}
