@@ -22,11 +22,6 @@ namespace {
 constexpr unsigned kUsers[] = {10, 100, 1000};
 constexpr const char* kModels[] = {"pool", "thread-per-connection"};
 
-std::string model_of(const journal::Journal& run) {
-  const auto& env = run.experiment.cluster.value("app_env", nlohmann::json::object());
-  return env.value("SCALELAB_APP_MODEL", std::string("pool"));
-}
-
 bool cpu_bound(const journal::Journal& run) { return run.capacity && run.capacity->cpu_s > 0; }
 std::string work_of(const journal::Journal& run) { return cpu_bound(run) ? "cpu" : "io"; }
 unsigned users_of(const journal::Journal& run) {
@@ -71,7 +66,7 @@ std::string fixed(double v, int decimals) {
 using RunKey = std::tuple<std::string, unsigned, std::string>;
 std::map<RunKey, Figures> figures_by_point(const std::vector<journal::Journal>& runs) {
   std::map<RunKey, Figures> by;
-  for (const journal::Journal& r : runs) by[{work_of(r), users_of(r), model_of(r)}] = figures_of(r);
+  for (const journal::Journal& r : runs) by[{work_of(r), users_of(r), journal::app_model(r)}] = figures_of(r);
   return by;
 }
 
@@ -122,7 +117,7 @@ std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
 
 std::string concurrency_conclusion(const journal::Journal& run) {
   const Figures f = figures_of(run);
-  std::string line = model_of(run) + ", " + (cpu_bound(run) ? "CPU-bound" : "I/O-bound") + ", " +
+  std::string line = journal::app_model(run) + ", " + (cpu_bound(run) ? "CPU-bound" : "I/O-bound") + ", " +
                      std::to_string(users_of(run)) + " users: ";
   if (!f.phase || !run.capacity) return line + "no second of load to measure";
   line += f.phase->why + "; p99 " + whole_number(f.p99) + " ms; " + whole_number(f.rss_mib) + " MiB and " +

@@ -28,6 +28,11 @@ std::string FailedRequest::outcome() const {
   return transport.value_or("");
 }
 
+std::string app_model(const Journal& run) {
+  const auto& env = run.experiment.cluster.value("app_env", nlohmann::json::object());
+  return env.value("SCALELAB_APP_MODEL", std::string("pool"));
+}
+
 Tally series_sum(const std::vector<Sample>& series) {
   Tally sum;
   for (const Sample& s : series) {

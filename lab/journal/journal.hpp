@@ -242,6 +242,10 @@ struct Journal {
 // The sum of the series' counts (not load.totals): requests, errors, violations, checks.
 Tally series_sum(const std::vector<Sample>& series);
 
+// The instances' concurrency model the run's lab set (SCALELAB_APP_MODEL in its
+// cluster's app_env), "pool" when it set none.
+std::string app_model(const Journal& run);
+
 // The demo's combined document: the runs of one lesson side by side and a line on each.
 struct Demo {
   std::string topic;        // `scalelab demo TOPIC`: "state", "autoscaling"; "" in older documents

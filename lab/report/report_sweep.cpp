@@ -13,11 +13,6 @@ namespace {
 
 const std::vector<std::string> kColours = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"};
 
-std::string model_of(const journal::Journal& run) {
-  const auto& env = run.experiment.cluster.value("app_env", nlohmann::json::object());
-  return env.value("SCALELAB_APP_MODEL", std::string("pool"));
-}
-
 // One point: the run's users, its throughput against its ceiling over its first phase
 // (the settled seconds of one instance count) and the load's p99 over the whole run.
 struct SweepPoint {
@@ -43,7 +38,7 @@ std::vector<std::pair<std::string, svg::Chart>> sweep_charts(const journal::Demo
   for (const journal::Journal& run : demo.runs) {
     const auto p = point_of(run);
     if (!p) return {};
-    const std::string model = model_of(run);
+    const std::string model = journal::app_model(run);
     if (std::find(models.begin(), models.end(), model) == models.end()) models.push_back(model);
     sweep[run.capacity->cpu_s > 0 ? "CPU-bound" : "I/O-bound"][model][p->users] = *p;
     users.insert(p->users);

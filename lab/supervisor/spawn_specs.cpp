@@ -34,10 +34,13 @@ std::optional<int> positive_env(const std::map<std::string, std::string>& env, c
 
 // What one instance serves at once by its own model (services/app/concurrency_model.hpp):
 // its pool's workers, or its cap on connection threads.
-int app_concurrency(const LabConfig& c) {
+bool thread_per_connection(const LabConfig& c) {
   const auto model = c.app_env.find("SCALELAB_APP_MODEL");
-  if (model != c.app_env.end() && model->second == "thread-per-connection")
-    return positive_env(c.app_env, "SCALELAB_MAX_THREADS").value_or(kAppMaxThreads);
+  return model != c.app_env.end() && model->second == "thread-per-connection";
+}
+
+int app_concurrency(const LabConfig& c) {
+  if (thread_per_connection(c)) return positive_env(c.app_env, "SCALELAB_MAX_THREADS").value_or(kAppMaxThreads);
   return positive_env(c.app_env, "SCALELAB_WORKERS").value_or(kAppWorkers);
 }
 
@@ -235,9 +238,7 @@ InstanceSlots instance_slots(const LabConfig& c) {
   const int connections =
       positive_env(c.balancer_env, "SCALELAB_BALANCER_MAX_CONNS_PER_BACKEND").value_or(balancer_conns_per_backend(c));
   if (connections < own) return {connections, std::to_string(connections) + " balancer connections"};
-  const auto model = c.app_env.find("SCALELAB_APP_MODEL");
-  const bool threads = model != c.app_env.end() && model->second == "thread-per-connection";
-  return {own, std::to_string(own) + (threads ? " connection threads" : " workers")};
+  return {own, std::to_string(own) + (thread_per_connection(c) ? " connection threads" : " workers")};
 }
 
 }  // namespace scalelab::lab
