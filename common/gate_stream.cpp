@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/json_error.hpp"
+#include "common/waits.hpp"
 
 namespace scalelab::http_gate {
 namespace {
@@ -68,24 +69,24 @@ GateStream::~GateStream() {
 }
 
 int GateStream::wait(short events, std::chrono::microseconds timeout) const {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    pollfd pfd{sock_, events, 0};
-    const int r = ::poll(&pfd, 1, static_cast<int>(std::max<milliseconds::rep>(0, left.count())));
-    if (r > 0) return pfd.revents;
-    if (r == 0) return 0;
-    if (errno != EINTR) return -1;
-  }
+  return waits::wait_fd(sock_, events, timeout);
 }
 
+namespace {
+
+// A read or write that found the socket not ready after all. On an event loop the
+// socket is non-blocking (Asio made it so), and a readiness report can be spurious.
+bool not_ready(ssize_t n) { return n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK); }
+
+}  // namespace
+
 ssize_t GateStream::receive() {
-  if (wait(POLLIN, settings_.read_timeout) <= 0) return -1;
   char buf[kReadSize];
   ssize_t n;
   do {
+    if (wait(POLLIN, settings_.read_timeout) <= 0) return -1;
     n = ::recv(sock_, buf, sizeof buf, 0);
-  } while (n < 0 && errno == EINTR);
+  } while (not_ready(n));
   if (n < 0) return -1;
   if (n == 0)
     gate_.feed_eof();
@@ -149,10 +150,9 @@ ssize_t GateStream::write(const char* ptr, size_t size) {
   if (refused_) return static_cast<ssize_t>(size);  // the gate has answered already
   const int ready = wait(POLLOUT, settings_.write_timeout);
   if (ready <= 0 || (ready & POLLERR)) return -1;
-  ssize_t n;
-  do {
-    n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  // Never blocks: a part sent is a part written, and cpp-httplib writes on.
+  ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (not_ready(n)) return 0;
   if (n > 0 && !answer_started_) answer_started_ = !is_interim_response(std::string_view(ptr, static_cast<std::size_t>(n)));
   return n < 0 ? -1 : n;
 }
@@ -201,8 +201,8 @@ void GateStream::answer_refusal() {
 bool GateStream::send_all(std::string_view bytes) {
   while (!bytes.empty()) {
     if (wait(POLLOUT, settings_.write_timeout) <= 0) return false;
-    const ssize_t n = ::send(sock_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = ::send(sock_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (not_ready(n)) continue;
     if (n <= 0) return false;
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -218,6 +218,7 @@ void GateStream::linger() {
     const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
     if (left.count() <= 0 || wait(POLLIN, left) <= 0) return;
     const ssize_t n = ::recv(sock_, buf, sizeof buf, 0);
+    if (not_ready(n)) continue;
     if (n <= 0) return;
     drained += static_cast<std::size_t>(n);
   }

@@ -21,7 +21,7 @@ done
 packages=(
   # build
   cmake ninja-build g++ pkg-config git ca-certificates
-  libboost-dev libhiredis-dev libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev
+  libboost-dev libboost-context-dev libhiredis-dev libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev
   libssl-dev libgtest-dev libyaml-cpp-dev libcli11-dev libpq-dev
   # what the lab runs
   redis-server redis-tools nodejs procps curl postgresql-15 pgbouncer

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/crypto.hpp"
+#include "common/waits.hpp"
 #include "store/blob_store.hpp"
 #include "store/bounded_pool.hpp"
 #include "store/bounded_sink.hpp"
@@ -496,10 +497,41 @@ class S3BlobStore final : public BlobStore {
   OpMetrics put_, head_, get_, remove_;
 };
 
+// cpp-httplib's client only blocks. On an event loop's fiber, each call of the S3 store
+// runs on waits.hpp's pool of threads for blocking calls, and the fiber parks until it
+// returns, as Node runs file I/O on libuv's pool: the loop serves other requests
+// meanwhile, and at most that pool's threads talk to S3 at once. (The body's bytes
+// move between the client's socket and S3 on that thread; the fiber that owns the
+// socket is parked the whole time, so nothing else touches it.)
+class OffLoopBlobStore final : public BlobStore {
+ public:
+  explicit OffLoopBlobStore(std::unique_ptr<BlobStore> inner) : inner_(std::move(inner)) {}
+  const char* backend() const override { return inner_->backend(); }
+  PutResult put(const std::string& key, const BodySource& body, std::optional<std::uint64_t> size,
+                const std::string& content_type, const std::string& owner) override {
+    return waits::run_blocking([&] { return inner_->put(key, body, size, content_type, owner); });
+  }
+  std::optional<BlobInfo> head(const std::string& key) override {
+    return waits::run_blocking([&] { return inner_->head(key); });
+  }
+  std::optional<BlobInfo> get(const std::string& key, std::optional<ByteRange> range, const ChunkSink& sink) override {
+    return waits::run_blocking([&] { return inner_->get(key, range, sink); });
+  }
+  bool remove(const std::string& key) override {
+    return waits::run_blocking([&] { return inner_->remove(key); });
+  }
+  void check() override {
+    waits::run_blocking([&] { inner_->check(); });
+  }
+
+ private:
+  std::unique_ptr<BlobStore> inner_;
+};
+
 }  // namespace
 
 std::unique_ptr<BlobStore> make_s3_blob_store(const S3Config& config, StoreMetrics& metrics) {
-  return std::make_unique<S3BlobStore>(config, metrics);
+  return std::make_unique<OffLoopBlobStore>(std::make_unique<S3BlobStore>(config, metrics));
 }
 
 }  // namespace scalelab::store

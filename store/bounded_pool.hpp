@@ -18,13 +18,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/waits.hpp"
 #include "store/errors.hpp"
 #include "store/reconnect_backoff.hpp"
 
@@ -167,7 +167,7 @@ class BoundedPool {
   Connect connect_;
   Usable usable_;
   std::mutex mu_;
-  std::condition_variable available_;
+  waits::Condition available_;  // parks a fiber, blocks a thread
   std::vector<Idle> idle_;  // oldest first
   std::size_t open_ = 0;
   std::size_t waiting_ = 0;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <thread>
 
+#include "common/waits.hpp"
 #include "store/errors.hpp"
 
 namespace scalelab::store {
@@ -94,7 +95,7 @@ class RedisCatalog : public Catalog {
 
  private:
   void simulate_latency() const {
-    if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
+    if (latency_.count() > 0) waits::sleep_for(latency_);
   }
   std::shared_ptr<RedisClient> redis_;
   std::chrono::milliseconds latency_;

@@ -9,12 +9,18 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/waits.hpp"
+
 namespace scalelab::store {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-thread_local int queries_on_this_thread = 0;
+// The queries of the request being served: per thread, or per fiber on an event loop.
+struct QueriesThisRequest {
+  int count = 0;
+};
+
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -98,25 +104,87 @@ std::int64_t Rows::affected() const {
   return n == nullptr || *n == '\0' ? 0 : std::atoll(n);
 }
 
-DbConnection::DbConnection(const DatabaseOptions& options) {
-  const auto timeout_s = std::max<long long>(1, (options.connect_timeout.count() + 999) / 1000);
-  const std::string timeout = std::to_string(timeout_s);
+DbConnection::DbConnection(const DatabaseOptions& options)
+    : answer_timeout_(options.statement_timeout + options.connect_timeout) {
   const std::string server_options = "-c statement_timeout=" + std::to_string(options.statement_timeout.count());
-  const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
-  const char* values[] = {options.url.c_str(), timeout.c_str(), server_options.c_str(), "scalelab", nullptr};
-  conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  const char* keys[] = {"dbname", "options", "application_name", nullptr};
+  const char* values[] = {options.url.c_str(), server_options.c_str(), "scalelab", nullptr};
+  // libpq's non-blocking connect, each step waited for through waits.hpp; the timeout is
+  // enforced here (libpq's connect_timeout only applies to its blocking connect).
+  conn_ = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
   if (conn_ == nullptr) throw DbUnavailable(DbCause::unavailable, "libpq could not allocate a connection");
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // NOTICEs are not for the instance's log
-  if (PQstatus(conn_) != CONNECTION_OK) {
-    const std::string message = first_line(PQerrorMessage(conn_));
+  const auto deadline = Clock::now() + options.connect_timeout;
+  std::string message;
+  PostgresPollingStatusType step = PGRES_POLLING_WRITING;
+  while (PQstatus(conn_) != CONNECTION_BAD && step != PGRES_POLLING_OK && step != PGRES_POLLING_FAILED) {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+    if (left.count() <= 0 ||
+        waits::wait_fd(PQsocket(conn_), step == PGRES_POLLING_READING ? POLLIN : POLLOUT, left) == 0) {
+      message = "timeout expired";
+      break;
+    }
+    step = PQconnectPoll(conn_);
+  }
+  if (message.empty() && PQstatus(conn_) != CONNECTION_OK) message = first_line(PQerrorMessage(conn_));
+  if (!message.empty()) {
     PQfinish(conn_);
     conn_ = nullptr;
     throw DbUnavailable(connect_cause(message), "connect to " + redacted(options.url) + ": " + message);
   }
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // NOTICEs are not for the instance's log
+  PQsetnonblocking(conn_, 1);
 }
 
 DbConnection::~DbConnection() {
   if (conn_ != nullptr) PQfinish(conn_);
+}
+
+PGresult* DbConnection::send_and_collect(const std::string& text, const std::vector<const char*>& values) {
+  // Without parameters, the simple protocol, which also runs a script of several
+  // statements (a migration); with them, the extended one, values never spliced in.
+  const int sent = values.empty() ? PQsendQuery(conn_, text.c_str())
+                                  : PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                                      values.data(), nullptr, nullptr, 0);
+  if (sent == 0) return nullptr;
+  const auto deadline = Clock::now() + answer_timeout_;
+  // Waits for the socket; false once the deadline passed (the connection is then
+  // useless: the server may still answer this query on it).
+  auto wait = [&](short events) {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+    return left.count() > 0 && waits::wait_fd(PQsocket(conn_), events, left) > 0;
+  };
+  auto timed_out = [&] {
+    broken_ = true;
+    throw DbUnavailable(DbCause::timeout, "no answer within " + std::to_string(answer_timeout_.count()) + " ms");
+  };
+  for (int flushed; (flushed = PQflush(conn_)) != 0;) {
+    if (flushed < 0) return nullptr;
+    if (!wait(POLLOUT | POLLIN)) timed_out();
+    if (PQconsumeInput(conn_) == 0) return nullptr;  // the server may answer while we still send
+  }
+  // As PQexec: the last result, or the first error (a script stops at its first error).
+  PGresult* kept = nullptr;
+  for (;;) {
+    while (PQisBusy(conn_) != 0) {
+      if (!wait(POLLIN)) {
+        PQclear(kept);
+        timed_out();
+      }
+      if (PQconsumeInput(conn_) == 0) {
+        PQclear(kept);
+        return nullptr;
+      }
+    }
+    PGresult* next = PQgetResult(conn_);
+    if (next == nullptr) return kept;
+    const bool kept_error = kept != nullptr && PQresultStatus(kept) == PGRES_FATAL_ERROR;
+    if (kept_error) {
+      PQclear(next);
+    } else {
+      PQclear(kept);
+      kept = next;
+    }
+  }
 }
 
 Rows DbConnection::exec(std::string_view sql, const std::vector<std::optional<std::string>>& params) {
@@ -124,11 +192,7 @@ Rows DbConnection::exec(std::string_view sql, const std::vector<std::optional<st
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   const std::string text(sql);
-  // Without parameters, the simple protocol, which also runs a script of several
-  // statements (a migration); with them, the extended one, values never spliced in.
-  Rows rows(params.empty() ? PQexec(conn_, text.c_str())
-                           : PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                                          values.data(), nullptr, nullptr, 0));
+  Rows rows(send_and_collect(text, values));
   const ExecStatusType status = rows.status();
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
 
@@ -178,9 +242,9 @@ DbSession::~DbSession() {
 DbConnection& DbSession::connection() { return lease_ ? **lease_ : *own_; }
 
 Rows DbSession::exec(std::string_view sql, const std::vector<std::optional<std::string>>& params) {
-  if (db_->options_.query_delay.count() > 0) std::this_thread::sleep_for(db_->options_.query_delay);
+  if (db_->options_.query_delay.count() > 0) waits::sleep_for(db_->options_.query_delay);
   ++queries_;
-  ++queries_on_this_thread;
+  ++waits::task_local<QueriesThisRequest>().count;
   const auto start = Clock::now();
   try {
     Rows rows = connection().exec(sql, params);
@@ -323,8 +387,8 @@ std::optional<std::string> Database::unready_reason() noexcept {
   }
 }
 
-void DbQueryCounter::reset() noexcept { queries_on_this_thread = 0; }
-int DbQueryCounter::count() noexcept { return queries_on_this_thread; }
+void DbQueryCounter::reset() noexcept { waits::task_local<QueriesThisRequest>().count = 0; }
+int DbQueryCounter::count() noexcept { return waits::task_local<QueriesThisRequest>().count; }
 
 bool server_accepts(const std::string& url) noexcept {
   const char* keys[] = {"dbname", "connect_timeout", nullptr};

@@ -116,14 +116,22 @@ class DbConnection {
   DbConnection(const DbConnection&) = delete;
   DbConnection& operator=(const DbConnection&) = delete;
 
+  // Waits for the server through common/waits.hpp (on an event loop, the loop serves
+  // others meanwhile), at most the statement timeout plus the connect timeout: past
+  // that the server is not answering, and the connection is broken (DbUnavailable timeout).
   Rows exec(std::string_view sql, const std::vector<std::optional<std::string>>& params);
   // False when the server closed it or sent something unasked (a restart's goodbye).
   bool idle_and_open() const;
   bool broken() const { return broken_; }
 
  private:
+  // Sends the query and collects its last result as PQexec would, without blocking in
+  // libpq. nullptr when the connection failed (PQerrorMessage says why).
+  PGresult* send_and_collect(const std::string& text, const std::vector<const char*>& values);
+
   PGconn* conn_;
   bool broken_ = false;
+  std::chrono::milliseconds answer_timeout_;
 };
 
 class Database;
@@ -205,9 +213,10 @@ class Database {
   std::vector<prometheus::Counter*> errors_;  // by DbCause
 };
 
-// Statements this thread sent since its last reset(). An instance serves a request on
-// one thread (a cpp-httplib worker), so it resets the count when a request starts and
-// reads it when it ends: the X-DB-Queries header.
+// Statements the request being served sent since its last reset(): kept per thread, or
+// per fiber on an event loop (waits::task_local), the unit that serves one request.
+// An instance resets the count when a request starts and reads it when it ends: the
+// X-DB-Queries header.
 struct DbQueryCounter {
   static void reset() noexcept;
   static int count() noexcept;

@@ -8,21 +8,17 @@
 
 #include <array>
 #include <charconv>
-#include <condition_variable>
 #include <stdexcept>
 
 #include "common/crypto.hpp"
 #include "common/net.hpp"
+#include "common/waits.hpp"
 #include "store/errors.hpp"
 
 namespace scalelab::store {
 namespace {
 
 constexpr const char* kRedis = "redis";
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-  return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
 
 bool transient_error_reply(const std::string& text) {
   return text.rfind("LOADING", 0) == 0 || text.rfind("BUSY", 0) == 0 || text.rfind("MASTERDOWN", 0) == 0 ||
@@ -156,7 +152,7 @@ struct RedisClient::Waiter {
   std::vector<RedisReply> replies;
   std::string error;  // the connection failed before every reply came
   bool done = false;
-  std::condition_variable wake;  // done, or the connection needs a new driver
+  waits::Condition wake;  // done, or the connection needs a new driver
 };
 
 RedisClient::RedisClient(RedisConfig config)
@@ -167,36 +163,6 @@ RedisClient::~RedisClient() = default;
 std::size_t RedisClient::open_connections() {
   std::lock_guard lock(mu_);
   return (conn_ ? 1 : 0) + per_call_open_.load(std::memory_order_relaxed);
-}
-
-std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
-  const timeval connect_timeout = to_timeval(config_.connect_timeout);
-  redisContext* raw = config_.unix_socket.empty()
-                          ? redisConnectWithTimeout(config_.host.c_str(), config_.port, connect_timeout)
-                          : redisConnectUnixWithTimeout(config_.unix_socket.c_str(), connect_timeout);
-  if (raw == nullptr) throw StoreUnavailable(kRedis, "connect to " + address() + ": out of memory");
-  connections_opened_.fetch_add(1, std::memory_order_relaxed);
-  auto conn = std::make_unique<Connection>(raw);
-  redisContext* ctx = conn->ctx;
-  auto fail = [&](const std::string& what) {
-    throw StoreUnavailable(kRedis, what + " " + address() + ": " + (ctx->errstr[0] ? ctx->errstr : "failed"));
-  };
-  if (ctx->err != 0) fail("connect to");
-  if (redisSetTimeout(ctx, to_timeval(config_.command_timeout)) != REDIS_OK) fail("set timeout on");
-  auto setup = [&](std::initializer_list<std::string> args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* reply = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (reply == nullptr) fail("set up connection to");
-    throw_if_error(RedisReply(reply));
-  };
-  if (!config_.password.empty()) setup({"AUTH", config_.password});
-  if (config_.db != 0) setup({"SELECT", std::to_string(config_.db)});
-  return conn;
 }
 
 // Commands for one round trip, as views of strings their caller keeps alive: every
@@ -265,10 +231,22 @@ std::string errno_text(const char* what, int err, std::chrono::milliseconds time
 // together). Returns "" or what broke the connection. Only the driver calls it, so
 // the context is never used by two threads at once.
 std::string RedisClient::exchange(redisContext* ctx, const std::string& out, std::vector<redisReply*>& got) {
+  // Every call waits for its socket first and never blocks in the kernel: the socket is
+  // non-blocking, and on an event loop the wait parks the fiber instead of the thread.
+  const auto timeout = config_.command_timeout;
+  auto wait = [&](short events) {
+    const int ready = waits::wait_fd(ctx->fd, events, timeout);
+    if (ready == 0) errno = EAGAIN;
+    return ready > 0;
+  };
+  auto not_ready = [](ssize_t n) { return n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK); };
   for (std::size_t sent = 0; sent < out.size();) {
-    const ssize_t n = ::send(ctx->fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_text("send", errno, config_.command_timeout);
+    const ssize_t n = ::send(ctx->fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (not_ready(n)) {
+      if (!wait(POLLOUT)) return errno_text("send", errno, timeout);
+      continue;
+    }
+    if (n < 0) return errno_text("send", errno, timeout);
     sent += static_cast<std::size_t>(n);
   }
   std::array<char, 16 * 1024> buffer;
@@ -281,21 +259,77 @@ std::string RedisClient::exchange(redisContext* ctx, const std::string& out, std
       continue;
     }
     if (!got.empty()) return {};
-    const ssize_t n = ::recv(ctx->fd, buffer.data(), buffer.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_text("read reply", errno, config_.command_timeout);
+    if (!wait(POLLIN)) return errno_text("read reply", errno, timeout);
+    const ssize_t n = ::recv(ctx->fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (not_ready(n)) continue;
+    if (n < 0) return errno_text("read reply", errno, timeout);
     if (n == 0) return "read reply: connection closed by " + address();
     if (redisReaderFeed(ctx->reader, buffer.data(), static_cast<std::size_t>(n)) != REDIS_OK)
       return std::string("read reply: ") + redisReaderGetError(ctx->reader);
   }
 }
 
-void RedisClient::open_connection() {
+// Connects without blocking the thread (on an event loop, the loop): the TCP handshake
+// and the setup commands wait through waits.hpp, as every command does.
+std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
+  redisContext* raw = config_.unix_socket.empty() ? redisConnectNonBlock(config_.host.c_str(), config_.port)
+                                                  : redisConnectUnixNonBlock(config_.unix_socket.c_str());
+  if (raw == nullptr) throw StoreUnavailable(kRedis, "connect to " + address() + ": out of memory");
+  connections_opened_.fetch_add(1, std::memory_order_relaxed);
+  auto conn = std::make_unique<Connection>(raw);
+  redisContext* ctx = conn->ctx;
+  if (ctx->err != 0)
+    throw StoreUnavailable(kRedis, "connect to " + address() + ": " + (ctx->errstr[0] ? ctx->errstr : "failed"));
+  const int ready = waits::wait_fd(ctx->fd, POLLOUT, config_.connect_timeout);
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (ready == 0) error = ETIMEDOUT;
+  else if (ready < 0 || ::getsockopt(ctx->fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) error = errno;
+  if (error != 0) throw StoreUnavailable(kRedis, "connect to " + address() + ": " + std::strerror(error));
+  auto setup = [&](std::initializer_list<std::string_view> args) {
+    Batch batch;
+    batch.add(args);
+    std::vector<redisReply*> got;
+    const std::string failure = exchange(ctx, encode(batch.args, batch.argc), got);
+    std::vector<RedisReply> replies(got.begin(), got.end());
+    if (!failure.empty()) throw StoreUnavailable(kRedis, "set up connection to " + address() + ": " + failure);
+    throw_if_error(replies.front());
+  };
+  if (!config_.password.empty()) setup({"AUTH", config_.password});
+  if (config_.db != 0) setup({"SELECT", std::to_string(config_.db)});
+  return conn;
+}
+
+// Connecting waits (through waits.hpp) without mu_ held: a fiber that parked holding it
+// would stall every other fiber of its loop at the lock. One caller connects; the
+// others wait on `connected_`, and fail with it.
+void RedisClient::ensure_connection(std::unique_lock<std::mutex>& lock) {
+  while (connecting_) connected_.wait(lock);
+  // An idle connection whose socket shows EOF (Redis restarted) is replaced before use,
+  // so a restart costs no failed call.
+  const bool idle = !driving_ && waiting_.empty();
+  if (conn_ && !(idle && looks_dead(conn_->ctx))) return;
   backoff_.throw_if_in_force(kRedis, address());
   conn_.reset();
+  connecting_ = true;
+  lock.unlock();
+  std::unique_ptr<Connection> fresh;
+  std::exception_ptr error;
   try {
-    conn_ = connect();
+    fresh = connect();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  lock.lock();
+  connecting_ = false;
+  connected_.notify_all();
+  if (!error) {
     backoff_.connected();
+    conn_ = std::move(fresh);
+    return;
+  }
+  try {
+    std::rethrow_exception(error);
   } catch (const StoreError& e) {
     backoff_.failed(e.cause());
     throw;
@@ -374,10 +408,7 @@ std::vector<RedisReply> RedisClient::run(const Batch& batch) {
   if (config_.connection_per_call) return run_on_own_connection(batch);
   std::string wire = encode(batch.args, batch.argc);
   std::unique_lock lock(mu_);
-  // An idle connection whose socket shows EOF (Redis restarted) is replaced before use,
-  // so a restart costs no failed call.
-  const bool idle = !driving_ && waiting_.empty();
-  if (!conn_ || (idle && looks_dead(conn_->ctx))) open_connection();
+  ensure_connection(lock);
   if (spare_waiters_.empty()) spare_waiters_.push_back(std::make_unique<Waiter>());
   std::unique_ptr<Waiter> waiter = std::move(spare_waiters_.back());
   spare_waiters_.pop_back();

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/waits.hpp"
 #include "store/errors.hpp"
 #include "store/reconnect_backoff.hpp"
 
@@ -149,7 +150,7 @@ class RedisClient {
   struct Batch;
   struct Waiter;
   std::unique_ptr<Connection> connect();
-  void open_connection();  // with mu_ held
+  void ensure_connection(std::unique_lock<std::mutex>& lock);  // entered and left with mu_ held
   std::vector<RedisReply> run(const Batch& batch);  // error replies included
   std::vector<RedisReply> run_on_own_connection(const Batch& batch);  // connection_per_call
   void drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vector<Waiter*>& wake);
@@ -164,6 +165,8 @@ class RedisClient {
   std::string outbox_;            // commands queued behind the ones on the wire
   std::deque<Waiter*> waiting_;   // callers owed replies, in the order of their commands
   bool driving_ = false;          // a caller is using the socket
+  bool connecting_ = false;       // a caller is opening conn_, without mu_
+  waits::Condition connected_;    // connecting_ turned false
   std::vector<std::unique_ptr<Waiter>> spare_waiters_;
   std::atomic<std::uint64_t> connections_opened_{0};
   std::atomic<std::size_t> per_call_open_{0};

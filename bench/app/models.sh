@@ -6,16 +6,19 @@
 # peak RSS and threads while wrk ran, with the ceiling Little's law gives each point.
 #
 #   bench/app/models.sh [--duration S] [--connections "10 100 1000"] [--io-ms 50] [--cpu-ms 5]
+#                       [--models "pool thread-per-connection event-loop event-loops"]
 # The app runs pinned to CPU 0, wrk to CPU 1. Local state: no Redis or S3 is needed.
+# On one core, event-loops (a loop per core) has its loops share that core.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=4 connections="10 100 1000" io_ms=50 cpu_ms=5
+duration=4 connections="10 100 1000" io_ms=50 cpu_ms=5 models="pool thread-per-connection event-loop event-loops"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --io-ms) io_ms=$2; shift 2 ;;
     --cpu-ms) cpu_ms=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
     *) echo "models.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -65,18 +68,18 @@ point() {
 ceiling() {
   local model=$1 c=$2 seconds=$3 cpu_seconds=$4 at_once=$2
   [ "$model" = pool ] && [ "$workers" -lt "$c" ] && at_once=$workers
-  [ "$model" = thread-per-connection ] && [ "$max_threads" -lt "$c" ] && at_once=$max_threads
+  [ "$model" != pool ] && [ "$max_threads" -lt "$c" ] && at_once=$max_threads
   awk -v n="$at_once" -v s="$seconds" -v cpu="$cpu_seconds" 'BEGIN {
     v = n / s; if (cpu > 0 && 1 / cpu < v) v = 1 / cpu; printf "%.0f", v }'
 }
 
 echo "scalelab-app concurrency models: wrk -t2 -d${duration}s per point, app on CPU 0 (pool: $workers workers;" \
-     "thread-per-connection: up to $max_threads threads), wrk on CPU 1"
+     "thread-per-connection: up to $max_threads threads; event loops: up to $max_threads fibers), wrk on CPU 1"
 printf '%-22s %-10s %6s %10s %10s %8s %10s %9s %8s\n' model work conns "req/s" ceiling "eff." "p99" "peak RSS" threads
 declare -A io_rps
 for work_kind in io cpu; do
   for c in $connections; do
-    for model in pool thread-per-connection; do
+    for model in $models; do
       if [ "$work_kind" = io ]; then query="io_ms=$io_ms"; secs=$(awk -v m="$io_ms" 'BEGIN {print m / 1000}'); cpus=0
       else query="cpu_ms=$cpu_ms"; secs=$(awk -v m="$cpu_ms" 'BEGIN {print m / 1000}'); cpus=$secs; fi
       read -r rps p99 rss threads < <(point "$model" "$c" "$query")
@@ -88,6 +91,9 @@ for work_kind in io cpu; do
   done
 done
 for c in $connections; do
-  printf 'I/O-bound at %s connections: thread-per-connection / pool = %.2f\n' "$c" \
-    "$(awk -v a="${io_rps[thread-per-connection-$c]}" -v b="${io_rps[pool-$c]}" 'BEGIN {print a / b}')"
+  for model in $models; do
+    [ "$model" = pool ] || [[ " $models " != *" pool "* ]] && continue
+    printf 'I/O-bound at %s connections: %s / pool = %.2f\n' "$c" "$model" \
+      "$(awk -v a="${io_rps[$model-$c]}" -v b="${io_rps[pool-$c]}" 'BEGIN {print a / b}')"
+  done
 done

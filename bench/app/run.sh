@@ -5,20 +5,25 @@
 # modes so machine noise hits both; the figures are medians, the ratio shared/local.
 # Also records the app's CPU time per request in each mode (from /proc), steadier than
 # req/s on a noisy machine, and each instance's RSS when idle and its peak under load.
+# --models runs the same rounds for each concurrency model named (one instance per model
+# and mode, measured in turn) and ends with each model's CPU per request against the
+# pool's.
 #
 #   bench/app/run.sh [--duration S] [--rounds N] [--connections C] [--redis tcp|unix]
+#                    [--models "pool event-loop"]
 # The app runs pinned to CPU 0; wrk and redis-server to CPU 1. --redis picks how the
 # app reaches Redis: TCP on loopback (the default, as in the lab and compose), or a
 # Unix domain socket, which shows how much of shared mode's cost is the TCP stack.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=5 rounds=3 connections=16 transport=tcp
+duration=5 rounds=3 connections=16 transport=tcp models=pool
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --redis) transport=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -46,27 +51,33 @@ wait_port "$redis_port"
 redis_url=redis://127.0.0.1:$redis_port
 [ "$transport" = unix ] && redis_url=unix://$work/redis.sock
 
+# One instance per model and mode, keyed "model/mode".
 declare -A port pid
-for mode in shared local; do
-  port[$mode]=$(free_port)
-  SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$mode]} SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=$mode \
-  SCALELAB_REDIS_URL=$redis_url SCALELAB_DATA_DIR="$work/$mode" \
-  SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
-    taskset -c 0 "$app" >"$work/app-$mode.log" 2>&1 &
-  pid[$mode]=$!
-  pids+=($!)
-  wait_port "${port[$mode]}"
+keys=()
+for model in $models; do
+  for mode in shared local; do
+    key=$model/$mode
+    keys+=("$key")
+    port[$key]=$(free_port)
+    SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$key]} SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=$mode \
+    SCALELAB_APP_MODEL=$model SCALELAB_REDIS_URL=$redis_url SCALELAB_DATA_DIR="$work/$model-$mode" \
+    SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
+      taskset -c 0 "$app" >"$work/app-$model-$mode.log" 2>&1 &
+    pid[$key]=$!
+    pids+=($!)
+    wait_port "${port[$key]}"
+  done
 done
 
 declare -A cookie
-for mode in shared local; do
-  cookie[$mode]=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:${port[$mode]}/api/login" \
+for key in "${keys[@]}"; do
+  cookie[$key]=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:${port[$key]}/api/login" \
     -d '{"user":"bench"}' | tr -d '\r' | sed -n 's/^Set-Cookie: \(sid=[^;]*\).*/\1/p')
-  curl -sf -H "Cookie: ${cookie[$mode]}" "http://127.0.0.1:${port[$mode]}/api/me" >/dev/null
-  curl -sf "http://127.0.0.1:${port[$mode]}/api/items/1" >/dev/null  # warm the cache
+  curl -sf -H "Cookie: ${cookie[$key]}" "http://127.0.0.1:${port[$key]}/api/me" >/dev/null
+  curl -sf "http://127.0.0.1:${port[$key]}/api/items/1" >/dev/null  # warm the cache
 done
-declare -A idle_rss peak_rss
-for mode in shared local; do idle_rss[$mode]=$(rss_kib "${pid[$mode]}"); peak_rss[$mode]=0; done
+declare -A idle_rss
+for key in "${keys[@]}"; do idle_rss[$key]=$(rss_kib "${pid[$key]}"); done
 
 # The app's CPU time so far (user + system), in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
@@ -75,40 +86,52 @@ cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
 # it runs. CPU per request is steadier than req/s on a noisy machine: it says what a
 # request costs the app, whatever else the host was doing.
 measure() {
-  local mode=$1 path=$2 out ticks_before
-  ticks_before=$(cpu_ticks "${pid[$mode]}")
-  out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cookie: ${cookie[$mode]}" \
-        "http://127.0.0.1:${port[$mode]}$path" & wrk_pid=$!
-        while kill -0 $wrk_pid 2>/dev/null; do rss_kib "${pid[$mode]}" >>"$work/rss-$mode"; sleep 0.5; done
+  local key=$1 path=$2 out ticks_before
+  ticks_before=$(cpu_ticks "${pid[$key]}")
+  out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cookie: ${cookie[$key]}" \
+        "http://127.0.0.1:${port[$key]}$path" & wrk_pid=$!
+        while kill -0 $wrk_pid 2>/dev/null; do rss_kib "${pid[$key]}" >>"$work/rss-${key/\//-}"; sleep 0.5; done
         wait $wrk_pid)
   local rps p99 requests cpu_us
   rps=$(wrk_rps "$out")
   requests=$(wrk_requests "$out")
-  cpu_us=$(awk -v t="$(( $(cpu_ticks "${pid[$mode]}") - ticks_before ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+  cpu_us=$(awk -v t="$(( $(cpu_ticks "${pid[$key]}") - ticks_before ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
     'BEGIN {print t * 1e6 / hz / n}')
   p99=$(wrk_p99_ms "$out")
-  wrk_warn_non2xx "$out" "$mode" "$path"
+  wrk_warn_non2xx "$out" "$key" "$path"
   echo "$rps $p99 $cpu_us"
 }
 
 
-echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0, Redis over $transport"
-printf '%-16s %12s %12s %8s %12s %12s %14s %14s\n' route "shared rps" "local rps" ratio "shared p99" "local p99" \
-  "shared us/req" "local us/req"
+echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0," \
+     "Redis over $transport, models: $models"
+printf '%-22s %-14s %10s %10s %6s %10s %10s %13s %13s\n' model route "shared rps" "local rps" ratio "shared p99" \
+  "local p99" "shared us/req" "local us/req"
+declare -A cpu_local
 for path in /api/me /api/items/1; do
-  : >"$work/shared.txt"; : >"$work/local.txt"
+  for key in "${keys[@]}"; do : >"$work/${key/\//-}.txt"; done
   for _ in $(seq "$rounds"); do
-    measure shared "$path" >>"$work/shared.txt"
-    measure local "$path" >>"$work/local.txt"
+    for key in "${keys[@]}"; do measure "$key" "$path" >>"$work/${key/\//-}.txt"; done
   done
-  s_rps=$(cut -d' ' -f1 "$work/shared.txt" | median); l_rps=$(cut -d' ' -f1 "$work/local.txt" | median)
-  s_p99=$(cut -d' ' -f2 "$work/shared.txt" | median); l_p99=$(cut -d' ' -f2 "$work/local.txt" | median)
-  s_cpu=$(cut -d' ' -f3 "$work/shared.txt" | median); l_cpu=$(cut -d' ' -f3 "$work/local.txt" | median)
-  printf '%-16s %12.0f %12.0f %8.2f %10.2fms %10.2fms %14.1f %14.1f\n' "$path" "$s_rps" "$l_rps" \
-    "$(awk -v a="$s_rps" -v b="$l_rps" 'BEGIN {print a/b}')" "$s_p99" "$l_p99" "$s_cpu" "$l_cpu"
+  for model in $models; do
+    s=$work/$model-shared.txt l=$work/$model-local.txt
+    s_rps=$(cut -d' ' -f1 "$s" | median); l_rps=$(cut -d' ' -f1 "$l" | median)
+    s_p99=$(cut -d' ' -f2 "$s" | median); l_p99=$(cut -d' ' -f2 "$l" | median)
+    s_cpu=$(cut -d' ' -f3 "$s" | median); l_cpu=$(cut -d' ' -f3 "$l" | median)
+    cpu_local[$model$path]=$l_cpu
+    printf '%-22s %-14s %10.0f %10.0f %6.2f %8.2fms %8.2fms %13.1f %13.1f\n' "$model" "$path" "$s_rps" "$l_rps" \
+      "$(awk -v a="$s_rps" -v b="$l_rps" 'BEGIN {print a/b}')" "$s_p99" "$l_p99" "$s_cpu" "$l_cpu"
+  done
 done
-for mode in shared local; do
-  peak=$(sort -n "$work/rss-$mode" | tail -1)
-  printf 'RSS %-7s idle %6.1f MiB, peak under load %6.1f MiB\n' "$mode" \
-    "$(awk -v k="${idle_rss[$mode]}" 'BEGIN {print k/1024}')" "$(awk -v k="$peak" 'BEGIN {print k/1024}')"
+for key in "${keys[@]}"; do
+  peak=$(sort -n "$work/rss-${key/\//-}" | tail -1)
+  printf 'RSS %-28s idle %6.1f MiB, peak under load %6.1f MiB\n' "$key" \
+    "$(awk -v k="${idle_rss[$key]}" 'BEGIN {print k/1024}')" "$(awk -v k="$peak" 'BEGIN {print k/1024}')"
+done
+for model in $models; do
+  [ "$model" = pool ] || [[ " $models " != *" pool "* ]] && continue
+  for path in /api/me /api/items/1; do
+    printf 'CPU per request, local mode, %s: %s / pool = %.2f\n' "$path" "$model" \
+      "$(awk -v a="${cpu_local[$model$path]}" -v b="${cpu_local[pool$path]}" 'BEGIN {print a/b}')"
+  done
 done

@@ -1,9 +1,10 @@
 // `scalelab demo concurrency`: what an instance's concurrency model does to its ceiling.
 // One instance, the same route, a sweep: 10, 100 and 1000 virtual users, on I/O-bound
 // work (each request waits 50 ms) and on CPU-bound work (each burns 5 ms), once per
-// model (services/app/concurrency_model.hpp): a pool of 32 workers, and a thread per
-// connection. Every figure stands beside its ceiling (lab/journal/ceiling.hpp), and the
-// table's closing lines are computed from the runs, not written in advance.
+// model (services/app/concurrency_model.hpp): a pool of 32 workers, a thread per
+// connection, one event loop, and a loop per core. Every figure stands beside its
+// ceiling (lab/journal/ceiling.hpp), and the table's closing lines are computed from
+// the runs, not written in advance.
 //
 // 5000 users are left out: on this 2-core machine the load generator, the balancer and
 // 5000 threads of the instance would share the cores, and the run would measure the
@@ -20,7 +21,15 @@ namespace scalelab::experiment {
 namespace {
 
 constexpr unsigned kUsers[] = {10, 100, 1000};
-constexpr const char* kModels[] = {"pool", "thread-per-connection"};
+constexpr const char* kModels[] = {"pool", "thread-per-connection", "event-loop", "event-loops"};
+
+// The run labels' name for each model: "pool io 1000", "loops cpu 10".
+std::string short_name(const std::string& model) {
+  if (model == "thread-per-connection") return "threads";
+  if (model == "event-loop") return "loop";
+  if (model == "event-loops") return "loops";
+  return model;
+}
 
 bool cpu_bound(const journal::Journal& run) { return run.capacity && run.capacity->cpu_s > 0; }
 std::string work_of(const journal::Journal& run) { return cpu_bound(run) ? "cpu" : "io"; }
@@ -70,16 +79,34 @@ std::map<RunKey, Figures> figures_by_point(const std::vector<journal::Journal>& 
   return by;
 }
 
-// One table cell: "472/s 98% p99 54ms 15MiB 34t".
-std::string cell(const Figures& f) {
-  if (!f.phase) return "-";
-  std::string text = whole_number(f.phase->measured_rps) + "/s " + whole_number(100 * f.phase->efficiency) + "% p99 " +
-                     whole_number(f.p99) + "ms " + whole_number(f.rss_mib) + "MiB " + whole_number(f.threads) + "t";
-  if (f.failed > 0) text += " " + whole_number(f.failed) + " failed";
+// One table row's figures: requests/s, share of the ceiling, p99, peak RSS and threads.
+std::string row_figures(const Figures& f) {
+  if (!f.phase) return "no settled second";
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%7s %6s%% %8s %8s %8s", whole_number(f.phase->measured_rps).c_str(),
+                whole_number(100 * f.phase->efficiency).c_str(), whole_number(f.p99).c_str(),
+                whole_number(f.rss_mib).c_str(), whole_number(f.threads).c_str());
+  std::string text = buf;
+  if (f.failed > 0) text += "  " + whole_number(f.failed) + " failed";
   return text;
 }
 
-// What the sweep showed, each line computed from two of its runs.
+// Resident memory one more waiting connection cost `model`, from its I/O-bound runs at
+// the fewest and the most users: per thread for a model that adds threads, per
+// connection otherwise. nullopt when the runs do not show it.
+std::optional<double> kib_per_connection(const std::map<RunKey, Figures>& by, const char* model) {
+  const auto few = by.find({"io", kUsers[0], model});
+  const auto most = by.find({"io", kUsers[std::size(kUsers) - 1], model});
+  if (few == by.end() || most == by.end()) return std::nullopt;
+  const bool threads_grow = most->second.threads - few->second.threads > 100;
+  const double more = threads_grow ? most->second.threads - few->second.threads
+                                   : double(kUsers[std::size(kUsers) - 1] - kUsers[0]);
+  const double grew = (most->second.rss_mib - few->second.rss_mib) * 1024;
+  if (more <= 0 || grew <= 0) return std::nullopt;
+  return grew / more;
+}
+
+// What the sweep showed, each line computed from the runs it names.
 std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
   std::vector<std::string> lines;
   const unsigned most = kUsers[std::size(kUsers) - 1];
@@ -87,29 +114,54 @@ std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
     const auto it = by.find({work, users, model});
     return it != by.end() && it->second.phase ? &it->second : nullptr;
   };
-  if (const Figures *pool = at("io", most, "pool"), *threads = at("io", most, "thread-per-connection"); pool && threads) {
-    lines.push_back("I/O-bound at " + std::to_string(most) + " users: a thread per connection served x" +
-                    fixed(threads->phase->measured_rps / std::max(1.0, pool->phase->measured_rps), 1) +
-                    " the pool, whose ceiling is its connections over the wait (" +
-                    whole_number(pool->phase->ceiling.rps) + "/s, limited by " + pool->phase->limited_by + ")");
-    if (threads->threads > pool->threads)
-      lines.push_back("each extra thread cost about " +
-                      whole_number((threads->rss_mib - pool->rss_mib) * 1024 / (threads->threads - pool->threads)) +
-                      " KiB of resident memory (" + whole_number(threads->threads) + " threads, " +
-                      whole_number(threads->rss_mib) + " MiB, against " + whole_number(pool->threads) + " and " +
-                      whole_number(pool->rss_mib) + " MiB)");
+  const auto rps = [](const Figures* f) { return f->phase->measured_rps; };
+  const auto times = [&](const Figures* a, const Figures* b) { return "x" + fixed(rps(a) / std::max(1.0, rps(b)), 1); };
+  const std::string at_most = " at " + std::to_string(most) + " users";
+  if (const Figures* pool = at("io", most, "pool")) {
+    std::string line = "I/O-bound" + at_most + ": the pool served " + whole_number(rps(pool)) +
+                       "/s, its ceiling being its connections over the wait (" + whole_number(pool->phase->ceiling.rps) +
+                       "/s, limited by " + pool->phase->limited_by + ")";
+    if (const Figures* threads = at("io", most, "thread-per-connection"))
+      line += "; a thread per connection served " + times(threads, pool) + " that with " + whole_number(threads->threads) +
+              " threads";
+    if (const Figures* loop = at("io", most, "event-loop"))
+      line += "; one event loop " + times(loop, pool) + " with " + whole_number(loop->threads) + " threads";
+    lines.push_back(line);
   }
-  if (const Figures *pool = at("cpu", most, "pool"), *threads = at("cpu", most, "thread-per-connection"); pool && threads) {
-    std::string line = "CPU-bound at " + std::to_string(most) + " users, where the cores are the ceiling (" +
-                       whole_number(pool->phase->ceiling.rps) + "/s): a thread per connection served " +
-                       whole_number(threads->phase->measured_rps) + "/s with p99 " + whole_number(threads->p99) +
-                       " ms, the pool " + whole_number(pool->phase->measured_rps) + "/s with p99 " +
+  const auto thread_kib = kib_per_connection(by, "thread-per-connection");
+  const auto fiber_kib = kib_per_connection(by, "event-loop");
+  if (thread_kib && fiber_kib)
+    lines.push_back("a waiting connection cost about " + whole_number(*thread_kib) + " KiB of resident memory as a thread, " +
+                    whole_number(*fiber_kib) + " KiB as a fiber on the event loop (" + fixed(*thread_kib / std::max(0.1, *fiber_kib), 1) +
+                    " to 1)");
+  else if (thread_kib)
+    lines.push_back("each extra thread cost about " + whole_number(*thread_kib) + " KiB of resident memory");
+  if (const Figures* loop = at("io", most, "event-loop"); loop && loop->phase->efficiency < 0.8)
+    lines.push_back("one event loop" + at_most + " stopped at " + whole_number(100 * loop->phase->efficiency) +
+                    " % of the users' ceiling: its one thread, not the waiting, was the bound (" + loop->phase->why + ")");
+  const Figures *pool = at("cpu", most, "pool"), *threads = at("cpu", most, "thread-per-connection");
+  if (pool && threads) {
+    std::string line = "CPU-bound" + at_most + ", where the cores are the ceiling (" + whole_number(pool->phase->ceiling.rps) +
+                       "/s): a thread per connection served " + whole_number(rps(threads)) + "/s with p99 " +
+                       whole_number(threads->p99) + " ms, the pool " + whole_number(rps(pool)) + "/s with p99 " +
                        whole_number(pool->p99) + " ms";
     if (pool->failed > 0) line += " and " + whole_number(pool->failed) + " requests shed at the balancer's queue";
-    if (threads->phase->measured_rps < pool->phase->measured_rps) line += "; more threads than cores added switching, not throughput";
+    if (rps(threads) < rps(pool)) line += "; more threads than cores added switching, not throughput";
     if (threads->p99 > 1.5 * pool->p99) line += "; sharing the cores among every request stretched each one's latency";
     lines.push_back(line);
   }
+  const Figures *loop = at("cpu", most, "event-loop"), *loops = at("cpu", most, "event-loops");
+  if (loop && loops) {
+    std::string line = "CPU-bound" + at_most + ": one event loop served " + whole_number(rps(loop)) + "/s, a loop per core " +
+                       whole_number(rps(loops)) + "/s (" + times(loops, loop) + ")";
+    if (rps(loops) > 1.3 * rps(loop)) line += ": one loop uses one core, a loop per core uses them all";
+    lines.push_back(line);
+  }
+  const unsigned middle = kUsers[std::size(kUsers) / 2];
+  if (const Figures *mid_loop = at("cpu", middle, "event-loop"), *mid_pool = at("cpu", middle, "pool");
+      mid_loop && mid_pool && mid_loop->p99 > 1.5 * mid_pool->p99)
+    lines.push_back("CPU-bound at " + std::to_string(middle) + " users, a request on one event loop waits for every burn queued before it: p99 " +
+                    whole_number(mid_loop->p99) + " ms against the pool's " + whole_number(mid_pool->p99) + " ms");
   return lines;
 }
 
@@ -130,21 +182,20 @@ std::string concurrency_table(const std::vector<journal::Journal>& runs) {
   const auto by = figures_by_point(runs);
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-6s %6s  %-44s %-44s\n", "work", "users", "pool (32 workers)",
-                "thread-per-connection");
+  std::snprintf(line, sizeof line, "%-5s %5s  %-21s %7s %7s %8s %8s %8s\n", "work", "users", "model", "req/s",
+                "ceiling", "p99 ms", "RSS MiB", "threads");
   out += line;
   for (const char* work : {"io", "cpu"}) {
     for (unsigned users : kUsers) {
-      std::string cells[2];
-      for (std::size_t m = 0; m < std::size(kModels); ++m) {
-        const auto it = by.find({work, users, kModels[m]});
-        cells[m] = it == by.end() ? "-" : cell(it->second);
+      for (const char* model : kModels) {
+        const auto it = by.find({work, users, model});
+        if (it == by.end()) continue;
+        std::snprintf(line, sizeof line, "%-5s %5u  %-21s %s\n", work, users, model, row_figures(it->second).c_str());
+        out += line;
       }
-      std::snprintf(line, sizeof line, "%-6s %6u  %-44s %-44s\n", work, users, cells[0].c_str(), cells[1].c_str());
-      out += line;
     }
   }
-  out += "(each cell: requests/s, share of its ceiling, p99, the instance's peak RSS and threads)\n";
+  out += "(ceiling: the share of what Little's law allows the run; RSS and threads: the instance's peak)\n";
   for (const std::string& l : closing_lines(by)) out += "- " + l + "\n";
   return out;
 }
@@ -154,7 +205,8 @@ DemoTopic concurrency_topic(const std::filesystem::path& experiments_dir) {
   topic.name = "concurrency";
   topic.intro =
       "scalelab demo concurrency: one instance behind the balancer, 10, 100 and 1000 users, I/O-bound (50 ms of\n"
-      "waiting a request) and CPU-bound (5 ms of burning), on a pool of 32 workers and on a thread per connection.";
+      "waiting a request) and CPU-bound (5 ms of burning), on a pool of 32 workers, a thread per connection,\n"
+      "one event loop and a loop per core.";
   topic.description =
       "What an instance's concurrency model does to its ceiling. Every run has one instance and the same route; "
       "the runs differ in the users, in whether a request waits or burns CPU, and in how the instance serves "
@@ -164,14 +216,17 @@ DemoTopic concurrency_topic(const std::filesystem::path& experiments_dir) {
     for (unsigned users : kUsers) {
       for (const char* model : kModels) {
         DemoRun run = base;
-        run.label = std::string(model == std::string("pool") ? "pool" : "threads") + " " + work + " " +
-                    std::to_string(users);
+        run.label = short_name(model) + " " + work + " " + std::to_string(users);
         Experiment& x = run.experiment;
         x.title = std::string(model) + ", " + (work == std::string("io") ? "I/O" : "CPU") + "-bound, " +
                   std::to_string(users) + " users";
         x.cluster.app_env["SCALELAB_APP_MODEL"] = model;
         x.load.users = users;
-        x.load.duration = std::chrono::seconds(6);
+        // CPU-bound with the most users, a request waits for every burn queued before
+        // it: 1000 x 5 ms = 5 s on one event loop. The run lasts long enough for that
+        // wait to be over and the throughput to settle.
+        const bool long_queue = work == std::string("cpu") && users == kUsers[std::size(kUsers) - 1];
+        x.load.duration = std::chrono::seconds(long_queue ? 9 : 4);
         x.load.work_io_ms = work == std::string("io") ? 50 : 0;
         x.load.work_cpu_ms = work == std::string("io") ? 0 : 5;
         // Only "no failed request": the pool at 1000 users may shed load at the

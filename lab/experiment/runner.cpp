@@ -107,6 +107,7 @@ std::optional<journal::Capacity> capacity_of(const load::LoadConfig& load, const
   const lab::InstanceSlots slots = lab::instance_slots(lab);
   c.slots_per_instance = slots.slots;
   c.slots_reason = slots.reason;
+  if (slots.cpu_threads) c.cpu_threads_per_instance = *slots.cpu_threads;
   c.cores = std::max(1u, std::thread::hardware_concurrency());
   return c;
 }

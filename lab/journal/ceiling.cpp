@@ -94,6 +94,11 @@ CeilingPhase phase_of(const Journal& run, std::size_t from, std::size_t to) {
 
 }  // namespace
 
+double Capacity::usable_cores(double instances) const {
+  if (!cpu_threads_per_instance) return cores;
+  return std::min(cores, instances * *cpu_threads_per_instance);
+}
+
 std::optional<Ceiling> ceiling_at(const Capacity& c, double instances, std::optional<double> offered_rps) {
   std::optional<Ceiling> best;
   auto consider = [&](double rps, const char* bound) {
@@ -104,7 +109,7 @@ std::optional<Ceiling> ceiling_at(const Capacity& c, double instances, std::opti
     if (c.users) consider(*c.users / c.service_s(), "users");
     if (c.slots_per_instance > 0) consider(instances * c.slots_per_instance / c.service_s(), "instances");
   }
-  if (c.cpu_s > 0 && c.cores > 0) consider(c.cores / c.cpu_s, "cores");
+  if (c.cpu_s > 0 && c.cores > 0) consider(c.usable_cores(instances) / c.cpu_s, "cores");
   if (offered_rps) consider(*offered_rps, "offered load");
   return best;
 }
@@ -114,7 +119,12 @@ std::string explain(const Capacity& c, const Ceiling& ceiling) {
   if (ceiling.bound == "users") return plural(c.users.value_or(0), "user") + " / " + ms(c.service_s()) + result;
   if (ceiling.bound == "instances")
     return plural(ceiling.instances, "instance") + " x " + c.slots_reason + " / " + ms(c.service_s()) + result;
-  if (ceiling.bound == "cores") return plural(c.cores, "core") + " / " + ms(c.cpu_s) + " of CPU" + result;
+  if (ceiling.bound == "cores") {
+    if (c.usable_cores(ceiling.instances) < c.cores)
+      return plural(ceiling.instances, "instance") + " x " + plural(*c.cpu_threads_per_instance, "handler thread") +
+             " (of " + plural(c.cores, "core") + ") / " + ms(c.cpu_s) + " of CPU" + result;
+    return plural(c.cores, "core") + " / " + ms(c.cpu_s) + " of CPU" + result;
+  }
   return "the " + number(ceiling.rps) + " requests/s the load offers";
 }
 
@@ -165,6 +175,7 @@ nlohmann::json to_json(const Capacity& c) {
                    {"slots_reason", c.slots_reason},
                    {"cores", c.cores}};
   if (c.users) j["users"] = *c.users;
+  if (c.cpu_threads_per_instance) j["cpu_threads_per_instance"] = *c.cpu_threads_per_instance;
   return j;
 }
 
@@ -179,6 +190,8 @@ Capacity parse_capacity(const nlohmann::json& j, const std::string& path) {
   c.slots_per_instance = field(j, "slots_per_instance", path);
   c.slots_reason = text(j, "slots_reason", path);
   c.cores = field(j, "cores", path);
+  if (j.contains("cpu_threads_per_instance") && !j["cpu_threads_per_instance"].is_null())
+    c.cpu_threads_per_instance = field(j, "cpu_threads_per_instance", path);
   return c;
 }
 

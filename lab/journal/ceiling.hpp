@@ -5,7 +5,9 @@
 // the load's virtual users (a closed loop) and the ready instances times what one
 // instance serves at once (its workers, or the balancer's connections to it, whichever
 // is fewer). CPU work is capped by the cores as well: at most cores / (CPU seconds per
-// request), however many instances share them. An open-loop run cannot exceed the
+// request), however many instances share them, and by the threads that run handlers
+// when an instance has fewer of them than there are cores (an event loop has one: it
+// can use one core, as Amdahl's law says of a serial part). An open-loop run cannot exceed the
 // rate it offers. The ceiling is the smallest of these; its bound says which.
 //
 // Only a run whose every request has a known service time has a ceiling: the `work`
@@ -32,7 +34,13 @@ struct Capacity {
   double slots_per_instance = 0;    // requests one instance serves at once
   std::string slots_reason;         // what sets them: "32 workers", "24 balancer connections"
   double cores = 0;                 // the machine's
+  // Threads of an instance that run handlers, when that caps its CPU (an event loop's
+  // one); nullopt when its threads are not the limit (a pool, a thread per connection).
+  std::optional<double> cpu_threads_per_instance;
   double service_s() const { return io_s + cpu_s; }
+  // The cores `instances` instances can keep busy: the machine's, or their handler
+  // threads when those are fewer.
+  double usable_cores(double instances) const;
 };
 
 // One second's ceiling, what sets it ("users", "instances", "cores" or "offered load"),

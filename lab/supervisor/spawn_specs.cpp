@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -33,15 +34,22 @@ std::optional<int> positive_env(const std::map<std::string, std::string>& env, c
 }
 
 // What one instance serves at once by its own model (services/app/concurrency_model.hpp):
-// its pool's workers, or its cap on connection threads.
-bool thread_per_connection(const LabConfig& c) {
+// its pool's workers, or its cap on connections (a thread or a fiber each), and what
+// those are called.
+std::string app_model(const LabConfig& c) {
   const auto model = c.app_env.find("SCALELAB_APP_MODEL");
-  return model != c.app_env.end() && model->second == "thread-per-connection";
+  return model == c.app_env.end() ? "pool" : model->second;
 }
 
 int app_concurrency(const LabConfig& c) {
-  if (thread_per_connection(c)) return positive_env(c.app_env, "SCALELAB_MAX_THREADS").value_or(kAppMaxThreads);
-  return positive_env(c.app_env, "SCALELAB_WORKERS").value_or(kAppWorkers);
+  if (app_model(c) == "pool") return positive_env(c.app_env, "SCALELAB_WORKERS").value_or(kAppWorkers);
+  return positive_env(c.app_env, "SCALELAB_MAX_THREADS").value_or(kAppMaxThreads);
+}
+
+std::string app_concurrency_unit(const LabConfig& c) {
+  const std::string model = app_model(c);
+  if (model == "pool") return " workers";
+  return model == "thread-per-connection" ? " connection threads" : " connection fibers";
 }
 
 // The balancer's connections per backend: three quarters of what an instance serves at
@@ -237,8 +245,20 @@ InstanceSlots instance_slots(const LabConfig& c) {
   const int own = app_concurrency(c);
   const int connections =
       positive_env(c.balancer_env, "SCALELAB_BALANCER_MAX_CONNS_PER_BACKEND").value_or(balancer_conns_per_backend(c));
-  if (connections < own) return {connections, std::to_string(connections) + " balancer connections"};
-  return {own, std::to_string(own) + (thread_per_connection(c) ? " connection threads" : " workers")};
+  InstanceSlots slots;
+  if (connections < own) {
+    slots.slots = connections;
+    slots.reason = std::to_string(connections) + " balancer connections";
+  } else {
+    slots.slots = own;
+    slots.reason = std::to_string(own) + app_concurrency_unit(c);
+  }
+  const std::string model = app_model(c);
+  if (model == "event-loop") slots.cpu_threads = 1;
+  if (model == "event-loops")
+    slots.cpu_threads = positive_env(c.app_env, "SCALELAB_LOOPS")
+                            .value_or(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  return slots;
 }
 
 }  // namespace scalelab::lab

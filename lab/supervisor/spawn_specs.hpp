@@ -27,12 +27,15 @@ void remove_postgres_data(const LabConfig& c) noexcept;
 int pgbouncer_server_connections(const LabConfig& c);
 
 // What one instance of this lab serves at once, and why: its workers (or its cap on
-// connection threads, with SCALELAB_APP_MODEL=thread-per-connection), or the
+// connections, a thread or a fiber each, with the other SCALELAB_APP_MODELs), or the
 // balancer's connections to it when they are fewer (the lab gives the balancer three
 // quarters of that, unless balancer_env says otherwise).
 struct InstanceSlots {
   int slots = 0;
   std::string reason;  // "32 workers", "24 balancer connections"
+  // The threads that run its handlers when they cap its CPU: an event loop's 1, or the
+  // loops of event-loops (SCALELAB_LOOPS, or the cores). nullopt for the thread models.
+  std::optional<int> cpu_threads;
 };
 InstanceSlots instance_slots(const LabConfig& c);
 

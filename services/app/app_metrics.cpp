@@ -34,7 +34,7 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
   in_flight_ = &BuildGauge().Name("app_requests_in_flight").Help("Requests being served now").Register(registry).Add({});
   connection_threads_ = &BuildGauge()
                              .Name("app_connection_threads")
-                             .Help("Threads serving a connection now (the pool's busy workers, or one per connection)")
+                             .Help("Threads serving a connection now (the pool's busy workers, or one per connection); on the event-loop models, fibers")
                              .Register(registry)
                              .Add({});
   draining_ = &BuildGauge().Name("app_draining").Help("1 while the instance drains before exit").Register(registry).Add({});

@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "common/net.hpp"
 #include "common/request_id.hpp"
+#include "common/waits.hpp"
 #include "services/app/cold_start.hpp"
 #include "store/errors.hpp"
 
@@ -84,9 +85,9 @@ AppServer::AppServer(App& app)
   configure(server_, Listener::service);
   const auto& c = app.config;
   prometheus::Gauge* busy = &app.metrics->connection_threads();
-  server_.new_task_queue = [model = c.model, workers = c.workers, max_threads = c.max_threads, busy] {
-    return make_task_queue(model, static_cast<std::size_t>(workers), static_cast<std::size_t>(max_threads), busy);
-  };
+  const ModelSettings settings{c.model, static_cast<std::size_t>(c.workers), static_cast<std::size_t>(c.max_threads),
+                               static_cast<std::size_t>(c.loops)};
+  server_.new_task_queue = [settings, busy] { return make_task_queue(settings, busy); };
   app.metrics->model(to_string(c.model));
   // The admin API serves a few probes and toggles: a small pool of its own, whatever
   // the model, so it answers even while every service worker is busy.
@@ -273,7 +274,7 @@ void AppServer::dispatch(Listener listener, const httplib::Request& req, httplib
     if (route.kind == RouteKind::api && app_.config.warmup.count() > 0) {
       const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - app_.started_at);
       const auto penalty = warmup_penalty(since, app_.config.warmup, app_.config.warmup_extra);
-      if (penalty.count() > 0) std::this_thread::sleep_for(penalty);
+      if (penalty.count() > 0) waits::sleep_for(penalty);
     }
     handler_start = Clock::now();
     route.handler(ex);

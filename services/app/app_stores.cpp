@@ -46,8 +46,12 @@ bool AppStores::ensure_catalog_seeded() noexcept {
   // One seeder at a time: readiness probes arrive on several threads at start, and each
   // would migrate and seed again (idempotent, but work and log lines for nothing). The
   // others answer "not seeded yet" until it is done.
-  std::unique_lock lock(seed_mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || seeded_.load()) return seeded_.load();
+  if (seeding_.exchange(true)) return seeded_.load();
+  struct Done {
+    std::atomic<bool>& seeding;
+    ~Done() { seeding.store(false); }
+  } done{seeding_};
+  if (seeded_.load()) return true;
   try {
     if (database_) {
       auto session = database_->session();

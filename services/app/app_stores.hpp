@@ -71,7 +71,9 @@ class AppStores {
   std::unique_ptr<store::RedisAdmission> admission_;
   store::Orders orders_;
   std::atomic<bool> seeded_{false};
-  std::mutex seed_mutex_;  // held by the one thread seeding
+  // Set by the one caller seeding. Not a mutex: seeding waits on the database, and a
+  // fiber must not park holding a mutex its loop's other fibers may try.
+  std::atomic<bool> seeding_{false};
 };
 
 }  // namespace scalelab::app

@@ -8,6 +8,9 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <vector>
+
+#include "common/fiber_loop.hpp"
 
 namespace scalelab::app {
 namespace {
@@ -78,6 +81,48 @@ class ThreadPerConnection : public httplib::TaskQueue {
   prometheus::Gauge* busy_;
 };
 
+// Fibers on event loops: cpp-httplib's accepting thread deals connections round-robin
+// to the loops, and each connection is served on a fiber of its loop.
+class EventLoops : public httplib::TaskQueue {
+ public:
+  EventLoops(std::size_t loops, std::size_t max_fibers, prometheus::Gauge* busy) : max_fibers_(max_fibers), busy_(busy) {
+    for (std::size_t i = 0; i < loops; ++i) {
+      loops_.push_back(std::make_unique<fiber::EventLoop>());
+      loops_.back()->start();
+    }
+  }
+  ~EventLoops() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    // At the cap, accepting waits (as thread-per-connection's does) for a connection to end.
+    while (live() >= max_fibers_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    fiber::EventLoop& loop = *loops_[next_++ % loops_.size()];
+    loop.spawn([fn = std::move(fn), busy = busy_] { run_counted(fn, busy); });
+  }
+
+  // cpp-httplib calls it once the listener closed: every connection notices within
+  // the gate's stop check (50 ms) and ends.
+  void shutdown() override {
+    if (stopped_) return;
+    while (live() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (auto& loop : loops_) loop->stop();
+    stopped_ = true;
+  }
+
+ private:
+  std::size_t live() const {
+    std::size_t n = 0;
+    for (const auto& loop : loops_) n += loop->live();
+    return n;
+  }
+
+  std::vector<std::unique_ptr<fiber::EventLoop>> loops_;
+  std::size_t max_fibers_;
+  std::size_t next_ = 0;  // only the accepting thread deals
+  prometheus::Gauge* busy_;
+  bool stopped_ = false;
+};
+
 }  // namespace
 
 std::string_view to_string(ConcurrencyModel model) {
@@ -87,13 +132,23 @@ std::string_view to_string(ConcurrencyModel model) {
 ConcurrencyModel parse_concurrency_model(std::string_view name) {
   if (name == "pool") return ConcurrencyModel::pool;
   if (name == "thread-per-connection") return ConcurrencyModel::thread_per_connection;
+  if (name == "event-loop") return ConcurrencyModel::event_loop;
+  if (name == "event-loops") return ConcurrencyModel::event_loops;
   throw std::invalid_argument("unknown concurrency model '" + std::string(name) + "'");
 }
 
-httplib::TaskQueue* make_task_queue(ConcurrencyModel model, std::size_t workers, std::size_t max_threads,
-                                    prometheus::Gauge* busy) {
-  if (model == ConcurrencyModel::thread_per_connection) return new ThreadPerConnection(max_threads, busy);
-  return new CountedPool(workers, busy);
+std::size_t loops_for(std::size_t loops) {
+  return loops > 0 ? loops : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
+httplib::TaskQueue* make_task_queue(const ModelSettings& settings, prometheus::Gauge* busy) {
+  switch (settings.model) {
+    case ConcurrencyModel::pool: return new CountedPool(settings.workers, busy);
+    case ConcurrencyModel::thread_per_connection: return new ThreadPerConnection(settings.max_threads, busy);
+    case ConcurrencyModel::event_loop: return new EventLoops(1, settings.max_threads, busy);
+    case ConcurrencyModel::event_loops: return new EventLoops(loops_for(settings.loops), settings.max_threads, busy);
+  }
+  return new CountedPool(settings.workers, busy);
 }
 
 }  // namespace scalelab::app

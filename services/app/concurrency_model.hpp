@@ -10,6 +10,15 @@
 //   thread-per-request servers do, up to a safety cap (SCALELAB_MAX_THREADS). Waiting
 //   costs nothing but a thread: the ceiling moves to memory (a stack per thread) and
 //   the scheduler. At the cap, accepting waits for a thread to end.
+// - event-loop: one thread running an event loop (common/fiber_loop.hpp). Every
+//   connection is a fiber on it; where a request waits (its socket, Redis, PostgreSQL,
+//   a sleep), the fiber parks and the loop serves the others, so waiting costs a fiber's
+//   touched stack, not a thread. S3 calls, whose client can only block, run on a small
+//   pool of threads meanwhile. A CPU-bound request holds up every other one.
+// - event-loops: one such loop per core (SCALELAB_LOOPS), connections dealt round-robin,
+//   so CPU-bound work uses every core.
+// Both event-loop models serve at most SCALELAB_MAX_THREADS connections at once, as
+// thread-per-connection does; then accepting waits.
 #pragma once
 
 #include <cstddef>
@@ -21,17 +30,27 @@
 
 namespace scalelab::app {
 
-enum class ConcurrencyModel { pool, thread_per_connection };
+enum class ConcurrencyModel { pool, thread_per_connection, event_loop, event_loops };
 
-inline constexpr const char* kConcurrencyModelNames[] = {"pool", "thread-per-connection"};
+inline constexpr const char* kConcurrencyModelNames[] = {"pool", "thread-per-connection", "event-loop", "event-loops"};
 std::string_view to_string(ConcurrencyModel model);
 // Throws std::invalid_argument for a name not in kConcurrencyModelNames.
 ConcurrencyModel parse_concurrency_model(std::string_view name);
 
-// The task queue cpp-httplib runs connections on, for `model`: `workers` threads for
-// the pool, or a thread per connection up to `max_threads`. `busy` (may be null)
-// counts the threads serving a connection now; it must outlive the queue's threads.
-httplib::TaskQueue* make_task_queue(ConcurrencyModel model, std::size_t workers, std::size_t max_threads,
-                                    prometheus::Gauge* busy);
+struct ModelSettings {
+  ConcurrencyModel model = ConcurrencyModel::pool;
+  std::size_t workers = 32;      // pool
+  std::size_t max_threads = 4096;  // thread-per-connection's threads; the event loops' fibers
+  std::size_t loops = 0;         // event-loops; 0: one per core
+};
+
+// The loops the event-loops model runs for `loops` (0: one per core, at least 1).
+std::size_t loops_for(std::size_t loops);
+
+// The task queue cpp-httplib runs connections on: `workers` threads for the pool, a
+// thread per connection up to `max_threads`, or fibers on one or `loops` event loops.
+// `busy` (may be null) counts the threads or fibers serving a connection now; it must
+// outlive the queue.
+httplib::TaskQueue* make_task_queue(const ModelSettings& settings, prometheus::Gauge* busy);
 
 }  // namespace scalelab::app

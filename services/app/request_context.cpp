@@ -2,12 +2,11 @@
 
 #include <cstdio>
 
+#include "common/waits.hpp"
+
 namespace scalelab::app {
 
-RequestContext& current_context() {
-  thread_local RequestContext context;
-  return context;
-}
+RequestContext& current_context() { return waits::task_local<RequestContext>(); }
 
 std::string RequestContext::server_timing() const {
   char buf[200];

@@ -2,8 +2,9 @@
 // starts to the access-log line: its id, its route, the session found, and how long
 // each lifecycle stage took, for Server-Timing.
 //
-// cpp-httplib serves a request on one worker thread from pre-routing to the logger, so
-// the context lives in a thread_local slot; `owner` ties it to one Request so a
+// cpp-httplib serves a request on one thread (or, on an event loop, one fiber) from
+// pre-routing to the logger, so the context lives in a waits::task_local slot, one per
+// thread or fiber; `owner` ties it to one Request so a
 // response cpp-httplib writes without routing (a 400 on a malformed request line)
 // never reports a previous request's context.
 #pragma once
@@ -42,7 +43,7 @@ struct RequestContext {
   std::string server_timing() const;
 };
 
-// The context of the request this thread serves now.
+// The context of the request this thread (or fiber) serves now.
 RequestContext& current_context();
 
 // Adds the time it lives to one stage.

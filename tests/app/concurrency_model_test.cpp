@@ -60,3 +60,51 @@ TEST(ConcurrencyModel, AThreadPerConnectionServesEveryConnectionAtOnce) {
   EXPECT_EQ(threads.in_flight, 8) << "SCALELAB_WORKERS does not bound this model";
   EXPECT_EQ(threads.threads, 8);
 }
+
+TEST(ConcurrencyModel, AnEventLoopServesEveryWaitingConnectionOnOneThread) {
+  for (const char* model : {"event-loop", "event-loops"}) {
+    const AtOnce loop = serve_at_once(model, 8);
+    EXPECT_EQ(loop.model, model);
+    EXPECT_EQ(loop.in_flight, 8) << model << ": every waiting request is parked at once, none in line";
+    EXPECT_EQ(loop.threads, 8) << model << ": the gauge counts a fiber per connection";
+  }
+}
+
+namespace {
+
+// When a quick request sent while a CPU-bound one burns on the instance finishes,
+// against when the burn does.
+struct Stalled {
+  std::chrono::steady_clock::time_point burn_done, quick_done;
+};
+
+Stalled quick_behind_a_burn(const std::string& model) {
+  AppCluster cluster(1, {{"SCALELAB_APP_MODEL", model}, {"SCALELAB_LOOPS", "2"}, {"SCALELAB_STATE", "local"}});
+  Stalled at;
+  std::thread burn([&] {
+    auto c = cluster.client(0);
+    c->set_read_timeout(30, 0);
+    auto r = c->Get("/api/work?cpu_ms=1500");
+    EXPECT_TRUE(r && r->status == 200);
+    at.burn_done = std::chrono::steady_clock::now();
+  });
+  std::this_thread::sleep_for(300ms);  // the burn has begun
+  auto c = cluster.client(0);
+  c->set_read_timeout(30, 0);
+  auto r = c->Get("/api/work?io_ms=1");
+  EXPECT_TRUE(r && r->status == 200);
+  at.quick_done = std::chrono::steady_clock::now();
+  burn.join();
+  return at;
+}
+
+}  // namespace
+
+TEST(ConcurrencyModel, OneCpuBoundRequestHoldsUpItsWholeLoopButNotTheOtherLoops) {
+  // One loop: the quick request waits for the burn to end, whatever its own size.
+  const Stalled one = quick_behind_a_burn("event-loop");
+  EXPECT_GE(one.quick_done, one.burn_done - 100ms) << "the burn held the only loop";
+  // Two loops: the second connection goes to the other loop, which is free.
+  const Stalled two = quick_behind_a_burn("event-loops");
+  EXPECT_LT(two.quick_done, two.burn_done - 500ms) << "the other loop served it meanwhile";
+}

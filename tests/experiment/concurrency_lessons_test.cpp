@@ -35,12 +35,34 @@ TEST(ConcurrencyModels, AThreadPerConnectionServesTheUsersAPoolMakesWait) {
       << pool_phases[0].why << "\n" << thread_phases[0].why;
 }
 
-// `scalelab demo concurrency` end to end: twelve runs, each with its ceiling, and the
+// The event-loop models' halves: on I/O-bound work one loop serves every waiting user
+// on one thread, as a thread per connection does with 200; on CPU-bound work one loop
+// is held to one core, and a loop per core uses them all.
+TEST(ConcurrencyModels, OneEventLoopServesTheWaitingUsersButBurnsOnOneCore) {
+  const auto io = run_shipped("models-loop-io-bound.yaml");
+  const auto one = run_shipped("models-loop-cpu-bound.yaml");
+  const auto per_core = run_shipped("models-loops-cpu-bound.yaml");
+  for (const auto* j : {&io, &one, &per_core})
+    ASSERT_FALSE((*j)["verdict"]["deviated"].get<bool>()) << (*j)["verdict"].dump();
+  const auto io_phases = journal::ceiling_phases(journal::parse_journal(io));
+  const auto one_phases = journal::ceiling_phases(journal::parse_journal(one));
+  const auto per_core_phases = journal::ceiling_phases(journal::parse_journal(per_core));
+  ASSERT_EQ(io_phases.size(), 1u);
+  ASSERT_EQ(one_phases.size(), 1u);
+  ASSERT_EQ(per_core_phases.size(), 1u);
+  EXPECT_EQ(io_phases[0].ceiling.bound, "users") << io_phases[0].why;
+  EXPECT_EQ(one_phases[0].ceiling.bound, "cores");
+  EXPECT_EQ(one_phases[0].ceiling.rps, 200) << "one loop thread / 5 ms";
+  EXPECT_GT(per_core_phases[0].measured_rps, 1.3 * one_phases[0].measured_rps)
+      << one_phases[0].why << "\n" << per_core_phases[0].why;
+}
+
+// `scalelab demo concurrency` end to end: twenty-four runs, each with its ceiling, and the
 // shapes its table states. Measured on a quiet machine (README): x19.5 at 1000 waiting users, 33 KiB
 // per thread.
 TEST(ConcurrencyLesson, EachModelMeetsItsOwnCeiling) {
   const journal::Demo demo = run_lesson(concurrency_topic(SCALELAB_EXPERIMENTS_DIR));
-  ASSERT_EQ(demo.runs.size(), 12u);
+  ASSERT_EQ(demo.runs.size(), 24u);
   std::map<std::string, journal::CeilingPhase> phase;
   std::map<std::string, double> threads;
   for (const journal::Journal& run : demo.runs) {
@@ -57,5 +79,11 @@ TEST(ConcurrencyLesson, EachModelMeetsItsOwnCeiling) {
   EXPECT_GT(threads["threads io 1000"], 500) << "a thread per connection";
   EXPECT_LT(threads["pool io 1000"], 60) << "32 workers and a few of the process's own";
   EXPECT_EQ(phase["pool cpu 1000"].ceiling.bound, "cores");
+  EXPECT_GT(phase["loop io 1000"].measured_rps, 3 * phase["pool io 1000"].measured_rps)
+      << phase["pool io 1000"].why << "\n" << phase["loop io 1000"].why;
+  EXPECT_LT(threads["loop io 1000"], 40) << "one loop, the accepting thread, the admin pool and a few more";
+  EXPECT_EQ(phase["loop cpu 100"].ceiling.rps, 200) << "one loop uses one core: " << phase["loop cpu 100"].why;
+  EXPECT_GT(phase["loops cpu 100"].measured_rps, 1.3 * phase["loop cpu 100"].measured_rps)
+      << phase["loop cpu 100"].why << "\n" << phase["loops cpu 100"].why;
   std::printf("[measured] the concurrency demo took %.0f s\n", demo.duration_s.value_or(0));
 }

@@ -131,8 +131,11 @@ TEST(ExperimentFile, AnAutoscalePolicyReachesTheLabAndTheJournal) {
 TEST(ExperimentFile, AConcurrencyModelReachesTheInstances) {
   const auto x = parse_experiment(std::string(kMinimal) + "cluster:\n  app_model: thread-per-connection\n", "x.yaml");
   EXPECT_EQ(x.cluster.app_env.at("SCALELAB_APP_MODEL"), "thread-per-connection");
-  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  app_model: event-loop\n"),
-            "x.yaml:5: cluster.app_model: must be one of pool, thread-per-connection (got 'event-loop')");
+  const auto loop = parse_experiment(std::string(kMinimal) + "cluster:\n  app_model: event-loop\n", "x.yaml");
+  EXPECT_EQ(loop.cluster.app_env.at("SCALELAB_APP_MODEL"), "event-loop");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  app_model: goroutines\n"),
+            "x.yaml:5: cluster.app_model: must be one of pool, thread-per-connection, event-loop, event-loops (got "
+            "'goroutines')");
 }
 
 TEST(ExperimentFile, UnreadableFile) {

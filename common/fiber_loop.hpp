@@ -1,0 +1,105 @@
+// Fibers on event loops: the runtime of the app's event-loop concurrency models.
+//
+// An EventLoop is one thread running an Asio io_context. A fiber is a function with
+// a small stack of its own that runs on one loop; where it would block (a socket not
+// ready, a sleep, a condition not met), it parks and the loop runs another fiber
+// until the thing it waits for is ready. So code written in blocking style (cpp-httplib's
+// request parsing, the route handlers, the Redis and PostgreSQL clients) serves
+// thousands of connections on one thread without a thread for each. Only the few
+// places that wait know about it: they go through common/waits.hpp, which parks the
+// current fiber instead of blocking the thread, and blocks as before elsewhere.
+//
+// Contracts:
+//  - a fiber runs on its loop's thread from start to end, so what only it touches
+//    needs no lock;
+//  - a fiber never holds a std::mutex across a wait: another fiber on the same thread
+//    would try to take it and stall the loop. Every wait in waits.hpp takes the lock it
+//    must release as an argument;
+//  - a CPU-bound stretch on a fiber holds up every other fiber of its loop. That is the
+//    event loop's trade, not a bug (the concurrency lesson measures it).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/asio.hpp"
+
+namespace scalelab::fiber {
+
+class EventLoop;
+
+// Fiber stacks are mapped, not allocated: a page costs memory only once touched, so a
+// fiber's resident size is what its deepest call used, as a thread's is. The size is a
+// thread's default (8 MiB), because the same code runs on both: cpp-httplib matches a
+// Range header with libstdc++'s std::regex, which recurses once per character, and an
+// 8 KiB header line (the gate's limit) needs more than 1 MiB of stack
+// (tests/common/fiber_loop_test.cpp). A guard page below turns an overflow into a
+// crash instead of silent corruption.
+inline constexpr std::size_t kStackBytes = 8 * 1024 * 1024;
+
+class Fiber {
+ public:
+  Fiber(EventLoop& loop, std::function<void()> body);
+  ~Fiber();
+  Fiber(const Fiber&) = delete;
+  Fiber& operator=(const Fiber&) = delete;
+
+  EventLoop& loop() const { return loop_; }
+
+  // For waits.hpp. park() suspends the calling fiber (it must be current) and returns
+  // once something calls resume() on it. resume() runs a parked (or new) fiber until it
+  // parks again or ends; only its loop's thread calls it, from outside any fiber.
+  void park();
+  void resume();
+
+  // The fiber's slot `key`, made with `make` on first use and destroyed with the fiber.
+  void* local(std::size_t key, void* (*make)(), void (*destroy)(void*));
+
+ private:
+  struct Impl;
+  EventLoop& loop_;
+  std::unique_ptr<Impl> impl_;
+  struct Local {
+    void* value;
+    void (*destroy)(void*);
+  };
+  std::vector<Local> locals_;
+};
+
+// The fiber running on this thread now; nullptr on a plain thread, or on a loop's
+// thread between fibers.
+Fiber* current();
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();  // stops the loop; call it once live() is 0 (a fiber still parked is abandoned)
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Runs the loop on a thread of its own.
+  void start();
+  // Runs `body` on a new fiber of this loop. Any thread may call it.
+  void spawn(std::function<void()> body);
+  // Fibers spawned and not yet ended.
+  std::size_t live() const { return live_.load(); }
+  // Stops the loop and joins its thread.
+  void stop();
+
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  friend class Fiber;
+  void ended(Fiber* fiber);
+
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+  std::atomic<std::size_t> live_{0};
+};
+
+}  // namespace scalelab::fiber

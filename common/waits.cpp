@@ -1,0 +1,240 @@
+// The waits of waits.hpp: poll(2), sleeps and condition variables on a thread; Asio's
+// reactor and timers, and a parked fiber, on a fiber.
+#include "common/waits.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <thread>
+#include <vector>
+
+#include "common/fiber_loop.hpp"
+
+namespace scalelab::waits {
+
+// One park of one fiber. Whatever can end the wait (the descriptor, the timer, a
+// notify, a finished job) claims the ticket first; only the one that claims it resumes
+// the fiber, so a fiber is never resumed twice for one park, nor after it moved on.
+struct Ticket {
+  explicit Ticket(fiber::Fiber* f) : fiber(f) {}
+  fiber::Fiber* fiber;
+  std::atomic<bool> claimed{false};
+  short revents = 0;
+  bool timed_out = false;
+
+  bool claim() { return !claimed.exchange(true); }
+};
+
+namespace {
+
+using boost::asio::error::operation_aborted;
+
+// Resumes a claimed ticket's fiber from any thread: on its own loop, later.
+void resume_later(const std::shared_ptr<Ticket>& ticket) {
+  boost::asio::post(ticket->fiber->loop().io(), [ticket] { ticket->fiber->resume(); });
+}
+
+// A timer handler that ends the park when `deadline` comes first.
+auto on_deadline(const std::shared_ptr<Ticket>& ticket) {
+  return [ticket](const boost::system::error_code& ec) {
+    if (ec == operation_aborted || !ticket->claim()) return;
+    ticket->timed_out = true;
+    ticket->fiber->resume();
+  };
+}
+
+int poll_once(int fd, short events, std::chrono::microseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd pfd{fd, events, 0};
+    const int r = ::poll(&pfd, 1, static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count())));
+    if (r > 0) return pfd.revents;
+    if (r == 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+// Threads for calls that can only block, shared by every loop of the process. Never
+// destroyed: a job may still be running when the process exits.
+class BlockingPool {
+ public:
+  explicit BlockingPool(std::size_t threads) {
+    for (std::size_t i = 0; i < threads; ++i) std::thread([this] { serve(); }).detach();
+  }
+  void submit(std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return !jobs_.empty(); });
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+};
+
+// As many as the S3 client's default pool of connections, the one user today.
+constexpr std::size_t kBlockingThreads = 8;
+
+}  // namespace
+
+bool on_fiber() { return fiber::current() != nullptr; }
+
+int wait_fd(int fd, short events, std::chrono::microseconds timeout) {
+  fiber::Fiber* self = fiber::current();
+  if (self == nullptr || timeout.count() <= 0) return poll_once(fd, events, std::max(timeout, std::chrono::microseconds(0)));
+  auto& io = self->loop().io();
+  boost::asio::posix::stream_descriptor descriptor(io);
+  boost::system::error_code ec;
+  descriptor.assign(fd, ec);
+  if (ec) {
+    errno = ec.value();
+    return -1;
+  }
+  // Asio leaves the descriptor in non-blocking mode; it is handed back, never closed.
+  struct Release {
+    boost::asio::posix::stream_descriptor& descriptor;
+    ~Release() { descriptor.release(); }
+  } release{descriptor};
+
+  auto ticket = std::make_shared<Ticket>(self);
+  auto on_ready = [ticket](short event) {
+    return [ticket, event](const boost::system::error_code& error) {
+      if (error == operation_aborted || !ticket->claim()) return;
+      ticket->revents = event;  // an error shows as readiness: the next read or write meets it
+      ticket->fiber->resume();
+    };
+  };
+  if (events & POLLIN) descriptor.async_wait(boost::asio::posix::descriptor_base::wait_read, on_ready(POLLIN));
+  if (events & POLLOUT) descriptor.async_wait(boost::asio::posix::descriptor_base::wait_write, on_ready(POLLOUT));
+  boost::asio::steady_timer timer(io, timeout);
+  timer.async_wait(on_deadline(ticket));
+  self->park();
+  timer.cancel();
+  return ticket->timed_out ? 0 : ticket->revents;
+}
+
+void sleep_for(std::chrono::nanoseconds duration) {
+  fiber::Fiber* self = fiber::current();
+  if (self == nullptr) {
+    std::this_thread::sleep_for(duration);
+    return;
+  }
+  if (duration.count() <= 0) return;
+  auto ticket = std::make_shared<Ticket>(self);
+  boost::asio::steady_timer timer(self->loop().io(), duration);
+  timer.async_wait(on_deadline(ticket));
+  self->park();
+}
+
+void Condition::wait(std::unique_lock<std::mutex>& lock) {
+  if (!on_fiber()) {
+    threads_.wait(lock);
+    return;
+  }
+  park(lock, std::nullopt);
+}
+
+std::cv_status Condition::wait_until(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point deadline) {
+  if (!on_fiber()) return threads_.wait_until(lock, deadline);
+  return park(lock, deadline);
+}
+
+std::cv_status Condition::park(std::unique_lock<std::mutex>& lock,
+                               std::optional<std::chrono::steady_clock::time_point> deadline) {
+  fiber::Fiber* self = fiber::current();
+  auto ticket = std::make_shared<Ticket>(self);
+  {
+    std::lock_guard guard(parked_mu_);
+    parked_.push_back(ticket);
+  }
+  std::optional<boost::asio::steady_timer> timer;
+  if (deadline) {
+    timer.emplace(self->loop().io(), *deadline);
+    timer->async_wait(on_deadline(ticket));
+  }
+  // A notify from another loop between this unlock and the park cannot be lost: its
+  // resume is posted to this loop, which runs nothing else until this fiber parks.
+  lock.unlock();
+  self->park();
+  if (timer) timer->cancel();
+  if (ticket->timed_out) {
+    std::lock_guard guard(parked_mu_);
+    parked_.erase(std::remove(parked_.begin(), parked_.end(), ticket), parked_.end());
+  }
+  lock.lock();
+  return ticket->timed_out ? std::cv_status::timeout : std::cv_status::no_timeout;
+}
+
+void Condition::notify_one() {
+  {
+    std::lock_guard guard(parked_mu_);
+    while (!parked_.empty()) {
+      std::shared_ptr<Ticket> ticket = std::move(parked_.front());
+      parked_.pop_front();
+      if (ticket->claim()) {  // not one whose deadline just came
+        resume_later(ticket);
+        break;
+      }
+    }
+  }
+  threads_.notify_one();
+}
+
+void Condition::notify_all() {
+  {
+    std::lock_guard guard(parked_mu_);
+    for (const auto& ticket : parked_)
+      if (ticket->claim()) resume_later(ticket);
+    parked_.clear();
+  }
+  threads_.notify_all();
+}
+
+namespace detail {
+
+void offload(const std::function<void()>& job) {
+  static auto* pool = new BlockingPool(kBlockingThreads);
+  fiber::Fiber* self = fiber::current();
+  auto ticket = std::make_shared<Ticket>(self);
+  std::exception_ptr error;
+  pool->submit([&job, &error, ticket] {
+    try {
+      job();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (ticket->claim()) resume_later(ticket);  // the last touch of the fiber's stack
+  });
+  self->park();
+  if (error) std::rethrow_exception(error);
+}
+
+std::size_t new_local_key() {
+  static std::atomic<std::size_t> next{0};
+  return next.fetch_add(1);
+}
+
+void* fiber_local(std::size_t key, void* (*make)(), void (*destroy)(void*)) {
+  return fiber::current()->local(key, make, destroy);
+}
+
+}  // namespace detail
+}  // namespace scalelab::waits

@@ -1,0 +1,96 @@
+// Where scalelab code waits: for a socket, for time, for a condition, for a blocking
+// library call. On a plain thread each of these blocks the thread, as poll(2),
+// std::this_thread::sleep_for and std::condition_variable do. On a fiber of an event
+// loop (fiber_loop.hpp), each parks the fiber and lets the loop serve the others.
+//
+// This is how blocking and non-blocking callers share one implementation of the route
+// handlers and the store clients: the code is written once, in blocking style, and
+// only its waits change with the concurrency model. Code that waits any other way (a
+// blocking recv on a socket that is not ready, a std::condition_variable) stalls a
+// whole event loop, so the store clients wait only through here.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+
+namespace scalelab::waits {
+
+// True when the caller runs on a fiber: its waits park the fiber, not the thread.
+bool on_fiber();
+
+// Waits until `fd` is ready for `events` (POLLIN, POLLOUT or both), like poll(2) on
+// one descriptor: returns the ready events, 0 when `timeout` passed first, -1 on error
+// (errno set). On a fiber, a hang-up or error shows as the events asked for; the
+// caller's next read or write meets it.
+int wait_fd(int fd, short events, std::chrono::microseconds timeout);
+
+void sleep_for(std::chrono::nanoseconds duration);
+
+struct Ticket;
+
+// A condition variable that parks fibers and blocks threads. The same contract as
+// std::condition_variable: wait releases `lock` while waiting and holds it again on
+// return, and may return early (re-check the predicate).
+class Condition {
+ public:
+  Condition() = default;
+  Condition(const Condition&) = delete;
+  Condition& operator=(const Condition&) = delete;
+
+  void wait(std::unique_lock<std::mutex>& lock);
+  std::cv_status wait_until(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point deadline);
+  void notify_one();
+  void notify_all();
+
+ private:
+  std::cv_status park(std::unique_lock<std::mutex>& lock, std::optional<std::chrono::steady_clock::time_point> deadline);
+
+  std::condition_variable threads_;
+  std::mutex parked_mu_;
+  std::deque<std::shared_ptr<Ticket>> parked_;
+};
+
+namespace detail {
+// Runs `job` on a small pool of threads kept for blocking calls and parks the calling
+// fiber until it is done; rethrows what it threw.
+void offload(const std::function<void()>& job);
+std::size_t new_local_key();
+void* fiber_local(std::size_t key, void* (*make)(), void (*destroy)(void*));
+}  // namespace detail
+
+// Runs `call` as it is on a thread. On a fiber, runs it on a pool thread kept for
+// calls that can only block (a library with no non-blocking mode), and parks the fiber
+// until it returns, as Node runs file I/O on libuv's pool.
+template <class Call>
+auto run_blocking(Call&& call) -> decltype(call()) {
+  if (!on_fiber()) return call();
+  using Result = decltype(call());
+  if constexpr (std::is_void_v<Result>) {
+    detail::offload([&] { call(); });
+  } else {
+    std::optional<Result> result;
+    detail::offload([&] { result.emplace(call()); });
+    return std::move(*result);
+  }
+}
+
+// The caller's own T: one per fiber on a fiber, one per thread on a thread. For state
+// that lives as long as one request is served (many requests share a loop's thread).
+template <class T>
+T& task_local() {
+  static const std::size_t key = detail::new_local_key();
+  if (on_fiber())
+    return *static_cast<T*>(detail::fiber_local(
+        key, []() -> void* { return new T(); }, [](void* value) { delete static_cast<T*>(value); }));
+  thread_local T value;
+  return value;
+}
+
+}  // namespace scalelab::waits

@@ -1,0 +1,219 @@
+// The fiber runtime under the event-loop models (common/fiber_loop.hpp) and the waits
+// that park a fiber instead of blocking its thread (common/waits.hpp), on real sockets,
+// timers and threads.
+#include <gtest/gtest.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "common/fiber_loop.hpp"
+#include "common/waits.hpp"
+
+namespace scalelab {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Runs `body` on a fiber of `loop` and waits (on this thread) for it to end.
+template <class Body>
+void run_on(fiber::EventLoop& loop, Body body) {
+  std::promise<void> done;
+  loop.spawn([&] {
+    body();
+    done.set_value();
+  });
+  ASSERT_EQ(done.get_future().wait_for(30s), std::future_status::ready);
+}
+
+struct SocketPair {
+  int fd[2];
+  SocketPair() { EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0); }
+  ~SocketPair() {
+    ::close(fd[0]);
+    ::close(fd[1]);
+  }
+};
+
+TEST(FiberLoop, AThousandSleepingFibersWaitTogetherOnOneThread) {
+  fiber::EventLoop loop;
+  loop.start();
+  constexpr int kFibers = 1000;
+  std::atomic<int> asleep{0}, most_asleep{0}, finished{0};
+  const auto loop_thread = std::make_shared<std::atomic<std::thread::id>>();
+  std::atomic<bool> one_thread{true};
+  for (int i = 0; i < kFibers; ++i) {
+    loop.spawn([&] {
+      const auto me = std::this_thread::get_id();
+      std::thread::id none{};
+      if (!loop_thread->compare_exchange_strong(none, me) && *loop_thread != me) one_thread = false;
+      const int now = ++asleep;
+      for (int seen = most_asleep; now > seen && !most_asleep.compare_exchange_weak(seen, now);) {
+      }
+      waits::sleep_for(300ms);
+      --asleep;
+      ++finished;
+    });
+  }
+  for (int i = 0; i < 600 && finished < kFibers; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(finished, kFibers);
+  EXPECT_EQ(most_asleep, kFibers) << "every fiber was parked in its sleep at once";
+  EXPECT_TRUE(one_thread);
+  EXPECT_EQ(loop.live(), 0u);
+}
+
+TEST(FiberLoop, WaitFdParksUntilTheSocketIsReadableOrTheTimeoutPasses) {
+  fiber::EventLoop loop;
+  loop.start();
+  SocketPair pair;
+  int quiet = -2, readable = -2;
+  std::thread writer;
+  run_on(loop, [&] {
+    quiet = waits::wait_fd(pair.fd[0], POLLIN, 20ms);
+    writer = std::thread([&] {
+      std::this_thread::sleep_for(50ms);
+      EXPECT_EQ(::write(pair.fd[1], "x", 1), 1);
+    });
+    readable = waits::wait_fd(pair.fd[0], POLLIN, 10s);
+  });
+  writer.join();
+  EXPECT_EQ(quiet, 0);
+  EXPECT_EQ(readable, POLLIN);
+  // The descriptor is handed back open: it still reads.
+  char c = 0;
+  EXPECT_EQ(::read(pair.fd[0], &c, 1), 1);
+  EXPECT_EQ(c, 'x');
+}
+
+TEST(FiberLoop, WaitFdOnAPlainThreadIsPoll) {
+  SocketPair pair;
+  EXPECT_EQ(waits::wait_fd(pair.fd[0], POLLIN, 10ms), 0);
+  EXPECT_EQ(waits::wait_fd(pair.fd[0], POLLOUT, 10ms) & POLLOUT, POLLOUT);
+}
+
+TEST(FiberLoop, AConditionWakesAFiberFromAnotherThreadAndTimesOut) {
+  fiber::EventLoop loop;
+  loop.start();
+  std::mutex mu;
+  waits::Condition changed;
+  bool ready = false;
+  std::cv_status first = std::cv_status::no_timeout, second = std::cv_status::no_timeout;
+  std::thread notifier;
+  run_on(loop, [&] {
+    std::unique_lock lock(mu);
+    first = changed.wait_until(lock, std::chrono::steady_clock::now() + 20ms);
+    notifier = std::thread([&] {
+      std::this_thread::sleep_for(50ms);
+      {
+        std::lock_guard guard(mu);
+        ready = true;
+      }
+      changed.notify_one();
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!ready && second == std::cv_status::no_timeout) second = changed.wait_until(lock, deadline);
+  });
+  notifier.join();
+  EXPECT_EQ(first, std::cv_status::timeout);
+  EXPECT_EQ(second, std::cv_status::no_timeout);
+}
+
+TEST(FiberLoop, NotifyOneWakesOneOfManyParkedFibersAndEachInTurn) {
+  fiber::EventLoop loop;
+  loop.start();
+  std::mutex mu;
+  waits::Condition changed;
+  int tokens = 0, served = 0;
+  constexpr int kWaiters = 50;
+  for (int i = 0; i < kWaiters; ++i) {
+    loop.spawn([&] {
+      std::unique_lock lock(mu);
+      while (tokens == 0) changed.wait(lock);
+      --tokens;
+      ++served;
+    });
+  }
+  for (int i = 0; i < kWaiters; ++i) {
+    {
+      std::lock_guard guard(mu);
+      ++tokens;
+    }
+    changed.notify_one();
+  }
+  for (int i = 0; i < 200 && loop.live() > 0; ++i) std::this_thread::sleep_for(10ms);
+  std::lock_guard guard(mu);
+  EXPECT_EQ(served, kWaiters);
+  EXPECT_EQ(tokens, 0);
+}
+
+TEST(FiberLoop, RunBlockingReturnsItsValueAndRethrowsWithoutHoldingTheLoop) {
+  fiber::EventLoop loop;
+  loop.start();
+  int value = 0;
+  std::string error;
+  std::atomic<int> ticks{0};
+  loop.spawn([&] {
+    for (int i = 0; i < 5; ++i) {
+      waits::sleep_for(10ms);
+      ++ticks;
+    }
+  });
+  run_on(loop, [&] {
+    value = waits::run_blocking([&] {
+      std::this_thread::sleep_for(200ms);  // the other fiber ticks meanwhile
+      return ticks.load() + 1000;
+    });
+    try {
+      waits::run_blocking([]() -> int { throw std::runtime_error("boom"); });
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+  });
+  EXPECT_GE(value, 1001) << "the loop ran its other fiber while the call blocked a pool thread";
+  EXPECT_EQ(error, "boom");
+}
+
+TEST(FiberLoop, TaskLocalStateIsEachFibersOwn) {
+  fiber::EventLoop loop;
+  loop.start();
+  std::atomic<int> mixed{0};
+  std::atomic<int> finished{0};
+  for (int i = 0; i < 20; ++i) {
+    loop.spawn([&, i] {
+      waits::task_local<int>() = i;
+      waits::sleep_for(std::chrono::milliseconds(20 - i));
+      if (waits::task_local<int>() != i) ++mixed;
+      ++finished;
+    });
+  }
+  for (int i = 0; i < 200 && finished < 20; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(finished, 20);
+  EXPECT_EQ(mixed, 0);
+  waits::task_local<int>() = 7;  // a plain thread has its own
+  EXPECT_EQ(waits::task_local<int>(), 7);
+}
+
+TEST(FiberLoop, AFiberStackHoldsTheDeepestRegexAHeaderLineCanDrive) {
+  // cpp-httplib matches a Range header with this expression; libstdc++'s matcher
+  // recurses once per character, and the gate lets an 8 KiB line through.
+  fiber::EventLoop loop;
+  loop.start();
+  std::string header = "bytes=0-1";
+  while (header.size() < 8180) header += ", 2-3";
+  bool matched = false;
+  run_on(loop, [&] {
+    static const std::regex range(R"(bytes=(\d{0,19}-\d{0,19}(?:,\s*\d{0,19}-\d{0,19})*))");
+    matched = std::regex_match(header, range);
+  });
+  EXPECT_TRUE(matched);
+}
+
+}  // namespace
+}  // namespace scalelab
