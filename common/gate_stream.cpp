@@ -81,12 +81,14 @@ bool not_ready(ssize_t n) { return n < 0 && (errno == EINTR || errno == EAGAIN |
 }  // namespace
 
 ssize_t GateStream::receive() {
+  // Reads what is there first, and waits only when nothing is: most reads follow a
+  // wait that already saw the request begin.
   char buf[kReadSize];
-  ssize_t n;
-  do {
+  ssize_t n = ::recv(sock_, buf, sizeof buf, MSG_DONTWAIT);
+  while (not_ready(n)) {
     if (wait(POLLIN, settings_.read_timeout) <= 0) return -1;
-    n = ::recv(sock_, buf, sizeof buf, 0);
-  } while (not_ready(n));
+    n = ::recv(sock_, buf, sizeof buf, MSG_DONTWAIT);
+  }
   if (n < 0) return -1;
   if (n == 0)
     gate_.feed_eof();
@@ -148,11 +150,15 @@ ssize_t GateStream::read(char* ptr, size_t size) {
 
 ssize_t GateStream::write(const char* ptr, size_t size) {
   if (refused_) return static_cast<ssize_t>(size);  // the gate has answered already
-  const int ready = wait(POLLOUT, settings_.write_timeout);
-  if (ready <= 0 || (ready & POLLERR)) return -1;
-  // Never blocks: a part sent is a part written, and cpp-httplib writes on.
+  // Never blocks: a part sent is a part written, and cpp-httplib writes on. The socket
+  // is waited for only when it is full: a wait first would cost every answer a poll
+  // (on an event loop, a trip through the loop).
   ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (not_ready(n)) return 0;
+  if (not_ready(n)) {
+    const int ready = wait(POLLOUT, settings_.write_timeout);
+    if (ready <= 0 || (ready & POLLERR)) return -1;
+    return 0;
+  }
   if (n > 0 && !answer_started_) answer_started_ = !is_interim_response(std::string_view(ptr, static_cast<std::size_t>(n)));
   return n < 0 ? -1 : n;
 }
@@ -200,9 +206,11 @@ void GateStream::answer_refusal() {
 
 bool GateStream::send_all(std::string_view bytes) {
   while (!bytes.empty()) {
-    if (wait(POLLOUT, settings_.write_timeout) <= 0) return false;
     const ssize_t n = ::send(sock_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (not_ready(n)) continue;
+    if (not_ready(n)) {
+      if (wait(POLLOUT, settings_.write_timeout) <= 0) return false;
+      continue;
+    }
     if (n <= 0) return false;
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }

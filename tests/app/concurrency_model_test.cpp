@@ -2,7 +2,11 @@
 // a pool of 2 workers serves 2 waiting requests at once and the rest wait in line; a
 // thread per connection serves all of them at once. Read from the instance's own
 // gauges while the requests wait, so no timing decides the outcome.
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -107,4 +111,55 @@ TEST(ConcurrencyModel, OneCpuBoundRequestHoldsUpItsWholeLoopButNotTheOtherLoops)
   // Two loops: the second connection goes to the other loop, which is free.
   const Stalled two = quick_behind_a_burn("event-loops");
   EXPECT_LT(two.quick_done, two.burn_done - 500ms) << "the other loop served it meanwhile";
+}
+
+// A dying dependency on one event loop. While Redis is frozen, the requests that need it
+// park (and answer 503 at the Redis timeout) and the loop serves everything else; when
+// Redis is killed and restarted under concurrent requests, one fiber reconnects while
+// the others wait for it, and every request recovers. A fiber that parked holding the
+// client's lock would stall the loop instead, and these requests would hang.
+TEST(ConcurrencyModel, OneEventLoopStaysResponsiveWhileRedisIsFrozenAndRecoversFromItsRestart) {
+  AppCluster cluster(1, {{"SCALELAB_APP_MODEL", "event-loop"}, {"SCALELAB_REDIS_TIMEOUT_MS", "1500"}});
+  auto c = cluster.client(0);
+  const auto user = login(*c, "frieda");
+  constexpr int kClients = 20;
+  using Statuses = std::array<std::atomic<int>, kClients>;
+  auto count = [](const Statuses& status, int value) {
+    return std::count_if(status.begin(), status.end(), [&](const std::atomic<int>& s) { return s.load() == value; });
+  };
+  auto all_at_once = [&](Statuses& status) {
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i)
+      clients.emplace_back([&, i] {
+        auto mine = cluster.client(0);
+        mine->set_read_timeout(5, 0);
+        auto r = mine->Get("/api/me", user);
+        status[i] = r ? r->status : -1;
+      });
+    return clients;
+  };
+
+  cluster.redis().kill(SIGSTOP);
+  Statuses frozen{};
+  auto waiting = all_at_once(frozen);
+  std::this_thread::sleep_for(300ms);  // every request is parked on Redis now
+  auto health = c->Get("/healthz");
+  const bool answered_while_parked = health && health->status == 200 &&
+                                     count(frozen, 0) == kClients;
+  for (auto& t : waiting) t.join();
+  cluster.redis().kill(SIGCONT);
+  EXPECT_TRUE(answered_while_parked) << "the loop answered /healthz while 20 requests waited on a frozen Redis";
+  EXPECT_EQ(count(frozen, 503), kClients) << "each parked request met the Redis timeout";
+
+  cluster.redis().kill(SIGKILL);
+  cluster.redis().start();
+  Statuses after{};
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (count(after, 200) < kClients && std::chrono::steady_clock::now() < deadline) {
+    auto clients = all_at_once(after);
+    for (auto& t : clients) t.join();
+    if (count(after, 200) < kClients) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(count(after, 200), kClients)
+      << "after the restart, concurrent requests reconnect and the session is there (AOF)";
 }
