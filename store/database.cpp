@@ -21,7 +21,6 @@ struct QueriesThisRequest {
   int count = 0;
 };
 
-
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // What the server (or pgbouncer in front of it) says when its connection budget is spent.

@@ -231,8 +231,8 @@ std::string errno_text(const char* what, int err, std::chrono::milliseconds time
 // together). Returns "" or what broke the connection. Only the driver calls it, so
 // the context is never used by two threads at once.
 std::string RedisClient::exchange(redisContext* ctx, const std::string& out, std::vector<redisReply*>& got) {
-  // Every call waits for its socket first and never blocks in the kernel: the socket is
-  // non-blocking, and on an event loop the wait parks the fiber instead of the thread.
+  // Nothing blocks in the kernel: the calls do not wait, and one that finds the socket
+  // not ready waits through waits.hpp (on an event loop, parking the fiber, not the thread).
   const auto timeout = config_.command_timeout;
   auto wait = [&](short events) {
     const int ready = waits::wait_fd(ctx->fd, events, timeout);

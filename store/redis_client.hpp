@@ -1,5 +1,5 @@
-// The one way scalelab talks to Redis: one connection, multiplexed. Every thread's
-// commands go down the same socket, pipelined; replies come back in order and each
+// The one way scalelab talks to Redis: one connection, multiplexed. Every thread's (and
+// every fiber's, on an event loop) commands go down the same socket, pipelined; replies come back in order and each
 // caller gets its own. Redis runs commands one at a time anyway, so a pool of
 // connections buys no parallelism, only more system calls on both ends: with one
 // connection, callers that arrive while a round trip is in flight are written in one
@@ -8,11 +8,15 @@
 // How: the caller that finds the socket free becomes its driver. It writes everything
 // queued, reads, and hands replies out until its own are in; then it wakes the next
 // caller still owed replies, which drives on. No thread of our own, and no caller
-// waits longer than its own round trip plus the batch ahead of it.
+// waits longer than its own round trip plus the batch ahead of it. Every wait (the
+// socket, another caller's round trip, another caller's connect) goes through
+// common/waits.hpp, so on an event loop it parks a fiber and the loop serves on; hiredis
+// only formats commands and parses replies, on a non-blocking socket.
 //
-// Failure rules. hiredis 0.14 shapes them: redisConnectWithTimeout bounds only the
-// connect (commands get redisSetTimeout, which redisReconnect would drop, so a new
-// context is made instead), and a context that saw any error is dead for good:
+// Failure rules. A context that saw any error is dead for good (hiredis 0.14 cannot
+// reset one), so a new one is made instead:
+//  - the connect (TCP, then AUTH and SELECT when configured) is bounded by the connect
+//    timeout, and made without the lock: the other callers wait for it;
 //  - every read and write is bounded by the command timeout; a timeout, a reset or a
 //    protocol error fails every caller still owed a reply (the stream's order is lost
 //    with it) and drops the connection; the next call opens a new one;
