@@ -87,8 +87,9 @@ struct UpFlags {
 
 void add_up_flags(CLI::App& cmd, UpFlags& f) {
   using config::option;
-  option(cmd, "--instances,-n", "SCALELAB_INSTANCES", f.config.instances, "App instances")
-      ->check(CLI::Range(1, lab::Ports::kMaxInstances));
+  option(cmd, "--instances,-n", "SCALELAB_INSTANCES", f.config.instances,
+         "App instances (0 starts at zero: needs --autoscale with min=0)")
+      ->check(CLI::Range(0, lab::Ports::kMaxInstances));
   option(cmd, "--state", "SCALELAB_STATE", f.state, "Where state lives: shared or local")
       ->check(CLI::IsMember({"shared", "local"}));
   option(cmd, "--lb", "SCALELAB_LB", f.config.algorithm, "Balancing: round_robin, least_conn or sticky")
@@ -155,8 +156,11 @@ int run_up(const UpFlags& f, const std::filesystem::path& dir) {
     } catch (const std::invalid_argument& e) {
       return fail(std::string("--") + e.what(), 2);
     }
-    c.instances = std::clamp(c.instances, c.autoscale->min_replicas, c.autoscale->max_replicas);
   }
+  // Knative's initial-scale 0: nothing runs until the first request asks for it.
+  if (c.instances == 0 && (!c.autoscale || c.autoscale->min_replicas > 0))
+    return fail("--instances 0 starts the lab at zero, which needs --autoscale with min=0 (the first request then starts an instance)", 2);
+  if (c.autoscale) c.instances = std::clamp(c.instances, c.autoscale->min_replicas, c.autoscale->max_replicas);
   if (c.prometheus && !process::find_executable("prometheus"))
     return fail("--prometheus needs Debian's prometheus package (apt-get install prometheus)", 1);
   const auto start = std::chrono::steady_clock::now();

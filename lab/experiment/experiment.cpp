@@ -283,7 +283,9 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
 
   if (top.has("cluster")) {
     Fields c(top.get("cluster"), "cluster", name);
-    x.cluster.instances = static_cast<int>(c.integer("instances", 3, 1, 50));
+    // 0 starts the lab at zero (Knative's initial-scale 0): only an autoscaler with
+    // min=0 can then bring the first instance, when the first request arrives.
+    x.cluster.instances = static_cast<int>(c.integer("instances", 3, 0, 50));
     if (c.has("state")) {
       const auto s = c.get("state");
       if (s.IsMap()) {
@@ -313,6 +315,8 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
         if (why.rfind("autoscale: ", 0) == 0) why.erase(0, 11);  // the field is named already
         c.fail(c.get("autoscale"), why, "autoscale");
       }
+    } else if (x.cluster.instances == 0) {
+      c.fail(c.get("instances"), "0 starts the lab at zero, which needs an autoscale policy with min=0", "instances");
     }
     for (auto [field, env] : {std::pair{"app_env", &x.cluster.app_env}, std::pair{"balancer_env", &x.cluster.balancer_env}}) {
       if (!c.has(field)) continue;

@@ -92,7 +92,11 @@ rollbacks:
 
 TEST(ExperimentFile, ErrorsNameFileLineAndField) {
   EXPECT_EQ(error_of("title: t\n"), "x.yaml:1: load: is required");
-  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  instances: 0\n"), "x.yaml:5: cluster.instances: must be from 1 to 50");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  instances: 51\n"), "x.yaml:5: cluster.instances: must be from 0 to 50");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  instances: 0\n"),
+            "x.yaml:5: cluster.instances: 0 starts the lab at zero, which needs an autoscale policy with min=0");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  instances: 0\n  autoscale: min=1,max=4,target=10\n"),
+            "x.yaml:6: cluster.autoscale: instances (0) must be within min..max");
   EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  balancer: random\n"),
             "x.yaml:5: cluster.balancer: must be one of round_robin, least_conn, sticky (got 'random')");
   EXPECT_EQ(error_of(std::string(kMinimal) + "clutser:\n  instances: 2\n"), "x.yaml:4: unknown field 'clutser'");

@@ -123,6 +123,27 @@ TEST(Autoscale, BadPoliciesGetOneLineAndChangeNothing) {
   EXPECT_EQ(nlohmann::json::parse(on.output)["policy"]["metric"], "rps") << on.output;
 }
 
+// Knative's initial-scale 0: a lab started at zero runs no instance until a request
+// asks for one, so a cold-start experiment need not wait for the autoscaler to get there.
+TEST(Autoscale, ALabStartedAtZeroRunsNothingUntilTheFirstRequest) {
+  LabHarness lab;
+  const auto refused = lab.cli({"up", "--base-port", std::to_string(lab.base_port()), "--instances", "0"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--instances 0 starts the lab at zero, which needs --autoscale with min=0"), std::string::npos)
+      << refused.output;
+  lab.up({"--instances", "0", "--app-env", "SCALELAB_STARTUP_DELAY_MS=500", "--autoscale",
+          "min=0,max=2,metric=in_flight,target=5,sync=500ms,window=1s,idle=5s"});
+  EXPECT_EQ(app_count(lab.status()), 0) << lab.status().dump();
+  auto cli = loopback_client(lab.base_port());
+  cli.set_read_timeout(20, 0);
+  const auto r = cli.Get("/api/work?io_ms=1");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(r->has_header("X-Scalelab-Cold-Start-Ms")) << "the first request waited for a start";
+  EXPECT_GE(std::stol(r->get_header_value("X-Scalelab-Cold-Start-Ms")), 500) << "the instance's start-up delay";
+  EXPECT_EQ(app_count(lab.status()), 1);
+}
+
 TEST(Autoscale, AnIdleLabScalesToZeroAndTheNextRequestWaitsForAColdStart) {
   LabHarness lab;
   lab.up({"--instances", "1", "--app-env", "SCALELAB_STARTUP_DELAY_MS=700", "--autoscale",
