@@ -4,13 +4,21 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
 #include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
+#include "common/fiber_loop.hpp"
 #include "common/net.hpp"
+#include "common/waits.hpp"
 #include "store/blob_store.hpp"
 #include "tests/store/blob_io.hpp"
 #include "store/errors.hpp"
@@ -248,6 +256,94 @@ TEST(S3Answers, OtherBytesThanAskedForAreAStoreErrorAndReachNoSink) {
   }
   answer = respond("206 Partial Content", "Content-Range: bytes 5-9/317\r\n", "ooooo");
   EXPECT_EQ(read_all(*blobs, "obj", ByteRange{5, 5}), "ooooo") << "the exact answer is taken";
+}
+
+// A hostile S3 that sends a second, forged answer right after a complete one, on a
+// keep-alive connection: the forged bytes must never become the next request's answer.
+// The connection is closed, not pooled, and the next read gets the real object.
+TEST(S3Answers, AConnectionWhoseAnswerOverranItsFramingIsNeverReused) {
+  std::atomic<int> connections{0};
+  std::atomic<bool> reused{false};
+  RawServer fake([&](int fd) {
+    scalelab::testkit::read_request_head(fd);
+    if (++connections == 1) {
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+      const std::string forged = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nx-amz-meta-owner: mallory\r\n\r\nforged";
+      const std::string both = answer + forged;
+      EXPECT_EQ(::send(fd, both.data(), both.size(), MSG_NOSIGNAL), static_cast<ssize_t>(both.size()));
+      reused = !scalelab::testkit::read_request_head(fd).empty();  // "" once the client closes
+      ::close(fd);
+    } else {
+      scalelab::testkit::answer_and_close(fd, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nreal");
+    }
+  });
+  StoreMetrics metrics;
+  auto blobs = make_s3_blob_store(config_for("http://127.0.0.1:" + std::to_string(fake.port()), "bkt"), metrics);
+  EXPECT_EQ(read_all(*blobs, "first"), "abc");
+  EXPECT_EQ(read_all(*blobs, "second"), "real") << "the forged answer was taken for the second request's";
+  EXPECT_EQ(connections.load(), 2);
+  EXPECT_FALSE(reused.load()) << "a request went out on the connection that held the forged bytes";
+}
+
+// On an event loop's fiber an S3 call parks the fiber: the loop runs its other fibers
+// meanwhile, and more S3 calls are in flight at once than a pool of blocking threads
+// (waits::run_blocking's 8) could carry.
+TEST(S3OnAFiber, CallsParkTheirFibersAndAllWaitTogether) {
+  httplib::Server slow;
+  std::atomic<int> in_flight{0}, most_in_flight{0};
+  slow.new_task_queue = [] { return new httplib::ThreadPool(40); };
+  slow.Get(".*", [&](const httplib::Request&, httplib::Response& res) {  // HEAD too
+    const int now = ++in_flight;
+    for (int seen = most_in_flight.load(); now > seen && !most_in_flight.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(400ms);
+    --in_flight;
+    res.status = 200;
+    res.set_header("x-amz-meta-owner", "o");
+  });
+  const int port = slow.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { slow.listen_after_bind(); });
+  while (!slow.is_running()) std::this_thread::sleep_for(5ms);
+
+  StoreMetrics metrics;
+  S3Config config = config_for("http://127.0.0.1:" + std::to_string(port), "bkt");
+  config.max_connections = 32;
+  auto blobs = make_s3_blob_store(config, metrics);
+  scalelab::fiber::EventLoop loop;
+  loop.start();
+  constexpr int kCalls = 20;
+  std::atomic<int> found{0}, ticks{0};
+  std::promise<void> all_done;
+  std::atomic<int> remaining{kCalls};
+  std::mutex errors_mu;
+  std::vector<std::string> errors;
+  for (int i = 0; i < kCalls; ++i)
+    loop.spawn([&, i] {
+      // 20 ms apart: cpp-httplib listens with a backlog of 5, and a burst of connects
+      // past it waits for the kernel's SYN retry. Each call lasts 400 ms, so they overlap.
+      scalelab::waits::sleep_for(i * 20ms);
+      try {
+        if (blobs->head("k")) ++found;
+      } catch (const std::exception& e) {
+        std::lock_guard lock(errors_mu);
+        errors.push_back(e.what());
+      }
+      if (--remaining == 0) all_done.set_value();
+    });
+  loop.spawn([&] {
+    while (remaining.load() > 0) {
+      scalelab::waits::sleep_for(10ms);
+      ++ticks;
+    }
+  });
+  ASSERT_EQ(all_done.get_future().wait_for(20s), std::future_status::ready) << found.load() << " found, " << most_in_flight.load() << " at most in flight, " << ticks.load() << " ticks";
+  while (loop.live() > 0) std::this_thread::sleep_for(5ms);
+  blobs.reset();
+  slow.stop();
+  server.join();
+  EXPECT_EQ(found.load(), kCalls) << (errors.empty() ? "" : errors.front());
+  EXPECT_GT(most_in_flight.load(), 8) << "the calls waited one after another";
+  EXPECT_GE(ticks.load(), 10) << "the loop ran nothing else while the calls waited";
 }
 
 TEST(S3Signing, SignatureCoversExactlyTheHeadersSent) {
