@@ -1,10 +1,10 @@
 // `scalelab demo concurrency`: what an instance's concurrency model does to its ceiling.
 // One instance, the same route, a sweep: 10, 100 and 1000 virtual users, on I/O-bound
-// work (each request waits 50 ms) and on CPU-bound work (each burns 5 ms), once per
-// model (services/app/concurrency_model.hpp): a pool of 32 workers, a thread per
-// connection, one event loop, and a loop per core. Every figure stands beside its
-// ceiling (lab/journal/ceiling.hpp), and the table's closing lines are computed from
-// the runs, not written in advance.
+// work (each request waits 50 ms), CPU-bound work (each burns 5 ms) and a mix (each
+// waits 50 ms and burns 2 ms), once per model (services/app/concurrency_model.hpp): a
+// pool of 32 workers, a thread per connection, one event loop, and a loop per core.
+// Every figure stands beside its ceiling (lab/journal/ceiling.hpp), and the table's
+// closing lines are computed from the runs, not written in advance.
 //
 // 5000 users are left out: on this 2-core machine the load generator, the balancer and
 // 5000 threads of the instance would share the cores, and the run would measure the
@@ -23,6 +23,16 @@ namespace {
 constexpr unsigned kUsers[] = {10, 100, 1000};
 constexpr const char* kModels[] = {"pool", "thread-per-connection", "event-loop", "event-loops"};
 
+// What each request of a run does (/api/work?io_ms=&cpu_ms=), and whether the run sweeps
+// the users or takes only the most (the mix, to keep the demo under 3 minutes: every
+// run needs 4 s, two to settle and two to measure).
+struct Work {
+  const char* name;
+  int io_ms, cpu_ms;
+  bool sweep;
+};
+constexpr Work kWorks[] = {{"io", 50, 0, true}, {"cpu", 0, 5, true}, {"mix", 50, 2, false}};
+
 // The run labels' name for each model: "pool io 1000", "loops cpu 10".
 std::string short_name(const std::string& model) {
   if (model == "thread-per-connection") return "threads";
@@ -31,8 +41,12 @@ std::string short_name(const std::string& model) {
   return model;
 }
 
-bool cpu_bound(const journal::Journal& run) { return run.capacity && run.capacity->cpu_s > 0; }
-std::string work_of(const journal::Journal& run) { return cpu_bound(run) ? "cpu" : "io"; }
+std::string work_of(const journal::Journal& run) { return run.capacity ? run.capacity->work() : "io"; }
+std::string work_title(const std::string& work) {
+  if (work == "io") return "I/O-bound";
+  if (work == "cpu") return "CPU-bound";
+  return "mixed";
+}
 unsigned users_of(const journal::Journal& run) {
   return run.capacity && run.capacity->users ? static_cast<unsigned>(*run.capacity->users) : 0;
 }
@@ -157,6 +171,19 @@ std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
     if (rps(loops) > 1.3 * rps(loop)) line += ": one loop uses one core, a loop per core uses them all";
     lines.push_back(line);
   }
+  if (const Figures *mix_pool = at("mix", most, "pool"), *mix_loop = at("mix", most, "event-loop"); mix_pool && mix_loop) {
+    std::string line = "mixed work" + at_most + " (50 ms waiting and 2 ms of CPU a request): the pool served " +
+                       whole_number(rps(mix_pool)) + "/s (limited by " + mix_pool->phase->limited_by + "), one event loop " +
+                       whole_number(rps(mix_loop)) + "/s (limited by " + mix_loop->phase->limited_by + ", its ceiling " +
+                       whole_number(mix_loop->phase->ceiling.rps) + "/s)";
+    for (const char* model : {"thread-per-connection", "event-loops"})
+      if (const Figures* f = at("mix", most, model))
+        line += ", " + short_name(model) + " " + whole_number(rps(f)) + "/s (limited by " + f->phase->limited_by + ")";
+    if (rps(mix_loop) < 1.5 * rps(mix_pool))
+      line += "; with some CPU in every request, one loop's single thread caps it near the pool: async is not faster "
+              "when the work is not waiting";
+    lines.push_back(line);
+  }
   const unsigned middle = kUsers[std::size(kUsers) / 2];
   if (const Figures *mid_loop = at("cpu", middle, "event-loop"), *mid_pool = at("cpu", middle, "pool");
       mid_loop && mid_pool && mid_loop->p99 > 1.5 * mid_pool->p99)
@@ -169,8 +196,8 @@ std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
 
 std::string concurrency_conclusion(const journal::Journal& run) {
   const Figures f = figures_of(run);
-  std::string line = journal::app_model(run) + ", " + (cpu_bound(run) ? "CPU-bound" : "I/O-bound") + ", " +
-                     std::to_string(users_of(run)) + " users: ";
+  std::string line = journal::app_model(run) + ", " + work_title(work_of(run)) + ", " + std::to_string(users_of(run)) +
+                     " users: ";
   if (!f.phase || !run.capacity) return line + "no second of load to measure";
   line += f.phase->why + "; p99 " + whole_number(f.p99) + " ms; " + whole_number(f.rss_mib) + " MiB and " +
           whole_number(f.threads) + " threads at peak";
@@ -185,7 +212,8 @@ std::string concurrency_table(const std::vector<journal::Journal>& runs) {
   std::snprintf(line, sizeof line, "%-5s %5s  %-21s %7s %7s %8s %8s %8s\n", "work", "users", "model", "req/s",
                 "ceiling", "p99 ms", "RSS MiB", "threads");
   out += line;
-  for (const char* work : {"io", "cpu"}) {
+  for (const Work& w : kWorks) {
+    const char* work = w.name;
     for (unsigned users : kUsers) {
       for (const char* model : kModels) {
         const auto it = by.find({work, users, model});
@@ -205,30 +233,35 @@ DemoTopic concurrency_topic(const std::filesystem::path& experiments_dir) {
   topic.name = "concurrency";
   topic.intro =
       "scalelab demo concurrency: one instance behind the balancer, 10, 100 and 1000 users, I/O-bound (50 ms of\n"
-      "waiting a request) and CPU-bound (5 ms of burning), on a pool of 32 workers, a thread per connection,\n"
-      "one event loop and a loop per core.";
+      "waiting a request) and CPU-bound (5 ms of burning), then 1000 users on mixed work (50 ms of waiting and\n"
+      "2 ms of burning), on a pool of 32 workers, a thread per connection, one event loop and a loop per core.";
   topic.description =
       "What an instance's concurrency model does to its ceiling. Every run has one instance and the same route; "
-      "the runs differ in the users, in whether a request waits or burns CPU, and in how the instance serves "
-      "connections at once. Each figure stands beside the ceiling Little's law gives for its run.";
+      "the runs differ in the users, in whether a request waits, burns CPU or both, and in how the instance "
+      "serves connections at once. Each figure stands beside the ceiling Little's law gives for its run.";
   const DemoRun base = demo_run_from(experiments_dir, "models-pool-io-bound.yaml", "base");
-  for (const char* work : {"io", "cpu"}) {
+  for (const Work& w : kWorks) {
     for (unsigned users : kUsers) {
+      const bool most = users == kUsers[std::size(kUsers) - 1];
+      if (!w.sweep && !most) continue;
       for (const char* model : kModels) {
         DemoRun run = base;
-        run.label = short_name(model) + " " + work + " " + std::to_string(users);
+        run.label = short_name(model) + " " + w.name + " " + std::to_string(users);
         Experiment& x = run.experiment;
-        x.title = std::string(model) + ", " + (work == std::string("io") ? "I/O" : "CPU") + "-bound, " +
-                  std::to_string(users) + " users";
+        x.title = std::string(model) + ", " + work_title(w.name) + ", " + std::to_string(users) + " users";
         x.cluster.app_env["SCALELAB_APP_MODEL"] = model;
+        // Nothing reaches the instance once its run's load is over, so bringing the lab
+        // down need not wait for the balancer to notice a drain (1.5 s a run otherwise).
+        x.cluster.app_env["SCALELAB_DRAIN_GRACE_MS"] = "0";
         x.load.users = users;
-        // CPU-bound with the most users, a request waits for every burn queued before
-        // it: 1000 x 5 ms = 5 s on one event loop. The run lasts long enough for that
-        // wait to be over and the throughput to settle.
-        const bool long_queue = work == std::string("cpu") && users == kUsers[std::size(kUsers) - 1];
-        x.load.duration = std::chrono::seconds(long_queue ? 9 : 4);
-        x.load.work_io_ms = work == std::string("io") ? 50 : 0;
-        x.load.work_cpu_ms = work == std::string("io") ? 0 : 5;
+        // With CPU in every request and the most users, a request on one event loop
+        // waits for every burn queued before it: 1000 x 5 ms = 5 s of CPU-bound work,
+        // 1000 x 2 ms = 2 s of mixed. The run lasts long enough for requests that waited
+        // that long to finish, so p99 shows the wait.
+        const int queue_s = most ? static_cast<int>(users) * w.cpu_ms / 1000 : 0;
+        x.load.duration = std::chrono::seconds(queue_s > 0 ? queue_s + 3 : 4);
+        x.load.work_io_ms = w.io_ms;
+        x.load.work_cpu_ms = w.cpu_ms;
         // Only "no failed request": the pool at 1000 users may shed load at the
         // balancer's queue timeout, and that is part of what the run shows.
         x.probes.erase(std::remove_if(x.probes.begin(), x.probes.end(),

@@ -38,6 +38,8 @@ struct Capacity {
   // one); nullopt when its threads are not the limit (a pool, a thread per connection).
   std::optional<double> cpu_threads_per_instance;
   double service_s() const { return io_s + cpu_s; }
+  // What a request does: "io" (it only waits), "cpu" (it only burns) or "mix" (both).
+  std::string work() const { return cpu_s <= 0 ? "io" : io_s > 0 ? "mix" : "cpu"; }
   // The cores `instances` instances can keep busy: the machine's, or their handler
   // threads when those are fewer.
   double usable_cores(double instances) const;

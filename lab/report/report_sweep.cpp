@@ -31,7 +31,7 @@ std::optional<SweepPoint> point_of(const journal::Journal& run) {
 }  // namespace
 
 std::vector<std::pair<std::string, svg::Chart>> sweep_charts(const journal::Demo& demo) {
-  // work ("I/O-bound" or "CPU-bound") -> model -> points by users
+  // work ("io", "cpu" or "mix": journal::Capacity::work) -> model -> points by users
   std::map<std::string, std::map<std::string, std::map<double, SweepPoint>>> sweep;
   std::set<double> users;
   std::vector<std::string> models;  // in the order the runs name them
@@ -40,23 +40,27 @@ std::vector<std::pair<std::string, svg::Chart>> sweep_charts(const journal::Demo
     if (!p) return {};
     const std::string model = journal::app_model(run);
     if (std::find(models.begin(), models.end(), model) == models.end()) models.push_back(model);
-    sweep[run.capacity->cpu_s > 0 ? "CPU-bound" : "I/O-bound"][model][p->users] = *p;
+    sweep[run.capacity->work()][model][p->users] = *p;
     users.insert(p->users);
   }
   if (users.size() < 2) return {};
 
   std::vector<std::pair<std::string, svg::Chart>> charts;
-  for (const auto& [work, by_model] : sweep) {
+  const std::map<std::string, std::string> titles{{"io", "I/O-bound"}, {"cpu", "CPU-bound"}, {"mix", "mixed work"}};
+  for (const auto& [kind, by_model] : sweep) {
+    // A work measured at one point only (the concurrency demo's mix, at 1000 users)
+    // draws each model as a dot: the models side by side, at that point.
+    const std::string& work = titles.at(kind);
     svg::Chart throughput, p99;
     for (auto* c : {&throughput, &p99}) {
       c->x_label = "virtual users, log10 (1 = 10, 2 = 100, 3 = 1000)";
       c->allow_log = c == &p99;
     }
-    throughput.id = "sweep-" + std::string(work == "CPU-bound" ? "cpu" : "io") + "-throughput";
+    throughput.id = "sweep-" + kind + "-throughput";
     throughput.title = "Throughput against users, " + work;
     throughput.y_label = "requests/s";
     throughput.integer_values = true;
-    p99.id = "sweep-" + std::string(work == "CPU-bound" ? "cpu" : "io") + "-p99";
+    p99.id = "sweep-" + kind + "-p99";
     p99.title = "p99 against users, " + work;
     p99.y_label = "ms";
     for (std::size_t m = 0; m < models.size(); ++m) {

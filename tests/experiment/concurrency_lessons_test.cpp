@@ -57,12 +57,12 @@ TEST(ConcurrencyModels, OneEventLoopServesTheWaitingUsersButBurnsOnOneCore) {
       << one_phases[0].why << "\n" << per_core_phases[0].why;
 }
 
-// `scalelab demo concurrency` end to end: twenty-four runs, each with its ceiling, and the
+// `scalelab demo concurrency` end to end: twenty-eight runs, each with its ceiling, and the
 // shapes its table states. Measured on a quiet machine (README): x19.5 at 1000 waiting users, 33 KiB
 // per thread.
 TEST(ConcurrencyLesson, EachModelMeetsItsOwnCeiling) {
   const journal::Demo demo = run_lesson(concurrency_topic(SCALELAB_EXPERIMENTS_DIR));
-  ASSERT_EQ(demo.runs.size(), 24u);
+  ASSERT_EQ(demo.runs.size(), 28u);
   std::map<std::string, journal::CeilingPhase> phase;
   std::map<std::string, double> threads;
   for (const journal::Journal& run : demo.runs) {
@@ -85,5 +85,12 @@ TEST(ConcurrencyLesson, EachModelMeetsItsOwnCeiling) {
   EXPECT_EQ(phase["loop cpu 100"].ceiling.rps, 200) << "one loop uses one core: " << phase["loop cpu 100"].why;
   EXPECT_GT(phase["loops cpu 100"].measured_rps, 1.3 * phase["loop cpu 100"].measured_rps)
       << phase["loop cpu 100"].why << "\n" << phase["loops cpu 100"].why;
+  // Mixed work (50 ms waiting, 2 ms of CPU): one loop is held to its one thread's CPU
+  // (1 / 2 ms = 500/s), however many users wait; the pool to its connections.
+  EXPECT_EQ(phase["loop mix 1000"].ceiling.bound, "cores") << phase["loop mix 1000"].why;
+  EXPECT_EQ(phase["loop mix 1000"].ceiling.rps, 500) << phase["loop mix 1000"].why;
+  EXPECT_EQ(phase["pool mix 1000"].ceiling.bound, "instances") << phase["pool mix 1000"].why;
+  EXPECT_GT(phase["loops mix 1000"].measured_rps, phase["loop mix 1000"].measured_rps)
+      << phase["loop mix 1000"].why << "\n" << phase["loops mix 1000"].why;
   std::printf("[measured] the concurrency demo took %.0f s\n", demo.duration_s.value_or(0));
 }

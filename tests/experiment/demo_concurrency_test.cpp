@@ -68,7 +68,34 @@ std::vector<journal::Journal> sweep_with_loops() {
   return runs;
 }
 
+// A run at 1000 users on mixed work (50 ms of waiting and 2 ms of CPU a request).
+journal::Journal mixed_run(const std::string& model, double rps) {
+  journal::Journal j = run(model, true, 1000, rps, 3000, 37, 16);
+  j.label = model + " mix 1000";
+  j.capacity->io_s = 0.05;
+  j.capacity->cpu_s = 0.002;
+  if (model == "event-loop") j.capacity->cpu_threads_per_instance = 1;
+  for (auto& s : j.series) s.ceiling = journal::ceiling_at(*j.capacity, 1);
+  return j;
+}
+
 }  // namespace
+
+TEST(DemoConcurrency, TheMixedWorkLineComesFromItsRuns) {
+  auto runs = sweep();
+  runs.push_back(mixed_run("pool", 450));
+  runs.push_back(mixed_run("event-loop", 480));
+  const std::string table = concurrency_table(runs);
+  EXPECT_NE(table.find("mix    1000  event-loop                480     96%     3000       37       16\n"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("mixed work at 1000 users (50 ms waiting and 2 ms of CPU a request): the pool served 450/s "
+                       "(limited by instances), one event loop 480/s (limited by cores, its ceiling 500/s); with some "
+                       "CPU in every request, one loop's single thread caps it near the pool"),
+            std::string::npos)
+      << table;
+  runs.back() = mixed_run("event-loop", 1000);  // not what one thread at 2 ms a request can do, but not near the pool
+  EXPECT_EQ(concurrency_table(runs).find("caps it near the pool"), std::string::npos);
+}
 
 TEST(DemoConcurrency, TheTableEndsWithLinesComputedFromTheRuns) {
   const std::string table = concurrency_table(sweep());
@@ -144,6 +171,17 @@ TEST(DemoConcurrency, TheReportDrawsEachModelAgainstTheUsers) {
   EXPECT_DOUBLE_EQ(io.series[0].points[1].y, 470);
   const std::string html = scalelab::report::render_demo_report(demo);
   EXPECT_NE(html.find("Against the users"), std::string::npos);
+
+  // Mixed work (a wait and a burn in every request) is a chart pair of its own, after
+  // the I/O-bound pair, not points among the CPU-bound ones.
+  journal::Journal mixed = run("event-loop", true, 1000, 470, 3000, 37, 16);
+  mixed.capacity->io_s = 0.05;
+  mixed.capacity->cpu_s = 0.002;
+  demo.runs.push_back(mixed);
+  const auto with_mix = scalelab::report::sweep_charts(demo);
+  ASSERT_EQ(with_mix.size(), 6u);
+  EXPECT_EQ(with_mix[4].second.title, "Throughput against users, mixed work");
+  EXPECT_EQ(with_mix[0].second.series.size(), 4u) << "the CPU-bound pair holds the pool and the threads only";
 
   journal::Demo state;
   state.runs = {journal::Journal{}};
