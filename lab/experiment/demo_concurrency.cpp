@@ -180,8 +180,8 @@ std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
       if (const Figures* f = at("mix", most, model))
         line += ", " + short_name(model) + " " + whole_number(rps(f)) + "/s (limited by " + f->phase->limited_by + ")";
     if (rps(mix_loop) < 1.5 * rps(mix_pool))
-      line += "; with some CPU in every request, one loop's single thread caps it near the pool: async is not faster "
-              "when the work is not waiting";
+      line += "; with some CPU in every request, one loop's single thread caps it near the pool: waiting without a "
+              "thread stops paying once every request also burns CPU";
     lines.push_back(line);
   }
   const unsigned middle = kUsers[std::size(kUsers) / 2];

@@ -22,6 +22,35 @@ void run_counted(const std::function<void()>& fn, prometheus::Gauge* busy) {
   if (busy != nullptr) busy->Decrement();
 }
 
+// At most `max` connections served at once: the accepting thread takes a place before
+// it hands a connection on, waiting while none is free, and the connection gives its
+// place back when it ends. Shared (a shared_ptr) with the connections, which may end
+// after their queue is gone.
+class ConnectionCap {
+ public:
+  explicit ConnectionCap(std::size_t max) : max_(max) {}
+  void take() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return live_ < max_; });
+    ++live_;
+  }
+  void give_back() {
+    std::lock_guard lock(mu_);
+    --live_;
+    changed_.notify_all();
+  }
+  void wait_until_none() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return live_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;  // only threads wait on it (the accepting one, shutdown)
+  std::size_t live_ = 0;
+  const std::size_t max_;
+};
+
 // cpp-httplib's own pool, with the count kept.
 class CountedPool : public httplib::ThreadPool {
  public:
@@ -40,19 +69,13 @@ class CountedPool : public httplib::ThreadPool {
 class ThreadPerConnection : public httplib::TaskQueue {
  public:
   ThreadPerConnection(std::size_t max_threads, prometheus::Gauge* busy)
-      : state_(std::make_shared<State>()), max_threads_(max_threads), busy_(busy) {}
+      : cap_(std::make_shared<ConnectionCap>(max_threads)), busy_(busy) {}
 
   void enqueue(std::function<void()> fn) override {
-    {
-      std::unique_lock lock(state_->mu);
-      state_->changed.wait(lock, [&] { return state_->live < max_threads_; });
-      ++state_->live;
-    }
-    auto serve = [state = state_, busy = busy_](const std::function<void()>& connection) {
+    cap_->take();
+    auto serve = [cap = cap_, busy = busy_](const std::function<void()>& connection) {
       run_counted(connection, busy);
-      std::lock_guard lock(state->mu);
-      --state->live;
-      state->changed.notify_all();
+      cap->give_back();
     };
     auto connection = std::make_shared<std::function<void()>>(std::move(fn));
     try {
@@ -65,19 +88,10 @@ class ThreadPerConnection : public httplib::TaskQueue {
     }
   }
 
-  void shutdown() override {
-    std::unique_lock lock(state_->mu);
-    state_->changed.wait(lock, [&] { return state_->live == 0; });
-  }
+  void shutdown() override { cap_->wait_until_none(); }
 
  private:
-  struct State {
-    std::mutex mu;
-    std::condition_variable changed;
-    std::size_t live = 0;
-  };
-  std::shared_ptr<State> state_;
-  std::size_t max_threads_;
+  std::shared_ptr<ConnectionCap> cap_;
   prometheus::Gauge* busy_;
 };
 
@@ -85,7 +99,8 @@ class ThreadPerConnection : public httplib::TaskQueue {
 // to the loops, and each connection is served on a fiber of its loop.
 class EventLoops : public httplib::TaskQueue {
  public:
-  EventLoops(std::size_t loops, std::size_t max_fibers, prometheus::Gauge* busy) : max_fibers_(max_fibers), busy_(busy) {
+  EventLoops(std::size_t loops, std::size_t max_fibers, prometheus::Gauge* busy)
+      : cap_(std::make_shared<ConnectionCap>(max_fibers)), busy_(busy) {
     for (std::size_t i = 0; i < loops; ++i) {
       loops_.push_back(std::make_unique<fiber::EventLoop>());
       loops_.back()->start();
@@ -95,9 +110,12 @@ class EventLoops : public httplib::TaskQueue {
 
   void enqueue(std::function<void()> fn) override {
     // At the cap, accepting waits (as thread-per-connection's does) for a connection to end.
-    while (live() >= max_fibers_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    cap_->take();
     fiber::EventLoop& loop = *loops_[next_++ % loops_.size()];
-    loop.spawn([fn = std::move(fn), busy = busy_] { run_counted(fn, busy); });
+    loop.spawn([fn = std::move(fn), busy = busy_, cap = cap_] {
+      run_counted(fn, busy);
+      cap->give_back();  // a std::mutex held for no wait: fine on a fiber
+    });
   }
 
   // cpp-httplib calls it once the listener closed: every connection notices within
@@ -116,8 +134,8 @@ class EventLoops : public httplib::TaskQueue {
     return n;
   }
 
+  std::shared_ptr<ConnectionCap> cap_;
   std::vector<std::unique_ptr<fiber::EventLoop>> loops_;
-  std::size_t max_fibers_;
   std::size_t next_ = 0;  // only the accepting thread deals
   prometheus::Gauge* busy_;
   bool stopped_ = false;
