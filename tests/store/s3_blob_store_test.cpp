@@ -285,6 +285,33 @@ TEST(S3Answers, AConnectionWhoseAnswerOverranItsFramingIsNeverReused) {
   EXPECT_FALSE(reused.load()) << "a request went out on the connection that held the forged bytes";
 }
 
+// A store that dies mid-body: the read fails as StoreUnavailable, the sink saw no more
+// than arrived, and the next read uses a new connection and gets the whole object.
+TEST(S3Answers, AStoreThatDiesMidBodyFailsTheReadAndTheNextOneRecovers) {
+  std::atomic<int> connections{0};
+  RawServer fake([&](int fd) {
+    scalelab::testkit::read_request_head(fd);
+    if (++connections == 1) {
+      const std::string cut = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n" + std::string(100, 'a');
+      EXPECT_EQ(::send(fd, cut.data(), cut.size(), MSG_NOSIGNAL), static_cast<ssize_t>(cut.size()));
+      ::close(fd);
+    } else {
+      scalelab::testkit::answer_and_close(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+    }
+  });
+  StoreMetrics metrics;
+  auto blobs = make_s3_blob_store(config_for("http://127.0.0.1:" + std::to_string(fake.port()), "bkt"), metrics);
+  std::size_t reached = 0;
+  EXPECT_THROW(blobs->get("obj", std::nullopt,
+                          [&](const char*, std::size_t n) {
+                            reached += n;
+                            return true;
+                          }),
+               StoreUnavailable);
+  EXPECT_LE(reached, 100u);
+  EXPECT_EQ(read_all(*blobs, "obj"), "abc");
+}
+
 // On an event loop's fiber an S3 call parks the fiber: the loop runs its other fibers
 // meanwhile, and more S3 calls are in flight at once than a pool of blocking threads
 // (waits::run_blocking's 8) could carry.
