@@ -41,11 +41,15 @@ S3Connection::S3Connection(const std::string& host, std::uint16_t port, std::chr
 
 bool S3Connection::usable() const { return reusable_ && buffer_.size() == 0 && socket_.idle_and_open(); }
 
-template <class Body>
-void S3Connection::send(s3http::request<Body>& request) {
+void S3Connection::begin(s3http::verb method) {
   reusable_ = false;  // until an answer says otherwise
   streamed_.reset();
-  head_ = request.method() == s3http::verb::head;
+  head_ = method == s3http::verb::head;
+}
+
+template <class Body>
+void S3Connection::send(s3http::request<Body>& request) {
+  begin(request.method());
   boost::system::error_code ec;
   s3http::write(socket_, request, ec);
   if (ec) fail("write request", ec);
@@ -67,9 +71,7 @@ void S3Connection::send_head(s3http::verb method, const std::string& target, con
   s3http::request<s3http::empty_body> request{method, target, 11};
   set_fields(request, fields);
   request.content_length(size);
-  reusable_ = false;
-  streamed_.reset();
-  head_ = false;
+  begin(method);
   s3http::request_serializer<s3http::empty_body> serializer{request};
   boost::system::error_code ec;
   s3http::write_header(socket_, serializer, ec);

@@ -75,6 +75,8 @@ class S3Connection {
   std::size_t read_body(char* buf, std::size_t size);
 
  private:
+  // A new request: the last answer's state is gone.
+  void begin(s3http::verb method);
   template <class Body>
   void send(s3http::request<Body>& request);
   S3Answer read_whole(bool head);
