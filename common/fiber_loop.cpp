@@ -67,7 +67,13 @@ void* Fiber::local(std::size_t key, void* (*make)(), void (*destroy)(void*)) {
 
 EventLoop::EventLoop() : work_(boost::asio::make_work_guard(io_)) {}
 
-EventLoop::~EventLoop() { stop(); }
+EventLoop::~EventLoop() {
+  stop();
+  std::lock_guard lock(lifetime_->mu);
+  lifetime_->alive = false;
+  for (auto& [owner, end] : lifetime_->on_end) end();
+  lifetime_->on_end.clear();
+}
 
 void EventLoop::start() {
   thread_ = std::thread([this] { io_.run(); });

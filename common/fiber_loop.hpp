@@ -23,7 +23,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/asio.hpp"
@@ -92,6 +94,17 @@ class EventLoop {
 
   boost::asio::io_context& io() { return io_; }
 
+  // What holds on to the loop's reactor beyond one wait (a waits::Watch of a store's
+  // connection, which may outlive the loop) signs up here. It takes `mu` and checks
+  // `alive` before touching the loop; the loop's destructor, under `mu`, calls every
+  // `on_end` (still on a live reactor) and sets `alive` to false.
+  struct Lifetime {
+    std::mutex mu;
+    bool alive = true;
+    std::unordered_map<const void*, std::function<void()>> on_end;
+  };
+  const std::shared_ptr<Lifetime>& lifetime() const { return lifetime_; }
+
  private:
   friend class Fiber;
   void ended(Fiber* fiber);
@@ -100,6 +113,7 @@ class EventLoop {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
   std::atomic<std::size_t> live_{0};
+  std::shared_ptr<Lifetime> lifetime_ = std::make_shared<Lifetime>();
 };
 
 }  // namespace scalelab::fiber

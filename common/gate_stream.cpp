@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/json_error.hpp"
+#include "common/text.hpp"
 #include "common/waits.hpp"
 
 namespace scalelab::http_gate {
@@ -43,6 +44,26 @@ bool is_interim_response(std::string_view written) {
   return written.starts_with("HTTP/1.1 1") && written.ends_with("\r\n\r\n");
 }
 
+// Whether `written` is a whole response head that a body will follow on the wire: a
+// final status other than 204 and 304, and a Content-Length over 0 or chunked coding.
+// (cpp-httplib writes a head in one piece and its body apart; HEAD is the caller's to
+// rule out.)
+bool is_head_before_body(std::string_view written) {
+  if (!written.starts_with("HTTP/1.") || !written.ends_with("\r\n\r\n") || written.size() < 12) return false;
+  const std::string_view status = written.substr(9, 3);
+  if (status[0] == '1' || status == "204" || status == "304") return false;
+  for (std::size_t at = written.find("\r\n"); at != std::string_view::npos && at + 2 < written.size();
+       at = written.find("\r\n", at + 2)) {
+    const std::string_view line = written.substr(at + 2, written.find("\r\n", at + 2) - (at + 2));
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = line.substr(0, colon), value = text::trim(line.substr(colon + 1));
+    if (text::iequals(name, "Content-Length")) return !value.empty() && value != "0";
+    if (text::iequals(name, "Transfer-Encoding")) return true;
+  }
+  return false;
+}
+
 void address_of(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
   if (addr.ss_family == AF_INET)
     port = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
@@ -58,18 +79,19 @@ void address_of(const sockaddr_storage& addr, socklen_t len, std::string& ip, in
 }  // namespace
 
 GateStream::GateStream(socket_t sock, const StreamSettings& settings)
-    : sock_(sock), settings_(settings), gate_(settings.limits) {}
+    : sock_(sock), watch_(sock), settings_(settings), gate_(settings.limits) {}
 
 GateStream::~GateStream() {
   // Closing with unread input makes the kernel send a reset, which can destroy an
   // answer the client has not read yet.
   if (refused_ || gate_.buffered() > 0 || (gate_.request_started() && !gate_.request_done())) linger();
+  watch_.release();
   ::shutdown(sock_, SHUT_RDWR);
   ::close(sock_);
 }
 
 int GateStream::wait(short events, std::chrono::microseconds timeout) const {
-  return waits::wait_fd(sock_, events, timeout);
+  return watch_.wait(events, timeout);
 }
 
 namespace {
@@ -153,13 +175,19 @@ ssize_t GateStream::write(const char* ptr, size_t size) {
   // Never blocks: a part sent is a part written, and cpp-httplib writes on. The socket
   // is waited for only when it is full: a wait first would cost every answer a poll
   // (on an event loop, a trip through the loop).
-  ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+  // A head whose body comes in the next write is held back by the kernel (MSG_MORE)
+  // and leaves with the body's first bytes: one segment, and one wake-up of the client
+  // instead of two. A head no body follows is sent as it is; if the body never comes
+  // (the handler failed), the close sends the head.
+  const std::string_view bytes(ptr, size);
+  const bool body_next = !answer_started_ && !gate_.is_head_request() && is_head_before_body(bytes);
+  ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT | (body_next ? MSG_MORE : 0));
   if (not_ready(n)) {
     const int ready = wait(POLLOUT, settings_.write_timeout);
     if (ready <= 0 || (ready & POLLERR)) return -1;
     return 0;
   }
-  if (n > 0 && !answer_started_) answer_started_ = !is_interim_response(std::string_view(ptr, static_cast<std::size_t>(n)));
+  if (n > 0 && !answer_started_) answer_started_ = !is_interim_response(bytes.substr(0, static_cast<std::size_t>(n)));
   return n < 0 ? -1 : n;
 }
 
@@ -174,16 +202,30 @@ bool GateStream::is_writable() const {
   return r > 0 && (r & POLLOUT) && !(r & (POLLERR | POLLHUP));
 }
 
+namespace {
+
+using AddressOf = int (*)(int, sockaddr*, socklen_t*);
+
+void cached_address(std::optional<std::pair<std::string, int>>& cache, socket_t sock, AddressOf ask, std::string& ip,
+                    int& port) {
+  if (!cache) {
+    cache.emplace();
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (ask(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_of(addr, len, cache->first, cache->second);
+  }
+  ip = cache->first;
+  port = cache->second;
+}
+
+}  // namespace
+
 void GateStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_of(addr, len, ip, port);
+  cached_address(remote_, sock_, ::getpeername, ip, port);
 }
 
 void GateStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_of(addr, len, ip, port);
+  cached_address(local_, sock_, ::getsockname, ip, port);
 }
 
 void GateStream::answer_refusal() {

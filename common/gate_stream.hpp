@@ -10,9 +10,11 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/http_gate.hpp"
+#include "common/waits.hpp"
 
 namespace scalelab::http_gate {
 
@@ -64,10 +66,14 @@ class GateStream final : public httplib::Stream {
   void linger();
 
   socket_t sock_;
+  mutable waits::Watch watch_;  // sock_'s readiness: registered with an event loop once, not per wait
   const StreamSettings& settings_;
   RequestGate gate_;
   bool refused_ = false;
   bool answer_started_ = false;  // cpp-httplib wrote a final (non-1xx) response for this request
+  // The connection's two addresses, asked of the kernel once: cpp-httplib asks for
+  // them for every request.
+  mutable std::optional<std::pair<std::string, int>> remote_, local_;
 };
 
 }  // namespace scalelab::http_gate

@@ -97,11 +97,41 @@ constexpr std::size_t kBlockingThreads = 8;
 
 bool on_fiber() { return fiber::current() != nullptr; }
 
+namespace {
+
+// Parks the current fiber until `descriptor` (registered with its loop) is ready for
+// `events` or `timeout` passes; wait_fd's result. Waits still queued on the descriptor
+// when the park ends (the timer won, or one of two events came) are cancelled, so a
+// descriptor that stays registered holds none for a park that is over.
+int park_on(fiber::Fiber* self, boost::asio::posix::stream_descriptor& descriptor, short events,
+            std::chrono::microseconds timeout) {
+  auto ticket = std::make_shared<Ticket>(self);
+  auto on_ready = [ticket](short event) {
+    return [ticket, event](const boost::system::error_code& error) {
+      if (error == operation_aborted || !ticket->claim()) return;
+      ticket->revents = event;  // an error shows as readiness: the next read or write meets it
+      ticket->fiber->resume();
+    };
+  };
+  if (events & POLLIN) descriptor.async_wait(boost::asio::posix::descriptor_base::wait_read, on_ready(POLLIN));
+  if (events & POLLOUT) descriptor.async_wait(boost::asio::posix::descriptor_base::wait_write, on_ready(POLLOUT));
+  boost::asio::steady_timer timer(self->loop().io(), timeout);
+  timer.async_wait(on_deadline(ticket));
+  self->park();
+  timer.cancel();
+  if (ticket->timed_out || (events & (POLLIN | POLLOUT)) == (POLLIN | POLLOUT)) {
+    boost::system::error_code ignored;
+    descriptor.cancel(ignored);
+  }
+  return ticket->timed_out ? 0 : ticket->revents;
+}
+
+}  // namespace
+
 int wait_fd(int fd, short events, std::chrono::microseconds timeout) {
   fiber::Fiber* self = fiber::current();
   if (self == nullptr || timeout.count() <= 0) return poll_once(fd, events, std::max(timeout, std::chrono::microseconds(0)));
-  auto& io = self->loop().io();
-  boost::asio::posix::stream_descriptor descriptor(io);
+  boost::asio::posix::stream_descriptor descriptor(self->loop().io());
   boost::system::error_code ec;
   descriptor.assign(fd, ec);
   if (ec) {
@@ -113,22 +143,65 @@ int wait_fd(int fd, short events, std::chrono::microseconds timeout) {
     boost::asio::posix::stream_descriptor& descriptor;
     ~Release() { descriptor.release(); }
   } release{descriptor};
+  return park_on(self, descriptor, events, timeout);
+}
 
-  auto ticket = std::make_shared<Ticket>(self);
-  auto on_ready = [ticket](short event) {
-    return [ticket, event](const boost::system::error_code& error) {
-      if (error == operation_aborted || !ticket->claim()) return;
-      ticket->revents = event;  // an error shows as readiness: the next read or write meets it
-      ticket->fiber->resume();
-    };
-  };
-  if (events & POLLIN) descriptor.async_wait(boost::asio::posix::descriptor_base::wait_read, on_ready(POLLIN));
-  if (events & POLLOUT) descriptor.async_wait(boost::asio::posix::descriptor_base::wait_write, on_ready(POLLOUT));
-  boost::asio::steady_timer timer(io, timeout);
-  timer.async_wait(on_deadline(ticket));
-  self->park();
-  timer.cancel();
-  return ticket->timed_out ? 0 : ticket->revents;
+// A descriptor registered with one loop's reactor. If the loop ends first, it
+// releases the descriptor itself (EventLoop::Lifetime) and this is left empty.
+struct Watch::Registration {
+  Registration(fiber::EventLoop& l, int fd) : lifetime(l.lifetime()) {
+    descriptor.emplace(l.io());
+    boost::system::error_code ec;
+    descriptor->assign(fd, ec);
+    if (ec) throw boost::system::system_error(ec);
+    std::lock_guard lock(lifetime->mu);
+    lifetime->on_end[this] = [this] { end(); };
+  }
+  ~Registration() {
+    std::lock_guard lock(lifetime->mu);
+    if (!lifetime->alive) return;
+    lifetime->on_end.erase(this);
+    end();
+  }
+  void end() {
+    if (!descriptor) return;
+    descriptor->release();
+    descriptor.reset();
+  }
+  bool ended() const {
+    std::lock_guard lock(lifetime->mu);
+    return !lifetime->alive;
+  }
+  std::shared_ptr<fiber::EventLoop::Lifetime> lifetime;
+  std::optional<boost::asio::posix::stream_descriptor> descriptor;
+};
+
+Watch::Watch(int fd) : fd_(fd) {}
+
+Watch::~Watch() { release(); }
+
+void Watch::release() { registration_.reset(); }
+
+int Watch::wait(short events, std::chrono::microseconds timeout) {
+  fiber::Fiber* self = fiber::current();
+  if (self == nullptr || timeout.count() <= 0) return poll_once(fd_, events, std::max(timeout, std::chrono::microseconds(0)));
+  // Registered once, edge-triggered: an edge that came while nobody waited (bytes that
+  // arrived while the owner was busy and that it has not read) would not come again,
+  // so readiness is asked first, without waiting.
+  if (const int ready = poll_once(fd_, events, std::chrono::microseconds(0)); ready != 0) return ready;
+  if (registration_ && registration_->lifetime != self->loop().lifetime()) {
+    if (!registration_->ended()) return wait_fd(fd_, events, timeout);  // registered with another loop
+    registration_.reset();
+  }
+  if (!registration_) {
+    try {
+      registration_ = std::make_unique<Registration>(self->loop(), fd_);
+    } catch (const boost::system::system_error& e) {
+      errno = e.code().value();
+      return -1;
+    }
+  }
+  return park_on(self, *registration_->descriptor, events, timeout);
 }
 
 void sleep_for(std::chrono::nanoseconds duration) {

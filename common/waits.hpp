@@ -31,6 +31,29 @@ bool on_fiber();
 // caller's next read or write meets it.
 int wait_fd(int fd, short events, std::chrono::microseconds timeout);
 
+// A descriptor one owner waits on again and again (a connection's socket). wait()
+// gives wait_fd's results; on a fiber, the descriptor is registered with the loop's
+// reactor at the first wait and stays registered until release() or destruction,
+// instead of once per wait as wait_fd does (two epoll_ctl calls and more a wait).
+// Contract: one fiber waits on it at a time; it is released, on the loop's thread,
+// before its owner closes the descriptor. A fiber of another loop waits as wait_fd does.
+class Watch {
+ public:
+  explicit Watch(int fd);
+  ~Watch();
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+
+  int wait(short events, std::chrono::microseconds timeout);
+  // Deregisters the descriptor now (idempotent); later waits register it again.
+  void release();
+
+ private:
+  struct Registration;
+  int fd_;
+  std::unique_ptr<Registration> registration_;
+};
+
 void sleep_for(std::chrono::nanoseconds duration);
 
 struct Ticket;

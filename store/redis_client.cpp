@@ -136,8 +136,14 @@ RedisScript::RedisScript(std::string source) : source_(std::move(source)), sha1_
 
 struct RedisClient::Connection {
   redisContext* ctx;
-  explicit Connection(redisContext* c) : ctx(c) {}
-  ~Connection() { redisFree(ctx); }
+  // The socket's readiness for every round trip on it: on an event loop, registered
+  // with the loop once rather than per wait.
+  waits::Watch watch;
+  explicit Connection(redisContext* c) : ctx(c), watch(c->fd) {}
+  ~Connection() {
+    watch.release();  // before redisFree closes the socket
+    redisFree(ctx);
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 };
@@ -230,12 +236,13 @@ std::string errno_text(const char* what, int err, std::chrono::milliseconds time
 // Writes `out`, then reads until at least one reply is complete (more, when they came
 // together). Returns "" or what broke the connection. Only the driver calls it, so
 // the context is never used by two threads at once.
-std::string RedisClient::exchange(redisContext* ctx, const std::string& out, std::vector<redisReply*>& got) {
+std::string RedisClient::exchange(Connection& conn, const std::string& out, std::vector<redisReply*>& got) {
+  redisContext* ctx = conn.ctx;
   // Nothing blocks in the kernel: the calls do not wait, and one that finds the socket
   // not ready waits through waits.hpp (on an event loop, parking the fiber, not the thread).
   const auto timeout = config_.command_timeout;
   auto wait = [&](short events) {
-    const int ready = waits::wait_fd(ctx->fd, events, timeout);
+    const int ready = conn.watch.wait(events, timeout);
     if (ready == 0) errno = EAGAIN;
     return ready > 0;
   };
@@ -280,7 +287,7 @@ std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
   redisContext* ctx = conn->ctx;
   if (ctx->err != 0)
     throw StoreUnavailable(kRedis, "connect to " + address() + ": " + (ctx->errstr[0] ? ctx->errstr : "failed"));
-  const int ready = waits::wait_fd(ctx->fd, POLLOUT, config_.connect_timeout);
+  const int ready = conn->watch.wait(POLLOUT, config_.connect_timeout);
   int error = 0;
   socklen_t len = sizeof error;
   if (ready == 0) error = ETIMEDOUT;
@@ -290,7 +297,7 @@ std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
     Batch batch;
     batch.add(args);
     std::vector<redisReply*> got;
-    const std::string failure = exchange(ctx, encode(batch.args, batch.argc), got);
+    const std::string failure = exchange(*conn, encode(batch.args, batch.argc), got);
     std::vector<RedisReply> replies(got.begin(), got.end());
     if (!failure.empty()) throw StoreUnavailable(kRedis, "set up connection to " + address() + ": " + failure);
     throw_if_error(replies.front());
@@ -342,7 +349,7 @@ void RedisClient::ensure_connection(std::unique_lock<std::mutex>& lock) {
 // drives on. Entered and left with the lock held; the socket is used without it.
 void RedisClient::drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vector<Waiter*>& wake) {
   driving_ = true;
-  redisContext* ctx = conn_->ctx;
+  Connection& conn = *conn_;  // not replaced while driving_: ensure_connection leaves a busy one be
   std::vector<redisReply*> got;
   std::string error;
   while (true) {
@@ -377,7 +384,7 @@ void RedisClient::drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vec
     for (Waiter* w : wake) w->wake.notify_one();
     wake.clear();
     got.clear();
-    error = exchange(ctx, out, got);
+    error = exchange(conn, out, got);
     lock.lock();
   }
   driving_ = false;
@@ -396,7 +403,7 @@ std::vector<RedisReply> RedisClient::run_on_own_connection(const Batch& batch) {
   std::vector<redisReply*> got;
   for (bool first = true; replies.size() < batch.argc.size(); first = false) {
     got.clear();
-    const std::string error = exchange(conn->ctx, first ? wire : std::string(), got);
+    const std::string error = exchange(*conn, first ? wire : std::string(), got);
     for (redisReply* raw : got) replies.emplace_back(raw);
     if (!error.empty()) throw StoreUnavailable(kRedis, error);
   }

@@ -158,7 +158,7 @@ class RedisClient {
   std::vector<RedisReply> run(const Batch& batch);  // error replies included
   std::vector<RedisReply> run_on_own_connection(const Batch& batch);  // connection_per_call
   void drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vector<Waiter*>& wake);
-  std::string exchange(redisContext* ctx, const std::string& out, std::vector<redisReply*>& got);
+  std::string exchange(Connection& conn, const std::string& out, std::vector<redisReply*>& got);
   template <class Args>
   RedisReply single(const Args& args);  // one command; an error reply throws
 

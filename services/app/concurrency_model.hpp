@@ -12,9 +12,8 @@
 //   the scheduler. At the cap, accepting waits for a thread to end.
 // - event-loop: one thread running an event loop (common/fiber_loop.hpp). Every
 //   connection is a fiber on it; where a request waits (its socket, Redis, PostgreSQL,
-//   a sleep), the fiber parks and the loop serves the others, so waiting costs a fiber's
-//   touched stack, not a thread. S3 calls, whose client can only block, run on a small
-//   pool of threads meanwhile. A CPU-bound request holds up every other one.
+//   S3, a sleep), the fiber parks and the loop serves the others, so waiting costs a
+//   fiber's touched stack, not a thread. A CPU-bound request holds up every other one.
 // - event-loops: one such loop per core (SCALELAB_LOOPS), connections dealt round-robin,
 //   so CPU-bound work uses every core.
 // Both event-loop models serve at most SCALELAB_MAX_THREADS connections at once, as

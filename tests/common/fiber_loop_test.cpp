@@ -98,6 +98,48 @@ TEST(FiberLoop, WaitFdOnAPlainThreadIsPoll) {
   EXPECT_EQ(waits::wait_fd(pair.fd[0], POLLOUT, 10ms) & POLLOUT, POLLOUT);
 }
 
+// A Watch stays registered between waits (edge-triggered), so the edge of bytes that
+// came while nobody waited is gone by the next wait; it must still see them.
+TEST(FiberLoop, AWatchSeesBytesThatCameWhileNobodyWaitedAndTimesOutWhenNoneCame) {
+  fiber::EventLoop loop;
+  loop.start();
+  SocketPair pair;
+  int quiet = -2, first = -2, missed_edge = -2, quiet_again = -2, writable = -2;
+  std::thread writer;
+  run_on(loop, [&] {
+    waits::Watch watch(pair.fd[0]);
+    quiet = watch.wait(POLLIN, 20ms);
+    writer = std::thread([&] {
+      std::this_thread::sleep_for(50ms);
+      EXPECT_EQ(::write(pair.fd[1], "x", 1), 1);
+    });
+    first = watch.wait(POLLIN, 10s);
+    writer.join();
+    char c = 0;
+    EXPECT_EQ(::read(pair.fd[0], &c, 1), 1);
+    // Bytes arrive while the fiber sleeps: the loop's reactor sees their edge with no
+    // wait queued on the descriptor.
+    EXPECT_EQ(::write(pair.fd[1], "y", 1), 1);
+    waits::sleep_for(30ms);
+    missed_edge = watch.wait(POLLIN, 5s);
+    EXPECT_EQ(::read(pair.fd[0], &c, 1), 1);
+    EXPECT_EQ(c, 'y');
+    quiet_again = watch.wait(POLLIN, 20ms);
+    writable = watch.wait(POLLIN | POLLOUT, 5s);
+    watch.release();
+  });
+  EXPECT_EQ(quiet, 0);
+  EXPECT_EQ(first, POLLIN);
+  EXPECT_EQ(missed_edge & POLLIN, POLLIN);
+  EXPECT_EQ(quiet_again, 0);
+  EXPECT_EQ(writable & POLLOUT, POLLOUT);
+  // Released, never closed: the descriptor still works, and on a plain thread a
+  // watch is poll.
+  EXPECT_EQ(::write(pair.fd[1], "z", 1), 1);
+  waits::Watch on_thread(pair.fd[0]);
+  EXPECT_EQ(on_thread.wait(POLLIN, 1s), POLLIN);
+}
+
 TEST(FiberLoop, AConditionWakesAFiberFromAnotherThreadAndTimesOut) {
   fiber::EventLoop loop;
   loop.start();

@@ -1,10 +1,13 @@
 // GatedServer on real loopback sockets, with a plain route table: what it changes in
 // cpp-httplib's connection loop (stop() with idle keep-alive connections, binding a
 // port in use, refusals and their hook) and what it must keep (keep-alive, pipelining,
-// 100 Continue, chunked and content-reader bodies).
+// 100 Continue, chunked and content-reader bodies), and how it sends a head and its body.
 #include "common/gated_server.hpp"
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <thread>
@@ -28,6 +31,7 @@ class Served {
   explicit Served(GatedServer::Config config = {}) : server(std::move(config)) {
     server.set_keep_alive_timeout(5);
     server.Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("hi", "text/plain"); });
+    server.Get("/empty", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     server.Post("/echo", [](const httplib::Request& req, httplib::Response& res) { res.set_content(req.body, "text/plain"); });
     server.Put("/count", [](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
       std::size_t n = 0;
@@ -121,4 +125,51 @@ TEST(GatedServer, ARefusalIsAnsweredInJsonThroughTheHook) {
   EXPECT_EQ(status_of(second), 200) << second;
   EXPECT_NE(second.find("HTTP/1.1 400 Bad Request"), std::string::npos) << second;
   EXPECT_NE(second.find("bad_host"), std::string::npos) << second;
+}
+
+namespace {
+
+// One recv() of whatever has arrived once the socket turns readable.
+std::string first_arrival(int fd, int timeout_ms = 3000) {
+  pollfd pfd{fd, POLLIN, 0};
+  if (::poll(&pfd, 1, timeout_ms) <= 0) return {};
+  std::string got(64 * 1024, '\0');
+  const ssize_t n = ::recv(fd, got.data(), got.size(), 0);
+  got.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return got;
+}
+
+}  // namespace
+
+// cpp-httplib writes a response's head and its body apart. The stream holds the head
+// back (MSG_MORE) until the body goes, so the client is woken once, by one segment
+// holding both; a head no body follows (HEAD, an empty body) must go at once.
+TEST(GatedServer, AHeadLeavesWithItsBodyAndAHeadWithoutOneLeavesAtOnce) {
+  Served s;
+  // A connection of its own for each request (cpp-httplib keeps one for 5 at most).
+  auto ask = [&](const std::string& request) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(s.port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string got = first_arrival(fd);
+    ::close(fd);
+    return got;
+  };
+  for (int i = 0; i < 20; ++i) {
+    const std::string got = ask("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 200")) << got;
+    EXPECT_TRUE(got.ends_with("\r\n\r\nhi")) << "round " << i << ": the head came without its body: " << got;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string head = ask("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+  EXPECT_TRUE(head.find("Content-Length: 2\r\n") != std::string::npos) << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+  const std::string empty = ask("GET /empty HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(empty.starts_with("HTTP/1.1 204")) << empty;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "a head without a body waited for one";
 }
