@@ -35,8 +35,10 @@ int wait_fd(int fd, short events, std::chrono::microseconds timeout);
 // gives wait_fd's results; on a fiber, the descriptor is registered with the loop's
 // reactor at the first wait and stays registered until release() or destruction,
 // instead of once per wait as wait_fd does (two epoll_ctl calls and more a wait).
-// Contract: one fiber waits on it at a time; it is released, on the loop's thread,
-// before its owner closes the descriptor. A fiber of another loop waits as wait_fd does.
+// Contract: one fiber waits on it at a time, and it is released (release(), or
+// destroyed; on any thread) before its owner closes the descriptor. A fiber of another
+// loop waits as wait_fd does; if the loop ends first, it releases the registration
+// itself, and a later wait registers with the waiter's loop.
 class Watch {
  public:
   explicit Watch(int fd);

@@ -98,7 +98,7 @@ TEST(FiberLoop, WaitFdOnAPlainThreadIsPoll) {
   EXPECT_EQ(waits::wait_fd(pair.fd[0], POLLOUT, 10ms) & POLLOUT, POLLOUT);
 }
 
-// A Watch stays registered between waits (edge-triggered), so the edge of bytes that
+// A Watch stays registered between waits, edge-triggered, so the edge of bytes that
 // came while nobody waited is gone by the next wait; it must still see them.
 TEST(FiberLoop, AWatchSeesBytesThatCameWhileNobodyWaitedAndTimesOutWhenNoneCame) {
   fiber::EventLoop loop;
@@ -138,6 +138,35 @@ TEST(FiberLoop, AWatchSeesBytesThatCameWhileNobodyWaitedAndTimesOutWhenNoneCame)
   EXPECT_EQ(::write(pair.fd[1], "z", 1), 1);
   waits::Watch on_thread(pair.fd[0]);
   EXPECT_EQ(on_thread.wait(POLLIN, 1s), POLLIN);
+}
+
+// A store's connection can outlive the loop its watch registered with (the server
+// stops, the store stays): the loop releases the registration as it ends, and the
+// watch registers again with the next loop it waits on.
+TEST(FiberLoop, AWatchOutlivesItsLoopAndRegistersWithTheNext) {
+  SocketPair pair;
+  auto watch = std::make_unique<waits::Watch>(pair.fd[0]);
+  auto orphan = std::make_unique<waits::Watch>(pair.fd[1]);
+  {
+    fiber::EventLoop first;
+    first.start();
+    run_on(first, [&] {
+      EXPECT_EQ(watch->wait(POLLIN, 10ms), 0);
+      EXPECT_EQ(orphan->wait(POLLIN, 10ms), 0);
+    });
+  }
+  orphan.reset();  // after its loop, on a plain thread
+  fiber::EventLoop second;
+  second.start();
+  std::thread writer([&] {
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(::write(pair.fd[1], "x", 1), 1);
+  });
+  int ready = -2;
+  run_on(second, [&] { ready = watch->wait(POLLIN, 10s); });
+  writer.join();
+  EXPECT_EQ(ready, POLLIN);
+  run_on(second, [&] { watch.reset(); });
 }
 
 TEST(FiberLoop, AConditionWakesAFiberFromAnotherThreadAndTimesOut) {
