@@ -90,8 +90,8 @@ GateStream::~GateStream() {
   ::close(sock_);
 }
 
-int GateStream::wait(short events, std::chrono::microseconds timeout) const {
-  return watch_.wait(events, timeout);
+int GateStream::wait(short events, std::chrono::microseconds timeout, waits::Watch::Known known) const {
+  return watch_.wait(events, timeout, known);
 }
 
 namespace {
@@ -108,7 +108,7 @@ ssize_t GateStream::receive() {
   char buf[kReadSize];
   ssize_t n = ::recv(sock_, buf, sizeof buf, MSG_DONTWAIT);
   while (not_ready(n)) {
-    if (wait(POLLIN, settings_.read_timeout) <= 0) return -1;
+    if (wait(POLLIN, settings_.read_timeout, waits::Watch::Known::not_ready) <= 0) return -1;
     n = ::recv(sock_, buf, sizeof buf, MSG_DONTWAIT);
   }
   if (n < 0) return -1;
@@ -183,7 +183,7 @@ ssize_t GateStream::write(const char* ptr, size_t size) {
   const bool body_next = !answer_started_ && !gate_.is_head_request() && is_head_before_body(bytes);
   ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT | (body_next ? MSG_MORE : 0));
   if (not_ready(n)) {
-    const int ready = wait(POLLOUT, settings_.write_timeout);
+    const int ready = wait(POLLOUT, settings_.write_timeout, waits::Watch::Known::not_ready);
     if (ready <= 0 || (ready & POLLERR)) return -1;
     return 0;
   }
@@ -250,7 +250,7 @@ bool GateStream::send_all(std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(sock_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (not_ready(n)) {
-      if (wait(POLLOUT, settings_.write_timeout) <= 0) return false;
+      if (wait(POLLOUT, settings_.write_timeout, waits::Watch::Known::not_ready) <= 0) return false;
       continue;
     }
     if (n <= 0) return false;

@@ -57,8 +57,9 @@ class GateStream final : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
-  // poll() for `events`, retried on EINTR; the revents, 0 on timeout, -1 on error.
-  int wait(short events, std::chrono::microseconds timeout) const;
+  // Waits for `events` through the socket's watch: the revents, 0 on timeout, -1 on error.
+  int wait(short events, std::chrono::microseconds timeout,
+           waits::Watch::Known known = waits::Watch::Known::unknown) const;
   // One recv() into the gate: bytes read, 0 at end of input, -1 on timeout or error.
   ssize_t receive();
   void answer_refusal();

@@ -182,7 +182,7 @@ Watch::~Watch() { release(); }
 
 void Watch::release() { registration_.reset(); }
 
-int Watch::wait(short events, std::chrono::microseconds timeout) {
+int Watch::wait(short events, std::chrono::microseconds timeout, Known known) {
   fiber::Fiber* self = fiber::current();
   if (self == nullptr || timeout.count() <= 0) return poll_once(fd_, events, std::max(timeout, std::chrono::microseconds(0)));
   // Readiness is asked first, without waiting: under load the bytes are mostly there
@@ -190,7 +190,8 @@ int Watch::wait(short events, std::chrono::microseconds timeout) {
   // not rest on it: the registration is edge-triggered, but Asio re-arms it, an
   // EPOLL_CTL_MOD, whenever a wait starts on a descriptor with none queued, so bytes
   // whose edge came while nobody waited still end the wait.)
-  if (const int ready = poll_once(fd_, events, std::chrono::microseconds(0)); ready != 0) return ready;
+  if (known == Known::unknown)
+    if (const int ready = poll_once(fd_, events, std::chrono::microseconds(0)); ready != 0) return ready;
   if (registration_ && registration_->lifetime != self->loop().lifetime()) {
     if (!registration_->ended()) return wait_fd(fd_, events, timeout);  // registered with another loop
     registration_.reset();

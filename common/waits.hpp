@@ -46,7 +46,12 @@ class Watch {
   Watch(const Watch&) = delete;
   Watch& operator=(const Watch&) = delete;
 
-  int wait(short events, std::chrono::microseconds timeout);
+  // What the caller knows of the descriptor: `unknown` has wait() ask poll(2) first,
+  // without waiting, and return at once if it is ready; `not_ready` (a read or write
+  // just found it so, or a request just went out whose answer cannot be back yet) goes
+  // straight to waiting, a system call fewer.
+  enum class Known { unknown, not_ready };
+  int wait(short events, std::chrono::microseconds timeout, Known known = Known::unknown);
   // Deregisters the descriptor now (idempotent); later waits register it again.
   void release();
 

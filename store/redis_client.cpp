@@ -241,8 +241,12 @@ std::string RedisClient::exchange(Connection& conn, const std::string& out, std:
   // Nothing blocks in the kernel: the calls do not wait, and one that finds the socket
   // not ready waits through waits.hpp (on an event loop, parking the fiber, not the thread).
   const auto timeout = config_.command_timeout;
-  auto wait = [&](short events) {
-    const int ready = conn.watch.wait(events, timeout);
+  // A wait for replies right after a send, or after a read that drained the socket,
+  // skips the watch's poll: they cannot be there yet. When this call sent nothing, or
+  // the last read filled the buffer, they may be.
+  using Known = waits::Watch::Known;
+  auto wait = [&](short events, Known known = Known::not_ready) {
+    const int ready = conn.watch.wait(events, timeout, known);
     if (ready == 0) errno = EAGAIN;
     return ready > 0;
   };
@@ -257,6 +261,7 @@ std::string RedisClient::exchange(Connection& conn, const std::string& out, std:
     sent += static_cast<std::size_t>(n);
   }
   std::array<char, 16 * 1024> buffer;
+  Known replies = out.empty() ? Known::unknown : Known::not_ready;
   while (true) {
     void* reply = nullptr;
     if (redisReaderGetReply(ctx->reader, &reply) != REDIS_OK)
@@ -266,8 +271,9 @@ std::string RedisClient::exchange(Connection& conn, const std::string& out, std:
       continue;
     }
     if (!got.empty()) return {};
-    if (!wait(POLLIN)) return errno_text("read reply", errno, timeout);
+    if (!wait(POLLIN, replies)) return errno_text("read reply", errno, timeout);
     const ssize_t n = ::recv(ctx->fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    replies = n == static_cast<ssize_t>(buffer.size()) ? Known::unknown : Known::not_ready;
     if (not_ready(n)) continue;
     if (n < 0) return errno_text("read reply", errno, timeout);
     if (n == 0) return "read reply: connection closed by " + address();
