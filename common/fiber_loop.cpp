@@ -7,12 +7,37 @@
 #include <cstdio>
 #include <exception>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace scalelab::fiber {
 namespace ctx = boost::context;
 
 namespace {
 thread_local Fiber* running = nullptr;
+
+// AddressSanitizer keeps the bounds of the stack it believes is running. A switch
+// between a loop's stack and a fiber's is invisible to it unless announced, and an
+// exception thrown on a fiber then has it unpoison (and report) the wrong stack. These
+// announce each switch in an ASan build and compile to nothing otherwise.
+void start_switch(void** fake_stack, const void* bottom, std::size_t size) {
+#if defined(__SANITIZE_ADDRESS__)
+  __sanitizer_start_switch_fiber(fake_stack, bottom, size);
+#else
+  (void)fake_stack, (void)bottom, (void)size;
+#endif
 }
+
+void finish_switch(void* fake_stack, const void** bottom_old, std::size_t* size_old) {
+#if defined(__SANITIZE_ADDRESS__)
+  __sanitizer_finish_switch_fiber(fake_stack, bottom_old, size_old);
+#else
+  (void)fake_stack, (void)bottom_old, (void)size_old;
+#endif
+}
+
+}  // namespace
 
 Fiber* current() { return running; }
 
@@ -21,12 +46,38 @@ struct Fiber::Impl {
   ctx::fiber loop_side;  // where park() and the end of the body return to
   std::function<void()> body;
   bool ended = false;
+  // For the sanitizer's switch announcements: both stacks' bounds, and the fiber's
+  // fake stack while it is parked.
+  const void* stack_bottom = nullptr;
+  std::size_t stack_size = 0;
+  const void* loop_bottom = nullptr;
+  std::size_t loop_size = 0;
+  void* parked_fake_stack = nullptr;
 };
+
+namespace {
+
+// The guarded stack of fiber_loop.hpp, noting where it lies for the announcements.
+struct NotedStack {
+  ctx::protected_fixedsize_stack inner;
+  const void** bottom;
+  std::size_t* size;
+  ctx::stack_context allocate() {
+    ctx::stack_context sc = inner.allocate();
+    *bottom = static_cast<char*>(sc.sp) - sc.size;
+    *size = sc.size;
+    return sc;
+  }
+  void deallocate(ctx::stack_context& sc) noexcept { inner.deallocate(sc); }
+};
+
+}  // namespace
 
 Fiber::Fiber(EventLoop& loop, std::function<void()> body) : loop_(loop), impl_(std::make_unique<Impl>()) {
   impl_->body = std::move(body);
-  impl_->self = ctx::fiber(std::allocator_arg, ctx::protected_fixedsize_stack(kStackBytes),
+  impl_->self = ctx::fiber(std::allocator_arg, NotedStack{ctx::protected_fixedsize_stack(kStackBytes), &impl_->stack_bottom, &impl_->stack_size},
                            [impl = impl_.get()](ctx::fiber&& back) {
+                             finish_switch(nullptr, &impl->loop_bottom, &impl->loop_size);
                              impl->loop_side = std::move(back);
                              try {
                                impl->body();
@@ -39,6 +90,7 @@ Fiber::Fiber(EventLoop& loop, std::function<void()> body) : loop_(loop), impl_(s
                              }
                              impl->body = nullptr;  // what it captured (a connection's socket) goes now, on this stack
                              impl->ended = true;
+                             start_switch(nullptr, impl->loop_bottom, impl->loop_size);  // this stack is done
                              return std::move(impl->loop_side);
                            });
 }
@@ -48,12 +100,19 @@ Fiber::~Fiber() {
     if (it->value != nullptr) it->destroy(it->value);
 }
 
-void Fiber::park() { impl_->loop_side = std::move(impl_->loop_side).resume(); }
+void Fiber::park() {
+  start_switch(&impl_->parked_fake_stack, impl_->loop_bottom, impl_->loop_size);
+  impl_->loop_side = std::move(impl_->loop_side).resume();
+  finish_switch(impl_->parked_fake_stack, &impl_->loop_bottom, &impl_->loop_size);
+}
 
 void Fiber::resume() {
   Fiber* outer = running;
   running = this;
+  void* loop_fake_stack = nullptr;
+  start_switch(&loop_fake_stack, impl_->stack_bottom, impl_->stack_size);
   impl_->self = std::move(impl_->self).resume();
+  finish_switch(loop_fake_stack, nullptr, nullptr);
   running = outer;
   if (impl_->ended) loop_.ended(this);
 }
