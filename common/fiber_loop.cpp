@@ -4,6 +4,10 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 
@@ -37,6 +41,26 @@ void finish_switch(void* fake_stack, const void** bottom_old, std::size_t* size_
 #endif
 }
 
+// The C++ runtime's exception-handling state of the running thread, laid out as the
+// Itanium C++ ABI (section 2.2.2) defines it: the exceptions being handled (in catch
+// blocks, innermost first) and how many are thrown and not yet caught. It belongs to
+// whatever runs on the thread, so each fiber carries its own and swaps it in while it
+// runs. Without that, a fiber that waits inside a catch block would end another
+// fiber's exception when it leaves the block, or, woken on another thread, that
+// thread's.
+struct EhGlobals {
+  void* caught_exceptions;
+  unsigned int uncaught_exceptions;
+};
+EhGlobals& eh_globals() { return *reinterpret_cast<EhGlobals*>(abi::__cxa_get_globals()); }
+
+// A fiber's hand-over between the thread that parks it and the one that wakes it.
+enum FiberState : std::uint8_t {
+  kRunning,  // on a thread (or about to be), including while it parks
+  kParked,   // switched out: the next wake runs it
+  kWoken,    // woken before it finished parking: its thread runs it on
+};
+
 }  // namespace
 
 Fiber* current() { return running; }
@@ -53,6 +77,8 @@ struct Fiber::Impl {
   const void* loop_bottom = nullptr;
   std::size_t loop_size = 0;
   void* parked_fake_stack = nullptr;
+  EhGlobals eh{nullptr, 0};  // the fiber's exception state while it is switched out
+  std::atomic<std::uint8_t> state{kRunning};
 };
 
 namespace {
@@ -107,14 +133,40 @@ void Fiber::park() {
 }
 
 void Fiber::resume() {
-  Fiber* outer = running;
-  running = this;
-  void* loop_fake_stack = nullptr;
-  start_switch(&loop_fake_stack, impl_->stack_bottom, impl_->stack_size);
-  impl_->self = std::move(impl_->self).resume();
-  finish_switch(loop_fake_stack, nullptr, nullptr);
-  running = outer;
-  if (impl_->ended) loop_.ended(this);
+  for (;;) {
+    Fiber* outer = running;
+    running = this;
+    EhGlobals& eh = eh_globals();  // this thread's; the loop side never changes thread
+    const EhGlobals loop_eh = eh;
+    eh = impl_->eh;
+    void* loop_fake_stack = nullptr;
+    start_switch(&loop_fake_stack, impl_->stack_bottom, impl_->stack_size);
+    impl_->self = std::move(impl_->self).resume();
+    finish_switch(loop_fake_stack, nullptr, nullptr);
+    impl_->eh = eh;
+    eh = loop_eh;
+    running = outer;
+    if (impl_->ended) {
+      loop_.ended(this);
+      return;
+    }
+    // Parked from here on: a wake on another thread may run it at once, so nothing
+    // below touches it. A wake that came while it was still parking left it kWoken.
+    std::uint8_t expected = kRunning;
+    if (impl_->state.compare_exchange_strong(expected, kParked, std::memory_order_acq_rel)) return;
+    impl_->state.store(kRunning, std::memory_order_relaxed);
+  }
+}
+
+void Fiber::wake() {
+  std::uint8_t seen = impl_->state.load(std::memory_order_acquire);
+  for (;;) {
+    const std::uint8_t next = seen == kParked ? kRunning : kWoken;
+    if (impl_->state.compare_exchange_weak(seen, next, std::memory_order_acq_rel)) {
+      if (next == kRunning) resume();
+      return;
+    }
+  }
 }
 
 void* Fiber::local(std::size_t key, void* (*make)(), void (*destroy)(void*)) {
@@ -124,7 +176,10 @@ void* Fiber::local(std::size_t key, void* (*make)(), void (*destroy)(void*)) {
   return slot.value;
 }
 
-EventLoop::EventLoop() : work_(boost::asio::make_work_guard(io_)) {}
+EventLoop::EventLoop(std::size_t threads)
+    : thread_count_(std::max<std::size_t>(1, threads)),
+      io_(static_cast<int>(thread_count_)),  // a hint of 1 lets Asio skip work for one thread
+      work_(boost::asio::make_work_guard(io_)) {}
 
 EventLoop::~EventLoop() {
   stop();
@@ -135,7 +190,7 @@ EventLoop::~EventLoop() {
 }
 
 void EventLoop::start() {
-  thread_ = std::thread([this] { io_.run(); });
+  for (std::size_t i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { io_.run(); });
 }
 
 void EventLoop::spawn(std::function<void()> body) {
@@ -168,7 +223,9 @@ void EventLoop::ended(Fiber* fiber) {
 void EventLoop::stop() {
   work_.reset();
   io_.stop();
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& thread : threads_)
+    if (thread.joinable()) thread.join();
+  threads_.clear();
 }
 
 }  // namespace scalelab::fiber

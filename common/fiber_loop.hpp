@@ -1,6 +1,7 @@
 // Fibers on event loops: the runtime of the app's event-loop concurrency models.
 //
-// An EventLoop is one thread running an Asio io_context. A fiber is a function with
+// An EventLoop is an Asio io_context run by one thread, or by several (the fibers
+// model: M fibers on N threads, as Go runs goroutines). A fiber is a function with
 // a small stack of its own that runs on one loop; where it would block (a socket not
 // ready, a sleep, a condition not met), it parks and the loop runs another fiber
 // until the thing it waits for is ready. So code written in blocking style (cpp-httplib's
@@ -10,8 +11,12 @@
 // current fiber instead of blocking the thread, and blocks as before elsewhere.
 //
 // Contracts:
-//  - a fiber runs on its loop's thread from start to end, so what only it touches
-//    needs no lock;
+//  - a fiber runs on one thread at a time. On a loop of one thread it stays there from
+//    start to end; on a loop of several it may wake on another thread after any wait.
+//    Either way what only it touches needs no lock, but a thread_local read after a
+//    wait may be another thread's (errno: read it through waits::last_errno());
+//  - each fiber has its own exception-handling state (the C++ runtime keeps one per
+//    thread), so a fiber may wait inside a catch block while others throw and catch;
 //  - a fiber never holds a std::mutex across a wait: another fiber on the same thread
 //    would try to take it and stall the loop. Every wait in waits.hpp takes the lock it
 //    must release as an argument;
@@ -53,15 +58,23 @@ class Fiber {
   EventLoop& loop() const { return loop_; }
 
   // For waits.hpp. park() suspends the calling fiber (it must be current) and returns
-  // once something calls resume() on it. resume() runs a parked (or new) fiber until it
-  // parks again or ends; only its loop's thread calls it, from outside any fiber.
+  // once something calls wake() on it. wake() is called once per park, by a thread of
+  // the fiber's loop from outside any fiber, and may come before the fiber has finished
+  // parking (another thread of the loop saw its socket ready at once): the fiber then
+  // runs on as soon as it is parked.
   void park();
-  void resume();
+  void wake();
 
   // The fiber's slot `key`, made with `make` on first use and destroyed with the fiber.
   void* local(std::size_t key, void* (*make)(), void (*destroy)(void*));
 
  private:
+  friend class EventLoop;
+  // Runs the fiber on the calling thread until it parks or ends, then hands it over:
+  // parked (a wake may now run it anywhere), run again (a wake came while it parked),
+  // or deleted (ended).
+  void resume();
+
   struct Impl;
   EventLoop& loop_;
   std::unique_ptr<Impl> impl_;
@@ -78,18 +91,20 @@ Fiber* current();
 
 class EventLoop {
  public:
-  EventLoop();
+  // A loop run by `threads` threads (at least 1).
+  explicit EventLoop(std::size_t threads = 1);
   ~EventLoop();  // stops the loop; call it once live() is 0 (a fiber still parked is abandoned)
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Runs the loop on a thread of its own.
+  // Runs the loop on threads of its own.
   void start();
+  std::size_t threads() const { return thread_count_; }
   // Runs `body` on a new fiber of this loop. Any thread may call it.
   void spawn(std::function<void()> body);
   // Fibers spawned and not yet ended.
   std::size_t live() const { return live_.load(); }
-  // Stops the loop and joins its thread.
+  // Stops the loop and joins its threads.
   void stop();
 
   boost::asio::io_context& io() { return io_; }
@@ -109,9 +124,10 @@ class EventLoop {
   friend class Fiber;
   void ended(Fiber* fiber);
 
-  boost::asio::io_context io_{1};
+  const std::size_t thread_count_;
+  boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   std::atomic<std::size_t> live_{0};
   std::shared_ptr<Lifetime> lifetime_ = std::make_shared<Lifetime>();
 };

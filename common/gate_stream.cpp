@@ -98,7 +98,11 @@ namespace {
 
 // A read or write that found the socket not ready after all. On an event loop the
 // socket is non-blocking (Asio made it so), and a readiness report can be spurious.
-bool not_ready(ssize_t n) { return n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK); }
+bool not_ready(ssize_t n) {
+  if (n >= 0) return false;
+  const int error = waits::last_errno();
+  return error == EINTR || error == EAGAIN || error == EWOULDBLOCK;
+}
 
 }  // namespace
 

@@ -58,9 +58,9 @@ int connect_one(const addrinfo& a, std::chrono::milliseconds timeout, std::strin
       if (ready == 0)
         error = ETIMEDOUT;
       else if (ready < 0)
-        error = errno;
+        error = waits::last_errno();
       else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
-        error = errno;
+        error = waits::last_errno();
     }
   }
   if (error != 0) {
@@ -73,7 +73,11 @@ int connect_one(const addrinfo& a, std::chrono::milliseconds timeout, std::strin
   return fd;
 }
 
-bool not_ready(ssize_t n) { return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR); }
+bool not_ready(ssize_t n) {
+  if (n >= 0) return false;
+  const int error = waits::last_errno();
+  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
+}
 
 }  // namespace
 
@@ -129,14 +133,14 @@ std::size_t WaitingSocket::transfer(Iov& iov, bool write, boost::system::error_c
       ec = boost::beast::error::timeout;
       return 0;
     }
-    if (ready < 0 && errno != EINTR) {
-      ec = boost::system::error_code(errno, boost::system::system_category());
+    if (ready < 0 && waits::last_errno() != EINTR) {
+      ec = boost::system::error_code(waits::last_errno(), boost::system::system_category());
       return 0;
     }
     n = once();
   }
   if (n < 0) {
-    ec = boost::system::error_code(errno, boost::system::system_category());
+    ec = boost::system::error_code(waits::last_errno(), boost::system::system_category());
     return 0;
   }
   if (n == 0 && !write) ec = boost::asio::error::eof;

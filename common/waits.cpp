@@ -31,9 +31,9 @@ namespace {
 
 using boost::asio::error::operation_aborted;
 
-// Resumes a claimed ticket's fiber from any thread: on its own loop, later.
+// Wakes a claimed ticket's fiber from any thread: on its own loop, later.
 void resume_later(const std::shared_ptr<Ticket>& ticket) {
-  boost::asio::post(ticket->fiber->loop().io(), [ticket] { ticket->fiber->resume(); });
+  boost::asio::post(ticket->fiber->loop().io(), [ticket] { ticket->fiber->wake(); });
 }
 
 // A timer handler that ends the park when `deadline` comes first.
@@ -41,7 +41,7 @@ auto on_deadline(const std::shared_ptr<Ticket>& ticket) {
   return [ticket](const boost::system::error_code& ec) {
     if (ec == operation_aborted || !ticket->claim()) return;
     ticket->timed_out = true;
-    ticket->fiber->resume();
+    ticket->fiber->wake();
   };
 }
 
@@ -97,6 +97,9 @@ constexpr std::size_t kBlockingThreads = 8;
 
 bool on_fiber() { return fiber::current() != nullptr; }
 
+// Out of line and opaque to the optimiser, so every call asks the thread it runs on.
+__attribute__((noinline, noipa)) int last_errno() { return errno; }
+
 namespace {
 
 // Parks the current fiber until `descriptor` (registered with its loop) is ready for
@@ -110,7 +113,7 @@ int park_on(fiber::Fiber* self, boost::asio::posix::stream_descriptor& descripto
     return [ticket, event](const boost::system::error_code& error) {
       if (error == operation_aborted || !ticket->claim()) return;
       ticket->revents = event;  // an error shows as readiness: the next read or write meets it
-      ticket->fiber->resume();
+      ticket->fiber->wake();
     };
   };
   if (events & POLLIN) descriptor.async_wait(boost::asio::posix::descriptor_base::wait_read, on_ready(POLLIN));
@@ -246,8 +249,9 @@ std::cv_status Condition::park(std::unique_lock<std::mutex>& lock,
     timer.emplace(self->loop().io(), *deadline);
     timer->async_wait(on_deadline(ticket));
   }
-  // A notify from another loop between this unlock and the park cannot be lost: its
-  // resume is posted to this loop, which runs nothing else until this fiber parks.
+  // A notify between this unlock and the park cannot be lost: its wake is posted to
+  // this fiber's loop, and a wake that comes before the fiber has parked (another
+  // thread of the loop) lets it run on once parked (Fiber::wake).
   lock.unlock();
   self->park();
   if (timer) timer->cancel();

@@ -25,6 +25,13 @@ namespace scalelab::waits {
 // True when the caller runs on a fiber: its waits park the fiber, not the thread.
 bool on_fiber();
 
+// errno, as the thread the caller runs on now has it. A fiber on a loop of several
+// threads may wake on another thread than it parked on, and glibc declares errno's
+// address a function of nothing, so the compiler may compute it once before a wait
+// and read the first thread's errno after it. Code that reads errno in a function
+// that also waits reads it through this.
+int last_errno();
+
 // Waits until `fd` is ready for `events` (POLLIN, POLLOUT or both), like poll(2) on
 // one descriptor: returns the ready events, 0 when `timeout` passed first, -1 on error
 // (errno set). On a fiber, a hang-up or error shows as the events asked for; the

@@ -245,19 +245,24 @@ std::string RedisClient::exchange(Connection& conn, const std::string& out, std:
   // skips the watch's poll: they cannot be there yet. When this call sent nothing, or
   // the last read filled the buffer, they may be.
   using Known = waits::Watch::Known;
+  // The waits and reads report their error as a value: errno is read once, on the
+  // thread the fiber runs on after the wait (waits::last_errno()).
   auto wait = [&](short events, Known known = Known::not_ready) {
     const int ready = conn.watch.wait(events, timeout, known);
-    if (ready == 0) errno = EAGAIN;
-    return ready > 0;
+    if (ready > 0) return 0;
+    const int error = ready == 0 ? EAGAIN : waits::last_errno();
+    return error != 0 ? error : EIO;
   };
-  auto not_ready = [](ssize_t n) { return n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK); };
+  auto failure = [](ssize_t n) { return n < 0 ? waits::last_errno() : 0; };
+  auto not_ready = [](int error) { return error == EINTR || error == EAGAIN || error == EWOULDBLOCK; };
   for (std::size_t sent = 0; sent < out.size();) {
     const ssize_t n = ::send(ctx->fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (not_ready(n)) {
-      if (!wait(POLLOUT)) return errno_text("send", errno, timeout);
+    if (const int error = failure(n); not_ready(error)) {
+      if (const int waited = wait(POLLOUT); waited != 0) return errno_text("send", waited, timeout);
       continue;
+    } else if (error != 0) {
+      return errno_text("send", error, timeout);
     }
-    if (n < 0) return errno_text("send", errno, timeout);
     sent += static_cast<std::size_t>(n);
   }
   std::array<char, 16 * 1024> buffer;
@@ -271,11 +276,11 @@ std::string RedisClient::exchange(Connection& conn, const std::string& out, std:
       continue;
     }
     if (!got.empty()) return {};
-    if (!wait(POLLIN, replies)) return errno_text("read reply", errno, timeout);
+    if (const int waited = wait(POLLIN, replies); waited != 0) return errno_text("read reply", waited, timeout);
     const ssize_t n = ::recv(ctx->fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
     replies = n == static_cast<ssize_t>(buffer.size()) ? Known::unknown : Known::not_ready;
-    if (not_ready(n)) continue;
-    if (n < 0) return errno_text("read reply", errno, timeout);
+    if (const int error = failure(n); not_ready(error)) continue;
+    else if (error != 0) return errno_text("read reply", error, timeout);
     if (n == 0) return "read reply: connection closed by " + address();
     if (redisReaderFeed(ctx->reader, buffer.data(), static_cast<std::size_t>(n)) != REDIS_OK)
       return std::string("read reply: ") + redisReaderGetError(ctx->reader);
@@ -297,7 +302,7 @@ std::unique_ptr<RedisClient::Connection> RedisClient::connect() {
   int error = 0;
   socklen_t len = sizeof error;
   if (ready == 0) error = ETIMEDOUT;
-  else if (ready < 0 || ::getsockopt(ctx->fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) error = errno;
+  else if (ready < 0 || ::getsockopt(ctx->fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) error = waits::last_errno();
   if (error != 0) throw StoreUnavailable(kRedis, "connect to " + address() + ": " + std::strerror(error));
   auto setup = [&](std::initializer_list<std::string_view> args) {
     Batch batch;

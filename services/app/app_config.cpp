@@ -108,16 +108,17 @@ AppConfig parse_app_config(int argc, char** argv) {
   config::option(cli, "--model", "SCALELAB_APP_MODEL", model,
                  "Concurrency model: pool (SCALELAB_WORKERS threads, each serving one connection at a time), "
                  "thread-per-connection (a thread for every connection, up to SCALELAB_MAX_THREADS), "
-                 "event-loop (one thread; every connection a fiber that parks while it waits) or "
-                 "event-loops (one such loop per core, SCALELAB_LOOPS)")
+                 "event-loop (one thread; every connection a fiber that parks while it waits), "
+                 "event-loops (one such loop per core, SCALELAB_LOOPS) or "
+                 "fibers (M:N: one loop run by a thread per core, SCALELAB_LOOPS; a fiber that waited runs on any free thread)")
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(kConcurrencyModelNames), std::end(kConcurrencyModelNames))));
   config::option(cli, "--workers", "SCALELAB_WORKERS", c.workers, "Worker threads of the pool model (each serves one connection at a time)")
       ->check(CLI::Range(1, 1024));
   config::option(cli, "--max-threads", "SCALELAB_MAX_THREADS", c.max_threads,
-                 "thread-per-connection: the most connection threads at once; event-loop(s): the most connections "
-                 "(fibers) at once. Then accepting waits")
+                 "thread-per-connection: the most connection threads at once; event-loop(s), fibers: the most "
+                 "connections (fibers) at once. Then accepting waits")
       ->check(CLI::Range(1, 32768));
-  config::option(cli, "--loops", "SCALELAB_LOOPS", c.loops, "event-loops: how many loops (threads); 0 is one per core")
+  config::option(cli, "--loops", "SCALELAB_LOOPS", c.loops, "event-loops: how many loops (threads); fibers: how many threads run the loop; 0 is one per core")
       ->check(CLI::Range(0, 256));
   config::option(cli, "--redis-url", "SCALELAB_REDIS_URL", redis_url, "Redis URL: redis://[:password@]host[:port][/db] or unix://[:password@]/path/redis.sock[?db=N]");
   config::option(cli, "--redis-timeout-ms", "SCALELAB_REDIS_TIMEOUT_MS", redis_timeout_ms, "Redis connect and command timeout")

@@ -29,7 +29,7 @@ struct AppConfig {
   ConcurrencyModel model = ConcurrencyModel::pool;
   int workers = 32;                        // SCALELAB_WORKERS
   int max_threads = 4096;                  // SCALELAB_MAX_THREADS
-  int loops = 0;                           // SCALELAB_LOOPS (event-loops; 0: one per core)
+  int loops = 0;                           // SCALELAB_LOOPS (event-loops' loops, fibers' threads; 0: one per core)
   store::RedisConfig redis;                // SCALELAB_REDIS_URL, _TIMEOUT_MS
   store::S3Config s3;                      // SCALELAB_S3_*, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
   std::string data_dir;                    // SCALELAB_DATA_DIR, default data/<instance>

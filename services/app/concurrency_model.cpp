@@ -96,13 +96,14 @@ class ThreadPerConnection : public httplib::TaskQueue {
 };
 
 // Fibers on event loops: cpp-httplib's accepting thread deals connections round-robin
-// to the loops, and each connection is served on a fiber of its loop.
+// to the loops, and each connection is served on a fiber of its loop. Each loop runs
+// on `threads_per_loop` threads (more than one: the fibers model).
 class EventLoops : public httplib::TaskQueue {
  public:
-  EventLoops(std::size_t loops, std::size_t max_fibers, prometheus::Gauge* busy)
+  EventLoops(std::size_t loops, std::size_t threads_per_loop, std::size_t max_fibers, prometheus::Gauge* busy)
       : cap_(std::make_shared<ConnectionCap>(max_fibers)), busy_(busy) {
     for (std::size_t i = 0; i < loops; ++i) {
-      loops_.push_back(std::make_unique<fiber::EventLoop>());
+      loops_.push_back(std::make_unique<fiber::EventLoop>(threads_per_loop));
       loops_.back()->start();
     }
   }
@@ -152,6 +153,7 @@ ConcurrencyModel parse_concurrency_model(std::string_view name) {
   if (name == "thread-per-connection") return ConcurrencyModel::thread_per_connection;
   if (name == "event-loop") return ConcurrencyModel::event_loop;
   if (name == "event-loops") return ConcurrencyModel::event_loops;
+  if (name == "fibers") return ConcurrencyModel::fibers;
   throw std::invalid_argument("unknown concurrency model '" + std::string(name) + "'");
 }
 
@@ -163,8 +165,9 @@ httplib::TaskQueue* make_task_queue(const ModelSettings& settings, prometheus::G
   switch (settings.model) {
     case ConcurrencyModel::pool: return new CountedPool(settings.workers, busy);
     case ConcurrencyModel::thread_per_connection: return new ThreadPerConnection(settings.max_threads, busy);
-    case ConcurrencyModel::event_loop: return new EventLoops(1, settings.max_threads, busy);
-    case ConcurrencyModel::event_loops: return new EventLoops(loops_for(settings.loops), settings.max_threads, busy);
+    case ConcurrencyModel::event_loop: return new EventLoops(1, 1, settings.max_threads, busy);
+    case ConcurrencyModel::event_loops: return new EventLoops(loops_for(settings.loops), 1, settings.max_threads, busy);
+    case ConcurrencyModel::fibers: return new EventLoops(1, loops_for(settings.loops), settings.max_threads, busy);
   }
   return new CountedPool(settings.workers, busy);
 }

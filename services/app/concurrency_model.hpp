@@ -15,9 +15,14 @@
 //   S3, a sleep), the fiber parks and the loop serves the others, so waiting costs a
 //   fiber's touched stack, not a thread. A CPU-bound request holds up every other one.
 // - event-loops: one such loop per core (SCALELAB_LOOPS), connections dealt round-robin,
-//   so CPU-bound work uses every core.
-// Both event-loop models serve at most SCALELAB_MAX_THREADS connections at once, as
-// thread-per-connection does; then accepting waits.
+//   so CPU-bound work uses every core. A connection stays on its loop: while one
+//   request burns CPU there, the loop's other connections wait, even with a core idle.
+// - fibers: M:N, as Go runs goroutines. One loop run by a thread per core
+//   (SCALELAB_LOOPS); every connection is a fiber on it, and a fiber that waited
+//   runs on whichever thread is free, so a burning request holds up only the thread it
+//   burns on.
+// The event-loop models and fibers serve at most SCALELAB_MAX_THREADS connections at
+// once, as thread-per-connection does; then accepting waits.
 #pragma once
 
 #include <cstddef>
@@ -29,9 +34,10 @@
 
 namespace scalelab::app {
 
-enum class ConcurrencyModel { pool, thread_per_connection, event_loop, event_loops };
+enum class ConcurrencyModel { pool, thread_per_connection, event_loop, event_loops, fibers };
 
-inline constexpr const char* kConcurrencyModelNames[] = {"pool", "thread-per-connection", "event-loop", "event-loops"};
+inline constexpr const char* kConcurrencyModelNames[] = {"pool", "thread-per-connection", "event-loop", "event-loops",
+                                                         "fibers"};
 std::string_view to_string(ConcurrencyModel model);
 // Throws std::invalid_argument for a name not in kConcurrencyModelNames.
 ConcurrencyModel parse_concurrency_model(std::string_view name);
@@ -40,14 +46,15 @@ struct ModelSettings {
   ConcurrencyModel model = ConcurrencyModel::pool;
   std::size_t workers = 32;      // pool
   std::size_t max_threads = 4096;  // thread-per-connection's threads; the event loops' fibers
-  std::size_t loops = 0;         // event-loops; 0: one per core
+  std::size_t loops = 0;         // event-loops' loops, fibers' threads; 0: one per core
 };
 
-// The loops the event-loops model runs for `loops` (0: one per core, at least 1).
+// The loops (event-loops) or threads (fibers) for `loops` (0: one per core, at least 1).
 std::size_t loops_for(std::size_t loops);
 
 // The task queue cpp-httplib runs connections on: `workers` threads for the pool, a
-// thread per connection up to `max_threads`, or fibers on one or `loops` event loops.
+// thread per connection up to `max_threads`, or fibers on one or `loops` event loops,
+// or on one loop of `loops` threads.
 // `busy` (may be null) counts the threads or fibers serving a connection now; it must
 // outlive the queue.
 httplib::TaskQueue* make_task_queue(const ModelSettings& settings, prometheus::Gauge* busy);

@@ -65,8 +65,8 @@ TEST(ConcurrencyModel, AThreadPerConnectionServesEveryConnectionAtOnce) {
   EXPECT_EQ(threads.threads, 8);
 }
 
-TEST(ConcurrencyModel, AnEventLoopServesEveryWaitingConnectionOnOneThread) {
-  for (const char* model : {"event-loop", "event-loops"}) {
+TEST(ConcurrencyModel, EventLoopsAndFibersParkEveryWaitingConnectionNoneInLine) {
+  for (const char* model : {"event-loop", "event-loops", "fibers"}) {
     const AtOnce loop = serve_at_once(model, 8);
     EXPECT_EQ(loop.model, model);
     EXPECT_EQ(loop.in_flight, 8) << model << ": every waiting request is parked at once, none in line";
@@ -76,13 +76,14 @@ TEST(ConcurrencyModel, AnEventLoopServesEveryWaitingConnectionOnOneThread) {
 
 namespace {
 
-// When a quick request sent while a CPU-bound one burns on the instance finishes,
-// against when the burn does.
+// When quick requests, each on a new connection and sent one after the other while a
+// CPU-bound request burns on the instance, finish, against when the burn does.
 struct Stalled {
-  std::chrono::steady_clock::time_point burn_done, quick_done;
+  std::chrono::steady_clock::time_point burn_done;
+  std::vector<std::chrono::steady_clock::time_point> quick_done;
 };
 
-Stalled quick_behind_a_burn(const std::string& model) {
+Stalled quick_behind_a_burn(const std::string& model, int quick_connections = 1) {
   AppCluster cluster(1, {{"SCALELAB_APP_MODEL", model}, {"SCALELAB_LOOPS", "2"}, {"SCALELAB_STATE", "local"}});
   Stalled at;
   std::thread burn([&] {
@@ -93,11 +94,13 @@ Stalled quick_behind_a_burn(const std::string& model) {
     at.burn_done = std::chrono::steady_clock::now();
   });
   std::this_thread::sleep_for(300ms);  // the burn has begun
-  auto c = cluster.client(0);
-  c->set_read_timeout(30, 0);
-  auto r = c->Get("/api/work?io_ms=1");
-  EXPECT_TRUE(r && r->status == 200);
-  at.quick_done = std::chrono::steady_clock::now();
+  for (int i = 0; i < quick_connections; ++i) {
+    auto c = cluster.client(0);
+    c->set_read_timeout(30, 0);
+    auto r = c->Get("/api/work?io_ms=1");
+    EXPECT_TRUE(r && r->status == 200);
+    at.quick_done.push_back(std::chrono::steady_clock::now());
+  }
   burn.join();
   return at;
 }
@@ -107,10 +110,22 @@ Stalled quick_behind_a_burn(const std::string& model) {
 TEST(ConcurrencyModel, OneCpuBoundRequestHoldsUpItsWholeLoopButNotTheOtherLoops) {
   // One loop: the quick request waits for the burn to end, whatever its own size.
   const Stalled one = quick_behind_a_burn("event-loop");
-  EXPECT_GE(one.quick_done, one.burn_done - 100ms) << "the burn held the only loop";
+  EXPECT_GE(one.quick_done[0], one.burn_done - 100ms) << "the burn held the only loop";
   // Two loops: the second connection goes to the other loop, which is free.
   const Stalled two = quick_behind_a_burn("event-loops");
-  EXPECT_LT(two.quick_done, two.burn_done - 500ms) << "the other loop served it meanwhile";
+  EXPECT_LT(two.quick_done[0], two.burn_done - 500ms) << "the other loop served it meanwhile";
+}
+
+// Where a loop per core and M:N part ways. Two loops deal connections in turn, so of
+// two new connections one lands on the burning loop and waits out the burn, though the
+// other core is free. On one loop run by two threads (fibers), whichever thread is
+// free serves both.
+TEST(ConcurrencyModel, FibersServeOnAFreeThreadWhereALoopPerCoreLeavesAConnectionBehindTheBurn) {
+  const Stalled loops = quick_behind_a_burn("event-loops", 2);
+  EXPECT_LT(loops.quick_done[0], loops.burn_done - 500ms) << "the first went to the free loop";
+  EXPECT_GE(loops.quick_done[1], loops.burn_done - 100ms) << "the second was dealt to the burning loop";
+  const Stalled fibers = quick_behind_a_burn("fibers", 2);
+  for (const auto& done : fibers.quick_done) EXPECT_LT(done, fibers.burn_done - 500ms) << "the free thread served it";
 }
 
 // A dying dependency on one event loop. While Redis is frozen, the requests that need it

@@ -9,10 +9,13 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <regex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/fiber_loop.hpp"
 #include "common/waits.hpp"
@@ -250,6 +253,100 @@ TEST(FiberLoop, ExceptionsThrownOnParkingFibersAreCaughtThere) {
   for (int i = 0; i < 600 && finished < kFibers; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(finished, kFibers);
   EXPECT_EQ(caught, 3 * kFibers);
+}
+
+// The exception a catch block is handling is its fiber's own: one fiber waits in its
+// catch block while another enters its own and waits longer. The C++ runtime keeps the
+// exceptions being handled per thread; without each fiber's own copy, the first
+// would find the second's exception when it woke, and leaving its block would end it.
+TEST(FiberLoop, AFiberWaitingInACatchBlockKeepsItsOwnException) {
+  fiber::EventLoop loop;
+  loop.start();
+  std::atomic<int> finished{0};
+  std::string seen_by_first, seen_by_second;
+  auto catching = [&](const std::string& mine, std::chrono::milliseconds wait, std::string& seen) {
+    try {
+      throw std::runtime_error(mine);
+    } catch (const std::runtime_error&) {
+      waits::sleep_for(wait);
+      try {
+        std::rethrow_exception(std::current_exception());
+      } catch (const std::runtime_error& e) {
+        seen = e.what();
+      }
+    }
+    ++finished;
+  };
+  loop.spawn([&] { catching("first", 10ms, seen_by_first); });
+  loop.spawn([&] { catching("second", 60ms, seen_by_second); });
+  for (int i = 0; i < 300 && finished < 2; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(finished, 2);
+  EXPECT_EQ(seen_by_first, "first");
+  EXPECT_EQ(seen_by_second, "second");
+}
+
+// M:N: one loop run by two threads. Pairs of fibers play ping-pong over socket pairs
+// through waits::Watch, reading errno through waits::last_errno(), and each fiber
+// parks inside a catch block on the way. A fiber wakes on whichever thread is free, so
+// most see both threads; a wake often comes while its fiber is still parking (the
+// other thread saw the byte at once). Every byte arrives once, every exception is its
+// fiber's own, and every fiber ends.
+TEST(FiberLoop, OnALoopOfTwoThreadsFibersMoveBetweenThemAndLoseNothing) {
+  fiber::EventLoop loop(2);
+  ASSERT_EQ(loop.threads(), 2u);
+  loop.start();
+  constexpr int kPairs = 40, kRounds = 200;
+  std::vector<std::unique_ptr<SocketPair>> pairs;
+  for (int i = 0; i < kPairs; ++i) pairs.push_back(std::make_unique<SocketPair>());
+  std::atomic<int> finished{0}, moved{0}, lost{0}, wrong_exception{0};
+  auto player = [&](int fd, bool serves, int id) {
+    waits::Watch watch(fd);
+    std::set<std::thread::id> threads;
+    auto receive = [&]() -> bool {
+      for (;;) {
+        threads.insert(std::this_thread::get_id());
+        char byte = 0;
+        const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT);
+        if (n == 1) return true;
+        const int error = n < 0 ? waits::last_errno() : 0;
+        if (n < 0 && (error == EAGAIN || error == EWOULDBLOCK || error == EINTR)) {
+          if (watch.wait(POLLIN, 10s, waits::Watch::Known::not_ready) <= 0) return false;
+          continue;
+        }
+        return false;
+      }
+    };
+    for (int round = 0; round < kRounds; ++round) {
+      if (serves && ::send(fd, "x", 1, MSG_NOSIGNAL) != 1) ++lost;
+      if (!receive()) ++lost;
+      if (!serves && ::send(fd, "x", 1, MSG_NOSIGNAL) != 1) ++lost;
+      if (round % 20 == 0) {
+        try {
+          throw std::runtime_error(std::to_string(id));
+        } catch (const std::runtime_error&) {
+          waits::sleep_for(1ms);
+          try {
+            std::rethrow_exception(std::current_exception());
+          } catch (const std::runtime_error& e) {
+            if (e.what() != std::to_string(id)) ++wrong_exception;
+          }
+        }
+      }
+    }
+    watch.release();
+    if (threads.size() > 1) ++moved;
+    ++finished;
+  };
+  for (int i = 0; i < kPairs; ++i) {
+    loop.spawn([&, i] { player(pairs[i]->fd[0], true, 2 * i); });
+    loop.spawn([&, i] { player(pairs[i]->fd[1], false, 2 * i + 1); });
+  }
+  for (int i = 0; i < 3000 && finished < 2 * kPairs; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(finished, 2 * kPairs);
+  EXPECT_EQ(lost, 0);
+  EXPECT_EQ(wrong_exception, 0);
+  EXPECT_GT(moved, 0) << "no fiber ever woke on the other thread";
+  EXPECT_EQ(loop.live(), 0u);
 }
 
 TEST(FiberLoop, RunBlockingReturnsItsValueAndRethrowsWithoutHoldingTheLoop) {
