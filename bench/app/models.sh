@@ -6,12 +6,13 @@
 # peak RSS and threads while wrk ran, with the ceiling Little's law gives each point.
 #
 #   bench/app/models.sh [--duration S] [--connections "10 100 1000"] [--io-ms 50] [--cpu-ms 5]
-#                       [--models "pool thread-per-connection event-loop event-loops"]
+#                       [--models "pool thread-per-connection event-loop event-loops fibers"]
 # The app runs pinned to CPU 0, wrk to CPU 1. Local state: no Redis or S3 is needed.
-# On one core, event-loops (a loop per core) has its loops share that core.
+# On one core, event-loops (a loop per core) has its loops share that core, and
+# fibers its threads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=4 connections="10 100 1000" io_ms=50 cpu_ms=5 models="pool thread-per-connection event-loop event-loops"
+duration=4 connections="10 100 1000" io_ms=50 cpu_ms=5 models="pool thread-per-connection event-loop event-loops fibers"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -47,11 +48,14 @@ point() {
   SCALELAB_DATA_DIR="$work/data" taskset -c 0 "$app" >"$work/app.log" 2>&1 &
   app_pid=$!
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
+  kill -0 "$app_pid" 2>/dev/null || { echo "models.sh: the $model app did not start: $(tail -1 "$work/app.log")" >&2; exit 1; }
   taskset -c 1 wrk -t2 -c"$c" -d"${duration}s" --latency --timeout 10s "http://127.0.0.1:$port/api/work?$query" \
     >"$work/wrk.out" 2>&1 &
   local wrk_pid=$!
   while kill -0 $wrk_pid 2>/dev/null; do
-    r=$(awk '/VmRSS/ {print $2}' /proc/$app_pid/status); t=$(awk '/Threads/ {print $2}' /proc/$app_pid/status)
+    r=$(awk '/VmRSS/ {print $2}' /proc/$app_pid/status 2>/dev/null) ||
+      { echo "models.sh: the $model app died under c=$c $query: $(tail -1 "$work/app.log")" >&2; exit 1; }
+    t=$(awk '/Threads/ {print $2}' /proc/$app_pid/status)
     [ "$r" -gt "$rss" ] && rss=$r
     [ "$t" -gt "$threads" ] && threads=$t
     sleep 0.2

@@ -115,9 +115,10 @@ void add_up_flags(CLI::App& cmd, UpFlags& f) {
       ->check(CLI::Range(0, 600000));
   option(cmd, "--app-model", "SCALELAB_APP_MODEL", f.app_model,
          "The instances' concurrency model: pool (32 workers), thread-per-connection (a thread per connection), "
-         "event-loop (one thread, a fiber per connection) or event-loops (a loop per core); "
+         "event-loop (one thread, a fiber per connection), event-loops (a loop per core) or fibers (M:N: one "
+         "loop run by a thread per core); "
          "the balancer's connections per instance follow it")
-      ->check(CLI::IsMember({"pool", "thread-per-connection", "event-loop", "event-loops"}));
+      ->check(CLI::IsMember({"pool", "thread-per-connection", "event-loop", "event-loops", "fibers"}));
   cmd.add_option("--app-env", f.app_env, "KEY=VALUE for every instance, e.g. SCALELAB_RATE_LIMIT=20 (repeatable)");
   cmd.add_option("--balancer-env", f.balancer_env,
                  "KEY=VALUE for the balancer, e.g. SCALELAB_BALANCER_TRY_TIMEOUT_MS=1000 (repeatable; not what "

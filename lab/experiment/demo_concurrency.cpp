@@ -2,9 +2,10 @@
 // One instance, the same route, a sweep: 10, 100 and 1000 virtual users, on I/O-bound
 // work (each request waits 50 ms), CPU-bound work (each burns 5 ms) and a mix (each
 // waits 50 ms and burns 2 ms), once per model (services/app/concurrency_model.hpp): a
-// pool of 32 workers, a thread per connection, one event loop, and a loop per core.
-// Every figure stands beside its ceiling (lab/journal/ceiling.hpp), and the table's
-// closing lines are computed from the runs, not written in advance.
+// pool of 32 workers, a thread per connection, one event loop, a loop per core, and
+// fibers on a thread per core (M:N) where they part ways with a loop per core (runs_at). Every
+// figure stands beside its ceiling (lab/journal/ceiling.hpp), and the table's closing
+// lines are computed from the runs, not written in advance.
 //
 // 5000 users are left out: on this 2-core machine the load generator, the balancer and
 // 5000 threads of the instance would share the cores, and the run would measure the
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <thread>
 
 #include "lab/experiment/demo.hpp"
 #include "lab/journal/ceiling.hpp"
@@ -21,7 +23,7 @@ namespace scalelab::experiment {
 namespace {
 
 constexpr unsigned kUsers[] = {10, 100, 1000};
-constexpr const char* kModels[] = {"pool", "thread-per-connection", "event-loop", "event-loops"};
+constexpr const char* kModels[] = {"pool", "thread-per-connection", "event-loop", "event-loops", "fibers"};
 
 // What each request of a run does (/api/work?io_ms=&cpu_ms=), and whether the run sweeps
 // the users or takes only the most (the mix, to keep the demo under 3 minutes: every
@@ -39,6 +41,23 @@ std::string short_name(const std::string& model) {
   if (model == "event-loop") return "loop";
   if (model == "event-loops") return "loops";
   return model;
+}
+
+// Whether `model` runs at this point of the sweep. Fibers (M:N) run where they part
+// ways with a loop per core: CPU-bound work below the most users, where a connection
+// dealt to a burning loop waits though the other core is free. Elsewhere they repeat a
+// loop per core's figures (I/O-bound, they park every waiting connection as the loops
+// do: ConcurrencyModel.EventLoopsAndFibersParkEveryWaitingConnectionNoneInLine), and
+// the demo keeps to 3 minutes.
+bool runs_at(const std::string& model, const Work& w, unsigned users) {
+  const bool most = users == kUsers[std::size(kUsers) - 1];
+  if (!w.sweep && !most) return false;
+  return model != "fibers" || (std::string(w.name) == "cpu" && !most);
+}
+
+// How many requests burn CPU at once on `model`: one loop's one thread, or every core.
+unsigned burning_at_once(const std::string& model) {
+  return model == "event-loop" ? 1 : std::max(1u, std::thread::hardware_concurrency());
 }
 
 std::string work_of(const journal::Journal& run) { return run.capacity ? run.capacity->work() : "io"; }
@@ -152,7 +171,7 @@ std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
     lines.push_back("each extra thread cost about " + whole_number(*thread_kib) + " KiB of resident memory");
   if (const Figures* loop = at("io", most, "event-loop"); loop && loop->phase->efficiency < 0.8)
     lines.push_back("one event loop" + at_most + " stopped at " + whole_number(100 * loop->phase->efficiency) +
-                    " % of the users' ceiling: its one thread, not the waiting, was the bound (" + loop->phase->why + ")");
+                    " % of the users' ceiling, limited by " + loop->phase->limited_by + " (" + loop->phase->why + ")");
   const Figures *pool = at("cpu", most, "pool"), *threads = at("cpu", most, "thread-per-connection");
   if (pool && threads) {
     std::string line = "CPU-bound" + at_most + ", where the cores are the ceiling (" + whole_number(pool->phase->ceiling.rps) +
@@ -182,6 +201,21 @@ std::vector<std::string> closing_lines(const std::map<RunKey, Figures>& by) {
     if (rps(mix_loop) < 1.5 * rps(mix_pool))
       line += "; with some CPU in every request, one loop's single thread caps it near the pool: waiting without a "
               "thread stops paying once every request also burns CPU";
+    lines.push_back(line);
+  }
+  for (unsigned users : kUsers) {
+    const Figures *loops = at("cpu", users, "event-loops"), *fibers = at("cpu", users, "fibers");
+    if (!loops || !fibers) continue;
+    std::string line = "CPU-bound at " + std::to_string(users) + " users, on the same cores: a loop per core served " +
+                       whole_number(rps(loops)) + "/s with p99 " + whole_number(loops->p99) + " ms, fibers (M:N) " +
+                       whole_number(rps(fibers)) + "/s with p99 " + whole_number(fibers->p99) + " ms";
+    if (fibers->p99 < 0.67 * loops->p99)
+      line += ": a connection stays on the loop it was dealt to and waits behind the burns queued there, even with "
+              "the other core free; M:N hands the next request to whichever thread is free";
+    else if (fibers->p99 > 1.5 * loops->p99)
+      line += ": here sharing one queue among the threads cost more than the loops' uneven queues";
+    else
+      line += ": the loops' queues stayed even at this load, so handing work to a free thread changed little";
     lines.push_back(line);
   }
   const unsigned middle = kUsers[std::size(kUsers) / 2];
@@ -234,7 +268,8 @@ DemoTopic concurrency_topic(const std::filesystem::path& experiments_dir) {
   topic.intro =
       "scalelab demo concurrency: one instance behind the balancer, 10, 100 and 1000 users, I/O-bound (50 ms of\n"
       "waiting a request) and CPU-bound (5 ms of burning), then 1000 users on mixed work (50 ms of waiting and\n"
-      "2 ms of burning), on a pool of 32 workers, a thread per connection, one event loop and a loop per core.";
+      "2 ms of burning), on a pool of 32 workers, a thread per connection, one event loop, a loop per core, and\n"
+      "fibers on a thread per core (M:N) where they part ways with a loop per core.";
   topic.description =
       "What an instance's concurrency model does to its ceiling. Every run has one instance and the same route; "
       "the runs differ in the users, in whether a request waits, burns CPU or both, and in how the instance "
@@ -243,8 +278,8 @@ DemoTopic concurrency_topic(const std::filesystem::path& experiments_dir) {
   for (const Work& w : kWorks) {
     for (unsigned users : kUsers) {
       const bool most = users == kUsers[std::size(kUsers) - 1];
-      if (!w.sweep && !most) continue;
       for (const char* model : kModels) {
+        if (!runs_at(model, w, users)) continue;
         DemoRun run = base;
         run.label = short_name(model) + " " + w.name + " " + std::to_string(users);
         Experiment& x = run.experiment;
@@ -254,12 +289,14 @@ DemoTopic concurrency_topic(const std::filesystem::path& experiments_dir) {
         // down need not wait for the balancer to notice a drain (1.5 s a run otherwise).
         x.cluster.app_env["SCALELAB_DRAIN_GRACE_MS"] = "0";
         x.load.users = users;
-        // With CPU in every request and the most users, a request on one event loop
-        // waits for every burn queued before it: 1000 x 5 ms = 5 s of CPU-bound work,
-        // 1000 x 2 ms = 2 s of mixed. The run lasts long enough for requests that waited
-        // that long to finish, so p99 shows the wait.
-        const int queue_s = most ? static_cast<int>(users) * w.cpu_ms / 1000 : 0;
-        x.load.duration = std::chrono::seconds(queue_s > 0 ? queue_s + 3 : 4);
+        // With CPU in every request and the most users, a request waits for every burn
+        // queued before it, shared among the threads that burn at once: on one event
+        // loop 1000 x 5 ms = 5 s of CPU-bound work, 1000 x 2 ms = 2 s of mixed; half
+        // that on two cores. The run lasts long enough for requests that waited that
+        // long to finish, and two seconds more, so p99 shows the wait.
+        const int queue_s =
+            most ? static_cast<int>(std::ceil(users * w.cpu_ms / 1000.0 / burning_at_once(model))) : 0;
+        x.load.duration = std::chrono::seconds(std::max(4, queue_s + 2));
         x.load.work_io_ms = w.io_ms;
         x.load.work_cpu_ms = w.cpu_ms;
         // Only "no failed request": the pool at 1000 users may shed load at the

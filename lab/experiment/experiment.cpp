@@ -327,7 +327,7 @@ Experiment parse_experiment(const std::string& yaml_text, const std::string& nam
     // The instances' concurrency model (services/app/concurrency_model.hpp), as `scalelab
     // up --app-model` sets it.
     if (c.has("app_model"))
-      x.cluster.app_env["SCALELAB_APP_MODEL"] = c.choice("app_model", "pool", {"pool", "thread-per-connection", "event-loop", "event-loops"});
+      x.cluster.app_env["SCALELAB_APP_MODEL"] = c.choice("app_model", "pool", {"pool", "thread-per-connection", "event-loop", "event-loops", "fibers"});
     c.done();
   }
 

@@ -255,7 +255,7 @@ InstanceSlots instance_slots(const LabConfig& c) {
   }
   const std::string model = app_model(c);
   if (model == "event-loop") slots.cpu_threads = 1;
-  if (model == "event-loops")
+  if (model == "event-loops" || model == "fibers")
     slots.cpu_threads = positive_env(c.app_env, "SCALELAB_LOOPS")
                             .value_or(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   return slots;

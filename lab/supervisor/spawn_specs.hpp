@@ -33,8 +33,9 @@ int pgbouncer_server_connections(const LabConfig& c);
 struct InstanceSlots {
   int slots = 0;
   std::string reason;  // "32 workers", "24 balancer connections"
-  // The threads that run its handlers when they cap its CPU: an event loop's 1, or the
-  // loops of event-loops (SCALELAB_LOOPS, or the cores). nullopt for the thread models.
+  // The threads that run its handlers when they cap its CPU: an event loop's 1, the
+  // loops of event-loops or the threads of fibers (SCALELAB_LOOPS, or the cores).
+  // nullopt for the thread models.
   std::optional<int> cpu_threads;
 };
 InstanceSlots instance_slots(const LabConfig& c);

@@ -131,8 +131,7 @@ TEST(DemoConcurrency, TheEventLoopLinesComeFromTheirRuns) {
                        "event loop (1.3 to 1)"),
             std::string::npos)
       << table;
-  EXPECT_NE(table.find("one event loop at 1000 users stopped at 55 % of the users' ceiling: its one thread, not the "
-                       "waiting, was the bound"),
+  EXPECT_NE(table.find("one event loop at 1000 users stopped at 55 % of the users' ceiling, limited by client ("),
             std::string::npos)
       << table;
   EXPECT_NE(table.find("CPU-bound at 1000 users: one event loop served 195/s, a loop per core 360/s (x1.8): one loop "
@@ -143,6 +142,11 @@ TEST(DemoConcurrency, TheEventLoopLinesComeFromTheirRuns) {
                        "640 ms against the pool's 300 ms"),
             std::string::npos)
       << table;
+  // With the machine's CPU busy, the same line names the cores' sharing as the bound.
+  auto busy = sweep_with_loops();
+  for (auto& sample : busy[7].series) sample.cpu_busy = 0.95;
+  EXPECT_NE(concurrency_table(busy).find("stopped at 55 % of the users' ceiling, limited by cpu ("), std::string::npos)
+      << concurrency_table(busy);
   // A loop that kept up with its users draws no "stopped at" line.
   auto kept_up = sweep_with_loops();
   kept_up[7] = run("event-loop", false, 1000, 19000, 60, 39, 16);
@@ -187,4 +191,35 @@ TEST(DemoConcurrency, TheReportDrawsEachModelAgainstTheUsers) {
   state.runs = {journal::Journal{}};
   state.runs[0].verdict.status = "completed";
   EXPECT_TRUE(scalelab::report::sweep_charts(state).empty()) << "no capacity: not a sweep";
+}
+
+// The fibers (M:N) lines: a loop per core against fibers on CPU-bound work at each
+// number of users both ran, judged from their p99s.
+TEST(DemoConcurrency, TheFibersLinesComeFromTheirRuns) {
+  auto runs = sweep_with_loops();
+  runs.push_back(run("event-loops", true, 10, 364, 267, 15, 17));
+  runs.push_back(run("fibers", true, 10, 361, 54, 15, 17));
+  runs.push_back(run("event-loops", true, 100, 361, 869, 17, 17));
+  runs.push_back(run("fibers", true, 100, 365, 700, 17, 17));
+  const std::string table = concurrency_table(runs);
+  EXPECT_NE(table.find("cpu      10  fibers                    361     90%       54       15       17\n"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("CPU-bound at 10 users, on the same cores: a loop per core served 364/s with p99 267 ms, fibers "
+                       "(M:N) 361/s with p99 54 ms: a connection stays on the loop it was dealt to and waits behind the "
+                       "burns queued there, even with the other core free; M:N hands the next request to whichever "
+                       "thread is free\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("CPU-bound at 100 users, on the same cores: a loop per core served 361/s with p99 869 ms, fibers "
+                       "(M:N) 365/s with p99 700 ms: the loops' queues stayed even at this load, so handing work to a "
+                       "free thread changed little\n"),
+            std::string::npos)
+      << table;
+  runs.back() = run("fibers", true, 100, 365, 1400, 17, 17);
+  EXPECT_NE(concurrency_table(runs).find("p99 1400 ms: here sharing one queue among the threads cost more than the "
+                                         "loops' uneven queues"),
+            std::string::npos)
+      << concurrency_table(runs);
+  // Without fibers' runs, no such line.
+  EXPECT_EQ(concurrency_table(sweep_with_loops()).find("fibers (M:N)"), std::string::npos);
 }

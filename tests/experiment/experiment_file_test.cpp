@@ -137,9 +137,11 @@ TEST(ExperimentFile, AConcurrencyModelReachesTheInstances) {
   EXPECT_EQ(x.cluster.app_env.at("SCALELAB_APP_MODEL"), "thread-per-connection");
   const auto loop = parse_experiment(std::string(kMinimal) + "cluster:\n  app_model: event-loop\n", "x.yaml");
   EXPECT_EQ(loop.cluster.app_env.at("SCALELAB_APP_MODEL"), "event-loop");
+  const auto fibers = parse_experiment(std::string(kMinimal) + "cluster:\n  app_model: fibers\n", "x.yaml");
+  EXPECT_EQ(fibers.cluster.app_env.at("SCALELAB_APP_MODEL"), "fibers");
   EXPECT_EQ(error_of(std::string(kMinimal) + "cluster:\n  app_model: goroutines\n"),
-            "x.yaml:5: cluster.app_model: must be one of pool, thread-per-connection, event-loop, event-loops (got "
-            "'goroutines')");
+            "x.yaml:5: cluster.app_model: must be one of pool, thread-per-connection, event-loop, event-loops, fibers "
+            "(got 'goroutines')");
 }
 
 TEST(ExperimentFile, UnreadableFile) {
