@@ -13,15 +13,18 @@
 // Contracts:
 //  - a fiber runs on one thread at a time. On a loop of one thread it stays there from
 //    start to end; on a loop of several it may wake on another thread after any wait.
-//    Either way what only it touches needs no lock, but a thread_local read after a
-//    wait may be another thread's (errno: read it through waits::last_errno());
+//    Either way what only it touches needs no lock, but a thread_local whose address
+//    was taken before a wait may be another thread's after it (errno: read it through
+//    waits::last_errno());
 //  - each fiber has its own exception-handling state (the C++ runtime keeps one per
 //    thread), so a fiber may wait inside a catch block while others throw and catch;
 //  - a fiber never holds a std::mutex across a wait: another fiber on the same thread
-//    would try to take it and stall the loop. Every wait in waits.hpp takes the lock it
-//    must release as an argument;
-//  - a CPU-bound stretch on a fiber holds up every other fiber of its loop. That is the
-//    event loop's trade, not a bug (the concurrency lesson measures it).
+//    would try to take it and stall the loop, and on a loop of several threads the
+//    fiber could unlock it from another thread than locked it. Every wait in waits.hpp
+//    takes the lock it must release as an argument;
+//  - a CPU-bound stretch on a fiber holds up its thread: on a loop of one thread,
+//    every other fiber of the loop. That is the event loop's trade, not a bug (the
+//    concurrency lesson measures it).
 #pragma once
 
 #include <atomic>
