@@ -176,6 +176,9 @@ struct LoadRun {
   bool target_answered = false;
   std::optional<LoadTotals> totals;
   std::vector<FailedRequest> failures;
+  // The first violations of each kind, with the requests that showed them (lab/load's
+  // `violations`: `error` is the violation's name).
+  std::vector<FailedRequest> violations;
   // The stock audit of a run that checked out (lab/load's `stock`), as lab/load wrote
   // it; an empty array otherwise.
   nlohmann::json stock = nlohmann::json::array();

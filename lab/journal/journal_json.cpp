@@ -222,8 +222,9 @@ std::vector<LabEvent> read_events(const json& journal, const std::string& where)
   });
 }
 
-std::vector<FailedRequest> read_failures(const json& load, const std::string& where) {
-  return read_objects<FailedRequest>(load, "failures", where, [](const json& j, const std::string& here) {
+// load.failures or load.violations: the requests kept, in the same shape.
+std::vector<FailedRequest> read_failures(const json& load, const char* key, const std::string& where) {
+  return read_objects<FailedRequest>(load, key, where, [](const json& j, const std::string& here) {
     FailedRequest f;
     f.t_s = number_or_zero(j, "t_s", here);
     read_strings(j, here, {{"method", &f.method}, {"target", &f.target}, {"error", &f.error}, {"detail", &f.detail},
@@ -344,14 +345,16 @@ json failure_json(const FailedRequest& f) {
 
 json load_json(const std::optional<LoadRun>& load) {
   if (!load) return json::object();
-  json failures = json::array();
+  json failures = json::array(), violations = json::array();
   for (const FailedRequest& f : load->failures) failures.push_back(failure_json(f));
+  for (const FailedRequest& v : load->violations) violations.push_back(failure_json(v));
   json j{{"config", load->config},
          {"started_at", load->started_at},
          {"duration_s", load->duration_s},
          {"stop_reason", load->stop_reason},
          {"target_answered", load->target_answered},
          {"failures", std::move(failures)}};
+  if (!violations.empty()) j["violations"] = std::move(violations);  // journals before them round-trip as they were
   if (const auto& t = load->totals) {
     json totals = json::object();
     write_tally(totals, t->counts);
@@ -433,7 +436,8 @@ std::optional<LoadRun> parse_load_run(const json& load, const std::string& path)
     if (!stock->is_array()) fail(join(path, "stock"), "must be an array");
     out.stock = *stock;
   }
-  out.failures = read_failures(load, path);
+  out.failures = read_failures(load, "failures", path);
+  out.violations = read_failures(load, "violations", path);
   return out;
 }
 

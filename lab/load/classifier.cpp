@@ -125,7 +125,10 @@ std::optional<std::string> Classifier::on_upload(std::string_view sent_sha256, c
   std::string id = j["id"].get<std::string>();
   if (j.contains("sha256") && j["sha256"].is_string()) {
     t.add(Check::upload);
-    if (j["sha256"].get<std::string>() != sent_sha256) t.add(Violation::upload_corrupt);
+    if (j["sha256"].get<std::string>() != sent_sha256) {
+      t.add(Violation::upload_corrupt);
+      detail_ = "the 201 says sha256 " + j["sha256"].get<std::string>() + ", the bytes sent have " + std::string(sent_sha256);
+    }
   }
   uploads_.emplace_back(id, std::string(sent_sha256));
   while (uploads_.size() > options_.uploads_remembered) uploads_.pop_front();
@@ -140,9 +143,13 @@ void Classifier::check_upload(std::string_view id, const Response& r, Tally& t) 
   if (r.status == 404) {
     t.add(Check::upload);
     t.add(Violation::upload_missing);
+    detail_ = "upload " + std::string(id) + " was acknowledged with sha256 " + it->second;
   } else if (r.status == 200) {
     t.add(Check::upload);
-    if (crypto::sha256_hex(r.body) != it->second) t.add(Violation::upload_corrupt);
+    if (const std::string got = crypto::sha256_hex(r.body); got != it->second) {
+      t.add(Violation::upload_corrupt);
+      detail_ = "a body of " + std::to_string(r.body.size()) + " bytes with sha256 " + got + "; acknowledged: " + it->second;
+    }
   }
 }
 

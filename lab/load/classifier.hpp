@@ -107,6 +107,11 @@ class Classifier {
   // The last X-RateLimit-Limit seen, 0 before any (sizes the burst scenario).
   std::int64_t rate_limit() const { return limit_; }
 
+  // What the last violation added contradicted, in a few words ("" when it says
+  // nothing more than its name); clear_detail() before each judgement.
+  const std::string& detail() const { return detail_; }
+  void clear_detail() { detail_.clear(); }
+
  private:
   struct Ack {
     std::int64_t version;
@@ -124,6 +129,7 @@ class Classifier {
   std::int64_t window_ = -1;                                 // current rate-limit window
   std::int64_t allowed_in_window_ = 0;
   std::int64_t limit_ = 0;
+  std::string detail_;
 };
 
 }  // namespace scalelab::load

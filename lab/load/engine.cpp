@@ -137,8 +137,9 @@ LoadResult run_load(const LoadConfig& config, const std::function<void(const Sam
   result.cold_starts = LatencySummary::of(total.cold_starts);
   result.instances = total.instances;
   result.failures = std::move(total.failures);
-  std::stable_sort(result.failures.begin(), result.failures.end(),
-                   [](const FailedRequest& a, const FailedRequest& b) { return a.t_s < b.t_s; });
+  result.violations = std::move(total.violations);
+  for (auto* kept : {&result.failures, &result.violations})
+    std::stable_sort(kept->begin(), kept->end(), [](const FailedRequest& a, const FailedRequest& b) { return a.t_s < b.t_s; });
   result.target_answered = total.tally.responses > 0;
   return result;
 }

@@ -124,6 +124,8 @@ std::string summary_table(const LoadResult& r) {
   out += "\n";
   if (!r.failures.empty()) out += "  first failures\n";
   for (std::size_t i = 0; i < r.failures.size() && i < kFailuresShown; ++i) out += "    " + failure_line(r.failures[i]) + "\n";
+  if (!r.violations.empty()) out += "  first violations\n";
+  for (const auto& v : r.violations) out += "    " + failure_line(v) + "\n";
   return out;
 }
 

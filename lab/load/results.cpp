@@ -1,5 +1,6 @@
 // JSON for results.hpp. Latencies are rounded to 0.1 µs so the numbers print short
 // while keeping the histogram's three significant digits down to 10 µs.
+#include <algorithm>
 #include "lab/load/results.hpp"
 
 #include <cmath>
@@ -90,6 +91,13 @@ void keep_failures(std::vector<FailedRequest>& kept, const std::vector<FailedReq
   }
 }
 
+void keep_violations(std::vector<FailedRequest>& kept, const std::vector<FailedRequest>& more) {
+  for (const auto& v : more) {
+    const auto same_kind = std::count_if(kept.begin(), kept.end(), [&](const FailedRequest& k) { return k.error == v.error; });
+    if (static_cast<std::size_t>(same_kind) < kViolationsKeptPerKind) kept.push_back(v);
+  }
+}
+
 void to_json(nlohmann::json& j, const FailedRequest& f) {
   j = {{"t_s", round3(f.t_s)}, {"method", f.method},     {"target", f.target},
        {"error", f.error},     {"detail", f.detail},     {"instance", f.instance},
@@ -134,7 +142,7 @@ void to_json(nlohmann::json& j, const LoadResult& r) {
                                                                static_cast<double>(r.totals.order_listings))}};
   j = {{"config", r.config},           {"started_at", r.started_at},           {"duration_s", round3(r.duration_s)},
        {"stop_reason", r.stop_reason}, {"target_answered", r.target_answered}, {"totals", std::move(totals)},
-       {"samples", r.samples},         {"failures", r.failures}};
+       {"samples", r.samples},         {"failures", r.failures},               {"violations", r.violations}};
   if (!r.stock.empty()) j["stock"] = r.stock;
 }
 

@@ -52,6 +52,14 @@ inline constexpr std::size_t kFailuresKept = 20;
 // Appends from `more` while fewer than kFailuresKept are kept.
 void keep_failures(std::vector<FailedRequest>& kept, const std::vector<FailedRequest>& more);
 
+// A violation is kept the same way, with the request whose answer showed it: `error`
+// is the violation's name (upload_corrupt, session_lost...), `detail` what the answer
+// contradicted. A run keeps the first kViolationsKeptPerKind of each kind, so a rare
+// kind is not crowded out by a common one.
+inline constexpr std::size_t kViolationsKeptPerKind = 3;
+// Appends from `more` those whose kind has fewer than kViolationsKeptPerKind kept.
+void keep_violations(std::vector<FailedRequest>& kept, const std::vector<FailedRequest>& more);
+
 struct Sample {
   unsigned t = 0;         // 1-based index of this second
   double elapsed_s = 0;   // from the start of the run to the end of this sample
@@ -80,6 +88,7 @@ struct LoadResult {
   InstanceCounts instances;
   std::vector<Sample> samples;
   std::vector<FailedRequest> failures;  // the first kFailuresKept, in the order they were seen
+  std::vector<FailedRequest> violations;  // the first of each kind (keep_violations), in time order
   // The stock audit (stock_audit.hpp) of a run whose mix checks out: one entry per item
   // of 1..checkout_items; empty otherwise. Its checks and violations are in `totals`
   // and in the last sample.

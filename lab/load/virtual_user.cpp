@@ -129,6 +129,8 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
   head_ += "\r\n";
 
   sent_at_ = Clock::now();
+  sent_method_.assign(request.method);
+  sent_target_.assign(request.target);
   co_await connection_.exchange(head_, request.body, response_);
   if (response_.aborted) co_return &response_;
   const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
@@ -141,7 +143,10 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
   }
   worker_.record([&](Window& w) {
     flush_scenarios(w.tally);
+    const Counters<Violation> before = w.tally.violations;
+    classifier_.clear_detail();
     classifier_.observe(response_, w.tally);
+    if (w.tally.violations != before) keep_violations_shown(w, before);
     if (response_.answered()) {
       w.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0)));
       add_instance(w.instances, response_.instance);
@@ -157,6 +162,19 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
     }
   });
   co_return &response_;
+}
+
+void VirtualUser::keep_violations_shown(Window& w, const Counters<Violation>& before) {
+  std::vector<FailedRequest> shown;
+  for (std::size_t kind = 0; kind < before.size(); ++kind) {
+    if (w.tally.violations[kind] == before[kind]) continue;
+    FailedRequest v = FailedRequest::of(std::chrono::duration<double>(sent_at_ - worker_.run().start).count(),
+                                        sent_method_, sent_target_, response_);
+    v.error = violation_name(static_cast<Violation>(kind));
+    v.detail = classifier_.detail();
+    shown.push_back(std::move(v));
+  }
+  keep_violations(w.violations, shown);
 }
 
 }  // namespace scalelab::load

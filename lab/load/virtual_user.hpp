@@ -42,7 +42,12 @@ class VirtualUser {
   // Runs `f(classifier, tally)` with this worker's counters locked.
   template <class F>
   void judge(F&& f) {
-    worker_.record([&](Window& w) { f(classifier_, w.tally); });
+    worker_.record([&](Window& w) {
+      const Counters<Violation> before = w.tally.violations;
+      classifier_.clear_detail();
+      f(classifier_, w.tally);
+      if (w.tally.violations != before) keep_violations_shown(w, before);
+    });
   }
 
   bool live() const { return !worker_.stopping() && !worker_.run().request_bound_reached(); }
@@ -68,6 +73,9 @@ class VirtualUser {
   // Scenario starts are counted here and added to the worker's tally together with
   // the next request, so a request costs one lock, not two.
   void flush_scenarios(Tally& t);
+  // Keeps, in `w`, the violations the last judgement added beyond `before`, each with
+  // the last request and its answer.
+  void keep_violations_shown(Window& w, const Counters<Violation>& before);
   Counters<Scenario> scenarios_started_{};
 
   Worker& worker_;
@@ -80,6 +88,7 @@ class VirtualUser {
   Response response_;
   std::string head_;
   Clock::time_point sent_at_{};
+  std::string sent_method_, sent_target_;  // of the last request, for the violations kept
   bool rate_limited_ = false;  // the current scenario saw a 429
   bool transport_failed_ = false;
   int retry_after_ = 0;

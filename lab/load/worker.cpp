@@ -19,6 +19,7 @@ void Window::merge(const Window& other) {
   cold_starts.merge(other.cold_starts);
   for (const auto& [name, n] : other.instances) add_instance(instances, name, n);
   keep_failures(failures, other.failures);
+  keep_violations(violations, other.violations);
 }
 
 Worker::Worker(RunState& run, unsigned index, std::vector<unsigned> user_indices) : run_(run), index_(index) {

@@ -58,6 +58,7 @@ struct Window {
   Histogram cold_starts;  // the balancer's X-Scalelab-Cold-Start-Ms, in nanoseconds like latency
   InstanceCounts instances;
   std::vector<FailedRequest> failures;  // at most kFailuresKept
+  std::vector<FailedRequest> violations;  // at most kViolationsKeptPerKind of each kind
   void merge(const Window& other);
 };
 

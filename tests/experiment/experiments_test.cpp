@@ -61,6 +61,7 @@ TEST_P(ShippedExperiment, HasItsDocumentedOutcome) {
       << "\ntransport: " << totals.value("transport", nlohmann::json()).dump()
       << "\nstatus: " << totals.value("status", nlohmann::json()).dump()
       << "\nfirst failures: " << j.value(nlohmann::json::json_pointer("/load/failures"), nlohmann::json::array()).dump(1)
+      << "\nfirst violations: " << j.value(nlohmann::json::json_pointer("/load/violations"), nlohmann::json::array()).dump(1)
       << "\nlab events: " << j.value("events", nlohmann::json::array()).dump();
   for (const auto& a : j["actions"]) EXPECT_EQ(a["status"], "succeeded") << a.dump();
   // A sticky lab holds before its kill: the loss comes with the kill.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "lab/journal/journal_json.hpp"
 #include "lab/report/report.hpp"
 #include "tests/experiment/html_checks.hpp"
 #include "tests/experiment/journal_fixtures.hpp"
@@ -260,6 +261,16 @@ TEST(Report, BadJournalsNameTheField) {
   j = testkit::realistic_journal();
   j["load"]["failures"][0]["status"] = "busy";
   EXPECT_EQ(error_of(j), "journal field 'load.failures[0].status' must be a number");
+  j = testkit::realistic_journal();
+  j["load"]["violations"] = json::array({{{"t_s", 4.961}, {"method", "GET"}, {"target", "/api/uploads/x"},
+                                          {"error", "upload_corrupt"}, {"detail", "a body of 3 bytes"},
+                                          {"instance", "app-1"}, {"request_id", "r-1"}, {"status", 200}}});
+  const journal::Journal with_violation = journal::parse_journal(j);
+  ASSERT_EQ(with_violation.load->violations.size(), 1u);
+  EXPECT_EQ(with_violation.load->violations[0].error, "upload_corrupt");
+  EXPECT_EQ(journal::to_json(with_violation)["load"]["violations"], j["load"]["violations"]) << "it round-trips";
+  j["load"]["violations"][0]["status"] = "ok";
+  EXPECT_EQ(error_of(j), "journal field 'load.violations[0].status' must be a number");
   EXPECT_EQ(error_of(json::array()), "journal field '(journal)' must be an object");
 }
 

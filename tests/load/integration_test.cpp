@@ -5,6 +5,7 @@
 // token, several threads, and the binary's exit code when the target never answers
 // (exit_code_test.cpp has the others).
 #include <gtest/gtest.h>
+
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "common/net.hpp"
@@ -95,6 +97,27 @@ TEST(LoadIntegration, BrokenAppViolationsAreCountedExactly) {
     EXPECT_GT(expected, 0u) << violation_name(v) << ": the fake served none; the test proves nothing";
     EXPECT_EQ(r.totals.of(v), expected) << violation_name(v);
   }
+  // The first few of each kind are kept with the request that showed them, so a run
+  // that breaks a promise says which request, where and what it contradicted.
+  std::map<std::string, int> kept;
+  for (std::size_t i = 0; i < r.violations.size(); ++i) {
+    const FailedRequest& v = r.violations[i];
+    ++kept[v.error];
+    EXPECT_EQ(v.instance, "fake-1") << v.error;
+    EXPECT_NE(v.status, 0) << v.error;
+    if (i > 0) {
+      EXPECT_LE(r.violations[i - 1].t_s, v.t_s);
+    }
+    if (v.error == "upload_corrupt") {
+      EXPECT_EQ(v.method, "GET");
+      EXPECT_EQ(v.target.rfind("/api/uploads/", 0), 0u) << v.target;
+      EXPECT_NE(v.detail.find("sha256"), std::string::npos) << v.detail;
+    }
+  }
+  for (auto v : {Violation::session_lost, Violation::cart_lost_write, Violation::upload_missing,
+                 Violation::upload_corrupt, Violation::stale_read, Violation::rate_limit_exceeded})
+    EXPECT_EQ(kept[violation_name(v)], static_cast<int>(kViolationsKeptPerKind)) << violation_name(v);
+  EXPECT_EQ(nlohmann::json(r).at("violations").size(), r.violations.size());
   // One /api/me in three was lost; session checks also count cart and upload requests.
   const double rate =
       static_cast<double>(r.totals.of(Violation::session_lost)) / static_cast<double>(r.totals.of(Check::session));
