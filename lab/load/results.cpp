@@ -1,8 +1,8 @@
 // JSON for results.hpp. Latencies are rounded to 0.1 µs so the numbers print short
 // while keeping the histogram's three significant digits down to 10 µs.
-#include <algorithm>
 #include "lab/load/results.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace scalelab::load {

@@ -143,10 +143,8 @@ asio::awaitable<const Response*> VirtualUser::send(Request request) {
   }
   worker_.record([&](Window& w) {
     flush_scenarios(w.tally);
-    const Counters<Violation> before = w.tally.violations;
-    classifier_.clear_detail();
-    classifier_.observe(response_, w.tally);
-    if (w.tally.violations != before) keep_violations_shown(w, before);
+    auto observe = [&](Classifier& c, Tally& t) { c.observe(response_, t); };
+    judge_in(w, observe);
     if (response_.answered()) {
       w.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(latency.count(), 0)));
       add_instance(w.instances, response_.instance);

@@ -42,12 +42,16 @@ class VirtualUser {
   // Runs `f(classifier, tally)` with this worker's counters locked.
   template <class F>
   void judge(F&& f) {
-    worker_.record([&](Window& w) {
-      const Counters<Violation> before = w.tally.violations;
-      classifier_.clear_detail();
-      f(classifier_, w.tally);
-      if (w.tally.violations != before) keep_violations_shown(w, before);
-    });
+    worker_.record([&](Window& w) { judge_in(w, f); });
+  }
+  // The same, in a window already locked; keeps the violations `f` added, each with the
+  // last request and its answer.
+  template <class F>
+  void judge_in(Window& w, F& f) {
+    const Counters<Violation> before = w.tally.violations;
+    classifier_.clear_detail();
+    f(classifier_, w.tally);
+    if (w.tally.violations != before) keep_violations_shown(w, before);
   }
 
   bool live() const { return !worker_.stopping() && !worker_.run().request_bound_reached(); }
