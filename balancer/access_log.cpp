@@ -1,6 +1,8 @@
 // The buffered JSON access log; see access_log.hpp.
 #include "balancer/access_log.hpp"
 
+#include "common/log.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -139,14 +141,7 @@ void AccessLog::write(const AccessRecord& r) {
 }
 
 void AccessLog::flush() {
-  const char* p = buffer_.data();
-  std::size_t left = buffer_.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd_, p, left);
-    if (n <= 0) break;  // logging must never take the proxy down
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  log::write_lines(fd_, buffer_);
   buffer_.clear();
 }
 

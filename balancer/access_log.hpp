@@ -1,11 +1,12 @@
 // The balancer's access log writes one JSON line per proxied request, naming the
 // backend, the attempt count and the duration, in the same shape as common/log.hpp's
 // access records (ts, level, component, instance, then the request's fields).
-// It does not use common/log.hpp itself: building each line with
-// nlohmann::json and writing it with its own write(2) would cost about as much as
-// proxying the request, so lines are formatted by hand and buffered per event loop,
-// then written whole (never split across writes) when the buffer fills and on every
-// flush() the event loop makes (each 100 ms and at shutdown).
+// It does not build lines with common/log.hpp: nlohmann::json and a write per line
+// would cost about as much as proxying the request, so lines are formatted by hand
+// and buffered per event loop, then handed over whole when the buffer fills and on
+// every flush() the event loop makes (each 100 ms and at shutdown). They go out
+// through log::write_lines, so in the balancer the log's background writer takes
+// them: a reader that stops reading costs log lines, never an event loop.
 #pragma once
 
 #include <charconv>

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "balancer/registry.hpp"
+#include "common/log.hpp"
 #include "common/metrics.hpp"
 
 namespace scalelab::balancer {
@@ -176,7 +177,9 @@ Metrics::Metrics()
                               .Name("balancer_activation_waiting")
                               .Help("Requests waiting for a backend to start (scale to zero)")
                               .Register(*registry_)
-                              .Add({})) {
+                              .Add({})),
+      log_dropped_(*registry_, "balancer_log_lines_dropped_total",
+                   "Log lines dropped because the log's reader did not keep up (--log-buffer-bytes)") {
   // Series start at zero, so rate() and dashboards see them before the first event.
   for (const char* reason :
        {"connect_refused", "connect_timeout", "send_failed", "empty_response", "reset_before_response"})
@@ -248,6 +251,7 @@ std::string Metrics::scrape(const Registry& registry, bool panic, long activatio
   panic_gauge_.Set(panic ? 1 : 0);
   backends_gauge_.Set(static_cast<double>(backends->size()));
   activation_waiting_.Set(static_cast<double>(activation_waiting));
+  log_dropped_.catch_up(log::dropped_lines());
   return metrics::serialize(*registry_);
 }
 

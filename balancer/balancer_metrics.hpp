@@ -20,6 +20,7 @@
 #include <string>
 
 #include "balancer/connection_release.hpp"
+#include "common/metrics.hpp"
 
 namespace scalelab::balancer {
 
@@ -119,6 +120,7 @@ class Metrics {
   prometheus::Counter& refused_full_;
   prometheus::Counter& refused_timeout_;
   prometheus::Gauge& activation_waiting_;
+  metrics::MirroredCounter log_dropped_;
   std::atomic<long> client_open_{0};
 
   std::mutex mu_;  // guards the maps below and the gauge families' label sets

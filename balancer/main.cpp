@@ -13,5 +13,6 @@ int main(int argc, char** argv) {
   config::parse_or_exit(app, argc, argv);
   if (const std::string error = balancer::finish(settings); !error.empty()) config::die("scalelab-balancer", error);
   log::init("balancer", settings.instance, log::parse_level(settings.log_level));
+  log::write_in_background(settings.log_buffer_bytes);
   return balancer::run(settings);
 }

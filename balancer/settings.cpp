@@ -180,6 +180,9 @@ void add_options(CLI::App& app, Settings& s) {
 
   opt(app, "--log-level", "LOG_LEVEL", s.log_level, "debug, info, warn or error")->check(kLevel);
   opt(app, "--access-log", "ACCESS_LOG", s.access_log, "one JSON line per request on stderr");
+  ranged(app, "--log-buffer-bytes", "LOG_BUFFER_BYTES", s.log_buffer_bytes, std::size_t{4096}, std::size_t{1} << 30,
+         "log lines waiting for a slow or stopped reader; beyond it they are dropped and counted "
+         "(balancer_log_lines_dropped_total), never waited for");
   opt(app, "--instance", "INSTANCE", s.instance, "instance name stamped on log lines");
 }
 

@@ -97,6 +97,7 @@ struct Settings {
   // Logs
   std::string log_level = "info";
   bool access_log = true;
+  std::size_t log_buffer_bytes = 1 << 20;  // lines waiting for the log's reader (common/log.hpp)
   std::string instance;
 
   // Derived by finish()

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/log.hpp"
+
 namespace scalelab::config {
 
 void parse_or_exit(CLI::App& app, int argc, char** argv) {
@@ -28,6 +30,7 @@ void parse_or_exit(CLI::App& app, int argc, char** argv) {
 }
 
 void die(const std::string& program, const std::string& message, int code) {
+  log::flush();  // the log lines before it come first
   std::fprintf(stderr, "%s: %s\n", program.c_str(), message.c_str());
   std::exit(code);
 }

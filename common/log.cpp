@@ -2,10 +2,14 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <stdexcept>
+
+#include "common/log_writer.hpp"
 
 namespace scalelab::log {
 namespace {
@@ -17,6 +21,9 @@ struct Settings {
   int fd = 2;
 };
 Settings g_settings;
+// Set once by write_in_background and never destroyed: threads may log while the
+// process ends.
+std::atomic<BackgroundLineWriter*> g_background{nullptr};
 
 const char* level_name(Level level) {
   switch (level) {
@@ -31,14 +38,7 @@ const char* level_name(Level level) {
 void emit(nlohmann::json& record) {
   std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line.push_back('\n');
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(g_settings.fd, p, left);
-    if (n <= 0) return;  // logging must never take the process down
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  write_lines(g_settings.fd, line);
 }
 
 void stamp(nlohmann::json& record) {
@@ -51,6 +51,43 @@ void stamp(nlohmann::json& record) {
 
 void init(std::string component, std::string instance, Level min_level, int fd) {
   g_settings = Settings{std::move(component), std::move(instance), min_level, fd};
+}
+
+void write_in_background(std::size_t max_pending_bytes) {
+  if (g_background.load() != nullptr) return;
+  auto* writer = new BackgroundLineWriter(g_settings.fd, max_pending_bytes, [](std::uint64_t dropped) {
+    nlohmann::json record = nlohmann::json::object();
+    stamp(record);
+    record["level"] = level_name(Level::warn);
+    record["msg"] = "log lines dropped: the log's reader did not keep up";
+    record["dropped"] = dropped;
+    return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  });
+  g_background.store(writer, std::memory_order_release);
+  std::atexit([] { flush(); });
+}
+
+void write_lines(int fd, std::string_view lines) {
+  BackgroundLineWriter* background = g_background.load(std::memory_order_acquire);
+  if (background != nullptr && fd == g_settings.fd) {
+    background->append(lines);
+    return;
+  }
+  while (!lines.empty()) {
+    const ssize_t n = ::write(fd, lines.data(), lines.size());
+    if (n <= 0) return;  // logging must never take the process down
+    lines.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+bool flush(std::chrono::milliseconds timeout) {
+  BackgroundLineWriter* background = g_background.load(std::memory_order_acquire);
+  return background == nullptr || background->flush(timeout);
+}
+
+std::uint64_t dropped_lines() {
+  BackgroundLineWriter* background = g_background.load(std::memory_order_acquire);
+  return background == nullptr ? 0 : background->dropped();
 }
 
 Level parse_level(std::string_view name) {

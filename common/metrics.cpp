@@ -1,5 +1,6 @@
 #include "common/metrics.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <prometheus/text_serializer.h>
@@ -22,6 +23,15 @@ const std::vector<double>& latency_buckets() {
 
 std::string serialize(const prometheus::Registry& registry) {
   return prometheus::TextSerializer{}.Serialize(registry.Collect());
+}
+
+MirroredCounter::MirroredCounter(prometheus::Registry& registry, const std::string& name, const std::string& help)
+    : counter_(prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({})) {}
+
+void MirroredCounter::catch_up(std::uint64_t total) {
+  std::lock_guard lock(mu_);
+  if (total > seen_) counter_.Increment(static_cast<double>(total - seen_));
+  seen_ = std::max(seen_, total);
 }
 
 }  // namespace scalelab::metrics

@@ -4,10 +4,13 @@
 // `_bytes` for base units.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
 namespace scalelab::metrics {
@@ -23,5 +26,19 @@ const std::vector<double>& latency_buckets();
 
 // The registry's current state in the Prometheus text format, version 0.0.4.
 std::string serialize(const prometheus::Registry& registry);
+
+// A counter whose count is kept elsewhere (a client's connections opened, the log's
+// dropped lines), brought up to it at each scrape. Counts never go back, so neither
+// does the counter; scrapes may run at once.
+class MirroredCounter {
+ public:
+  MirroredCounter(prometheus::Registry& registry, const std::string& name, const std::string& help);
+  void catch_up(std::uint64_t total);
+
+ private:
+  prometheus::Counter& counter_;
+  std::mutex mu_;
+  std::uint64_t seen_ = 0;
+};
 
 }  // namespace scalelab::metrics

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   faultproxy::ServerOptions options;
   try {
     log::init("faultproxy", "", log::parse_level(log_level));
+    log::write_in_background();
     for (const auto& p : proxies) options.proxies.push_back(faultproxy::parse_proxy_definition(p));
     const auto api_address = net::parse_host_port(api);
     if (!api_address) throw std::invalid_argument("--api: bad address '" + api + "' (expected HOST:PORT)");

@@ -77,6 +77,7 @@ std::string executable_dir() {
 
 int run_supervisor(const std::filesystem::path& dir, const std::vector<ApiExtension>& extensions) {
   log::init("scalelab-supervisor");
+  log::write_in_background();
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&stop_signals, sig);

@@ -183,6 +183,10 @@ AppConfig parse_app_config(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
   config::option(cli, "--log-level", "SCALELAB_LOG_LEVEL", c.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  config::option(cli, "--log-buffer-bytes", "SCALELAB_LOG_BUFFER_BYTES", c.log_buffer_bytes,
+                 "Log lines waiting for a reader that is slow or stopped; beyond it they are dropped and counted "
+                 "(app_log_lines_dropped_total), never waited for")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
   config::parse_or_exit(cli, argc, argv);
 
   if (c.instance_id.empty()) c.instance_id = host_name();

@@ -59,6 +59,7 @@ struct AppConfig {
   int keepalive_timeout_s = 10;
   std::size_t max_header_bytes = 16 * 1024;  // SCALELAB_MAX_HEADER_BYTES: request line + fields
   std::string log_level = "info";
+  std::size_t log_buffer_bytes = 1 << 20;  // log lines waiting for the log's reader (common/log.hpp)
 };
 
 // Parses flags and environment. Exits 0 on --help, 2 on a bad value (one line).

@@ -38,11 +38,12 @@ AppMetrics::AppMetrics(prometheus::Registry& registry, const std::string& instan
                              .Register(registry)
                              .Add({});
   draining_ = &BuildGauge().Name("app_draining").Help("1 while the instance drains before exit").Register(registry).Add({});
-  redis_opened_ = &BuildCounter()
-                       .Name("app_redis_connections_opened_total")
-                       .Help("Connections to Redis opened (SCALELAB_REDIS_CONNECTIONS=per_request: one per store call)")
-                       .Register(registry)
-                       .Add({});
+  redis_opened_ = std::make_unique<metrics::MirroredCounter>(
+      registry, "app_redis_connections_opened_total",
+      "Connections to Redis opened (SCALELAB_REDIS_CONNECTIONS=per_request: one per store call)");
+  log_dropped_ = std::make_unique<metrics::MirroredCounter>(
+      registry, "app_log_lines_dropped_total",
+      "Log lines dropped because the log's reader did not keep up (SCALELAB_LOG_BUFFER_BYTES)");
   redis_open_ = &BuildGauge().Name("app_redis_connections").Help("Connections to Redis open now").Register(registry).Add({});
   auto& uploads = BuildCounter()
                       .Name("app_upload_reads_total")
@@ -95,11 +96,11 @@ prometheus::Counter& AppMetrics::counter(prometheus::Family<prometheus::Counter>
 }
 
 void AppMetrics::redis_connections(std::uint64_t opened, std::size_t open) {
-  std::lock_guard lock(redis_mu_);
-  if (opened > redis_opened_seen_) redis_opened_->Increment(static_cast<double>(opened - redis_opened_seen_));
-  redis_opened_seen_ = std::max(redis_opened_seen_, opened);
+  redis_opened_->catch_up(opened);
   redis_open_->Set(static_cast<double>(open));
 }
+
+void AppMetrics::log_lines_dropped(std::uint64_t dropped) { log_dropped_->catch_up(dropped); }
 
 void AppMetrics::state(const StateToggle& toggle) {
   for (store::Concern c : store::kConcerns)

@@ -25,6 +25,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "common/metrics.hpp"
 #include "services/app/state_toggle.hpp"
 
 namespace scalelab::app {
@@ -60,6 +61,8 @@ class AppMetrics {
   // Brings app_redis_connections_opened_total up to `opened` (the Redis client's count)
   // and app_redis_connections to `open`: connection churn, read at each scrape.
   void redis_connections(std::uint64_t opened, std::size_t open);
+  // Brings app_log_lines_dropped_total up to `dropped` (log::dropped_lines()).
+  void log_lines_dropped(std::uint64_t dropped);
 
  private:
   prometheus::Counter& counter(prometheus::Family<prometheus::Counter>* family, const char* label, const std::string& value);
@@ -76,10 +79,9 @@ class AppMetrics {
   prometheus::Gauge* connection_threads_;
   prometheus::Registry& registry_;
   prometheus::Gauge* draining_;
-  prometheus::Counter* redis_opened_ = nullptr;
+  std::unique_ptr<metrics::MirroredCounter> redis_opened_;
   prometheus::Gauge* redis_open_ = nullptr;
-  std::mutex redis_mu_;  // scrapes may run at once
-  std::uint64_t redis_opened_seen_ = 0;
+  std::unique_ptr<metrics::MirroredCounter> log_dropped_;
   prometheus::Counter* upload_found_;
   prometheus::Counter* upload_missing_;
   prometheus::Counter* upload_foreign_;

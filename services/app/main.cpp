@@ -13,6 +13,7 @@ using namespace scalelab;
 int main(int argc, char** argv) {
   app::AppConfig config = app::parse_app_config(argc, argv);
   log::init("scalelab-app", config.instance_id, log::parse_level(config.log_level));
+  log::write_in_background(config.log_buffer_bytes);
 
   // Signals are taken by sigwait below, so block them before any thread exists.
   sigset_t stop_signals;
@@ -26,7 +27,10 @@ int main(int argc, char** argv) {
   if (config.startup_delay.count() > 0 || config.startup_cpu.count() > 0) {
     log::info("starting slowly",
               {{"startup_delay_ms", config.startup_delay.count()}, {"startup_cpu_ms", config.startup_cpu.count()}});
-    if (!app::simulate_cold_start(config.startup_delay, config.startup_cpu, stop_signals)) ::_exit(0);
+    if (!app::simulate_cold_start(config.startup_delay, config.startup_cpu, stop_signals)) {
+      log::flush();
+      ::_exit(0);
+    }
   }
 
   std::unique_ptr<app::App> application;
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
   const bool clean = server.drain(config.drain_grace, config.shutdown_timeout);
   log::info(clean ? "stopped: every in-flight request finished" : "stopped: in-flight requests were cut at the timeout");
   // A worker still serving a request the timeout cut would hold a normal exit (the
-  // pool joins its threads); nothing it holds needs saving, so leave now.
+  // pool joins its threads); nothing it holds needs saving but its last log lines.
+  log::flush();
   ::_exit(clean ? 0 : 1);
 }

@@ -26,6 +26,7 @@ void add_ops_routes(App& app) {
                     app.metrics->state(app.state);
                     app.metrics->redis_connections(app.stores.redis().connections_opened(),
                                                    app.stores.redis().open_connections());
+                    app.metrics->log_lines_dropped(log::dropped_lines());
                     StageTimer timer(ex.ctx.serialize);
                     ex.res.status = 200;
                     ex.res.set_content(metrics::serialize(*app.registry), metrics::kContentType);

@@ -33,22 +33,24 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
-std::string haproxy_config(std::uint16_t port, std::uint16_t backend) {
+std::string haproxy_config(std::uint16_t port, std::uint16_t backend, bool access_log) {
   std::ostringstream c;
-  c << "global\n  nbthread 1\n  maxconn 4096\n"
-    << "defaults\n  mode http\n  option http-keep-alive\n  timeout connect 1s\n  timeout client 3s\n"
+  c << "global\n  nbthread 1\n  maxconn 4096\n" << (access_log ? "  log stdout format raw local0\n" : "")
+    << "defaults\n  mode http\n" << (access_log ? "  log global\n  option httplog\n" : "")
+    << "  option http-keep-alive\n  timeout connect 1s\n  timeout client 3s\n"
     << "  timeout server 3s\n  timeout http-request 3s\n  timeout http-keep-alive 3s\n"
     << "frontend fe\n  bind 127.0.0.1:" << port << "\n  default_backend be\n"
     << "backend be\n  http-reuse always\n  server s1 127.0.0.1:" << backend << "\n";
   return c.str();
 }
 
-std::string nginx_config(const std::string& dir, std::uint16_t port, std::uint16_t backend) {
+std::string nginx_config(const std::string& dir, std::uint16_t port, std::uint16_t backend,
+                         const std::string& access_log) {
   std::ostringstream c;
   c << "daemon off; master_process off; worker_processes 1; pid " << dir << "/nginx.pid;\n"
     << "error_log " << dir << "/proxy.log warn;\n"
     << "events { worker_connections 4096; }\n"
-    << "http {\n  access_log off;\n"
+    << "http {\n  access_log " << (access_log.empty() ? "off" : access_log) << ";\n"
     << "  client_body_temp_path " << dir << "; proxy_temp_path " << dir << "; fastcgi_temp_path " << dir
     << "; uwsgi_temp_path " << dir << "; scgi_temp_path " << dir << ";\n"
     << "  client_header_timeout 3s; client_body_timeout 3s; send_timeout 3s; keepalive_timeout 3s;\n"
@@ -96,13 +98,14 @@ std::string proxy_version(ProxyKind kind) {
   return "unknown";
 }
 
-Proxy::Proxy(ProxyKind kind, std::uint16_t backend_port) : kind_(kind) {
+Proxy::Proxy(ProxyKind kind, std::uint16_t backend_port, const std::string& access_log) : kind_(kind) {
   if (auto why = missing(kind)) throw std::runtime_error(*why);
   const std::string dir = dir_.str();
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = net::free_port();
     process::SpawnOptions o;
     o.log_path = dir + "/proxy.log";
+    if (!access_log.empty() && kind != ProxyKind::nginx) o.log_path = access_log;
     switch (kind) {
       case ProxyKind::scalelab: {
         const std::uint16_t admin = net::free_port();
@@ -110,15 +113,16 @@ Proxy::Proxy(ProxyKind kind, std::uint16_t backend_port) : kind_(kind) {
                   "127.0.0.1:" + std::to_string(admin), "--backend", "s1=127.0.0.1:" + std::to_string(backend_port),
                   "--threads", "1", "--health-interval-ms", "0", "--max-conns-per-backend", "8",
                   "--connect-timeout-ms", "1000", "--header-timeout-ms", "3000", "--client-timeout-ms", "3000",
-                  "--response-timeout-ms", "3000", "--retries", "0", "--access-log", "false"};
+                  "--response-timeout-ms", "3000", "--retries", "0", "--access-log",
+                  access_log.empty() ? "false" : "true"};
         break;
       }
       case ProxyKind::haproxy:
-        write_file(dir_ / "haproxy.cfg", haproxy_config(port_, backend_port));
+        write_file(dir_ / "haproxy.cfg", haproxy_config(port_, backend_port, !access_log.empty()));
         o.argv = {binary_of(kind), "-db", "-f", dir + "/haproxy.cfg"};
         break;
       case ProxyKind::nginx:
-        write_file(dir_ / "nginx.conf", nginx_config(dir, port_, backend_port));
+        write_file(dir_ / "nginx.conf", nginx_config(dir, port_, backend_port, access_log));
         o.argv = {binary_of(kind), "-e", dir + "/proxy.log", "-p", dir, "-c", dir + "/nginx.conf"};
         break;
     }

@@ -31,8 +31,11 @@ std::string proxy_version(ProxyKind kind);
 class Proxy {
  public:
   // Starts `kind` in front of 127.0.0.1:backend_port and waits until it accepts.
-  // Throws std::runtime_error when it does not come up.
-  Proxy(ProxyKind kind, std::uint16_t backend_port);
+  // With `access_log`, it writes a line per request there, each the way it writes to
+  // a pipe (scalelab-balancer and HAProxy on their standard streams, nginx to the
+  // path); without, it keeps no access log. Throws std::runtime_error when it does
+  // not come up.
+  Proxy(ProxyKind kind, std::uint16_t backend_port, const std::string& access_log = "");
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
 

@@ -11,6 +11,7 @@
 #include "common/net.hpp"
 #include "common/process.hpp"
 #include "tests/app/app_test_util.hpp"
+#include "tests/support/stalled_log.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace scalelab::testkit;
@@ -127,6 +128,38 @@ TEST(Lifecycle, AStartupCpuCostIsBurntBeforeListeningAndSigtermStillEndsIt) {
 
   auto slow = start("60000");
   expect_sigterm_ends_a_start_at_once(slow, "the start-up CPU");
+}
+
+// An access line for every request goes to stderr. When whoever reads it stops (a full
+// pipe: a stalled log shipper, a paused `docker logs`), a write would wait, and with it
+// every thread that logs: a pool's workers one by one, an event loop at once. Lines
+// wait in a bounded buffer instead, and beyond it are dropped and counted. This reader
+// holds the pipe open and reads nothing while a thousand requests ask for 300 kB of log.
+TEST(Lifecycle, ALogReaderThatStopsReadingStopsNoRequest) {
+  TempDir dir("scalelab-stalled-app");
+  StalledLogReader log;
+  const std::uint16_t port = scalelab::net::free_port();
+  scalelab::process::SpawnOptions options;
+  options.argv = {AppCluster::binary("scalelab-app"), "--listen", "127.0.0.1:" + std::to_string(port),
+                  "--admin-listen", "0", "--state", "local", "--data-dir", (dir / "data").string(),
+                  "--log-buffer-bytes", "16384"};
+  if (const char* model = std::getenv("SCALELAB_TEST_APP_MODEL"); model != nullptr && *model != '\0')
+    options.env["SCALELAB_APP_MODEL"] = model;
+  options.log_path = log.path();
+  auto app = scalelab::process::Process::spawn(options);
+  ASSERT_TRUE(scalelab::net::wait_for_port("127.0.0.1", port, 10s));
+
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(5);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(status_of(client.Get("/healthz")), 200) << "request " << i;
+  auto metrics = client.Get("/metrics");
+  ASSERT_EQ(status_of(metrics), 200);
+  const double dropped = metric_value(metrics->body, "app_log_lines_dropped_total");
+  EXPECT_GT(dropped, 0) << "300 kB of access lines fit in a 64 KiB pipe and 16 KiB of buffer?";
+
+  // The reader reads again: whole JSON lines, the drops owned up to, and a clean exit.
+  expect_sigterm_ends_with_every_line_accounted(app, log, "path", "/healthz", 1000, dropped);
 }
 
 TEST(Lifecycle, SigkillOfOneInstanceLeavesEverySharedSessionServed) {

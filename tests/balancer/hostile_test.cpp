@@ -12,7 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "tests/balancer/harness.hpp"
+#include "common/net.hpp"
 #include "tests/support/sockets.hpp"
+#include "tests/support/stalled_log.hpp"
 
 using namespace scalelab::testkit;
 using namespace scalelab::balancer_test;
@@ -137,4 +139,29 @@ TEST(Hostile, AThousandSlowlorisClientsDoNotStopOthers) {
   }
   EXPECT_EQ(answered, slow_count);
   EXPECT_EQ(lb.client().Get("/echo")->status, 200);
+}
+
+// The access log goes to stderr. When its reader stops reading (a full pipe), a write
+// would stop the event loop that made it, and with it every connection on that loop.
+// Lines wait in a bounded buffer instead, and beyond it are dropped and counted. The
+// same case against the app: Lifecycle.ALogReaderThatStopsReadingStopsNoRequest.
+TEST(Hostile, ALogReaderThatStopsReadingStopsNoRequest) {
+  TestBackend a("a");
+  StalledLogReader log;
+  // The balancer's stderr into the pipe, by a shell that execs it (the same process).
+  Balancer lb({"--backend=" + a.spec(), "--health-interval-ms=0", "--threads=1", "--log-buffer-bytes=16384"},
+              {"/bin/sh", "-c", "exec \"$@\" 2>" + log.path(), "sh"});
+  ASSERT_TRUE(scalelab::net::wait_for_port("127.0.0.1", lb.port(), 10s));
+  ASSERT_TRUE(scalelab::net::wait_for_port("127.0.0.1", lb.admin_port(), 10s));
+  auto cli = lb.client();
+  cli.set_read_timeout(5s);
+  for (int i = 0; i < 2000; ++i) {
+    auto r = cli.Get("/echo");
+    ASSERT_TRUE(r && r->status == 200) << "request " << i << " with the log's reader stalled";
+  }
+  std::this_thread::sleep_for(300ms);  // the loop hands its buffered lines over every 100 ms
+  const double dropped = lb.metric("balancer_log_lines_dropped_total");
+  EXPECT_GT(dropped, 0) << "600 kB of access lines fit in a 64 KiB pipe and 16 KiB of buffer?";
+
+  expect_sigterm_ends_with_every_line_accounted(lb.process(), log, "target", "/echo", 2000, dropped);
 }
