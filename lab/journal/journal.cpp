@@ -63,6 +63,11 @@ const std::vector<FailedRequest>& Journal::failures() const {
   return load ? load->failures : kNone;
 }
 
+const std::vector<FailedRequest>& Journal::violations() const {
+  static const std::vector<FailedRequest> kNone;
+  return load ? load->violations : kNone;
+}
+
 std::string check_kind_of(const std::string& violation_kind) {
   static const std::map<std::string, std::string> kChecks = {
       {"session_lost", "session"}, {"cart_lost_write", "cart"}, {"upload_missing", "upload"},

@@ -240,6 +240,8 @@ struct Journal {
   Totals totals() const;
   // The first failed requests the load kept; empty when the load never ran.
   const std::vector<FailedRequest>& failures() const;
+  // The first violations of each kind the load kept; empty when there were none.
+  const std::vector<FailedRequest>& violations() const;
 };
 
 // The sum of the series' counts (not load.totals): requests, errors, violations, checks.

@@ -150,6 +150,9 @@ std::string run_details(const Journal& run, std::size_t index) {
   if (!run.failures().empty())
     out += "<details><summary>Failed requests (" + std::to_string(run.failures().size()) + ")</summary>" +
            sections::failures_table(run) + "</details>";
+  if (!run.violations().empty())
+    out += "<details><summary>First violations (" + std::to_string(run.violations().size()) + ")</summary>" +
+           sections::violations_table(run) + "</details>";
   out += "<details><summary>Lab events (" + std::to_string(run.events.size()) + ")</summary>" +
          sections::events_table(run) + "</details>";
   out += "<details><summary>Settings</summary>" + sections::settings(run) + "</details>";
@@ -175,6 +178,7 @@ std::string render_report(const Journal& run) {
   for (std::size_t i = 0; i < charts.size(); ++i) body += sections::figure(charts[i], headings[i]);
   body += "<h2 id=\"actions\">Action timeline</h2>" + sections::actions_table(run);
   body += "<h2 id=\"failures\">Failed requests</h2>" + sections::failures_table(run);
+  body += "<h2 id=\"violations\">First violations</h2>" + sections::violations_table(run);
   body += "<h2 id=\"events\">Lab events</h2>" + sections::events_table(run);
   return html_page(title + " \xE2\x80\x94 scalelab experiment", body);
 }

@@ -325,6 +325,27 @@ std::string events_table(const Journal& run) {
   return out + "</tbody></table>";
 }
 
+namespace {
+
+// Requests the load generator kept, a row each: when, what was asked, the answer, why
+// it counts (`why_heading`: the error, or the violation and what it contradicted),
+// and where to look for it in the logs.
+std::string kept_requests_table(const std::vector<FailedRequest>& rows, const char* why_heading, const char* css) {
+  std::string out = std::string("<table class=\"data ") + css +
+                    "\"><thead><tr><th>Time</th><th>Request</th><th>Outcome</th><th>" + why_heading +
+                    "</th><th>Answered by</th><th>Request id</th></tr></thead><tbody>";
+  for (const FailedRequest& f : rows) {
+    const std::string why = f.error.empty() ? f.detail : f.detail.empty() ? f.error : f.error + ": " + f.detail;
+    out += "<tr>" + cell(esc(html::seconds(f.t_s)), "num") + cell(esc(f.method + " " + f.target)) +
+           cell(esc(f.outcome())) + cell(esc(why), "detail") +
+           cell(esc(f.instance.empty() ? (f.error.empty() && f.detail.empty() ? "-" : "balancer") : f.instance)) +
+           cell(esc(f.request_id.empty() ? "-" : f.request_id)) + "</tr>";
+  }
+  return out + "</tbody></table>";
+}
+
+}  // namespace
+
 std::string failures_table(const Journal& run) {
   const std::vector<FailedRequest>& failures = run.failures();
   if (failures.empty()) return "<p class=\"na\">No failed request.</p>";
@@ -333,16 +354,19 @@ std::string failures_table(const Journal& run) {
   if (errors > static_cast<double>(failures.size()))
     out += "<p>The first " + std::to_string(failures.size()) + " of " + std::to_string(std::llround(errors)) +
            " failed requests.</p>";
-  out += "<table class=\"data failures\"><thead><tr><th>Time</th><th>Request</th><th>Outcome</th><th>Error</th>"
-         "<th>Answered by</th><th>Request id</th></tr></thead><tbody>";
-  for (const FailedRequest& f : failures) {
-    const std::string error = f.error.empty() ? f.detail : f.detail.empty() ? f.error : f.error + ": " + f.detail;
-    out += "<tr>" + cell(esc(html::seconds(f.t_s)), "num") + cell(esc(f.method + " " + f.target)) +
-           cell(esc(f.outcome())) + cell(esc(error), "detail") +
-           cell(esc(f.instance.empty() ? (f.error.empty() && f.detail.empty() ? "-" : "balancer") : f.instance)) +
-           cell(esc(f.request_id.empty() ? "-" : f.request_id)) + "</tr>";
-  }
-  return out + "</tbody></table>";
+  return out + kept_requests_table(failures, "Error", "failures");
+}
+
+std::string violations_table(const Journal& run) {
+  const std::vector<FailedRequest>& violations = run.violations();
+  if (violations.empty()) return "<p class=\"na\">No violation kept.</p>";
+  double total = 0;
+  for (const auto& [kind, n] : run.totals().violations) total += n;
+  std::string out;
+  if (total > static_cast<double>(violations.size()))
+    out += "<p>The first of each kind: " + std::to_string(violations.size()) + " of " +
+           std::to_string(std::llround(total)) + " violations.</p>";
+  return out + kept_requests_table(violations, "Violation", "violations");
 }
 
 std::string ceiling_table(const Journal& run) {

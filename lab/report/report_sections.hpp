@@ -34,6 +34,9 @@ std::string actions_table(const journal::Journal& run);
 std::string events_table(const journal::Journal& run);
 // The first failed requests the load generator kept, or a line saying there were none.
 std::string failures_table(const journal::Journal& run);
+// The first violations of each kind the load generator kept, each with the request
+// that showed it and what its answer contradicted, or a line saying there were none.
+std::string violations_table(const journal::Journal& run);
 // The run's throughput against its ceiling, phase by phase (lab/journal/ceiling.hpp);
 // "" for a run without a capacity.
 std::string ceiling_table(const journal::Journal& run);

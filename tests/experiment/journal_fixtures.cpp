@@ -64,13 +64,20 @@ json realistic_journal(const std::string& mode) {
     session_lost += series.back()["violations"]["session_lost"].get<double>();
   }
   const bool deviated = session_lost > 0;
+  // The first violations the load kept, as lab/load writes them (only when there were any).
+  json kept = json::array();
+  if (mode == "local")
+    kept = {{{"t_s", 11.204}, {"method", "GET"}, {"target", "/api/me"}, {"status", 401}, {"error", "session_lost"},
+             {"detail", ""}, {"instance", "app-3"}, {"request_id", "app-3-9f2c"}},
+            {{"t_s", 12.017}, {"method", "GET"}, {"target", "/api/cart"}, {"status", 200}, {"error", "cart_lost_write"},
+             {"detail", "2 lines answered, 3 acknowledged"}, {"instance", "app-1"}, {"request_id", "app-1-77aa"}}};
   json state = shared ? json{{"sessions", "shared"}, {"cache", "shared"}, {"uploads", "shared"}, {"ratelimit", "shared"}}
                       : json{{"sessions", "local"}, {"cache", "local"}, {"uploads", "local"}, {"ratelimit", "local"}};
   json latency_probe =
       probe("p99 under 250 ms", "latency", "", "whole", {{"max", 250}}, 180.0, true, "highest p99 180 ms at 11 s");
   latency_probe["percentile"] = 99;
   const std::string lost_detail = std::to_string(static_cast<int>(session_lost)) + " session_lost in 6000 session checks";
-  return {
+  json journal = {
       {"schema", "scalelab.journal/1"},
       {"experiment",
        {{"title", "Kill one of three instances under load"},
@@ -123,6 +130,8 @@ json realistic_journal(const std::string& mode) {
                    {"summary", deviated ? "session_lost " + std::to_string(static_cast<int>(session_lost)) + " > 0"
                                         : "every probe within tolerance"},
                    {"error", ""}}}};
+  if (!kept.empty()) journal["load"]["violations"] = kept;
+  return journal;
 }
 
 json empty_journal() {
@@ -151,6 +160,7 @@ json hostile_journal() {
   for (auto& a : j["actions"]) a["name"] = h, a["detail"] = h, a["args"]["id"] = h;
   for (auto& e : j["events"]) e["kind"] = h, e["component"] = h, e["detail"] = h;
   for (auto& f : j["load"]["failures"]) f["target"] = h, f["error"] = h, f["detail"] = h, f["instance"] = h;
+  for (auto& v : j["load"]["violations"]) v["target"] = h, v["detail"] = h, v["instance"] = h, v["request_id"] = h;
   for (auto& s : j["series"]) {
     s["violations"][h] = 1;
     s["instances"][h] = 5;

@@ -147,6 +147,17 @@ TEST(Report, FailedRequestsSayWhatFailedWhereAndWhen) {
   EXPECT_NE(report::render_report(testkit::empty_journal()).find("No failed request."), std::string::npos);
 }
 
+// The load keeps the first violations of each kind with the request that showed them:
+// where to look in the logs, and what the answer contradicted.
+TEST(Report, FirstViolationsSayWhichRequestShowedThemAndWhere) {
+  const std::string html = report::render_report(testkit::realistic_journal("local"));
+  for (const char* text : {"<h2 id=\"violations\">First violations</h2>", "GET /api/me", ">401<", ">session_lost<",
+                           "GET /api/cart", "cart_lost_write: 2 lines answered, 3 acknowledged", ">app-3<",
+                           ">app-3-9f2c<", "11.20 s", "violations.</p>"})
+    EXPECT_NE(html.find(text), std::string::npos) << text;
+  EXPECT_NE(report::render_report(testkit::realistic_journal("shared")).find("No violation kept."), std::string::npos);
+}
+
 TEST(Report, EmptyAbortedJournal) {
   const std::string html = report::render_report(testkit::empty_journal());
   save("empty.html", html);
