@@ -40,9 +40,10 @@ int clean_up_stale(const std::filesystem::path& dir);
 // already listening on.
 void require_free_ports(const LabConfig& config);
 
-// A base port P with P .. P+10+max_instances all free now, picked at random below the
-// kernel's ephemeral port range, so parallel labs (tests, experiments) rarely collide
-// and outgoing connections never take a lab's port.
+// A base port P with the ports a lab of `max_instances` uses all free now, picked at
+// random below the kernel's ephemeral port range (outgoing connections never take a
+// lab's port), and reserved for as long as this process lives: parallel labs (tests,
+// experiments) that ask here never get overlapping ranges.
 std::uint16_t find_free_base_port(int max_instances = 20);
 
 }  // namespace scalelab::lab
