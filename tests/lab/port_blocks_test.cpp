@@ -1,9 +1,6 @@
 // find_free_base_port under parallel labs: ranges handed out while the ones before are
 // still held, in this process and in another, never overlap. (Two lab tests once got
 // bases 50 ports apart and one failed to bind its app's admin port.)
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,6 +8,7 @@
 #include <vector>
 
 #include "lab/supervisor/run_dir.hpp"
+#include "tests/support/forked.hpp"
 
 using namespace scalelab;
 
@@ -36,26 +34,14 @@ TEST(LabPorts, RangesTakenWhileOthersAreHeldNeverOverlap) {
 TEST(LabPorts, AnotherProcessGetsOtherRangesThanTheOnesThisOneHolds) {
   std::vector<int> bases;
   for (int i = 0; i < 6; ++i) bases.push_back(lab::find_free_base_port(kInstances));
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
+  const auto from_child = testkit::output_of_forked_child([] {
     std::string out;
     for (int i = 0; i < 6; ++i) out += std::to_string(lab::find_free_base_port(kInstances)) + "\n";
-    const bool whole = ::write(fds[1], out.data(), out.size()) == static_cast<ssize_t>(out.size());
-    ::_exit(whole ? 0 : 1);
-  }
-  ::close(fds[1]);
-  std::string in;
-  char buf[256];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) in.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  for (std::size_t at = 0, end; (end = in.find('\n', at)) != std::string::npos; at = end + 1)
-    bases.push_back(std::stoi(in.substr(at, end - at)));
+    return out;
+  });
+  ASSERT_TRUE(from_child.has_value());
+  for (std::size_t at = 0, end; (end = from_child->find('\n', at)) != std::string::npos; at = end + 1)
+    bases.push_back(std::stoi(from_child->substr(at, end - at)));
   ASSERT_EQ(bases.size(), 12u);
   expect_apart(bases);
 }
