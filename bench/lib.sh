@@ -1,9 +1,15 @@
 # Sourced by the benchmarks under bench/: the few shell pieces several of them need, so
 # that every figure in RESULTS.md is read and summarised the same way.
 
-# A port nothing listens on, from a random start above 20000.
+# A port nothing listens on, from a random start between 20000 and the kernel's
+# ephemeral range. Above it, a port can be held by a client connection of the run
+# before (wrk's thousand connections linger in TIME_WAIT), and a server that binds it
+# fails to start.
 free_port() {
-  local p=$(( 20000 + RANDOM % 20000 ))
+  local low=32768
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  local span=$(( low > 22000 ? low - 21000 : 1000 ))
+  local p=$(( 20000 + RANDOM % span ))
   while (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
   echo $p
 }

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@ constexpr std::size_t kMaxUnreadBody = 1 << 20;  // dropped between requests at 
 constexpr milliseconds kLingerTime{500};
 constexpr std::size_t kMaxLingerBytes = 16 << 20;
 constexpr milliseconds kStopCheck{50};
+constexpr std::size_t kMaxHeldHead = 16 * 1024;  // a longer head is sent at once, without its body
 
 const char* reason_phrase(unsigned status) {
   switch (status) {
@@ -82,6 +84,7 @@ GateStream::GateStream(socket_t sock, const StreamSettings& settings)
     : sock_(sock), watch_(sock), settings_(settings), gate_(settings.limits) {}
 
 GateStream::~GateStream() {
+  send_held_head();
   // Closing with unread input makes the kernel send a reset, which can destroy an
   // answer the client has not read yet.
   if (refused_ || gate_.buffered() > 0 || (gate_.request_started() && !gate_.request_done())) linger();
@@ -106,15 +109,9 @@ bool not_ready(ssize_t n) {
 
 }  // namespace
 
-ssize_t GateStream::receive() {
-  // Reads what is there first, and waits only when nothing is: most reads follow a
-  // wait that already saw the request begin.
+ssize_t GateStream::receive(std::chrono::microseconds timeout, waits::Watch::Known known) {
   char buf[kReadSize];
-  ssize_t n = ::recv(sock_, buf, sizeof buf, MSG_DONTWAIT);
-  while (not_ready(n)) {
-    if (wait(POLLIN, settings_.read_timeout, waits::Watch::Known::not_ready) <= 0) return -1;
-    n = ::recv(sock_, buf, sizeof buf, MSG_DONTWAIT);
-  }
+  const ssize_t n = watch_.read(buf, sizeof buf, timeout, known);
   if (n < 0) return -1;
   if (n == 0)
     gate_.feed_eof();
@@ -129,13 +126,16 @@ bool GateStream::await_request(std::chrono::seconds idle, const std::atomic<sock
     if (gate_.buffered() > 0 || !gate_.output().empty() || gate_.refusal()) return true;
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
-    const int r = wait(POLLIN, std::min(left, kStopCheck));
-    if (r != 0) return r > 0;  // readable (a request, or the client's EOF), or an error
+    // The next request cannot have come yet unless the client pipelines (then the
+    // gate mostly holds it already): wait first.
+    if (receive(std::min(left, kStopCheck), waits::Watch::Known::not_ready) >= 0) return true;  // a request, or EOF
+    if (waits::last_errno() != ETIMEDOUT) return false;
   }
   return false;
 }
 
 bool GateStream::finish_request() {
+  if (!send_held_head()) return false;
   if (refused_) return false;
   std::size_t dropped = 0;
   while (!gate_.request_done()) {
@@ -147,7 +147,7 @@ bool GateStream::finish_request() {
     gate_.consume(n);
     dropped += n;
     if (dropped > kMaxUnreadBody) return false;
-    if (n == 0 && (gate_.at_eof() || receive() <= 0)) return false;
+    if (n == 0 && (gate_.at_eof() || receive(settings_.read_timeout) <= 0)) return false;
   }
   gate_.next_request();
   answer_started_ = false;
@@ -170,7 +170,7 @@ ssize_t GateStream::read(char* ptr, size_t size) {
     // The end of this request is the end of cpp-httplib's input: it can never read
     // into the next one.
     if (gate_.request_done() || gate_.at_eof()) return 0;
-    if (receive() < 0) return -1;
+    if (receive(settings_.read_timeout) < 0) return -1;
   }
 }
 
@@ -179,20 +179,44 @@ ssize_t GateStream::write(const char* ptr, size_t size) {
   // Never blocks: a part sent is a part written, and cpp-httplib writes on. The socket
   // is waited for only when it is full: a wait first would cost every answer a poll
   // (on an event loop, a trip through the loop).
-  // A head whose body comes in the next write is held back by the kernel (MSG_MORE)
-  // and leaves with the body's first bytes: one segment, and one wake-up of the client
-  // instead of two. A head no body follows is sent as it is; if the body never comes
-  // (the handler failed), the close sends the head.
+  // A head whose body comes in the next write is held here and leaves with the body in
+  // one sendmsg(2): one segment, one wake-up of the client, and one system call where
+  // head and body took two. A head held when the body never comes (the handler failed)
+  // is sent by whatever comes next: the next request, a refusal, or the close.
   const std::string_view bytes(ptr, size);
-  const bool body_next = !answer_started_ && !gate_.is_head_request() && is_head_before_body(bytes);
-  ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT | (body_next ? MSG_MORE : 0));
+  if (held_head_.empty() && !answer_started_ && size <= kMaxHeldHead && !gate_.is_head_request() &&
+      is_head_before_body(bytes)) {
+    held_head_.assign(bytes);
+    answer_started_ = true;
+    return static_cast<ssize_t>(size);
+  }
+  const std::size_t head = held_head_.size();
+  iovec parts[2] = {{held_head_.data(), head}, {const_cast<char*>(ptr), size}};
+  msghdr message{};
+  message.msg_iov = head > 0 ? parts : parts + 1;
+  message.msg_iovlen = head > 0 ? 2 : 1;
+  const ssize_t n = ::sendmsg(sock_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (not_ready(n)) {
     const int ready = wait(POLLOUT, settings_.write_timeout, waits::Watch::Known::not_ready);
     if (ready <= 0 || (ready & POLLERR)) return -1;
     return 0;
   }
-  if (n > 0 && !answer_started_) answer_started_ = !is_interim_response(bytes.substr(0, static_cast<std::size_t>(n)));
-  return n < 0 ? -1 : n;
+  if (n < 0) return -1;
+  const auto sent = static_cast<std::size_t>(n);
+  if (sent < head) {  // part of the head left: the body's write comes again
+    held_head_.erase(0, sent);
+    return 0;
+  }
+  held_head_.clear();
+  if (!answer_started_ && sent > 0) answer_started_ = !is_interim_response(bytes.substr(0, sent - head));
+  return static_cast<ssize_t>(sent - head);
+}
+
+bool GateStream::send_held_head() {
+  if (held_head_.empty()) return true;
+  const std::string head = std::move(held_head_);
+  held_head_.clear();
+  return send_all(head);
 }
 
 bool GateStream::is_readable() const {
@@ -234,6 +258,7 @@ void GateStream::get_local_ip_and_port(std::string& ip, int& port) const {
 
 void GateStream::answer_refusal() {
   if (refused_) return;
+  send_held_head();
   refused_ = true;
   const Refusal& refusal = *gate_.refusal();
   httplib::Headers headers;

@@ -60,10 +60,14 @@ class GateStream final : public httplib::Stream {
   // Waits for `events` through the socket's watch: the revents, 0 on timeout, -1 on error.
   int wait(short events, std::chrono::microseconds timeout,
            waits::Watch::Known known = waits::Watch::Known::unknown) const;
-  // One recv() into the gate: bytes read, 0 at end of input, -1 on timeout or error.
-  ssize_t receive();
+  // One read into the gate, waiting up to `timeout` for bytes: bytes read, 0 at end of
+  // input, -1 on timeout (errno ETIMEDOUT) or error.
+  ssize_t receive(std::chrono::microseconds timeout,
+                  waits::Watch::Known known = waits::Watch::Known::unknown);
   void answer_refusal();
   bool send_all(std::string_view bytes);
+  // Sends a head write() held for its body, if one is held. False if the send failed.
+  bool send_held_head();
   void linger();
 
   socket_t sock_;
@@ -72,6 +76,7 @@ class GateStream final : public httplib::Stream {
   RequestGate gate_;
   bool refused_ = false;
   bool answer_started_ = false;  // cpp-httplib wrote a final (non-1xx) response for this request
+  std::string held_head_;         // a response head waiting to leave with its body (write())
   // The connection's two addresses, asked of the kernel once: cpp-httplib asks for
   // them for every request.
   mutable std::optional<std::pair<std::string, int>> remote_, local_;

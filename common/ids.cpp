@@ -1,5 +1,9 @@
 #include "common/ids.hpp"
 
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
 #include <stdexcept>
 #include <vector>
 
@@ -12,11 +16,9 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 bool in_alphabet(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
-}  // namespace
 
-std::string random_token(std::size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+std::string encode(const std::vector<unsigned char>& raw) {
+  const std::size_t bytes = raw.size();
   std::string out;
   out.reserve(token_length(bytes));
   std::size_t i = 0;
@@ -38,6 +40,58 @@ std::string random_token(std::size_t bytes) {
     out += kAlphabet[(v >> 6) & 63];
   }
   return out;
+}
+
+// Bumped in every child a fork(2) makes: a thread's generator compares it with the one
+// it was seeded under, and reseeds when they differ.
+std::atomic<unsigned> fork_generation{0};
+
+// SplitMix64 (Steele, Lea and Flood): a counter passed through a bijective mix, so one
+// generator never repeats within 2^64 draws, and two seeded at random overlap with a
+// chance of about draws / 2^64.
+class UniqueSource {
+ public:
+  std::uint64_t next() {
+    if (!seeded_ || generation_ != fork_generation.load(std::memory_order_relaxed)) seed();
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  void seed() {
+    static const bool registered = [] {
+      pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+      return true;
+    }();
+    (void)registered;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&state_), sizeof state_) != 1)
+      throw std::runtime_error("RAND_bytes failed");
+    generation_ = fork_generation.load(std::memory_order_relaxed);
+    seeded_ = true;
+  }
+  std::uint64_t state_ = 0;
+  unsigned generation_ = 0;
+  bool seeded_ = false;
+};
+
+}  // namespace
+
+std::string random_token(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  return encode(raw);
+}
+
+std::string unique_token(std::size_t bytes) {
+  thread_local UniqueSource source;
+  std::vector<unsigned char> raw(bytes);
+  for (std::size_t i = 0; i < bytes; i += 8) {
+    const std::uint64_t word = source.next();
+    for (std::size_t j = 0; j < 8 && i + j < bytes; ++j) raw[i + j] = static_cast<unsigned char>(word >> (8 * j));
+  }
+  return encode(raw);
 }
 
 bool is_token(std::string_view s, std::size_t bytes) {

@@ -3,6 +3,7 @@
 #include "common/waits.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -102,6 +103,9 @@ __attribute__((noinline, noipa)) int last_errno() { return errno; }
 
 namespace {
 
+// errno's setter, for the same reason: after a wait, the thread the fiber runs on now.
+__attribute__((noinline, noipa)) void set_last_errno(int error) { errno = error; }
+
 // Parks the current fiber until `descriptor` (registered with its loop) is ready for
 // `events` or `timeout` passes; wait_fd's result. Waits still queued on the descriptor
 // when the park ends (the timer won, or one of two events came) are cancelled, so a
@@ -127,6 +131,53 @@ int park_on(fiber::Fiber* self, boost::asio::posix::stream_descriptor& descripto
     descriptor.cancel(ignored);
   }
   return ticket->timed_out ? 0 : ticket->revents;
+}
+
+// One read of a parked fiber, done by the loop's reactor. The buffer is the fiber's,
+// so the fiber may not go on before the read is over: the read's handler is the only
+// one that wakes it, always, and a timeout only cancels the read (which ends it with
+// operation_aborted, or with the bytes it had already got). The lock makes a timeout's
+// cancel finish before the read's handler can wake the fiber: once awake, the fiber
+// may destroy the descriptor.
+struct ReadPark {
+  explicit ReadPark(fiber::Fiber* f) : fiber(f) {}
+  fiber::Fiber* fiber;
+  std::mutex mu;
+  bool done = false;
+  bool timed_out = false;
+  boost::system::error_code error;
+  std::size_t bytes = 0;
+};
+
+ssize_t read_on(fiber::Fiber* self, boost::asio::posix::stream_descriptor& descriptor, void* buf, std::size_t size,
+                std::chrono::microseconds timeout) {
+  auto park = std::make_shared<ReadPark>(self);
+  descriptor.async_read_some(boost::asio::buffer(buf, size),
+                             [park](const boost::system::error_code& error, std::size_t bytes) {
+                               {
+                                 std::lock_guard lock(park->mu);
+                                 park->done = true;
+                                 park->error = error;
+                                 park->bytes = bytes;
+                               }
+                               park->fiber->wake();
+                             });
+  boost::asio::steady_timer timer(self->loop().io(), timeout);
+  timer.async_wait([park, &descriptor](const boost::system::error_code& error) {
+    if (error == operation_aborted) return;
+    std::lock_guard lock(park->mu);
+    if (park->done) return;  // the fiber may be gone on with its descriptor: touch nothing
+    park->timed_out = true;
+    boost::system::error_code ignored;
+    descriptor.cancel(ignored);
+  });
+  self->park();
+  timer.cancel();
+  std::lock_guard lock(park->mu);
+  if (!park->error) return static_cast<ssize_t>(park->bytes);
+  if (park->error == boost::asio::error::eof) return 0;
+  set_last_errno(park->error == operation_aborted ? (park->timed_out ? ETIMEDOUT : ECANCELED) : park->error.value());
+  return -1;
 }
 
 }  // namespace
@@ -185,6 +236,23 @@ Watch::~Watch() { release(); }
 
 void Watch::release() { registration_.reset(); }
 
+Watch::Registration* Watch::registration_on(fiber::Fiber* self) {
+  errno = 0;
+  if (registration_ && registration_->lifetime != self->loop().lifetime()) {
+    if (!registration_->ended()) return nullptr;  // registered with another loop
+    registration_.reset();
+  }
+  if (!registration_) {
+    try {
+      registration_ = std::make_unique<Registration>(self->loop(), fd_);
+    } catch (const boost::system::system_error& e) {
+      errno = e.code().value();
+      return nullptr;
+    }
+  }
+  return registration_.get();
+}
+
 int Watch::wait(short events, std::chrono::microseconds timeout, Known known) {
   fiber::Fiber* self = fiber::current();
   if (self == nullptr || timeout.count() <= 0) return poll_once(fd_, events, std::max(timeout, std::chrono::microseconds(0)));
@@ -195,19 +263,36 @@ int Watch::wait(short events, std::chrono::microseconds timeout, Known known) {
   // whose edge came while nobody waited still end the wait.)
   if (known == Known::unknown)
     if (const int ready = poll_once(fd_, events, std::chrono::microseconds(0)); ready != 0) return ready;
-  if (registration_ && registration_->lifetime != self->loop().lifetime()) {
-    if (!registration_->ended()) return wait_fd(fd_, events, timeout);  // registered with another loop
-    registration_.reset();
+  Registration* registration = registration_on(self);
+  if (registration == nullptr) return errno != 0 ? -1 : wait_fd(fd_, events, timeout);
+  return park_on(self, *registration->descriptor, events, timeout);
+}
+
+ssize_t Watch::read(void* buf, std::size_t size, std::chrono::microseconds timeout, Known known) {
+  fiber::Fiber* self = fiber::current();
+  Registration* registration = nullptr;
+  if (self != nullptr && timeout.count() > 0) {
+    registration = registration_on(self);
+    if (registration == nullptr && errno != 0) return -1;
   }
-  if (!registration_) {
-    try {
-      registration_ = std::make_unique<Registration>(self->loop(), fd_);
-    } catch (const boost::system::system_error& e) {
-      errno = e.code().value();
-      return -1;
+  if (registration == nullptr) {
+    // A thread (or a fiber whose descriptor another loop holds): recv, and wait when
+    // there was nothing; with `known` not_ready, wait first.
+    bool wait_first = known == Known::not_ready;
+    for (;;) {
+      if (wait_first) {
+        const int ready = wait(POLLIN, timeout, Known::not_ready);
+        if (ready == 0) set_last_errno(ETIMEDOUT);
+        if (ready <= 0) return -1;
+      }
+      const ssize_t n = ::recv(fd_, buf, size, MSG_DONTWAIT);
+      if (n >= 0) return n;
+      const int error = last_errno();
+      if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR) return -1;
+      wait_first = true;
     }
   }
-  return park_on(self, *registration_->descriptor, events, timeout);
+  return read_on(self, *registration->descriptor, buf, size, timeout);
 }
 
 void sleep_for(std::chrono::nanoseconds duration) {

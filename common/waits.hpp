@@ -20,6 +20,12 @@
 #include <optional>
 #include <type_traits>
 
+#include <sys/types.h>
+
+namespace scalelab::fiber {
+class Fiber;
+}
+
 namespace scalelab::waits {
 
 // True when the caller runs on a fiber: its waits park the fiber, not the thread.
@@ -59,11 +65,24 @@ class Watch {
   // straight to waiting, a system call fewer.
   enum class Known { unknown, not_ready };
   int wait(short events, std::chrono::microseconds timeout, Known known = Known::unknown);
+  // Reads at most `size` bytes into `buf`, waiting up to `timeout` for some to come, as
+  // recv(2) on a socket with a receive timeout: the bytes read, 0 at the peer's end of
+  // input, -1 with errno set (ETIMEDOUT when the timeout passed first). On a fiber the
+  // loop's reactor does the read when the socket becomes readable: no poll(2) and no
+  // re-arming of the registration, two system calls a wait fewer than wait() then
+  // recv(2). `known` as for wait(); on a fiber the reactor knows better and it is not
+  // used.
+  ssize_t read(void* buf, std::size_t size, std::chrono::microseconds timeout, Known known = Known::unknown);
   // Deregisters the descriptor now (idempotent); later waits register it again.
   void release();
 
  private:
   struct Registration;
+  // The registration with the calling fiber's loop, made if there is none; nullptr when
+  // the descriptor is registered with another loop still running (errno unset), or the
+  // registration failed (errno set).
+  Registration* registration_on(fiber::Fiber* self);
+
   int fd_;
   std::unique_ptr<Registration> registration_;
 };

@@ -276,10 +276,10 @@ std::string RedisClient::exchange(Connection& conn, const std::string& out, std:
       continue;
     }
     if (!got.empty()) return {};
-    if (const int waited = wait(POLLIN, replies); waited != 0) return errno_text("read reply", waited, timeout);
-    const ssize_t n = ::recv(ctx->fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    const ssize_t n = conn.watch.read(buffer.data(), buffer.size(), timeout, replies);
     replies = n == static_cast<ssize_t>(buffer.size()) ? Known::unknown : Known::not_ready;
-    if (const int error = failure(n); not_ready(error)) continue;
+    if (const int error = failure(n); error == ETIMEDOUT) return errno_text("read reply", EAGAIN, timeout);
+    else if (not_ready(error)) continue;
     else if (error != 0) return errno_text("read reply", error, timeout);
     if (n == 0) return "read reply: connection closed by " + address();
     if (redisReaderFeed(ctx->reader, buffer.data(), static_cast<std::size_t>(n)) != REDIS_OK)

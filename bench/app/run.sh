@@ -7,16 +7,18 @@
 # req/s on a noisy machine, and each instance's RSS when idle and its peak under load.
 # --models runs the same rounds for each concurrency model named (one instance per model
 # and mode, measured in turn) and ends with each model's CPU per request against the
-# pool's.
+# pool's. --baseline DIR also runs each model from another build (an older commit's
+# build directory), as "MODEL@baseline", in the same alternating rounds: what a change
+# costs or saves, measured side by side.
 #
 #   bench/app/run.sh [--duration S] [--rounds N] [--connections C] [--redis tcp|unix]
-#                    [--models "pool event-loop"]
+#                    [--models "pool event-loop"] [--baseline DIR]
 # The app runs pinned to CPU 0; wrk and redis-server to CPU 1. --redis picks how the
 # app reaches Redis: TCP on loopback (the default, as in the lab and compose), or a
 # Unix domain socket, which shows how much of shared mode's cost is the TCP stack.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=5 rounds=3 connections=16 transport=tcp models=pool
+duration=5 rounds=3 connections=16 transport=tcp models=pool baseline=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --redis) transport=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
+    --baseline) baseline=$2; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +36,12 @@ for tool in wrk redis-server taskset; do
 done
 app=build/bin/scalelab-app
 [ -x "$app" ] || { echo "run.sh: build first (scripts/setup.sh)" >&2; exit 2; }
+if [ -n "$baseline" ]; then
+  [ -x "$baseline/bin/scalelab-app" ] || { echo "run.sh: no scalelab-app in '$baseline'" >&2; exit 2; }
+fi
+# What is measured: each model, and each model from the baseline build when asked for.
+variants=""
+for model in $models; do variants="$variants $model"; [ -z "$baseline" ] || variants="$variants $model@baseline"; done
 
 work=$(mktemp -d /tmp/scalelab-bench-app.XXXX)
 pids=()
@@ -51,18 +60,21 @@ wait_port "$redis_port"
 redis_url=redis://127.0.0.1:$redis_port
 [ "$transport" = unix ] && redis_url=unix://$work/redis.sock
 
-# One instance per model and mode, keyed "model/mode".
+# One instance per variant and mode, keyed "variant/mode".
 declare -A port pid
 keys=()
-for model in $models; do
+for variant in $variants; do
+  model=${variant%@baseline}
+  binary=$app
+  [ "$variant" = "$model" ] || binary=$baseline/bin/scalelab-app
   for mode in shared local; do
-    key=$model/$mode
+    key=$variant/$mode
     keys+=("$key")
     port[$key]=$(free_port)
     SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$key]} SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=$mode \
-    SCALELAB_APP_MODEL=$model SCALELAB_REDIS_URL=$redis_url SCALELAB_DATA_DIR="$work/$model-$mode" \
+    SCALELAB_APP_MODEL=$model SCALELAB_REDIS_URL=$redis_url SCALELAB_DATA_DIR="$work/$variant-$mode" \
     SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
-      taskset -c 0 "$app" >"$work/app-$model-$mode.log" 2>&1 &
+      taskset -c 0 "$binary" >"$work/app-$variant-$mode.log" 2>&1 &
     pid[$key]=$!
     pids+=($!)
     wait_port "${port[$key]}"
@@ -104,7 +116,7 @@ measure() {
 
 
 echo "scalelab-app shared vs local: wrk -t1 -c$connections -d${duration}s, $rounds alternating rounds, app on CPU 0," \
-     "Redis over $transport, models: $models"
+     "Redis over $transport, models: $models${baseline:+ (and each from $baseline, as MODEL@baseline)}"
 printf '%-22s %-14s %10s %10s %6s %10s %10s %13s %13s\n' model route "shared rps" "local rps" ratio "shared p99" \
   "local p99" "shared us/req" "local us/req"
 declare -A cpu_local
@@ -113,7 +125,7 @@ for path in /api/me /api/items/1; do
   for _ in $(seq "$rounds"); do
     for key in "${keys[@]}"; do measure "$key" "$path" >>"$work/${key/\//-}.txt"; done
   done
-  for model in $models; do
+  for model in $variants; do
     s=$work/$model-shared.txt l=$work/$model-local.txt
     s_rps=$(cut -d' ' -f1 "$s" | median); l_rps=$(cut -d' ' -f1 "$l" | median)
     s_p99=$(cut -d' ' -f2 "$s" | median); l_p99=$(cut -d' ' -f2 "$l" | median)
@@ -128,10 +140,20 @@ for key in "${keys[@]}"; do
   printf 'RSS %-28s idle %6.1f MiB, peak under load %6.1f MiB\n' "$key" \
     "$(awk -v k="${idle_rss[$key]}" 'BEGIN {print k/1024}')" "$(awk -v k="$peak" 'BEGIN {print k/1024}')"
 done
-for model in $models; do
-  [ "$model" = pool ] || [[ " $models " != *" pool "* ]] && continue
+for model in $variants; do
+  pool=pool
+  [ "$model" = "${model%@baseline}" ] || pool=pool@baseline
+  [ "$model" = "$pool" ] || [[ " $variants " != *" $pool "* ]] && continue
   for path in /api/me /api/items/1; do
-    printf 'CPU per request, local mode, %s: %s / pool = %.2f\n' "$path" "$model" \
-      "$(awk -v a="${cpu_local[$model$path]}" -v b="${cpu_local[pool$path]}" 'BEGIN {print a/b}')"
+    printf 'CPU per request, local mode, %s: %s / %s = %.2f\n' "$path" "$model" "$pool" \
+      "$(awk -v a="${cpu_local[$model$path]}" -v b="${cpu_local[$pool$path]}" 'BEGIN {print a/b}')"
   done
 done
+if [ -n "$baseline" ]; then
+  for model in $models; do
+    for path in /api/me /api/items/1; do
+      printf 'CPU per request, local mode, %s: %s / %s@baseline = %.2f\n' "$path" "$model" "$model" \
+        "$(awk -v a="${cpu_local[$model$path]}" -v b="${cpu_local[$model@baseline$path]}" 'BEGIN {print a/b}')"
+    done
+  done
+fi

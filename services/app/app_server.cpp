@@ -20,7 +20,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 // An incoming X-Request-Id is kept when the shared rule accepts it; else a new one.
 std::string request_id_for(const httplib::Request& req) {
   std::string id = req.get_header_value("X-Request-Id");
-  return is_acceptable_request_id(id) ? id : ids::random_token(12);
+  return is_acceptable_request_id(id) ? id : ids::unique_token(12);
 }
 
 const char* error_code_for(int status) {
@@ -63,7 +63,7 @@ GatedServer::Config gate_config(App& app, Listener listener) {
   GatedServer::Config gate;
   gate.limits.max_header_bytes = app.config.max_header_bytes;
   gate.on_refused = [&app, listener](const http_gate::Refusal& refusal, httplib::Headers& headers) {
-    const std::string id = ids::random_token(12);
+    const std::string id = ids::unique_token(12);
     app.metrics->http_rejected(refusal.reason);
     log::access({{"request_id", id},
                  {"status", refusal.answer.status},

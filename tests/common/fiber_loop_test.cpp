@@ -143,6 +143,94 @@ TEST(FiberLoop, AWatchSeesBytesThatCameWhileNobodyWaitedAndTimesOutWhenNoneCame)
   EXPECT_EQ(on_thread.wait(POLLIN, 1s), POLLIN);
 }
 
+// Watch::read on a fiber: the loop's reactor reads into the fiber's buffer. A read
+// that times out must leave nothing behind (bytes that come later belong to the next
+// read, and land in its buffer), bytes that came while nobody read are read at once,
+// and the peer's close reads as 0. On a plain thread the same calls are recv and poll.
+TEST(FiberLoop, AWatchReadTimesOutCleanlyReadsWhatCameAndSeesTheEnd) {
+  auto exercise = [](SocketPair& pair) {
+    waits::Watch watch(pair.fd[0]);
+    char buf[16] = {};
+    EXPECT_EQ(watch.read(buf, sizeof buf, 20ms), -1);
+    EXPECT_EQ(waits::last_errno(), ETIMEDOUT);
+    EXPECT_EQ(::write(pair.fd[1], "ab", 2), 2);
+    char later[16] = {};
+    EXPECT_EQ(watch.read(later, sizeof later, 5s), 2);
+    EXPECT_EQ(std::string(later, 2), "ab");
+    EXPECT_EQ(buf[0], 0) << "the timed-out read wrote into its buffer after it returned";
+    std::thread writer([&] {
+      std::this_thread::sleep_for(30ms);
+      EXPECT_EQ(::write(pair.fd[1], "c", 1), 1);
+    });
+    EXPECT_EQ(watch.read(later, sizeof later, 5s, waits::Watch::Known::not_ready), 1);
+    EXPECT_EQ(later[0], 'c');
+    writer.join();
+    ::shutdown(pair.fd[1], SHUT_WR);
+    EXPECT_EQ(watch.read(later, sizeof later, 5s), 0);
+    watch.release();
+  };
+  {
+    SocketPair pair;
+    fiber::EventLoop loop;
+    loop.start();
+    run_on(loop, [&] { exercise(pair); });
+  }
+  SocketPair on_thread;
+  exercise(on_thread);
+}
+
+// The race a read's timeout runs against its bytes, on a loop of two threads: the timer
+// fires on one thread while the reactor reads on the other. Readers with 1 ms timeouts
+// against writers that pause 0 to 2 ms: every byte is read once, in order, into the
+// buffer of a read still waiting for it (ASan and TSan builds see a late write).
+TEST(FiberLoop, AWatchReadsTimeoutRacingItsBytesLosesNoneOnTwoThreads) {
+  fiber::EventLoop loop(2);
+  loop.start();
+  constexpr int kPairs = 16, kBytes = 300;
+  std::vector<std::unique_ptr<SocketPair>> pairs;
+  for (int i = 0; i < kPairs; ++i) pairs.push_back(std::make_unique<SocketPair>());
+  std::atomic<int> finished{0}, out_of_order{0}, timeouts{0}, failed{0};
+  for (int i = 0; i < kPairs; ++i) {
+    const int fd = pairs[i]->fd[0];
+    loop.spawn([&, fd] {
+      waits::Watch watch(fd);
+      int expected = 0;
+      while (expected < kBytes) {
+        unsigned char buf[8];
+        const ssize_t n = watch.read(buf, sizeof buf, 1ms);
+        if (n < 0 && waits::last_errno() == ETIMEDOUT) {
+          ++timeouts;
+          continue;
+        }
+        if (n <= 0) {
+          ++failed;
+          break;
+        }
+        for (ssize_t k = 0; k < n; ++k, ++expected)
+          if (buf[k] != static_cast<unsigned char>(expected % 251)) ++out_of_order;
+      }
+      watch.release();
+      ++finished;
+    });
+  }
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kPairs; ++i)
+    writers.emplace_back([&, i] {
+      for (int b = 0; b < kBytes; ++b) {
+        const unsigned char byte = static_cast<unsigned char>(b % 251);
+        EXPECT_EQ(::write(pairs[i]->fd[1], &byte, 1), 1);
+        std::this_thread::sleep_for(std::chrono::microseconds((b * 7919 + i * 104729) % 2000));
+      }
+    });
+  for (auto& w : writers) w.join();
+  for (int i = 0; i < 3000 && finished < kPairs; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(finished, kPairs);
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(out_of_order, 0);
+  EXPECT_GT(timeouts, 0) << "no read timed out: the race was not run";
+  EXPECT_EQ(loop.live(), 0u);
+}
+
 // A store's connection can outlive the loop its watch registered with (the server
 // stops, the store stays): the loop releases the registration as it ends, and the
 // watch registers again with the next loop it waits on.
