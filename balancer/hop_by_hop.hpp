@@ -5,7 +5,7 @@
 // (Content-Length or chunked) is then re-applied by the caller from what the parser
 // actually read, so the two sides of the proxy never disagree about where a message
 // ends (the root of request smuggling). Requests also gain X-Forwarded-For and
-// X-Forwarded-Proto here (X-Request-Id: request_id.hpp).
+// X-Forwarded-Proto here (X-Request-Id: proxy_session.cpp, with common/ids.hpp).
 //
 // The proxy does not edit the parsed fields: it renders the forwarded head with the
 // edits applied (forwarded_head.hpp), asking HopByHop which fields to leave out. The

@@ -15,9 +15,10 @@
 #include "balancer/forwarded_head.hpp"
 #include "balancer/message_arena.hpp"
 #include "balancer/relay.hpp"
-#include "balancer/request_id.hpp"
 #include "balancer/worker.hpp"
+#include "common/ids.hpp"
 #include "common/log.hpp"
+#include "common/request_id.hpp"
 #include "common/text.hpp"
 
 namespace scalelab::balancer {
@@ -286,7 +287,7 @@ asio::awaitable<void> Session::serve() {
     if (is_acceptable_request_id(incoming_id))
       request_id_.assign(incoming_id);
     else
-      w_.ids.next(request_id_);
+      ids::unique_token_into(request_id_);  // not a secret: it names the request in every log
     st.request_id = request_id_;
     if (auto rej = validate_request_head(parser)) {
       st.close_client = true;

@@ -18,7 +18,6 @@
 #include "balancer/balancer_metrics.hpp"
 #include "balancer/deadline_scanner.hpp"
 #include "balancer/registry.hpp"
-#include "balancer/request_id.hpp"
 #include "balancer/request_parser.hpp"
 #include "balancer/retry_policy.hpp"
 #include "balancer/settings.hpp"
@@ -102,7 +101,6 @@ class Worker {
   UpstreamPool pool;
   Picker picker;
   AccessLog access_log;
-  RequestIdGenerator ids;
   boost::intrusive::list<SessionHook, boost::intrusive::constant_time_size<false>> sessions;
 
  private:

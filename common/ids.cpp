@@ -17,10 +17,8 @@ bool in_alphabet(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-std::string encode(const std::vector<unsigned char>& raw) {
-  const std::size_t bytes = raw.size();
-  std::string out;
-  out.reserve(token_length(bytes));
+// Appends `bytes` bytes at `raw`, base64url-encoded without padding, to `out`.
+void encode_into(std::string& out, const unsigned char* raw, std::size_t bytes) {
   std::size_t i = 0;
   for (; i + 3 <= bytes; i += 3) {
     const unsigned v = (raw[i] << 16) | (raw[i + 1] << 8) | raw[i + 2];
@@ -39,7 +37,6 @@ std::string encode(const std::vector<unsigned char>& raw) {
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
   }
-  return out;
 }
 
 // Bumped in every child a fork(2) makes: a thread's generator compares it with the one
@@ -81,17 +78,30 @@ class UniqueSource {
 std::string random_token(std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw std::runtime_error("RAND_bytes failed");
-  return encode(raw);
+  std::string out;
+  out.reserve(token_length(bytes));
+  encode_into(out, raw.data(), bytes);
+  return out;
 }
 
-std::string unique_token(std::size_t bytes) {
+void unique_token_into(std::string& out, std::size_t bytes) {
+  constexpr std::size_t kMaxBytes = 32;
+  if (bytes > kMaxBytes) throw std::invalid_argument("unique_token: at most 32 bytes");
   thread_local UniqueSource source;
-  std::vector<unsigned char> raw(bytes);
+  unsigned char raw[kMaxBytes];
   for (std::size_t i = 0; i < bytes; i += 8) {
     const std::uint64_t word = source.next();
     for (std::size_t j = 0; j < 8 && i + j < bytes; ++j) raw[i + j] = static_cast<unsigned char>(word >> (8 * j));
   }
-  return encode(raw);
+  out.clear();
+  encode_into(out, raw, bytes);
+}
+
+std::string unique_token(std::size_t bytes) {
+  std::string out;
+  out.reserve(token_length(bytes));
+  unique_token_into(out, bytes);
+  return out;
 }
 
 bool is_token(std::string_view s, std::size_t bytes) {

@@ -1,7 +1,8 @@
 // Identifiers, encoded base64url without padding, so they are safe in cookies, URLs and
 // object keys alike. Two kinds: unguessable ones for ids that grant something (a
 // session, an upload), from OpenSSL's CSPRNG; and merely unique ones for ids that only
-// name something (a request), from a fast generator the CSPRNG seeds.
+// name something (a request, in the app and the balancer alike), from a fast generator
+// the CSPRNG seeds.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,9 @@ std::string random_token(std::size_t bytes = 16);
 // secret. Each thread draws from its own generator, reseeded from the CSPRNG after a
 // fork(2) so parent and child never share a sequence.
 std::string unique_token(std::size_t bytes = 12);
+// The same into `out`, whose buffer is reused: no allocation once it is large enough
+// (the balancer's hot path). `bytes` is at most 32.
+void unique_token_into(std::string& out, std::size_t bytes = 12);
 
 // The length random_token(bytes) and unique_token(bytes) produce.
 constexpr std::size_t token_length(std::size_t bytes) { return (bytes * 8 + 5) / 6; }
