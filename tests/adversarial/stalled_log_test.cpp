@@ -12,7 +12,6 @@
 #include <sstream>
 
 #include "tests/adversarial/verdicts.hpp"
-#include "tests/support/stalled_log.hpp"
 
 namespace scalelab::adversarial {
 namespace {
@@ -41,21 +40,10 @@ Outcome ask_through(std::uint16_t port) {
 }
 
 TEST(StalledLogReader, EveryRequestIsAnsweredWhileTheLogsReaderSleeps) {
-  for (const ProxyKind kind : all_proxies()) {
-    if (const auto why = missing(kind)) {
-      record_skipped(kGroup, kName, kTries, kind, *why);
-      if (kind == ProxyKind::scalelab) ADD_FAILURE() << *why;
-      continue;
-    }
-    HostileBackend backend;
-    testkit::StalledLogReader log;
-    Proxy proxy(kind, backend.port(), log.path());
-    const Outcome outcome = ask_through(proxy.port());
-    record(kGroup, kName, kTries, kind, outcome);
-    if (kind == ProxyKind::scalelab) {
-      EXPECT_TRUE(outcome.safe) << outcome.what;
-    }
-  }
+  run_everywhere(
+      kGroup, kName, kTries,
+      [](std::uint16_t port, HostileBackend&, pid_t) { return CaseResult{ask_through(port)}; },
+      AccessLog::stalled_reader);
 }
 
 TEST(Conformance, TheCommittedTableHasTheStalledLogReaderRow) {

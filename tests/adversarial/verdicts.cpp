@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "tests/support/proc_stats.hpp"
+#include "tests/support/stalled_log.hpp"
 
 namespace scalelab::adversarial {
 
@@ -24,7 +26,7 @@ std::string describe(const Exchange& ex) {
 }
 
 CaseResult run_everywhere(const std::string& group, const std::string& name, const std::string& tries,
-                          const Attack& attack) {
+                          const Attack& attack, AccessLog log) {
   CaseResult ours;
   for (const ProxyKind kind : all_proxies()) {
     if (const auto why = missing(kind)) {
@@ -33,7 +35,9 @@ CaseResult run_everywhere(const std::string& group, const std::string& name, con
       continue;
     }
     HostileBackend backend;
-    Proxy proxy(kind, backend.port());
+    std::optional<testkit::StalledLogReader> stalled;
+    if (log == AccessLog::stalled_reader) stalled.emplace();
+    Proxy proxy(kind, backend.port(), stalled ? stalled->path() : std::string());
     const long before = testkit::peak_rss_kib(proxy.pid());
     CaseResult result = attack(proxy.port(), backend, proxy.pid());
     const long growth = testkit::peak_rss_kib(proxy.pid()) - before;

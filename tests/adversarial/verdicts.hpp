@@ -29,8 +29,11 @@ struct CaseResult {
 // records the outcomes for the table, and returns scalelab-balancer's. The attack gets
 // the proxy's port, the backend, and the proxy's pid (for memory readings). A missing
 // anchor is recorded as skipped; scalelab-balancer is never missing.
+// `log` says where each proxy writes its access log: where it always does, or into a
+// pipe whose reader stops reading (testkit::StalledLogReader), made fresh per proxy.
 using Attack = std::function<CaseResult(std::uint16_t port, HostileBackend& backend, pid_t proxy)>;
+enum class AccessLog { as_usual, stalled_reader };
 CaseResult run_everywhere(const std::string& group, const std::string& name, const std::string& tries,
-                          const Attack& attack);
+                          const Attack& attack, AccessLog log = AccessLog::as_usual);
 
 }  // namespace scalelab::adversarial
