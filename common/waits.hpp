@@ -69,9 +69,9 @@ class Watch {
   // recv(2) on a socket with a receive timeout: the bytes read, 0 at the peer's end of
   // input, -1 with errno set (ETIMEDOUT when the timeout passed first). On a fiber the
   // loop's reactor does the read when the socket becomes readable: no poll(2) and no
-  // re-arming of the registration, two system calls a wait fewer than wait() then
-  // recv(2). `known` as for wait(); on a fiber the reactor knows better and it is not
-  // used.
+  // re-arming of the registration (Asio tries one read at once, which often finds
+  // nothing yet: two reads a wait, where wait() then recv(2) cost a poll, a re-arm and
+  // a read). `known` as for wait(); on a fiber Asio decides, and it is not used.
   ssize_t read(void* buf, std::size_t size, std::chrono::microseconds timeout, Known known = Known::unknown);
   // Deregisters the descriptor now (idempotent); later waits register it again.
   void release();
