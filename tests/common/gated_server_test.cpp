@@ -142,8 +142,8 @@ std::string first_arrival(int fd, int timeout_ms = 3000) {
 }  // namespace
 
 // cpp-httplib writes a response's head and its body apart. The stream holds the head
-// back (MSG_MORE) until the body goes, so the client is woken once, by one segment
-// holding both; a head no body follows (HEAD, an empty body) must go at once.
+// until the body comes and sends both in one sendmsg, so the client is woken once, by
+// one segment holding both; a head no body follows (HEAD, an empty body) must go at once.
 TEST(GatedServer, AHeadLeavesWithItsBodyAndAHeadWithoutOneLeavesAtOnce) {
   Served s;
   // A connection of its own for each request (cpp-httplib keeps one for 5 at most).
