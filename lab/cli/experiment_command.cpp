@@ -92,8 +92,9 @@ void add_experiment_commands(CLI::App& root, Context& ctx) {
   auto demo_topic = std::make_shared<std::string>("state");
   auto* demo = root.add_subcommand(
       "demo", "A lesson, runs side by side: state (the main job: the same chaos with shared, local and local+sticky "
-              "state), autoscaling (the HPA algorithm, flapping, slow starts, scale to zero) or database (the "
-              "connection budget: pools of 20, of 10, and pgbouncer, from 1 to 8 instances)");
+              "state), autoscaling (the HPA algorithm, flapping, slow starts, scale to zero), database (the "
+              "connection budget: pools of 20, of 10, and pgbouncer, from 1 to 8 instances) or concurrency (five "
+              "runtime models of one instance, from 10 to 5000 users, I/O-bound and CPU-bound)");
   demo->add_option("topic", *demo_topic, "state (default), autoscaling, database or concurrency")
       ->check(CLI::IsMember(experiment::demo_topic_names()));
   config::option(*demo, "--file", "SCALELAB_DEMO_FILE", *demo_file, "The state lesson's experiment");

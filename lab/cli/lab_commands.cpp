@@ -249,23 +249,9 @@ void add_scale_command(CLI::App& root, Context& ctx) {
 
 // Restarts `id` and waits until it is ready again.
 int restart_and_wait(lab::LabClient& client, const std::string& id) {
-  int before = 0;
-  const json before_status = client.status();  // kept alive for the loop
-  for (const auto& c : before_status["components"])
-    if (c["id"] == id) before = c["restarts"];
-  client.restart(id);
-  auto status = client.wait_for(
-      [&](const json& s) {
-        for (const auto& c : s["components"])
-          if (c["id"] == id) return c["restarts"].get<int>() > before && c["state"] == "ready";
-        return false;
-      },
-      std::chrono::seconds(30));
-  for (const auto& c : status["components"])
-    if (c["id"] == id) {
-      if (c["state"] != "ready") return fail(id + " restarted but is " + c["state"].get<std::string>(), 1);
-      std::printf("%s restarted (pid %d) and ready\n", id.c_str(), c["pid"].get<int>());
-    }
+  const json c = client.restart_and_wait(id, std::chrono::seconds(30));
+  if (c["state"] != "ready") return fail(id + " restarted but is " + c["state"].get<std::string>(), 1);
+  std::printf("%s restarted (pid %d) and ready\n", id.c_str(), c["pid"].get<int>());
   return 0;
 }
 

@@ -2,6 +2,9 @@
 
 namespace scalelab::experiment {
 
+// How long a restart may take to be ready again before the action counts as failed.
+constexpr std::chrono::milliseconds kRestartTimeout = std::chrono::seconds(30);
+
 ActionOutcome run_action(const ActionSpec& a, lab::LabClient& lab) {
   const auto& args = a.args;
   auto id = [&] { return args.value("id", std::string()); };
@@ -17,8 +20,13 @@ ActionOutcome run_action(const ActionSpec& a, lab::LabClient& lab) {
       lab.resume(id());
       detail = id() + " resumed (SIGCONT)";
     } else if (a.type == "restart") {
-      lab.restart(id());
-      detail = id() + " restarting (SIGTERM, then start)";
+      // Done when the component is back, as with `scalelab restart`: a rolling restart's
+      // next step, and the window after the method, begin from there.
+      const auto c = lab.restart_and_wait(id(), kRestartTimeout);
+      if (c["state"] != "ready")
+        return {"failed", id() + " restarted but is " + c["state"].get<std::string>() + " after " +
+                              std::to_string(kRestartTimeout.count() / 1000) + " s"};
+      detail = id() + " restarted (SIGTERM, then start) and ready";
     } else if (a.type == "scale") {
       auto r = lab.scale(args["instances"].get<int>());
       detail = "scale to " + std::to_string(args["instances"].get<int>()) + ": adding " + r["added"].dump() +

@@ -14,7 +14,8 @@ struct ActionOutcome {
   std::string detail;  // what was done, or why it failed
 };
 
-// Never throws.
+// Never throws. A restart returns once the component has started again and is ready
+// (the action fails when it is not within 30 s); every other action returns at once.
 ActionOutcome run_action(const ActionSpec& action, lab::LabClient& lab);
 
 }  // namespace scalelab::experiment

@@ -17,8 +17,8 @@ std::string fmt(double v, int decimals = 2) {
   return buf;
 }
 
-// The time after the last action before "after the method" begins: the lab gets this
-// long to react (health checks, reconnects) before it is judged.
+// The time after the last action ended before "after the method" begins: the lab gets
+// this long to react (health checks, reconnects) before it is judged.
 constexpr double kSettle_s = 2.0;
 
 // What a measure looks at.

@@ -17,7 +17,7 @@ namespace scalelab::experiment {
 struct Timeline {
   double now_s = 0;                  // when the check happens
   std::optional<double> first_action_s;
-  std::optional<double> last_action_s;
+  std::optional<double> last_action_s;  // when it is due; once it has run, when it ended
 };
 
 // Evaluates one probe over `samples`, the load's seconds so far. `lab_status` is the

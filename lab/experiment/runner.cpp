@@ -243,7 +243,11 @@ class Run {
       if (!journal_.hypothesis.before) check_before();
       const double started = since_t0();
       const ActionOutcome outcome = run_action(action, *lab_);
-      journal_.actions.push_back(action_record(action, started, since_t0(), outcome));
+      const double ended = since_t0();
+      journal_.actions.push_back(action_record(action, started, ended, outcome));
+      // "After the method" counts from when the last action ended, not when it was due:
+      // a restart returns once its component is ready, however long that took.
+      if (&action == &x_.method.back()) when_.last_action_s = ended;
     }
     while (loader_.joinable() && since_t0() < load_s && !o_.stop.stop_requested()) {
       progress("load running", since_t0() / load_s);

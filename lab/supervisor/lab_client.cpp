@@ -97,6 +97,23 @@ nlohmann::json LabClient::wait_for(const std::function<bool(const nlohmann::json
   }
 }
 
+nlohmann::json LabClient::restart_and_wait(const std::string& id, std::chrono::milliseconds timeout) {
+  const auto entry_of = [&id](const nlohmann::json& status) {
+    for (const auto& c : status.at("components"))
+      if (c.at("id") == id) return c;
+    throw HttpError(404, "unknown_component", "no component " + id + " in the lab");
+  };
+  const int before = entry_of(status()).at("restarts").get<int>();
+  restart(id);
+  const nlohmann::json last = wait_for(
+      [&](const nlohmann::json& s) {
+        const nlohmann::json c = entry_of(s);
+        return c.at("restarts").get<int>() > before && c.at("state") == "ready";
+      },
+      timeout);
+  return entry_of(last);
+}
+
 bool all_ready(const nlohmann::json& status) {
   for (const auto& c : status.at("components")) {
     if (c.at("state") != "ready") return false;

@@ -52,6 +52,10 @@ class LabClient {
   nlohmann::json logs(const std::string& id, std::optional<std::uint64_t> offset = std::nullopt);
   nlohmann::json down();
 
+  // Restarts `id`, then polls until it has started again and is ready, or `timeout`.
+  // Returns the component's last status entry; its "state" says which of the two it was.
+  nlohmann::json restart_and_wait(const std::string& id, std::chrono::milliseconds timeout);
+
   // Polls status until `done(status)` or `timeout`; returns the last status.
   nlohmann::json wait_for(const std::function<bool(const nlohmann::json&)>& done, std::chrono::milliseconds timeout);
 
