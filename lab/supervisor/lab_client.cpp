@@ -98,20 +98,24 @@ nlohmann::json LabClient::wait_for(const std::function<bool(const nlohmann::json
 }
 
 nlohmann::json LabClient::restart_and_wait(const std::string& id, std::chrono::milliseconds timeout) {
-  const auto entry_of = [&id](const nlohmann::json& status) {
+  const auto entry_of = [&id](const nlohmann::json& status) -> const nlohmann::json* {
     for (const auto& c : status.at("components"))
-      if (c.at("id") == id) return c;
-    throw HttpError(404, "unknown_component", "no component " + id + " in the lab");
+      if (c.at("id") == id) return &c;
+    return nullptr;
   };
-  const int before = entry_of(status()).at("restarts").get<int>();
-  restart(id);
+  const nlohmann::json first = status();
+  const nlohmann::json* entry = entry_of(first);
+  const int before = entry ? entry->at("restarts").get<int>() : 0;
+  restart(id);  // an unknown id is the supervisor's 404, which names the ones it has
   const nlohmann::json last = wait_for(
       [&](const nlohmann::json& s) {
-        const nlohmann::json c = entry_of(s);
-        return c.at("restarts").get<int>() > before && c.at("state") == "ready";
+        const nlohmann::json* c = entry_of(s);
+        return c && c->at("restarts").get<int>() > before && c->at("state") == "ready";
       },
       timeout);
-  return entry_of(last);
+  entry = entry_of(last);
+  if (!entry) throw HttpError(404, "unknown_component", id + " left the lab while it restarted");
+  return *entry;
 }
 
 bool all_ready(const nlohmann::json& status) {

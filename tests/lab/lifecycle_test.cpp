@@ -135,7 +135,8 @@ TEST(Lab, CliErrorsAreOneLineWithTheRightExitCode) {
   EXPECT_EQ(lab.cli({"up", "--help"}).exit_code, 0);
   lab.up({"--instances", "1"});
   for (const std::vector<std::string>& bad :
-       {std::vector<std::string>{"kill", "app-9"}, {"kill", "app-1", "--signal", "BOGUS"}, {"scale", "0"},
+       {std::vector<std::string>{"kill", "app-9"}, {"restart", "app-9"}, {"kill", "app-1", "--signal", "BOGUS"},
+        {"scale", "0"},
         {"toggle", "database", "local"}, {"toggle", "sideways"}, {"fault", "redis", "latency", "latency=fast"},
         {"fault", "mysql", "latency"}, {"logs", "nothing"}}) {
     auto r = lab.cli(bad);
