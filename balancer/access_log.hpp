@@ -1,17 +1,16 @@
 // The balancer's access log writes one JSON line per proxied request, naming the
 // backend, the attempt count and the duration, in the same shape as common/log.hpp's
 // access records (ts, level, component, instance, then the request's fields).
-// It does not build lines with common/log.hpp: nlohmann::json and a write per line
-// would cost about as much as proxying the request, so lines are formatted by hand
-// and buffered per event loop, then handed over whole when the buffer fills and on
-// every flush() the event loop makes (each 100 ms and at shutdown). They go out
-// through log::write_lines, so in the balancer the log's background writer takes
-// them: a reader that stops reading costs log lines, never an event loop.
+// It does not build lines with nlohmann::json: that and a write per line would cost
+// about as much as proxying the request, so lines are formatted by hand
+// (common/json_line.hpp) and buffered per event loop, then handed over whole when the
+// buffer fills and on every flush() the event loop makes (each 100 ms and at
+// shutdown). They go out through log::write_lines, so in the balancer the log's
+// background writer takes them: a reader that stops reading costs log lines, never an
+// event loop.
 #pragma once
 
-#include <charconv>
 #include <cstdint>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,21 +46,10 @@ class AccessLog {
   bool enabled() const { return enabled_; }
 
  private:
-  static void escape_into(std::string& out, std::string_view s);
-  void append_timestamp();
-  template <class Integer>
-  void append_number(Integer n) {
-    char digits[24];
-    buffer_.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-  }
-
-  std::string prefix_;  // ,"level":"info","component":...,"instance":...
+  std::string prefix_;  // ,"level":"info","component":...,"instance":...,"msg":"access"
   bool enabled_;
   int fd_;
   std::string buffer_;
-  std::time_t cached_second_ = -1;
-  char cached_stamp_[80] = {};  // "YYYY-MM-DDTHH:MM:SS." (sized for any int the format could print)
-  std::size_t cached_stamp_len_ = 0;
 };
 
 }  // namespace scalelab::balancer

@@ -19,6 +19,7 @@ struct Settings {
   std::string instance;
   Level min_level = Level::info;
   int fd = 2;
+  std::string access_stamp = stamp_members("info", "scalelab", "");  // access_line's members after ts
 };
 Settings g_settings;
 // Set once by write_in_background and never destroyed: threads may log while the
@@ -50,7 +51,8 @@ void stamp(nlohmann::json& record) {
 }  // namespace
 
 void init(std::string component, std::string instance, Level min_level, int fd) {
-  g_settings = Settings{std::move(component), std::move(instance), min_level, fd};
+  std::string stamp = stamp_members("info", component, instance);
+  g_settings = Settings{std::move(component), std::move(instance), min_level, fd, std::move(stamp)};
 }
 
 void write_in_background(std::size_t max_pending_bytes) {
@@ -118,17 +120,15 @@ void access(nlohmann::json record) {
 }
 
 std::string now_rfc3339() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::time_t t = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
+  std::string out;
+  append_rfc3339_now(out);
+  return out;
 }
+
+namespace detail {
+std::string_view access_stamp() { return g_settings.access_stamp; }
+int log_fd() { return g_settings.fd; }
+}  // namespace detail
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_line.hpp"
+
 namespace scalelab::log {
 
 enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
@@ -53,6 +55,26 @@ inline void error(std::string_view msg, nlohmann::json f = nlohmann::json::objec
 
 // Writes an access-log record: the given fields plus ts, component and instance.
 void access(nlohmann::json record);
+
+namespace detail {
+std::string_view access_stamp();
+int log_fd();
+}  // namespace detail
+
+// The request path's access record, the same line as access() gives: `fill(JsonLine&)`
+// writes the record's fields after ts, level, component and instance. By hand, not
+// through nlohmann::json: no allocation once this thread's line has grown (at most
+// 64 KiB are kept between lines).
+template <class Fill>
+void access_line(Fill&& fill) {
+  thread_local std::string line;
+  line.clear();
+  JsonLine json(line, detail::access_stamp());
+  fill(json);
+  json.end();
+  write_lines(detail::log_fd(), line);
+  if (line.capacity() > 64 * 1024) line = std::string();
+}
 
 // The current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-26T07:45:08.123Z.
 std::string now_rfc3339();

@@ -167,6 +167,7 @@ class RedisClient {
   std::unique_ptr<Connection> conn_;
   ReconnectBackoff backoff_;
   std::string outbox_;            // commands queued behind the ones on the wire
+  std::string sending_;           // the driver's: the commands it is writing now
   std::deque<Waiter*> waiting_;   // callers owed replies, in the order of their commands
   bool driving_ = false;          // a caller is using the socket
   bool connecting_ = false;       // a caller is opening conn_, without mu_

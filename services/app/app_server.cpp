@@ -374,16 +374,19 @@ void AppServer::log_request(Listener listener, const httplib::Request& req, cons
     app_.metrics->in_flight().Decrement();
   }
   const std::string length = res.get_header_value("Content-Length");
-  log::access({{"request_id", ctx.request_id},
-               {"method", req.method},
-               {"route", ctx.route_label},
-               {"path", req.path},
-               {"status", res.status},
-               {"duration_ms", seconds * 1e3},
-               {"bytes", length.empty() ? res.body.size() : std::strtoull(length.c_str(), nullptr, 10)},
-               {"state", app_.state.header_value()},
-               {"listener", listener == Listener::admin ? "admin" : "service"},
-               {"remote", req.remote_addr}});
+  const std::uint64_t bytes = length.empty() ? res.body.size() : std::strtoull(length.c_str(), nullptr, 10);
+  log::access_line([&](log::JsonLine& line) {
+    line.field("request_id", ctx.request_id)
+        .field("method", req.method)
+        .field("route", ctx.route_label)
+        .field("path", req.path)
+        .field("status", res.status)
+        .millis("duration_ms", seconds * 1e3)
+        .field("bytes", bytes)
+        .field("state", app_.state.header_value())
+        .field("listener", listener == Listener::admin ? "admin" : "service")
+        .field("remote", req.remote_addr);
+  });
   ctx.owner = nullptr;  // done: a later unrouted request on this thread starts afresh
 }
 

@@ -109,7 +109,7 @@ TEST(AccessLog, ExactLineShape) {
   ASSERT_NE(nl, std::string::npos);
   EXPECT_EQ(mask_ts(out.substr(0, nl)),
             ",\"level\":\"info\",\"component\":\"balancer\",\"instance\":\"lb-\\\"1\",\"msg\":\"access\",\"method\":\"GET\","
-            "\"target\":\"/a\\\"b\\\\c\\u0001\\u00ff/\\u007f\",\"status\":200,\"backend\":\"app-1\",\"attempts\":2,"
+            "\"target\":\"/a\\\"b\\\\c\\u0001\\ufffd/\\u007f\",\"status\":200,\"backend\":\"app-1\",\"attempts\":2,"
             "\"duration_ms\":1.250,\"bytes_in\":12345678901234,\"bytes_out\":7,\"client\":\"127.0.0.1\","
             "\"request_id\":\"rid\",\"retry_reason\":\"connect_refused\"}");
   EXPECT_EQ(mask_ts(out.substr(nl + 1, out.find('\n', nl + 1) - nl - 1)),
