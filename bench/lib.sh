@@ -14,6 +14,10 @@ free_port() {
   echo $p
 }
 
+# Waits until something listens on 127.0.0.1:PORT, up to 60 s (a server under valgrind
+# takes seconds to start); fails after that.
+wait_port() { for _ in $(seq 1200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
 # The median of numbers given as arguments, or one per line on stdin when none are.
 median() {
   if [ "$#" -gt 0 ]; then printf '%s\n' "$@"; else cat; fi |
@@ -35,4 +39,56 @@ wrk_warn_non2xx() {
   shift
   if grep -q "Non-2xx" <<<"$out"; then echo "$(basename "$0"): non-2xx answers from $*" >&2; grep Non-2xx <<<"$out" >&2; fi
   return 0
+}
+
+# Sums the totals of a callgrind dump: instructions (the "totals:" line) and the calls
+# into the allocation functions (each "calls=N" line that follows a cfn= naming one).
+callgrind_summary() {  # label dumpfile requests
+  python3 - "$1" "$2" "$3" <<'PY'
+import re, sys
+label, path, requests = sys.argv[1], sys.argv[2], int(sys.argv[3])
+alloc = {"malloc", "calloc", "realloc", "memalign", "posix_memalign", "aligned_alloc"}
+names, total, allocs, cfn = {}, 0, 0, None
+for line in open(path, errors="replace"):
+    if line.startswith("totals:") or line.startswith("summary:"):
+        total = int(line.split()[1])
+    # Function names are compressed: "(id) name" the first time, "(id)" after, with
+    # one id space shared by fn= and cfn= lines.
+    m = re.match(r"(c?fn)=\((\d+)\)(?: (.*))?", line)
+    if m:
+        if m.group(3):
+            names[m.group(2)] = m.group(3).strip()
+        cfn = names.get(m.group(2), "") if m.group(1) == "cfn" else None
+        continue
+    if line.startswith("calls=") and cfn is not None:
+        if cfn.split("'")[0] in alloc:
+            allocs += int(line.split("=")[1].split()[0])
+        cfn = None
+print(f"{label:28s} {total / requests:10.0f} instructions/request {allocs / requests:8.2f} allocations/request")
+PY
+}
+
+# Counts what a server under `valgrind --tool=callgrind --callgrind-out-file=DUMP` does
+# for a fixed number of keep-alive GETs (bench/fixed_load.py): a warm-up of 2000, then
+# the counters zeroed (callgrind_control -z), the requests, and a dump (-d), so
+# start-up and shutdown are left out. Prints callgrind_summary's line. Arguments: the
+# label, the port, the server's pid, DUMP, the requests, the connections, then any
+# further fixed_load.py options (--path, --header).
+callgrind_count() {
+  local label=$1 port=$2 pid=$3 out=$4 requests=$5 connections=$6
+  shift 6
+  wait_port "$port"
+  python3 bench/fixed_load.py "$port" --requests 2000 --connections "$connections" "$@" >/dev/null  # warm-up
+  callgrind_control -z "$pid" >/dev/null 2>&1
+  python3 bench/fixed_load.py "$port" --requests "$requests" --connections "$connections" "$@" >/dev/null
+  callgrind_control -d "$pid" >/dev/null 2>&1
+  # The dump lands in "$out.1" once the process notices the command; wait until its
+  # size settles.
+  local size=-1
+  for _ in $(seq 300); do
+    [ -s "$out.1" ] && [ "$(stat -c %s "$out.1")" = "$size" ] && break
+    size=$(stat -c %s "$out.1" 2>/dev/null || echo -1)
+    sleep 0.2
+  done
+  callgrind_summary "$label" "$out.1" "$requests"
 }

@@ -112,18 +112,10 @@ JsonLine::JsonLine(std::string& out, std::string_view stamp) : out_(out) {
   out_ += stamp;
 }
 
-void JsonLine::open(std::string_view key) {
+void JsonLine::open_long(std::string_view key, bool string) {
   out_ += ",\""sv;
   out_ += key;
-  out_ += "\":"sv;
-}
-
-JsonLine& JsonLine::field(std::string_view key, std::string_view text) {
-  open(key);
-  out_ += '"';
-  append_json_escaped(out_, text);
-  out_ += '"';
-  return *this;
+  out_ += string ? "\":\""sv : "\":"sv;
 }
 
 JsonLine& JsonLine::null_field(std::string_view key) {

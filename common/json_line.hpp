@@ -32,7 +32,12 @@ class JsonLine {
   // `stamp` is ready-made members that follow ts, each led by a comma (stamp_members()).
   JsonLine(std::string& out, std::string_view stamp);
 
-  JsonLine& field(std::string_view key, std::string_view text);
+  JsonLine& field(std::string_view key, std::string_view text) {
+    open(key, true);
+    append_json_escaped(out_, text);
+    out_ += '"';
+    return *this;
+  }
   JsonLine& field(std::string_view key, const char* text) { return field(key, std::string_view(text)); }
   template <std::integral Integer>
     requires(!std::same_as<Integer, bool>)
@@ -49,7 +54,21 @@ class JsonLine {
   void end();
 
  private:
-  void open(std::string_view key);  // ,"key":
+  // Appends ,"key": and, for a string, its opening quote: in one append for the keys
+  // of a log line (short), as a literal holding all of it would be.
+  void open(std::string_view key, bool string = false) {
+    char head[64];
+    if (key.size() + 5 > sizeof head) return open_long(key, string);
+    head[0] = ',';
+    head[1] = '"';
+    key.copy(head + 2, key.size());
+    std::size_t n = key.size() + 2;
+    head[n++] = '"';
+    head[n++] = ':';
+    if (string) head[n++] = '"';
+    out_.append(head, n);
+  }
+  void open_long(std::string_view key, bool string);
   std::string& out_;
 };
 

@@ -49,7 +49,6 @@ cleanup() { exec 2>/dev/null; for p in "${pids[@]}"; do kill -9 "$p" || true; do
 trap cleanup EXIT
 
 source bench/lib.sh
-wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
 
 redis_port=$(free_port)

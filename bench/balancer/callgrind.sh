@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions and heap allocations per request, for scalelab-balancer and HAProxy 2.6,
-# counted by callgrind over a fixed number of keep-alive GETs (fixed_load.py). Unlike
+# counted by callgrind over a fixed number of keep-alive GETs (bench/fixed_load.py). Unlike
 # req/s on this shared 2-core machine, these counts do not move with the neighbours'
 # load: they are the figures to compare changes by. They cover user space only (the
 # kernel's TCP work is the same for both proxies; run.sh's CPU us/req includes it).
@@ -33,54 +33,12 @@ while [ $# -gt 0 ]; do
 done
 . bench/balancer/common.sh
 bench_init callgrind-balancer "$build" valgrind callgrind_control nginx haproxy python3
-load="bench/balancer/fixed_load.py"
 
 start_backends
 
-# Sums the totals of a callgrind dump: instructions (the "totals:" line) and the calls
-# into the allocation functions (each "calls=N" line that follows a cfn= naming one).
-summarize() {  # label dumpfile
-  python3 - "$1" "$2" "$requests" <<'PY'
-import re, sys
-label, path, requests = sys.argv[1], sys.argv[2], int(sys.argv[3])
-alloc = {"malloc", "calloc", "realloc", "memalign", "posix_memalign", "aligned_alloc"}
-names, total, allocs, cfn = {}, 0, 0, None
-for line in open(path, errors="replace"):
-    if line.startswith("totals:") or line.startswith("summary:"):
-        total = int(line.split()[1])
-    # Function names are compressed: "(id) name" the first time, "(id)" after, with
-    # one id space shared by fn= and cfn= lines.
-    m = re.match(r"(c?fn)=\((\d+)\)(?: (.*))?", line)
-    if m:
-        if m.group(3):
-            names[m.group(2)] = m.group(3).strip()
-        cfn = names.get(m.group(2), "") if m.group(1) == "cfn" else None
-        continue
-    if line.startswith("calls=") and cfn is not None:
-        if cfn.split("'")[0] in alloc:
-            allocs += int(line.split("=")[1].split()[0])
-        cfn = None
-print(f"{label:18s} {total / requests:10.0f} instructions/request {allocs / requests:8.2f} allocations/request")
-PY
-}
-
 measure() {  # label port pid dumpprefix
-  local label=$1 port=$2 pid=$3 out=$4
-  wait_port "$port"
-  python3 "$load" "$port" --requests 2000 --connections "$connections" >/dev/null  # warm-up
-  callgrind_control -z "$pid" >/dev/null 2>&1
-  python3 "$load" "$port" --requests "$requests" --connections "$connections" >/dev/null
-  callgrind_control -d "$pid" >/dev/null 2>&1
-  # The dump lands in "$out.1" once the process notices the command; wait until its
-  # size settles.
-  local size=-1
-  for _ in $(seq 300); do
-    [ -s "$out.1" ] && [ "$(stat -c %s "$out.1")" = "$size" ] && break
-    size=$(stat -c %s "$out.1" 2>/dev/null || echo -1)
-    sleep 0.2
-  done
-  summarize "$label" "$out.1"
-  kill "$pid" 2>/dev/null || true
+  callgrind_count "$1" "$2" "$3" "$4" "$requests" "$connections"
+  kill "$3" 2>/dev/null || true
 }
 
 vg=(valgrind --tool=callgrind --dump-instr=no --collect-jumps=no)

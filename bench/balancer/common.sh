@@ -25,9 +25,8 @@ bench_cleanup() {
   [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Up to 60 s: a proxy under valgrind takes seconds to start.
-wait_port() { for _ in $(seq 1200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# free_port, wait_port, callgrind_count and the rest every benchmark shares.
+. bench/lib.sh
 
 # Three trivial backends: one nginx worker, three ports, a fixed 200 answer. Sets b1, b2
 # and b3. Arguments: a command prefix (e.g. "taskset -c 1"), possibly empty.

@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-"""A fixed number of keep-alive GETs through a proxy, over N concurrent connections.
+"""A fixed number of keep-alive GETs to a server on loopback, over N connections.
 
 wrk runs for a duration, so the work it drives varies with the machine's load.
 Instruction counts (callgrind) and allocation counts per request need a fixed amount
 of work instead: exactly --requests answers, each checked for a 200.
-The proxy under callgrind is tens of times slower than this client, so every
+The server under callgrind is tens of times slower than this client, so every
 connection always has a request waiting, as under wrk's load.
 
-    fixed_load.py PORT --requests 20000 --connections 64
+    fixed_load.py PORT --requests 20000 --connections 64 [--path /api/me] [--header "Cookie: sid=..."]
 """
 import argparse
 import selectors
 import socket
 import sys
 
-REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\nUser-Agent: fixed_load\r\nAccept: */*\r\n\r\n"
+
+def request(path, headers):
+    lines = [f"GET {path} HTTP/1.1", "Host: bench", "User-Agent: fixed_load", "Accept: */*", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 class Conn:
@@ -50,14 +53,17 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--path", default="/")
+    ap.add_argument("--header", action="append", default=[], help="a header line, e.g. 'Cookie: sid=x'")
     a = ap.parse_args()
+    wire = request(a.path, a.header)
 
     sel = selectors.DefaultSelector()
     conns = [Conn(a.port) for _ in range(a.connections)]
     sent = done = 0
     for c in conns:
         if sent < a.requests:
-            c.sock.sendall(REQUEST)
+            c.sock.sendall(wire)
             sent += 1
         sel.register(c.sock, selectors.EVENT_READ, c)
     while done < a.requests:
@@ -65,12 +71,12 @@ def main():
             c = key.data
             data = c.sock.recv(65536)
             if not data:
-                sys.exit("fixed_load: the proxy closed a connection")
+                sys.exit("fixed_load: the server closed a connection")
             c.buf += data
             while c.take_response():
                 done += 1
                 if sent < a.requests:
-                    c.sock.sendall(REQUEST)
+                    c.sock.sendall(wire)
                     sent += 1
     for c in conns:
         c.sock.close()
