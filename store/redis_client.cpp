@@ -191,6 +191,9 @@ struct RedisClient::Batch {
 
 namespace {
 
+// The most the driver's send buffer keeps between round trips.
+constexpr std::size_t kKeptSendBytes = 64 * 1024;
+
 // Appends the batch, in Redis's wire format, to `wire` (behind other callers' commands).
 void encode_into(std::string& wire, const std::vector<std::string_view>& args, const std::vector<std::size_t>& argc) {
   // hiredis wants arrays of pointers and lengths; small batches (all of the hot ones)
@@ -402,6 +405,8 @@ void RedisClient::drive(std::unique_lock<std::mutex>& lock, Waiter& me, std::vec
     wake.clear();
     got.clear();
     error = exchange(conn, sending_, got);
+    // A rare large batch (a seeding pipeline) does not keep its memory for good.
+    if (sending_.capacity() > kKeptSendBytes) sending_ = std::string();
     lock.lock();
   }
   driving_ = false;
