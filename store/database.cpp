@@ -30,10 +30,10 @@ bool says_too_many(const std::string& message) {
          message.find("no more connections allowed") != std::string::npos;
 }
 
+// A connect that timed out is the database unreachable (down, frozen, or shutting down
+// on a loaded machine), not `timeout`, which names a statement the server itself cut short.
 DbCause connect_cause(const std::string& message) {
-  if (says_too_many(message)) return DbCause::too_many_connections;
-  if (message.find("timeout expired") != std::string::npos) return DbCause::timeout;
-  return DbCause::unavailable;
+  return says_too_many(message) ? DbCause::too_many_connections : DbCause::unavailable;
 }
 
 std::string first_line(const char* text) {
@@ -152,9 +152,11 @@ PGresult* DbConnection::send_and_collect(const std::string& text, const std::vec
     const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
     return left.count() > 0 && waits::wait_fd(PQsocket(conn_), events, left) > 0;
   };
+  // No answer even past the server's own statement timeout: the server is frozen or
+  // unreachable, so `unavailable`, as a connect that timed out.
   auto timed_out = [&] {
     broken_ = true;
-    throw DbUnavailable(DbCause::timeout, "no answer within " + std::to_string(answer_timeout_.count()) + " ms");
+    throw DbUnavailable(DbCause::unavailable, "no answer within " + std::to_string(answer_timeout_.count()) + " ms");
   };
   for (int flushed; (flushed = PQflush(conn_)) != 0;) {
     if (flushed < 0) return nullptr;

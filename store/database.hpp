@@ -8,8 +8,9 @@
 //    checkout timeout: the instance is the bound;
 //  - DbUnavailable(too_many_connections): the server refused a new connection: the
 //    budget shared by every instance is spent;
-//  - DbUnavailable(unavailable | timeout): the server is down, unreachable or slower
-//    than the statement timeout.
+//  - DbUnavailable(timeout): the server cut a statement short at the statement timeout;
+//  - DbUnavailable(unavailable): the server is down or unreachable, or did not answer
+//    at all: a connect that timed out, a statement with no answer past its timeout.
 // All three are StoreUnavailable (the service answers 503 with Retry-After). A query the
 // server rejected is DbQueryError with its SQLSTATE, for the caller to judge.
 // A connection that saw a transport error is closed, never pooled again, and an idle
@@ -110,7 +111,8 @@ class Rows {
 // A libpq connection. Not thread-safe; a request uses it through a DbSession.
 class DbConnection {
  public:
-  // Throws DbUnavailable (unavailable, too_many_connections or timeout).
+  // Throws DbUnavailable (unavailable, too_many_connections); a connect that timed out
+  // is unavailable.
   explicit DbConnection(const DatabaseOptions& options);
   ~DbConnection();
   DbConnection(const DbConnection&) = delete;
@@ -118,7 +120,8 @@ class DbConnection {
 
   // Waits for the server through common/waits.hpp (on an event loop, the loop serves
   // others meanwhile), at most the statement timeout plus the connect timeout: past
-  // that the server is not answering, and the connection is broken (DbUnavailable timeout).
+  // that the server is not answering, and the connection is broken (DbUnavailable
+  // unavailable). The server's own statement timeout is DbUnavailable timeout.
   Rows exec(std::string_view sql, const std::vector<std::optional<std::string>>& params);
   // False when the server closed it or sent something unasked (a restart's goodbye).
   bool idle_and_open() const;

@@ -54,7 +54,7 @@ struct DatabaseFlags {
                    "pooled, or per-request: a connection opened and closed for every request, as a function instance does")
         ->check(CLI::IsMember({"pooled", "per-request"}));
     config::option(cli, "--db-connect-timeout-ms", "SCALELAB_DB_CONNECT_TIMEOUT_MS", connect_timeout_ms,
-                   "Database connect timeout (whole seconds, at least 1)")
+                   "Longest wait for a database connect (then 503 db_unavailable)")
         ->check(CLI::Range(1, 600000));
     config::option(cli, "--db-checkout-timeout-ms", "SCALELAB_DB_CHECKOUT_TIMEOUT_MS", checkout_timeout_ms,
                    "Longest wait for a free pooled connection (then 503 db_pool_exhausted)")

@@ -166,6 +166,46 @@ TEST_F(Postgres, ARestartedServerCostsNoFailedRequest) {
   for (int i = 0; i < 5; ++i) EXPECT_NO_THROW(db.session().exec("SELECT 1")) << "request " << i;
 }
 
+// A frozen server never answers: a connect that times out and a statement with no
+// answer past its timeout both say `unavailable` (the app's 503 db_unavailable), the
+// cause the API documents for a database that is down or unreachable. `timeout` is
+// kept for the server's own statement timeout. A loaded CI machine once showed the
+// difference: a connect during a fast shutdown timed out and answered db_timeout.
+TEST_F(Postgres, AFrozenServerIsUnavailableWhetherConnectingOrWaitingForAnAnswer) {
+  auto o = options(1);
+  o.connect_timeout = 300ms;
+  o.statement_timeout = 200ms;
+  Database db(o, registry_);
+  const auto backend = static_cast<pid_t>(db.session().exec("SELECT pg_backend_pid()").integer(0, 0));
+  struct Thaw {
+    std::function<void()> f;
+    ~Thaw() { f(); }
+  };
+  {
+    ASSERT_EQ(::kill(backend, SIGSTOP), 0);
+    Thaw thaw{[&] { ::kill(backend, SIGCONT); }};
+    try {
+      db.session().exec("SELECT 1");
+      ADD_FAILURE() << "a frozen backend answered";
+    } catch (const DbUnavailable& e) {
+      EXPECT_EQ(e.db_cause(), DbCause::unavailable) << e.what();
+      EXPECT_NE(std::string(e.what()).find("no answer within 500 ms"), std::string::npos) << e.what();
+    }
+  }
+  {
+    server_->kill(SIGSTOP);
+    Thaw thaw{[&] { server_->kill(SIGCONT); }};
+    try {
+      db.session().exec("SELECT 1");  // the frozen backend's connection is broken: a new connect
+      ADD_FAILURE() << "a frozen server accepted";
+    } catch (const DbUnavailable& e) {
+      EXPECT_EQ(e.db_cause(), DbCause::unavailable) << e.what();
+      EXPECT_NE(std::string(e.what()).find("timeout expired"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(db.session().exec("SELECT 1")) << "thawed, the server serves again";
+}
+
 TEST_F(Postgres, TheStatementTimeoutEndsASlowQueryAndTheConnectionLives) {
   auto o = options(1);
   o.statement_timeout = 200ms;
