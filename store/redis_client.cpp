@@ -217,11 +217,14 @@ void encode_into(std::string& wire, const std::vector<std::string_view>& args, c
   }
   std::size_t first = 0;
   for (const std::size_t n : argc) {
-    char* command = nullptr;
-    const int len = redisFormatCommandArgv(&command, static_cast<int>(n), argv + first, lens + first);
+    // The sds variant writes lengths with hiredis's own integer formatter; the plain one
+    // runs sprintf for each argument (encoding a /api/me's commands: 8.3k instructions
+    // with it, 6.3k with this, bench/app/callgrind.sh).
+    sds command = nullptr;
+    const int len = redisFormatSdsCommandArgv(&command, static_cast<int>(n), argv + first, lens + first);
     if (len < 0) throw StoreError(kRedis, "cannot encode a command (out of memory)");
     wire.append(command, static_cast<std::size_t>(len));
-    redisFreeCommand(command);
+    redisFreeSdsCommand(command);
     first += n;
   }
 }

@@ -8,6 +8,8 @@
 #
 #   bench/app/callgrind.sh [--requests N] [--connections N] [--models "pool event-loop"]
 #                          [--modes "local shared"] [--path /api/me] [--baseline DIR]
+#                          [--keep DIR]
+# --keep DIR copies each callgrind dump to DIR/VARIANT-MODE.cg, for callgrind_annotate.
 #
 # One Redis for every instance (shared mode's), each instance with a session of its own
 # (POST /api/login), the session cookie on every request. Counting starts after a
@@ -16,7 +18,7 @@
 # Needs: valgrind, redis-server, curl, python3, and a built scalelab-app.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-requests=5000 connections=16 models="pool event-loop" modes="local shared" path=/api/me baseline=""
+requests=5000 connections=16 models="pool event-loop" modes="local shared" path=/api/me baseline="" keep=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) requests=$2; shift 2 ;;
@@ -25,7 +27,8 @@ while [ $# -gt 0 ]; do
     --modes) modes=$2; shift 2 ;;
     --path) path=$2; shift 2 ;;
     --baseline) baseline=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --keep) keep=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "callgrind.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -71,6 +74,7 @@ for model in $models; do
       [ -n "$cookie" ] || { echo "callgrind.sh: no session from the $variant app" >&2; exit 1; }
       callgrind_count "$variant $mode" "$port" "$pid" "$dump" "$requests" "$connections" \
         --path "$path" --header "Cookie: $cookie"
+      [ -z "$keep" ] || { mkdir -p "$keep" && cp "$dump.1" "$keep/$variant-$mode.cg"; }
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
     done
