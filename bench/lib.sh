@@ -24,6 +24,13 @@ median() {
     sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
 }
 
+# Logs in as "bench" on the scalelab-app at 127.0.0.1:PORT and prints its session
+# cookie ("sid=..."), or nothing when no session came back.
+session_cookie() {
+  curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$1/api/login" -d '{"user":"bench"}' |
+    tr -d '\r' | sed -n 's/^Set-Cookie: \(sid=[^;]*\).*/\1/p'
+}
+
 # Readings of one `wrk --latency` output, given as the argument: requests per second,
 # the 99th percentile in milliseconds (wrk prints us, ms or s), the request count.
 wrk_rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }

@@ -69,8 +69,7 @@ for model in $models; do
       pid=$!
       pids+=($pid)
       wait_port "$port" || { echo "callgrind.sh: the $variant app did not start" >&2; exit 1; }
-      cookie=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$port/api/login" -d '{"user":"bench"}' |
-        tr -d '\r' | sed -n 's/^Set-Cookie: \(sid=[^;]*\).*/\1/p')
+      cookie=$(session_cookie "$port")
       [ -n "$cookie" ] || { echo "callgrind.sh: no session from the $variant app" >&2; exit 1; }
       callgrind_count "$variant $mode" "$port" "$pid" "$dump" "$requests" "$connections" \
         --path "$path" --header "Cookie: $cookie"

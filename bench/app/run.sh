@@ -82,8 +82,7 @@ done
 
 declare -A cookie
 for key in "${keys[@]}"; do
-  cookie[$key]=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:${port[$key]}/api/login" \
-    -d '{"user":"bench"}' | tr -d '\r' | sed -n 's/^Set-Cookie: \(sid=[^;]*\).*/\1/p')
+  cookie[$key]=$(session_cookie "${port[$key]}")
   curl -sf -H "Cookie: ${cookie[$key]}" "http://127.0.0.1:${port[$key]}/api/me" >/dev/null
   curl -sf "http://127.0.0.1:${port[$key]}/api/items/1" >/dev/null  # warm the cache
 done
