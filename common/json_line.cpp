@@ -138,16 +138,9 @@ void JsonLine::end() { out_ += "}\n"sv; }
 
 std::string stamp_members(std::string_view level, std::string_view component, std::string_view instance) {
   std::string out;
-  const auto member = [&out](std::string_view key, std::string_view text) {
-    out += ",\""sv;
-    out += key;
-    out += "\":\""sv;
-    append_json_escaped(out, text);
-    out += '"';
-  };
-  member("level", level);
-  member("component", component);
-  if (!instance.empty()) member("instance", instance);
+  JsonLine members(out, JsonLine::MembersOnly{});
+  members.field("level", level).field("component", component);
+  if (!instance.empty()) members.field("instance", instance);
   return out;
 }
 

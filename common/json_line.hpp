@@ -31,6 +31,10 @@ class JsonLine {
  public:
   // `stamp` is ready-made members that follow ts, each led by a comma (stamp_members()).
   JsonLine(std::string& out, std::string_view stamp);
+  // Members only, each led by a comma, with no braces and no ts: a part of a line made
+  // once and added to many (stamp_members()). end() is not called on one.
+  struct MembersOnly {};
+  JsonLine(std::string& out, MembersOnly) : out_(out) {}
 
   JsonLine& field(std::string_view key, std::string_view text) {
     open(key, true);
