@@ -98,6 +98,29 @@ TEST(Lab, UpStatusScaleKillPauseToggleDown) {
   EXPECT_EQ(lab.cli({"status"}).exit_code, 1);
 }
 
+// A restart whose component never gets ready again: restart_and_wait (the CLI's
+// `restart` and an experiment's restart action) gives up at its timeout and says what
+// state the component is in, instead of waiting for good or calling it ready. Here
+// Redis is frozen, so the restarted instance starts but its readiness check fails.
+TEST(Lab, ARestartThatNeverGetsReadyEndsAtItsTimeoutAndSaysWhy) {
+  LabHarness lab;
+  lab.up({"--instances", "1"});
+  auto client = lab.client();
+  ASSERT_EQ(component(lab.status(), "app-1")["state"], "ready");
+  client.pause("redis");
+  const auto started = std::chrono::steady_clock::now();
+  const json entry = client.restart_and_wait("app-1", 4s);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_NE(entry["state"], "ready") << entry.dump();
+  EXPECT_EQ(entry["restarts"], 1) << "it did restart: " << entry.dump();
+  EXPECT_GE(waited, 4s) << "it waited its whole timeout";
+  EXPECT_LT(waited, 15s) << "and no longer";
+
+  client.resume("redis");
+  const json again = client.restart_and_wait("app-1", 30s);
+  EXPECT_EQ(again["state"], "ready") << "with Redis back, a restart is ready again: " << again.dump();
+}
+
 TEST(Lab, KillingTheSupervisorTakesEveryChildWithItAndASecondLabSurvives) {
   LabHarness first, second;
   first.up({"--instances", "2"});
