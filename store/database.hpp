@@ -11,8 +11,8 @@
 //  - DbUnavailable(timeout): the server cut a statement short at the statement timeout;
 //  - DbUnavailable(unavailable): the server is down or unreachable, or did not answer
 //    at all: a connect that timed out, a statement with no answer past its timeout.
-// All of them are StoreUnavailable (the service answers 503 with Retry-After). A query the
-// server rejected is DbQueryError with its SQLSTATE, for the caller to judge.
+// All of them are StoreUnavailable (the service answers 503 with Retry-After). A query
+// the server rejected is DbQueryError with its SQLSTATE, for the caller to judge.
 // A connection that saw a transport error is closed, never pooled again, and an idle
 // one is probed before use, so a restarted server costs no failed request.
 #pragma once
