@@ -66,6 +66,25 @@ TEST_F(RedisBackends, ClientRunsCommandsPipelinesAndScripts) {
   EXPECT_THROW(client_->eval_then(script, {"n"}, {"1"}, {{"HGET", "k", "f"}}), StoreError);
 }
 
+// Arguments are lengths and bytes on the wire, never text to be read: a value holding
+// Redis's own framing (CRLF, a forged command, NUL), an empty argument and one larger
+// than the buffer the driver keeps all arrive as sent, and the forged DEL never runs.
+// Session ids, cart items and cache values reach these commands from clients.
+TEST_F(RedisBackends, HostileArgumentsArriveAsBytesAndNeverAsCommands) {
+  client_->command({"SET", "victim", "still here"});
+  const std::string forged =
+      std::string("x\r\n*2\r\n$3\r\nDEL\r\n$6\r\nvictim\r\n") + std::string(1, '\0') + "$-1\r\n:";
+  EXPECT_EQ(client_->command({"SET", forged, forged}).str(), "OK");
+  EXPECT_EQ(client_->command({"GET", forged}).str(), forged);
+  EXPECT_EQ(client_->command({"GET", "victim"}).str(), "still here") << "a forged command ran";
+  EXPECT_EQ(client_->command({"SET", "empty", ""}).str(), "OK");
+  EXPECT_EQ(client_->command({"STRLEN", "empty"}).integer(), 0);
+  const std::string large(200 * 1024, '*');
+  EXPECT_EQ(client_->command({"SET", "large", large}).str(), "OK");
+  EXPECT_EQ(client_->command({"STRLEN", "large"}).integer(), static_cast<long long>(large.size()));
+  EXPECT_EQ(client_->command({"GET", "victim"}).str(), "still here") << "after the large one, the next command";
+}
+
 // Many threads share the one multiplexed connection: every caller gets its own
 // replies, in order, whatever was batched with it.
 TEST_F(RedisBackends, ConcurrentCallersEachGetTheirOwnRepliesOverOneConnection) {
