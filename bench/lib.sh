@@ -24,6 +24,15 @@ median() {
     sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
 }
 
+# The environment every benchmark gives scalelab-app, as NAME=value words for env(1):
+# instance ID, listening on 127.0.0.1:PORT with no admin listener, its data under DIR,
+# and neither the per-user rate limit nor the simulated catalog latency in the way.
+# Arguments: ID PORT DIR (no spaces in them).
+bench_app_env() {
+  echo "SCALELAB_INSTANCE_ID=$1 SCALELAB_LISTEN=127.0.0.1:$2 SCALELAB_ADMIN_LISTEN=0 SCALELAB_DATA_DIR=$3" \
+       "SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0"
+}
+
 # Logs in as "bench" on the scalelab-app at 127.0.0.1:PORT and prints its session
 # cookie ("sid=..."), or nothing when no session came back.
 session_cookie() {

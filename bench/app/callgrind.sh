@@ -61,9 +61,8 @@ for model in $models; do
     for mode in $modes; do
       port=$(free_port)
       dump=$work/$variant-$mode.cg
-      SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:$port SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=$mode \
-      SCALELAB_APP_MODEL=$model SCALELAB_REDIS_URL=redis://127.0.0.1:$redis_port \
-      SCALELAB_DATA_DIR="$work/$variant-$mode" SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
+      env $(bench_app_env "bench-$mode" "$port" "$work/$variant-$mode") SCALELAB_STATE=$mode \
+        SCALELAB_APP_MODEL=$model SCALELAB_REDIS_URL=redis://127.0.0.1:$redis_port \
         valgrind --tool=callgrind --dump-instr=no --collect-jumps=no --callgrind-out-file="$dump" "$binary" \
         >"$work/app-$variant-$mode.log" 2>&1 &
       pid=$!

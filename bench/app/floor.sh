@@ -44,8 +44,7 @@ trap cleanup EXIT
 declare -A port pid cookie
 for model in $models; do
   port[$model]=$(free_port)
-  SCALELAB_INSTANCE_ID=bench SCALELAB_LISTEN=127.0.0.1:${port[$model]} SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=local \
-  SCALELAB_APP_MODEL=$model SCALELAB_DATA_DIR="$work/$model" SCALELAB_RATE_LIMIT=1000000000 \
+  env $(bench_app_env bench "${port[$model]}" "$work/$model") SCALELAB_STATE=local SCALELAB_APP_MODEL=$model \
     taskset -c 0 "$app" >"$work/app-$model.log" 2>&1 &
   pid[$model]=$!
   pids+=($!)

@@ -43,9 +43,8 @@ workers=32 max_threads=4096
 point() {
   local model=$1 c=$2 query=$3 port out rss=0 threads=0 r t
   port=$(free_port)
-  SCALELAB_INSTANCE_ID=bench SCALELAB_LISTEN=127.0.0.1:$port SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=local \
-  SCALELAB_APP_MODEL=$model SCALELAB_WORKERS=$workers SCALELAB_MAX_THREADS=$max_threads SCALELAB_LOG_LEVEL=warn \
-  SCALELAB_DATA_DIR="$work/data" taskset -c 0 "$app" >"$work/app.log" 2>&1 &
+  env $(bench_app_env bench "$port" "$work/data") SCALELAB_STATE=local SCALELAB_APP_MODEL=$model \
+    SCALELAB_WORKERS=$workers SCALELAB_MAX_THREADS=$max_threads SCALELAB_LOG_LEVEL=warn taskset -c 0 "$app" >"$work/app.log" 2>&1 &
   app_pid=$!
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
   kill -0 "$app_pid" 2>/dev/null || { echo "models.sh: the $model app did not start: $(tail -1 "$work/app.log")" >&2; exit 1; }

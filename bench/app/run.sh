@@ -70,10 +70,8 @@ for variant in $variants; do
     key=$variant/$mode
     keys+=("$key")
     port[$key]=$(free_port)
-    SCALELAB_INSTANCE_ID=bench-$mode SCALELAB_LISTEN=127.0.0.1:${port[$key]} SCALELAB_ADMIN_LISTEN=0 SCALELAB_STATE=$mode \
-    SCALELAB_APP_MODEL=$model SCALELAB_REDIS_URL=$redis_url SCALELAB_DATA_DIR="$work/$variant-$mode" \
-    SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
-      taskset -c 0 "$binary" >"$work/app-$variant-$mode.log" 2>&1 &
+    env $(bench_app_env "bench-$mode" "${port[$key]}" "$work/$variant-$mode") SCALELAB_STATE=$mode \
+      SCALELAB_APP_MODEL=$model SCALELAB_REDIS_URL=$redis_url taskset -c 0 "$binary" >"$work/app-$variant-$mode.log" 2>&1 &
     pid[$key]=$!
     pids+=($!)
     wait_port "${port[$key]}"

@@ -54,9 +54,8 @@ declare -A url=([direct]="postgresql://scalelab_app@127.0.0.1:$((base + 9))/scal
 declare -A port pid
 for via in direct pgbouncer; do
   port[$via]=$(free_port)
-  SCALELAB_INSTANCE_ID=bench-$via SCALELAB_LISTEN=127.0.0.1:${port[$via]} SCALELAB_ADMIN_LISTEN=0 \
-  SCALELAB_REDIS_URL=$redis SCALELAB_DATA_DIR="$work/$via" SCALELAB_DATABASE_URL=${url[$via]} SCALELAB_STATE_UPLOADS=local \
-  SCALELAB_DB_POOL=$connections SCALELAB_RATE_LIMIT=1000000000 SCALELAB_DB_LATENCY_MS=0 \
+  env $(bench_app_env "bench-$via" "${port[$via]}" "$work/$via") SCALELAB_REDIS_URL=$redis \
+    SCALELAB_DATABASE_URL=${url[$via]} SCALELAB_STATE_UPLOADS=local SCALELAB_DB_POOL=$connections \
     taskset -c 0 "$app" >"$work/app-$via.log" 2>&1 &
   pid[$via]=$!
   pids+=($!)
